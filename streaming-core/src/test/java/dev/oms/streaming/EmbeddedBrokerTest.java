@@ -1,0 +1,89 @@
+package dev.oms.streaming;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import dev.oms.streaming.shard.ShardStats;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.oms.streaming.storage.PartitionLogTestSupport.batch;
+import static dev.oms.streaming.storage.PartitionLogTestSupport.values;
+
+class EmbeddedBrokerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void concurrentAppendsGetDistinctContiguousOffsetsAndShareFsyncs() throws Exception {
+        TopicPartition tp = new TopicPartition("orders", 0);
+        int threads = 32, perThread = 50;
+        ConcurrentLinkedQueue<Long> offsets = new ConcurrentLinkedQueue<>();
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 4096)) {
+            broker.createTopic("orders", 1);
+            try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            offsets.add(broker.append(tp, batch(thread + "/" + i)).join());
+                        }
+                        return null;
+                    });
+                }
+                pool.shutdown();
+                assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
+            }
+            int total = threads * perThread;
+            assertThat(offsets).hasSize(total).doesNotHaveDuplicates().allMatch(o -> o >= 0 && o < total);
+            assertThat(broker.highWatermark(tp)).isEqualTo(total);
+            assertThat(values(broker.read(tp, 0, Integer.MAX_VALUE))).hasSize(total);
+
+            ShardStats stats = broker.shardStats().getFirst();
+            assertThat(stats.appends()).isEqualTo(total);
+            // Group commit: waiting appenders share an fsync instead of taking one each.
+            assertThat(stats.fsyncs()).isLessThan(total);
+        }
+    }
+
+    @Test
+    void topicsAndRecordsSurviveAReopen() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 2, 64)) {
+            broker.createTopic("orders", 4);
+            broker.createTopic("trades", 2);
+            List<CompletableFuture<Long>> acks = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                acks.add(broker.append(new TopicPartition("orders", p), batch("p" + p)));
+            }
+            acks.forEach(CompletableFuture::join);
+        }
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 2, 64)) {
+            assertThat(broker.partitionCount("orders")).isEqualTo(4);
+            assertThat(broker.partitionCount("trades")).isEqualTo(2);
+            assertThat(broker.createTopic("orders", 8)).as("an existing topic keeps its partitions").isEqualTo(4);
+            for (int p = 0; p < 4; p++) {
+                assertThat(values(broker.read(new TopicPartition("orders", p), 0, 1 << 20))).containsExactly("0:p" + p);
+            }
+        }
+    }
+
+    @Test
+    void appendingToAnUnknownPartitionFailsClearly() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            broker.createTopic("orders", 1);
+            assertThatThrownBy(() -> broker.append(new TopicPartition("orders", 5), batch("x")))
+                    .isInstanceOf(UnknownTopicOrPartitionException.class).hasMessageContaining("orders-5");
+        }
+    }
+}
