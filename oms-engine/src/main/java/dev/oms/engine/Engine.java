@@ -1,0 +1,103 @@
+package dev.oms.engine;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import dev.oms.engine.command.CommandCodec;
+import dev.oms.engine.command.NewOrder;
+import dev.oms.engine.log.OrderLog;
+import dev.oms.engine.order.Order;
+import dev.oms.engine.order.OrderId;
+import dev.oms.engine.order.PriceScale;
+import dev.oms.engine.state.OrderStore;
+import dev.oms.engine.worker.EngineWorkers;
+import dev.oms.engine.worker.Verdicts;
+
+/**
+ * The order engine: the front door for commands (append to the log), the verdicts of the workers
+ * that apply them, and queries of the state they keep.
+ *
+ * <p>Threads: every public method may be called from any thread; HTTP handlers call
+ * {@link #submit} and then wait on {@link #verdict}.
+ */
+public final class Engine implements AutoCloseable {
+    private final OrderLog log;
+    private final OrderStore store;
+    private final CommandCodec codec;
+    private final Verdicts verdicts;
+    private final EngineWorkers workers;
+    private final PriceScale priceScale;
+
+    private Engine(OrderLog log, OrderStore store, EngineConfig config) {
+        this.log = log;
+        this.store = store;
+        this.priceScale = config.priceScale();
+        this.codec = new CommandCodec(priceScale);
+        this.verdicts = new Verdicts(log.partitionCount());
+        this.workers = new EngineWorkers(config, log, store, codec, verdicts);
+    }
+
+    /** Opens the state, then starts the workers, which replay from their checkpoints. */
+    public static Engine start(EngineConfig config, OrderLog log) throws IOException {
+        OrderStore store = OrderStore.open(config.stateDir(), config.maxOrders());
+        Engine engine = new Engine(log, store, config);
+        engine.workers.start();
+        return engine;
+    }
+
+    /**
+     * Appends the command to its symbol's partition, stamped with {@code timestamp} (epoch ms, the
+     * order's time from now on). Completes with the new order's id once the command is durable.
+     */
+    public CompletableFuture<OrderId> submit(NewOrder command, long timestamp) {
+        byte[] key = command.symbol().getBytes(StandardCharsets.UTF_8);
+        int partition = log.partitionFor(key);
+        return log.append(partition, key, codec.encode(command), timestamp)
+                .thenApply(offset -> new OrderId(partition, offset));
+    }
+
+    /**
+     * The engine's verdict on the command submitted as {@code id}: the order it placed or, for a
+     * repeated {@code (account, clientOrderId)}, the original order.
+     */
+    public CompletableFuture<Order> verdict(OrderId id, NewOrder command) {
+        CompletableFuture<Order> verdict = verdicts.register(id);
+        if (verdicts.isApplied(id)) {
+            // Applied before we registered: the state already holds the answer.
+            verdicts.forget(id);
+            Optional<Order> order = store.order(id)
+                    .or(() -> store.byClientOrderId(command.account(), command.clientOrderId()).flatMap(store::order));
+            order.ifPresentOrElse(verdict::complete,
+                    () -> verdict.completeExceptionally(new IllegalStateException("command " + id + " was not applied")));
+        }
+        return verdict;
+    }
+
+    /** Gives up waiting for a verdict (a timed-out caller). */
+    public void forgetVerdict(OrderId id) {
+        verdicts.forget(id);
+    }
+
+    public Optional<Order> order(OrderId id) {
+        return store.order(id);
+    }
+
+    public PriceScale priceScale() {
+        return priceScale;
+    }
+
+    public List<String> workerNames() {
+        return new ArrayList<>(workers.names());
+    }
+
+    /** Stops the workers, then closes the state cleanly. */
+    @Override
+    public void close() throws IOException {
+        workers.close();
+        store.close();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.oms.engine.log;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The engine's one port to the log that holds its commands: append, read from an offset. Two
+ * adapters: {@link EmbeddedOrderLog} (in-process, the default) and one over kafka-clients for an
+ * external cluster. Both must pass the same contract tests.
+ *
+ * <p>Threads: {@link #append} from any thread; {@link #poll} of a partition from the one worker
+ * that owns it.
+ */
+public interface OrderLog {
+
+    /** How many partitions the command topic has. */
+    int partitionCount();
+
+    /** The partition a key goes to: Kafka's default partitioner, so any producer agrees. */
+    int partitionFor(byte[] key);
+
+    /** Appends one record; completes with its offset once it is durable. */
+    CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp);
+
+    /**
+     * Hands durable records of {@code partition} from {@code fromOffset} on to {@code handler}, in
+     * offset order, about {@code maxBytes} at most. Returns how many it handed over.
+     */
+    int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler);
+
+    /** Receives polled records; the buffers are valid only during the call. */
+    @FunctionalInterface
+    interface RecordHandler {
+        void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value);
+    }
+}

@@ -1,0 +1,6 @@
+package dev.oms.engine.order;
+
+/** FIX OrdType (tag 40): LIMIT carries a price, MARKET takes what the book offers. */
+public enum OrderType {
+    LIMIT, MARKET
+}

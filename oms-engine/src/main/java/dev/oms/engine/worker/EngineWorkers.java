@@ -1,0 +1,56 @@
+package dev.oms.engine.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.oms.engine.EngineConfig;
+import dev.oms.engine.command.CommandCodec;
+import dev.oms.engine.log.OrderLog;
+import dev.oms.engine.state.OrderStore;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts and stops the engine's workers. Partition {@code p} belongs to worker {@code p % workers}
+ * for the life of the process, so each partition has exactly one writer.
+ *
+ * <p>Threads: {@link #start} and {@link #close} from the thread that owns the engine.
+ */
+public final class EngineWorkers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EngineWorkers.class);
+
+    private final List<EngineWorker> workers = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+
+    public EngineWorkers(EngineConfig config, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts) {
+        int count = Math.min(config.workers(), log.partitionCount());
+        for (int w = 0; w < count; w++) {
+            int[] owned = new int[(log.partitionCount() - w + count - 1) / count];
+            for (int i = 0; i < owned.length; i++) {
+                owned[i] = w + i * count;
+            }
+            workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers()));
+        }
+    }
+
+    public void start() {
+        for (EngineWorker worker : workers) {
+            // Spin briefly while orders flow, then park so an idle worker frees its core.
+            AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
+                    e -> LOG.error("{} failed", worker.roleName(), e), null, worker);
+            AgentRunner.startOnThread(runner);
+            runners.add(runner);
+        }
+    }
+
+    public List<String> names() {
+        return workers.stream().map(EngineWorker::roleName).toList();
+    }
+
+    @Override
+    public void close() {
+        runners.forEach(AgentRunner::close);
+    }
+}
