@@ -1,0 +1,42 @@
+package dev.oms.api;
+
+import java.util.Arrays;
+
+import dev.oms.api.config.ConfigException;
+import dev.oms.api.config.OmsConfig;
+
+/**
+ * Entry point of the single binary. Reads the configuration, starts {@link Oms}, prints one
+ * {@code oms ready} line on standard output (scripts and tests wait for it) and stops cleanly on
+ * SIGTERM or Ctrl-C through a shutdown hook.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.println(OmsConfig.USAGE);
+            return;
+        }
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$-7s %3$s: %5$s%6$s%n");
+        }
+        OmsConfig config;
+        try {
+            config = OmsConfig.load(args, System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("oms: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Oms oms = Oms.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            oms.close();
+            // JUL's own shutdown hook may already have closed the log handlers.
+            System.err.println("oms stopped");
+        }, "oms-shutdown"));
+        System.out.println("oms ready: http://" + config.httpHost() + ":" + oms.httpPort() + "/ data "
+                + config.dataDir().toAbsolutePath().normalize());
+    }
+}

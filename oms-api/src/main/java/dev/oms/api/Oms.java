@@ -1,0 +1,145 @@
+package dev.oms.api;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+import dev.oms.api.config.OmsConfig;
+import dev.oms.api.http.OrderService;
+import dev.oms.api.http.Problem;
+import dev.oms.api.http.ProblemDirectHandler;
+import dev.oms.api.http.ProblemException;
+import dev.oms.engine.Engine;
+import dev.oms.engine.EngineConfig;
+import dev.oms.engine.log.EmbeddedOrderLog;
+import dev.oms.engine.log.Topics;
+import dev.oms.engine.order.PriceScale;
+import dev.oms.streaming.EmbeddedBroker;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single binary: the embedded log, the engine and the HTTP API in one process, wired in the
+ * order data flows. {@link #start} brings them up; {@link #close} stops them in reverse (HTTP
+ * first, so nothing new arrives, then the workers, then the log).
+ *
+ * <p>Threads: start and close from one thread (main, or the shutdown hook).
+ */
+public final class Oms implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Oms.class);
+    private static final List<String> TOPICS = List.of(Topics.ORDERS, Topics.ORDER_EVENTS, Topics.TRADES, Topics.ORDERS_DLT);
+
+    private final FileChannel lockFile;
+    private final EmbeddedBroker broker;
+    private final Engine engine;
+    private final WebServer server;
+    private boolean closed;
+
+    private Oms(FileChannel lockFile, EmbeddedBroker broker, Engine engine, WebServer server) {
+        this.lockFile = lockFile;
+        this.broker = broker;
+        this.engine = engine;
+        this.server = server;
+    }
+
+    public static Oms start(OmsConfig config) throws IOException {
+        Path data = config.dataDir().toAbsolutePath().normalize();
+        FileChannel lock = lockDataDir(data);
+        EmbeddedBroker broker = null;
+        Engine engine = null;
+        try {
+            broker = EmbeddedBroker.open(data.resolve("log"), config.shards(), config.queueCapacity());
+            for (String topic : TOPICS) {
+                broker.createTopic(topic, config.partitions());
+            }
+            engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
+                    config.maxOrders(), new PriceScale(config.priceDecimals())), new EmbeddedOrderLog(broker, Topics.ORDERS));
+            WebServer server = httpServer(config, engine).start();
+            LOG.info("oms started: HTTP on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(), server.port(),
+                    data, config.shards(), engine.workerNames());
+            return new Oms(lock, broker, engine, server);
+        } catch (IOException | RuntimeException e) {
+            if (engine != null) {
+                engine.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static WebServer httpServer(OmsConfig config, Engine engine) {
+        DirectHandler problems = new ProblemDirectHandler();
+        return WebServer.builder()
+                .host(config.httpHost())
+                .port(config.httpPort())
+                .maxPayloadSize(config.maxBodyBytes())
+                .shutdownHook(false)
+                .directHandlers(handlers -> {
+                    for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+                        handlers.addHandler(type, problems);
+                    }
+                })
+                .routing(routing -> routes(routing, config, engine))
+                .build();
+    }
+
+    private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine) {
+        routing.register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs()))
+                .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",
+                        "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res))
+                .error(ProblemException.class, (req, res, e) -> e.problem().send(res))
+                .error(Exception.class, (req, res, e) -> {
+                    LOG.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
+                    Problem.of(Status.INTERNAL_SERVER_ERROR_500, "about:blank", "Internal Server Error",
+                            "the request failed inside the server (" + e.getClass().getSimpleName()
+                                    + "); nothing was acknowledged. The server log has the details.").send(res);
+                });
+    }
+
+    /** One process per data directory: two would corrupt each other's files. */
+    private static FileChannel lockDataDir(Path data) throws IOException {
+        Files.createDirectories(data);
+        FileChannel channel = FileChannel.open(data.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+            channel.close();
+            throw new IOException("data directory " + data + " is in use by another oms process");
+        }
+        return channel;
+    }
+
+    public int httpPort() {
+        return server.port();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.stop();
+        try {
+            engine.close();
+        } catch (IOException e) {
+            LOG.error("closing the engine state", e);
+        }
+        broker.close();
+        try {
+            lockFile.close();
+        } catch (IOException e) {
+            LOG.error("releasing the data directory lock", e);
+        }
+    }
+}

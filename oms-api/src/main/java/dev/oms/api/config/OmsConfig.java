@@ -1,0 +1,154 @@
+package dev.oms.api.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.config.spi.ConfigSource;
+
+/**
+ * The configuration of one oms process. Keys, defaults and their documentation live in one
+ * place, {@code oms.yaml} on the class path; a file given with {@code --config}, environment
+ * variables ({@code OMS_HTTP_PORT} for {@code http.port}) and command-line flags override them,
+ * in that order of increasing precedence.
+ */
+public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
+                        int kafkaPort, int shards, int queueCapacity, int partitions, int engineWorkers,
+                        boolean pinWorkers, long maxOrders, int priceDecimals) {
+
+    public static final String DEFAULTS = "oms.yaml";
+
+    /** The flags the binary accepts, each the short form of one key. */
+    private static final Map<String, String> FLAGS = Map.of(
+            "--data-dir", "data-dir",
+            "--http-port", "http.port",
+            "--kafka-port", "kafka.port");
+
+    public static final String USAGE = """
+            usage: oms [--data-dir DIR] [--http-port N] [--kafka-port N] [--config FILE]
+              --data-dir DIR    where the log and the state live (OMS_DATA_DIR, default ./data)
+              --http-port N     HTTP API port (OMS_HTTP_PORT, default 8080; 0 picks a free port)
+              --kafka-port N    Kafka protocol port (OMS_KAFKA_PORT, default 9092)
+              --config FILE     a YAML file overriding any key of oms.yaml (OMS_CONFIG)
+            Every key of oms.yaml is also settable as OMS_<KEY> in the environment.""";
+
+    /** Reads the configuration from {@code args} and {@code env} over the file and the defaults. */
+    public static OmsConfig load(String[] args, Map<String, String> env) {
+        Map<String, String> flags = new HashMap<>();
+        String configFile = env.get("OMS_CONFIG");
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            if (!name.equals("--config") && !FLAGS.containsKey(name)) {
+                throw new ConfigException("unknown argument '" + arg + "'\n" + USAGE);
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new ConfigException(name + " needs a value\n" + USAGE);
+                }
+                value = args[++i];
+            }
+            if (name.equals("--config")) {
+                configFile = value;
+            } else {
+                flags.put(FLAGS.get(name), value);
+            }
+        }
+
+        Config defaults = Config.just(ConfigSources.classpath(DEFAULTS));
+        Map<String, String> fromEnv = new HashMap<>();
+        defaults.traverse().filter(Config::isLeaf).forEach(node -> {
+            String key = node.key().toString();
+            String value = env.get(envName(key));
+            if (value != null) {
+                fromEnv.put(key, value);
+            }
+        });
+
+        List<Supplier<? extends ConfigSource>> sources = new ArrayList<>();
+        sources.add(ConfigSources.create(flags));
+        sources.add(ConfigSources.create(fromEnv));
+        if (configFile != null) {
+            Path file = Path.of(configFile);
+            if (!Files.isReadable(file)) {
+                throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist or cannot be read");
+            }
+            sources.add(ConfigSources.file(file));
+        }
+        sources.add(ConfigSources.classpath(DEFAULTS));
+        Config config = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(sources)
+                .build();
+
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new OmsConfig(
+                Path.of(string(config, "data-dir")),
+                string(config, "http.host"),
+                intIn(config, "http.port", 0, 65535),
+                intIn(config, "http.max-body-bytes", 1024, 64 << 20),
+                intIn(config, "http.verdict-timeout-ms", 1, 600_000),
+                intIn(config, "kafka.port", 0, 65535),
+                orCores(intIn(config, "log.shards", 0, 1024), cores),
+                intIn(config, "log.queue-capacity", 2, 1 << 20),
+                intIn(config, "log.partitions", 1, 4096),
+                orCores(intIn(config, "engine.workers", 0, 1024), cores),
+                bool(config, "engine.pin-workers"),
+                intIn(config, "engine.max-orders", 1, Integer.MAX_VALUE),
+                intIn(config, "engine.price-decimals", 0, 9));
+    }
+
+    /** {@code http.port} is set by {@code OMS_HTTP_PORT}. */
+    public static String envName(String key) {
+        return "OMS_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static int orCores(int value, int cores) {
+        return value == 0 ? cores : value;
+    }
+
+    private static String string(Config config, String key) {
+        String value = config.get(key).asString().orElse("").trim();
+        if (value.isEmpty()) {
+            throw new ConfigException(key + " must not be empty (" + envName(key) + ")");
+        }
+        return value;
+    }
+
+    private static int intIn(Config config, String key, int min, int max) {
+        String value = string(config, key);
+        try {
+            long parsed = Long.parseLong(value);
+            if (parsed >= min && parsed <= max) {
+                return (int) parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(key + " must be a whole number from " + min + " to " + max + ", got '" + value
+                + "' (" + envName(key) + ")");
+    }
+
+    private static boolean bool(Config config, String key) {
+        String value = string(config, key);
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(key + " must be true or false, got '" + value + "' (" + envName(key) + ")");
+        };
+    }
+}

@@ -1,0 +1,138 @@
+package dev.oms.api.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.oms.engine.Engine;
+import dev.oms.engine.command.NewOrder;
+import dev.oms.engine.order.OrdStatus;
+import dev.oms.engine.order.Order;
+import dev.oms.engine.order.OrderId;
+import dev.oms.streaming.shard.ShardBusyException;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The order resource, {@code /orders}. {@code POST} validates the order, appends it durably and, by
+ * default, answers with the engine's verdict (201 with the order; 200 with the original for a
+ * repeated {@code clientOrderId}); with {@code Prefer: respond-async} it answers 202 as soon as
+ * the order is durable. {@code GET /orders/{id}} reads one order.
+ *
+ * <p>Threads: handlers run on Helidon's virtual threads and block while they wait.
+ */
+public final class OrderService implements HttpService {
+    private static final HeaderName PREFER = HeaderNames.create("Prefer");
+
+    private final Engine engine;
+    private final int maxBodyBytes;
+    private final long verdictTimeoutMs;
+
+    public OrderService(Engine engine, int maxBodyBytes, long verdictTimeoutMs) {
+        this.engine = engine;
+        this.maxBodyBytes = maxBodyBytes;
+        this.verdictTimeoutMs = verdictTimeoutMs;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::place)
+                .get("/{id}", this::get);
+    }
+
+    private void place(ServerRequest req, ServerResponse res) throws Exception {
+        requireJson(req);
+        NewOrder command = OrderRequest.parse(readBody(req), engine.priceScale());
+        long receivedAt = System.currentTimeMillis();
+        OrderId id = durable(engine.submit(command, receivedAt));
+
+        boolean async = req.headers().first(PREFER).map(p -> p.contains("respond-async")).orElse(false);
+        if (async) {
+            respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
+            return;
+        }
+        Order verdict;
+        try {
+            verdict = engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // Durable already, so it will be applied: say so rather than fail.
+            engine.forgetVerdict(id);
+            respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
+            return;
+        }
+        respond(res, verdict.id().equals(id) ? Status.CREATED_201 : Status.OK_200, verdict);
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        String text = req.path().pathParameters().get("id");
+        Optional<Order> order = OrderId.parse(text).flatMap(engine::order);
+        if (order.isEmpty()) {
+            throw new ProblemException(Problem.of(Status.NOT_FOUND_404, "/problems/order-not-found", "Order not found",
+                    "no order has the id '" + text + "'"));
+        }
+        respond(res, Status.OK_200, order.get());
+    }
+
+    private void respond(ServerResponse res, Status status, Order order) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.LOCATION, "/orders/" + order.id());
+        res.send(OrderJson.write(order, engine.priceScale()));
+    }
+
+    private static Order pending(OrderId id, NewOrder c, long receivedAt) {
+        return new Order(id, c.account(), c.clientOrderId(), c.symbol(), c.side(), c.type(), c.timeInForce(),
+                c.priceTicks(), c.quantity(), 0, OrdStatus.PENDING_NEW, receivedAt);
+    }
+
+    /** Waits until the command is durable; a full shard means "retry", anything else is ours. */
+    private static OrderId durable(java.util.concurrent.CompletableFuture<OrderId> append) throws Exception {
+        try {
+            return append.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ShardBusyException busy) {
+                throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy",
+                        busy.getMessage()));
+            }
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    private static void requireJson(ServerRequest req) {
+        Optional<HttpMediaType> type = req.headers().contentType();
+        boolean json = type.map(t -> t.mediaType().type().equals("application")
+                && (t.mediaType().subtype().equals("json") || t.mediaType().subtype().endsWith("+json"))).orElse(false);
+        if (!json) {
+            throw new ProblemException(Problem.of(Status.UNSUPPORTED_MEDIA_TYPE_415, "/problems/unsupported-media-type",
+                    "Unsupported media type", "the body must be application/json, got "
+                            + type.map(t -> t.text()).orElse("no Content-Type")));
+        }
+    }
+
+    private byte[] readBody(ServerRequest req) throws IOException {
+        if (req.headers().contentLength().orElse(0) > maxBodyBytes) {
+            throw new ProblemException(bodyTooLarge(null));
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(maxBodyBytes + 1);
+            if (body.length > maxBodyBytes) {
+                throw new ProblemException(bodyTooLarge(null));
+            }
+            return body;
+        }
+    }
+
+    static Problem bodyTooLarge(String detail) {
+        return Problem.of(Status.REQUEST_ENTITY_TOO_LARGE_413, "/problems/body-too-large", "Body too large",
+                detail != null ? detail : "the body is larger than the limit (http.max-body-bytes)");
+    }
+}

@@ -1,0 +1,69 @@
+package dev.oms.api.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * An RFC 9457 problem: what went wrong with a request, as {@code application/problem+json}. The
+ * {@code errors} member lists every invalid field, so a client can fix them all at once.
+ */
+public record Problem(Status status, String type, String title, String detail, List<FieldError> errors) {
+    public static final String MEDIA_TYPE = "application/problem+json";
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** One invalid field of a request body. */
+    public record FieldError(String field, String detail) {
+    }
+
+    public static Problem of(Status status, String type, String title, String detail) {
+        return new Problem(status, type, title, detail, List.of());
+    }
+
+    /** A request whose fields are wrong; the detail names the first, {@code errors} all of them. */
+    public static Problem invalidFields(List<FieldError> errors) {
+        FieldError first = errors.getFirst();
+        String detail = first.field() + ": " + first.detail()
+                + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : "");
+        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-order", "Invalid order", detail, errors);
+    }
+
+    public void send(ServerResponse res) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
+        res.send(toJson());
+    }
+
+    public byte[] toJson() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("type", type);
+            json.writeStringField("title", title);
+            json.writeNumberField("status", status.code());
+            json.writeStringField("detail", detail);
+            if (!errors.isEmpty()) {
+                json.writeStringField("field", errors.getFirst().field());
+                json.writeArrayFieldStart("errors");
+                for (FieldError error : errors) {
+                    json.writeStartObject();
+                    json.writeStringField("field", error.field());
+                    json.writeStringField("detail", error.detail());
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,110 @@
+package dev.oms.api;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The single binary as a child process, started the way the launcher starts it: the same main
+ * class, class path and JVM flags (taken from this test JVM, which surefire started with the one
+ * definition in the parent POM). Stops with SIGTERM or dies with SIGKILL.
+ */
+final class OmsProcess implements AutoCloseable {
+    private static final Pattern READY = Pattern.compile("oms ready: http://[^:]+:(\\d+)/");
+
+    private final Process process;
+    private final int httpPort;
+    private final Path log;
+
+    private OmsProcess(Process process, int httpPort, Path log) {
+        this.process = process;
+        this.httpPort = httpPort;
+        this.log = log;
+    }
+
+    /** Starts oms on {@code dataDir} with a free HTTP port and waits for its ready line. */
+    static OmsProcess start(Path dataDir, String... extraArgs) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-") || arg.startsWith("--enable-native-access") || arg.startsWith("--sun-misc")
+                    || arg.startsWith("-Dchronicle") || arg.startsWith("-Dagrona")) {
+                command.add(arg);
+            }
+        }
+        command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "--data-dir", dataDir.toString(), "--http-port", "0"));
+        command.addAll(List.of(extraArgs));
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + "-" + System.nanoTime() + ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("OMS_HTTP_HOST", "127.0.0.1");
+        env.put("OMS_LOG_PARTITIONS", "4");
+        env.put("OMS_ENGINE_MAX_ORDERS", "100000");
+        Process process = builder.start();
+
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    Matcher m = READY.matcher(line);
+                    if (m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+                port.completeExceptionally(new IllegalStateException("oms exited before it was ready"));
+            } catch (IOException e) {
+                port.completeExceptionally(e);
+            }
+        }, "oms-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return new OmsProcess(process, port.get(90, TimeUnit.SECONDS), log);
+        } catch (Exception e) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("oms did not start; its log:\n" + java.nio.file.Files.readString(log), e);
+        }
+    }
+
+    int httpPort() {
+        return httpPort;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, nothing but what is already on disk. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, as Ctrl-C or an orchestrator stops it; returns the exit code. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("oms did not stop within 60 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    String log() throws IOException {
+        return java.nio.file.Files.readString(log);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}

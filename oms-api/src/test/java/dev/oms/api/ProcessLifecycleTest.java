@@ -1,0 +1,111 @@
+package dev.oms.api;
+
+import static dev.oms.api.Http.json;
+import static dev.oms.api.Http.order;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The binary as a separate process: restarts, SIGTERM, and SIGKILL in the middle of traffic. */
+class ProcessLifecycleTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void orderReadBackAfterTheProcessIsStoppedAndStartedAgainIsTheSame() throws Exception {
+        Path data = dir.resolve("data");
+        JsonNode placed;
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            Http http = new Http(oms.httpPort());
+            HttpResponse<String> response = http.postJson("/orders", order("acct-1", "restart-1", "AAPL", "BUY", "187.42", 250));
+            assertThat(response.statusCode()).isEqualTo(201);
+            placed = json(response);
+            assertThat(json(http.get("/orders/" + placed.get("id").asText()))).isEqualTo(placed);
+
+            int exit = oms.terminate();
+            assertThat(exit).as("SIGTERM exit code").isIn(0, 143);
+            assertThat(oms.log()).contains("oms stopped");
+        }
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            HttpResponse<String> read = new Http(oms.httpPort()).get("/orders/" + placed.get("id").asText());
+            assertThat(read.statusCode()).isEqualTo(200);
+            assertThat(json(read)).isEqualTo(placed);
+        }
+    }
+
+    @Test
+    void everyAcknowledgedOrderSurvivesKill9DuringABurst() throws Exception {
+        Path data = dir.resolve("data");
+        Map<String, JsonNode> acknowledged = new ConcurrentHashMap<>();
+        AtomicInteger attempted = new AtomicInteger();
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            Http http = new Http(oms.httpPort());
+            List<String> symbols = List.of("AAPL", "MSFT", "GOOG", "AMZN", "TSLA", "NVDA", "META", "IBM");
+            ExecutorService clients = Executors.newFixedThreadPool(16);
+            for (int c = 0; c < 16; c++) {
+                int client = c;
+                clients.submit(() -> {
+                    for (int i = 0; ; i++) {
+                        String body = order("acct-" + client, "burst-" + client + "-" + i, symbols.get(i % symbols.size()),
+                                i % 2 == 0 ? "BUY" : "SELL", (100 + i % 50) + ".25", 1 + i);
+                        attempted.incrementAndGet();
+                        try {
+                            // Half wait for the engine's verdict, half only for durability.
+                            HttpResponse<String> response = client % 2 == 0 ? http.postJson("/orders", body)
+                                    : http.postJson("/orders", body, "Prefer", "respond-async");
+                            if (response.statusCode() == 201 || response.statusCode() == 202) {
+                                JsonNode ack = json(response);
+                                acknowledged.put(ack.get("id").asText(), ack);
+                            }
+                        } catch (Exception e) {
+                            return null; // the server died under us: this one was never acknowledged
+                        }
+                    }
+                });
+            }
+            while (acknowledged.size() < 400) {
+                Thread.sleep(5);
+            }
+            oms.kill9(); // mid-burst: requests are in flight
+            clients.shutdown();
+            assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(acknowledged.size()).isGreaterThanOrEqualTo(400);
+
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            Http http = new Http(oms.httpPort());
+            for (Map.Entry<String, JsonNode> ack : acknowledged.entrySet()) {
+                HttpResponse<String> read = http.get("/orders/" + ack.getKey());
+                assertThat(read.statusCode()).as("acknowledged order %s after kill -9", ack.getKey()).isEqualTo(200);
+                JsonNode order = json(read);
+                for (String field : List.of("id", "account", "clientOrderId", "symbol", "side", "type", "price", "quantity", "createdAt")) {
+                    assertThat(order.get(field)).as("%s of %s", field, ack.getKey()).isEqualTo(ack.getValue().get(field));
+                }
+                assertThat(order.get("status").asText()).isEqualTo("NEW");
+            }
+        }
+    }
+
+    @Test
+    void unknownFlagIsRefusedWithTheUsage() throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--bogus", "1")
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(output).contains("unknown argument '--bogus'").contains("--data-dir");
+    }
+}

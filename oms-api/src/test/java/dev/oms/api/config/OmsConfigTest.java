@@ -1,0 +1,70 @@
+package dev.oms.api.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OmsConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsComeFromTheDocumentedFile() {
+        OmsConfig config = OmsConfig.load(new String[0], Map.of());
+        assertThat(config.httpPort()).isEqualTo(8080);
+        assertThat(config.kafkaPort()).isEqualTo(9092);
+        assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(config.shards()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(config.priceDecimals()).isEqualTo(4);
+    }
+
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheConfigFileWhichBeatsDefaults() throws Exception {
+        Path file = dir.resolve("oms.yaml");
+        Files.writeString(file, """
+                http:
+                  port: 7001
+                  max-body-bytes: 4096
+                kafka:
+                  port: 7002
+                engine:
+                  price-decimals: 2
+                """);
+        OmsConfig config = OmsConfig.load(new String[] {"--config", file.toString(), "--http-port=7100"},
+                Map.of("OMS_HTTP_PORT", "7200", "OMS_KAFKA_PORT", "7300", "OMS_DATA_DIR", "/var/lib/oms"));
+
+        assertThat(config.httpPort()).as("flag").isEqualTo(7100);
+        assertThat(config.kafkaPort()).as("environment").isEqualTo(7300);
+        assertThat(config.dataDir()).as("environment").isEqualTo(Path.of("/var/lib/oms"));
+        assertThat(config.maxBodyBytes()).as("file").isEqualTo(4096);
+        assertThat(config.priceDecimals()).as("file").isEqualTo(2);
+        assertThat(config.queueCapacity()).as("default").isEqualTo(4096);
+    }
+
+    @Test
+    void configFileMayComeFromTheEnvironment() throws Exception {
+        Path file = dir.resolve("other.yaml");
+        Files.writeString(file, "data-dir: /srv/oms\n");
+        assertThat(OmsConfig.load(new String[0], Map.of("OMS_CONFIG", file.toString())).dataDir())
+                .isEqualTo(Path.of("/srv/oms"));
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheKeyAndItsVariable() {
+        assertThatThrownBy(() -> OmsConfig.load(new String[] {"--http-port", "eighty"}, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("http.port").hasMessageContaining("OMS_HTTP_PORT").hasMessageContaining("eighty");
+        assertThatThrownBy(() -> OmsConfig.load(new String[0], Map.of("OMS_ENGINE_PIN_WORKERS", "maybe")))
+                .hasMessageContaining("engine.pin-workers");
+        assertThatThrownBy(() -> OmsConfig.load(new String[] {"--config", dir.resolve("missing.yaml").toString()}, Map.of()))
+                .hasMessageContaining("missing.yaml");
+        assertThatThrownBy(() -> OmsConfig.load(new String[] {"--http-port"}, Map.of()))
+                .hasMessageContaining("--http-port needs a value");
+    }
+}

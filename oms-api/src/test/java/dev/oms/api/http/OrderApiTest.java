@@ -1,0 +1,225 @@
+package dev.oms.api.http;
+
+import static dev.oms.api.Http.json;
+import static dev.oms.api.Http.order;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.oms.api.Http;
+import dev.oms.api.Oms;
+import dev.oms.api.config.OmsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The order resource over real HTTP against a whole oms (log, engine, Helidon) on a random port. */
+class OrderApiTest {
+    @TempDir
+    static Path dir;
+    private static Oms oms;
+    private static Http http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        oms = Oms.start(OmsConfig.load(new String[] {"--data-dir", dir.toString(), "--http-port", "0"},
+                Map.of("OMS_HTTP_HOST", "127.0.0.1", "OMS_LOG_PARTITIONS", "4", "OMS_ENGINE_PIN_WORKERS", "false",
+                        "OMS_ENGINE_MAX_ORDERS", "100000")));
+        http = new Http(oms.httpPort());
+    }
+
+    @AfterAll
+    static void stop() {
+        oms.close();
+    }
+
+    @Test
+    void placedOrderIsAnsweredWithTheEnginesVerdictAndCanBeReadBack() throws Exception {
+        HttpResponse<String> placed = http.postJson("/orders", order("acct-1", "place-1", "AAPL", "BUY", "101.25", 100));
+
+        assertThat(placed.statusCode()).isEqualTo(201);
+        JsonNode body = json(placed);
+        assertThat(body.get("status").asText()).isEqualTo("NEW");
+        assertThat(body.get("account").asText()).isEqualTo("acct-1");
+        assertThat(body.get("clientOrderId").asText()).isEqualTo("place-1");
+        assertThat(body.get("symbol").asText()).isEqualTo("AAPL");
+        assertThat(body.get("side").asText()).isEqualTo("BUY");
+        assertThat(body.get("type").asText()).isEqualTo("LIMIT");
+        assertThat(body.get("timeInForce").asText()).isEqualTo("GTC");
+        assertThat(body.get("price").asText()).isEqualTo("101.25");
+        assertThat(body.get("quantity").asLong()).isEqualTo(100);
+        assertThat(body.get("leavesQuantity").asLong()).isEqualTo(100);
+        String id = body.get("id").asText();
+        assertThat(placed.headers().firstValue("Location")).contains("/orders/" + id);
+
+        HttpResponse<String> read = http.get("/orders/" + id);
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(json(read)).isEqualTo(body);
+    }
+
+    @Test
+    void priceIsExactWhetherSentAsANumberOrAString() throws Exception {
+        JsonNode asNumber = json(http.postJson("/orders", order("acct-1", "px-number", "MSFT", "SELL", "0.0003", 1)));
+        JsonNode asString = json(http.postJson("/orders", order("acct-1", "px-string", "MSFT", "SELL", "\"12345678901.1234\"", 1)));
+
+        assertThat(asNumber.get("price").asText()).isEqualTo("0.0003");
+        assertThat(asString.get("price").asText()).isEqualTo("12345678901.1234");
+    }
+
+    @Test
+    void marketOrderIsPlacedWithoutAPriceAndTimeInForceDefaultsToGtc() throws Exception {
+        HttpResponse<String> placed = http.postJson("/orders", """
+                {"account":"acct-2","clientOrderId":"mkt-1","symbol":"TSLA","side":"SELL","type":"MARKET","quantity":5}""");
+
+        assertThat(placed.statusCode()).isEqualTo(201);
+        assertThat(json(placed).get("price").isNull()).isTrue();
+        assertThat(json(placed).get("timeInForce").asText()).isEqualTo("GTC");
+    }
+
+    @Test
+    void repeatedClientOrderIdReturnsTheOriginalOrder() throws Exception {
+        String body = order("acct-3", "dup-1", "GOOG", "BUY", "150", 7);
+        HttpResponse<String> first = http.postJson("/orders", body);
+        HttpResponse<String> again = http.postJson("/orders", body);
+
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json(again)).isEqualTo(json(first));
+    }
+
+    @Test
+    void preferRespondAsyncAnswers202AsSoonAsTheOrderIsDurable() throws Exception {
+        HttpResponse<String> accepted = http.postJson("/orders", order("acct-4", "async-1", "AMZN", "BUY", "99.5", 3),
+                "Prefer", "respond-async");
+
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        JsonNode body = json(accepted);
+        assertThat(body.get("status").asText()).isEqualTo("PENDING_NEW");
+        String id = body.get("id").asText();
+        assertThat(accepted.headers().firstValue("Location")).contains("/orders/" + id);
+        await().untilAsserted(() -> {
+            HttpResponse<String> read = http.get("/orders/" + id);
+            assertThat(read.statusCode()).isEqualTo(200);
+            assertThat(json(read).get("status").asText()).isEqualTo("NEW");
+        });
+    }
+
+    @Test
+    void unknownOrderIsA404Problem() throws Exception {
+        for (String id : new String[] {"3-999999", "not-an-id", "1-2-3"}) {
+            HttpResponse<String> response = http.get("/orders/" + id);
+            assertThat(response.statusCode()).isEqualTo(404);
+            assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+            assertThat(json(response).get("detail").asText()).contains(id);
+        }
+    }
+
+    static Stream<Arguments> badOrders() {
+        String valid = order("acct-9", "bad-1", "AAPL", "BUY", "10", 1);
+        return Stream.of(
+                Arguments.of("malformed JSON", "{\"account\": \"a\",", null),
+                Arguments.of("not an object", "[1,2,3]", null),
+                Arguments.of("empty body", "", null),
+                Arguments.of("trailing garbage", valid + " xyz", null),
+                Arguments.of("missing account", valid.replace("\"account\":\"acct-9\",", ""), "account"),
+                Arguments.of("missing symbol", valid.replace("\"symbol\":\"AAPL\",", ""), "symbol"),
+                Arguments.of("missing quantity", valid.replace(",\"quantity\":1", ""), "quantity"),
+                Arguments.of("account not a string", valid.replace("\"acct-9\"", "42"), "account"),
+                Arguments.of("blank clientOrderId", valid.replace("\"bad-1\"", "\"  \""), "clientOrderId"),
+                Arguments.of("overlong clientOrderId", valid.replace("bad-1", "x".repeat(65)), "clientOrderId"),
+                Arguments.of("symbol with spaces", valid.replace("AAPL", "AA PL"), "symbol"),
+                Arguments.of("unknown side", valid.replace("\"BUY\"", "\"HOLD\""), "side"),
+                Arguments.of("lower-case type", valid.replace("\"LIMIT\"", "\"limit\""), "type"),
+                Arguments.of("unknown timeInForce", valid.replace("\"GTC\"", "\"GTD\""), "timeInForce"),
+                Arguments.of("zero quantity", valid.replace("\"quantity\":1", "\"quantity\":0"), "quantity"),
+                Arguments.of("negative quantity", valid.replace("\"quantity\":1", "\"quantity\":-5"), "quantity"),
+                Arguments.of("fractional quantity", valid.replace("\"quantity\":1", "\"quantity\":1.5"), "quantity"),
+                Arguments.of("quantity as a string", valid.replace("\"quantity\":1", "\"quantity\":\"1\""), "quantity"),
+                Arguments.of("huge quantity", valid.replace("\"quantity\":1", "\"quantity\":99999999999999999999"), "quantity"),
+                Arguments.of("negative price", valid.replace("\"price\":10", "\"price\":-10"), "price"),
+                Arguments.of("zero price", valid.replace("\"price\":10", "\"price\":0"), "price"),
+                Arguments.of("price finer than a tick", valid.replace("\"price\":10", "\"price\":10.00001"), "price"),
+                Arguments.of("price not a number", valid.replace("\"price\":10", "\"price\":\"ten\""), "price"),
+                Arguments.of("price as a boolean", valid.replace("\"price\":10", "\"price\":true"), "price"),
+                Arguments.of("LIMIT without price", valid.replace("\"price\":10,", ""), "price"),
+                Arguments.of("MARKET with price", valid.replace("\"LIMIT\"", "\"MARKET\""), "price"),
+                Arguments.of("unknown field", valid.replace("{", "{\"colour\":\"red\","), "colour"),
+                Arguments.of("duplicate field", valid.replace("{", "{\"symbol\":\"MSFT\","), null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badOrders")
+    void badOrderIsA400ProblemNamingTheFieldAndTheServerKeepsServing(String why, String body, String field) throws Exception {
+        HttpResponse<String> response = http.postJson("/orders", body);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertProblem(response);
+        if (field != null) {
+            assertThat(json(response).get("field").asText()).isEqualTo(field);
+        }
+        assertStillServing();
+    }
+
+    @Test
+    void bodyOverTheLimitIsA413Problem() throws Exception {
+        byte[] twoMegabytes = new byte[2 * 1024 * 1024];
+        java.util.Arrays.fill(twoMegabytes, (byte) ' ');
+        HttpResponse<String> response = http.post("/orders", "application/json", twoMegabytes);
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertProblem(response);
+        assertStillServing();
+    }
+
+    @Test
+    void bodyThatIsNotJsonIsA415Problem() throws Exception {
+        byte[] body = order("a", "c", "AAPL", "BUY", "1", 1).getBytes(StandardCharsets.UTF_8);
+        for (String contentType : new String[] {"text/plain", "application/x-www-form-urlencoded", null}) {
+            HttpResponse<String> response = http.post("/orders", contentType, body);
+            assertThat(response.statusCode()).as(String.valueOf(contentType)).isEqualTo(415);
+            assertProblem(response);
+        }
+        assertStillServing();
+    }
+
+    @Test
+    void garbageOnTheHttpPortDoesNotStopTheServer() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", oms.httpPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write("\u0000\u0001NOT HTTP AT ALL\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            socket.getInputStream().readAllBytes();
+        }
+        try (Socket socket = new Socket("127.0.0.1", oms.httpPort())) {
+            socket.getOutputStream().write("POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"acc"
+                    .getBytes(StandardCharsets.ISO_8859_1)); // a truncated request, then the client goes away
+        }
+        assertStillServing();
+    }
+
+    private static void assertProblem(HttpResponse<String> response) throws Exception {
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+        JsonNode problem = json(response);
+        assertThat(problem.get("status").asInt()).isEqualTo(response.statusCode());
+        assertThat(problem.get("title").asText()).isNotBlank();
+        assertThat(problem.get("detail").asText()).isNotBlank();
+    }
+
+    private static void assertStillServing() throws Exception {
+        String clientOrderId = "alive-" + System.nanoTime();
+        HttpResponse<String> response = http.postJson("/orders", order("acct-alive", clientOrderId, "AAPL", "BUY", "1", 1));
+        assertThat(response.statusCode()).isEqualTo(201);
+    }
+}
