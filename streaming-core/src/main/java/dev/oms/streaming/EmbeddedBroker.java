@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,11 +18,15 @@ import java.util.stream.Stream;
 
 import dev.oms.streaming.shard.Shard;
 import dev.oms.streaming.shard.ShardStats;
+import dev.oms.streaming.storage.ClusterMetadata;
 import dev.oms.streaming.storage.PartitionLog;
+import dev.oms.streaming.storage.ProducerIdManager;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Records;
 import org.slf4j.Logger;
@@ -42,14 +48,23 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final Shard[] shards;
     private final AgentRunner[] runners;
     private final Map<TopicPartition, Owned> partitions = new ConcurrentHashMap<>();
-    private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
+    private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+    private final Map<Uuid, String> topicNames = new ConcurrentHashMap<>();
+    private final String clusterId;
+    private final ProducerIdManager producerIds;
     private int nextShard;
 
     private record Owned(PartitionLog log, Shard shard) {
     }
 
-    private EmbeddedBroker(Path logDir, int shardCount, int queueCapacity) {
+    /** A topic as clients see it: its name, its id (KIP-516) and how many partitions it has. */
+    public record Topic(String name, Uuid id, int partitionCount) {
+    }
+
+    private EmbeddedBroker(Path logDir, int shardCount, int queueCapacity) throws IOException {
         this.logDir = logDir;
+        this.clusterId = ClusterMetadata.clusterId(logDir);
+        this.producerIds = new ProducerIdManager(logDir.resolve("producer-ids"));
         this.shards = new Shard[shardCount];
         this.runners = new AgentRunner[shardCount];
         for (int i = 0; i < shardCount; i++) {
@@ -93,12 +108,17 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Creates {@code topic} with {@code partitionCount} partitions; an existing topic keeps its count. */
     public synchronized int createTopic(String topic, int partitionCount) throws IOException {
-        Integer existing = partitionCounts.get(topic);
+        Topic existing = topics.get(topic);
         if (existing != null) {
-            if (existing != partitionCount) {
-                LOG.info("topic {} exists with {} partitions; keeping them (asked for {})", topic, existing, partitionCount);
+            if (existing.partitionCount() != partitionCount) {
+                LOG.info("topic {} exists with {} partitions; keeping them (asked for {})", topic,
+                        existing.partitionCount(), partitionCount);
             }
-            return existing;
+            return existing.partitionCount();
+        }
+        org.apache.kafka.common.internals.Topic.validate(topic);
+        if (partitionCount < 1) {
+            throw new IllegalArgumentException("a topic needs at least one partition, got " + partitionCount);
         }
         openTopic(topic, partitionCount);
         LOG.info("created topic {} with {} partitions", topic, partitionCount);
@@ -106,21 +126,45 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     private synchronized void openTopic(String topic, int partitionCount) throws IOException {
+        Uuid id = null;
         for (int p = 0; p < partitionCount; p++) {
             TopicPartition tp = new TopicPartition(topic, p);
             Shard shard = shards[nextShard++ % shards.length];
-            partitions.put(tp, new Owned(PartitionLog.open(logDir, tp), shard));
+            PartitionLog log = PartitionLog.open(logDir, tp);
+            id = ClusterMetadata.topicId(logDir, tp, id);
+            partitions.put(tp, new Owned(log, shard));
         }
-        partitionCounts.put(topic, partitionCount);
+        topics.put(topic, new Topic(topic, id, partitionCount));
+        topicNames.put(id, topic);
     }
 
     /** The number of partitions of {@code topic}. */
     public int partitionCount(String topic) {
-        Integer count = partitionCounts.get(topic);
-        if (count == null) {
-            throw new UnknownTopicOrPartitionException("unknown topic " + topic);
-        }
-        return count;
+        return topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("unknown topic " + topic))
+                .partitionCount();
+    }
+
+    public Optional<Topic> topic(String name) {
+        return Optional.ofNullable(topics.get(name));
+    }
+
+    /** The name of the topic with this id (fetch and produce from v13 name topics by id). */
+    public Optional<String> topicName(Uuid id) {
+        return Optional.ofNullable(topicNames.get(id));
+    }
+
+    /** Every topic, by name. */
+    public Collection<Topic> topics() {
+        return new TreeMap<>(topics).values();
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** A producer id never handed out before, durably (InitProducerId). */
+    public long nextProducerId() throws IOException {
+        return producerIds.next();
     }
 
     /**
@@ -140,6 +184,20 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The offset after the last durable record of the partition. */
     public long highWatermark(TopicPartition tp) {
         return owned(tp).log.highWatermark();
+    }
+
+    public long logStartOffset(TopicPartition tp) {
+        return owned(tp).log.logStartOffset();
+    }
+
+    /** Completes the next time the partition's high watermark moves (long-polling fetches). */
+    public CompletableFuture<Void> highWatermarkMoved(TopicPartition tp) {
+        return owned(tp).log.highWatermarkMoved();
+    }
+
+    /** The first durable record at or after {@code timestamp}, if any (ListOffsets). */
+    public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(TopicPartition tp, long timestamp) {
+        return owned(tp).log.offsetForTimestamp(timestamp);
     }
 
     public List<ShardStats> shardStats() {

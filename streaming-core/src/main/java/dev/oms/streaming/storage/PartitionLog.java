@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -32,10 +33,13 @@ public final class PartitionLog implements AutoCloseable {
     private final TopicPartition topicPartition;
     private final FileRecords segment;
     private final OffsetIndex index = new OffsetIndex(INDEX_INTERVAL_BYTES);
+    private final ProducerStateManager producers = new ProducerStateManager();
     private long logEndOffset;
     private int pendingBytes;
     private volatile long highWatermark;
     private volatile int durableBytes;
+    // Completed, and replaced, each time the high watermark moves: long-polling readers wait on it.
+    private volatile CompletableFuture<Void> highWatermarkMoved = new CompletableFuture<>();
 
     private PartitionLog(TopicPartition topicPartition, FileRecords segment) {
         this.topicPartition = topicPartition;
@@ -80,6 +84,7 @@ public final class PartitionLog implements AutoCloseable {
                     break;
                 }
                 index.onBatch(batch.baseOffset(), position, batch.sizeInBytes());
+                producers.onAppend(batch);
                 position += batch.sizeInBytes();
                 nextOffset = batch.nextOffset();
             }
@@ -100,12 +105,17 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Assigns the next offsets to every batch of {@code records} in place and writes them to the
-     * segment (not yet durable: see {@link #flush}). Owner shard only.
+     * segment (not yet durable: see {@link #flush}). A retried batch of an idempotent producer is
+     * not written again. Owner shard only.
      *
-     * @return the offset given to the first record
+     * @return the offset of the first record (for a retried batch, the offset it got the first time)
      * @throws InvalidBatchException if a batch is not a valid v2 batch; nothing is written then
+     * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   on a gap in a producer's sequence
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException for a fenced producer epoch
      */
     public long append(MemoryRecords records) throws IOException {
+        int batches = 0;
+        boolean idempotent = false;
         for (MutableRecordBatch batch : records.batches()) {
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
                 throw new InvalidBatchException("only record batch format v2 is supported, got magic " + batch.magic());
@@ -115,6 +125,21 @@ public final class PartitionLog implements AutoCloseable {
             } catch (CorruptRecordException e) {
                 throw new InvalidBatchException(e.getMessage());
             }
+            batches++;
+            idempotent |= batch.hasProducerId();
+        }
+        if (batches == 0) {
+            throw new InvalidBatchException("no record batch in the request");
+        }
+        if (idempotent) {
+            // As Kafka: an idempotent produce carries exactly one batch, so it is judged whole.
+            if (batches != 1) {
+                throw new InvalidBatchException("an idempotent produce must carry exactly one record batch, got " + batches);
+            }
+            long original = producers.check(records.batches().iterator().next());
+            if (original >= 0) {
+                return original;
+            }
         }
         long baseOffset = logEndOffset;
         int position = segment.sizeInBytes();
@@ -123,6 +148,7 @@ public final class PartitionLog implements AutoCloseable {
             batch.setLastOffset(logEndOffset + (batch.lastOffset() - batch.baseOffset()));
             batch.setPartitionLeaderEpoch(0);
             index.onBatch(batch.baseOffset(), position, batch.sizeInBytes());
+            producers.onAppend(batch);
             position += batch.sizeInBytes();
             logEndOffset = batch.nextOffset();
         }
@@ -147,6 +173,24 @@ public final class PartitionLog implements AutoCloseable {
         pendingBytes = 0;
         durableBytes = segment.sizeInBytes();
         highWatermark = logEndOffset;
+        CompletableFuture<Void> moved = highWatermarkMoved;
+        highWatermarkMoved = new CompletableFuture<>();
+        moved.complete(null);
+    }
+
+    /** Completes the next time the high watermark moves. Any thread. */
+    public CompletableFuture<Void> highWatermarkMoved() {
+        return highWatermarkMoved;
+    }
+
+    /**
+     * The first durable record whose timestamp is at or after {@code timestamp} (ListOffsets), or
+     * empty. Any thread.
+     */
+    public java.util.Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        long hw = highWatermark;
+        FileRecords.TimestampAndOffset found = segment.searchForTimestamp(timestamp, 0, 0);
+        return found == null || found.offset >= hw ? java.util.Optional.empty() : java.util.Optional.of(found);
     }
 
     /**

@@ -1,0 +1,96 @@
+package dev.oms.streaming.kafka;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.kafka.handler.ApiHandlers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kafka protocol listener of the embedded broker: accepts connections and gives each a
+ * {@link KafkaConnection}. Any Kafka client (kafka-clients, librdkafka, franz-go…) can produce,
+ * fetch and manage topics through it.
+ *
+ * <p>Threads: one virtual thread accepts; see {@link KafkaConnection} for the rest.
+ */
+public final class KafkaServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
+
+    private final ServerSocketChannel server;
+    private final KafkaListenerConfig config;
+    private final ApiHandlers handlers;
+    private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connectionIds = new AtomicLong();
+    private final Thread acceptor;
+
+    private KafkaServer(ServerSocketChannel server, KafkaListenerConfig config, EmbeddedBroker broker) {
+        this.server = server;
+        this.config = config;
+        this.handlers = new ApiHandlers(broker, config);
+        this.acceptor = Thread.ofVirtual().name("kafka-accept").unstarted(this::acceptLoop);
+    }
+
+    /** Binds the listener and starts accepting; an advertised port of 0 becomes the bound port. */
+    public static KafkaServer start(EmbeddedBroker broker, KafkaListenerConfig config) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.bind(new InetSocketAddress(config.host(), config.port()), 512);
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot listen for Kafka clients on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage(), e);
+        }
+        int bound = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        KafkaListenerConfig resolved = new KafkaListenerConfig(config.host(), bound, config.advertisedHost(),
+                config.advertisedPort() == 0 ? bound : config.advertisedPort(), config.autoCreateTopics(),
+                config.defaultPartitions(), config.maxRequestBytes());
+        KafkaServer kafka = new KafkaServer(server, resolved, broker);
+        kafka.acceptor.start();
+        LOG.info("Kafka protocol listening on {}:{}, advertised as {}:{}", resolved.host(), bound,
+                resolved.advertisedHost(), resolved.advertisedPort());
+        return kafka;
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel socket = server.accept();
+                socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                KafkaConnection connection = new KafkaConnection(socket, "kafka-" + connectionIds.incrementAndGet(),
+                        handlers, config.maxRequestBytes(), requests, connections::remove);
+                connections.add(connection);
+                connection.start();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                LOG.warn("accepting a Kafka connection failed: {}", e.toString());
+            }
+        }
+    }
+
+    public int port() {
+        return config.port();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("closing the Kafka listener", e);
+        }
+        connections.forEach(KafkaConnection::close);
+        requests.shutdownNow();
+    }
+}

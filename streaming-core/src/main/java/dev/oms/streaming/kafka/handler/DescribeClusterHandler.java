@@ -1,0 +1,48 @@
+package dev.oms.streaming.kafka.handler;
+
+import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.kafka.KafkaListenerConfig;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeClusterResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** DescribeCluster: the cluster id and this one node, which is also the controller. */
+final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequest> {
+    private final EmbeddedBroker broker;
+    private final KafkaListenerConfig config;
+
+    DescribeClusterHandler(EmbeddedBroker broker, KafkaListenerConfig config) {
+        this.broker = broker;
+        this.config = config;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DESCRIBE_CLUSTER;
+    }
+
+    @Override
+    public short minVersion() {
+        return 0;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 2;
+    }
+
+    @Override
+    public DescribeClusterResponse handle(RequestContext context, DescribeClusterRequest request) {
+        DescribeClusterResponseData response = new DescribeClusterResponseData()
+                .setErrorCode(Errors.NONE.code())
+                .setClusterId(broker.clusterId())
+                .setControllerId(KafkaListenerConfig.NODE_ID);
+        response.brokers().add(new DescribeClusterBroker().setBrokerId(KafkaListenerConfig.NODE_ID)
+                .setHost(config.advertisedHost()).setPort(config.advertisedPort()));
+        return new DescribeClusterResponse(response);
+    }
+}

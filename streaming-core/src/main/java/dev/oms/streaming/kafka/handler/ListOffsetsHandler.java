@@ -1,0 +1,76 @@
+package dev.oms.streaming.kafka.handler;
+
+import java.util.Optional;
+
+import dev.oms.streaming.EmbeddedBroker;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** ListOffsets: earliest, latest (the high watermark), or the first offset at or after a timestamp. */
+final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
+    private final EmbeddedBroker broker;
+
+    ListOffsetsHandler(EmbeddedBroker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.LIST_OFFSETS;
+    }
+
+    @Override
+    public short minVersion() {
+        return 1;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 11;
+    }
+
+    @Override
+    public ListOffsetsResponse handle(RequestContext context, ListOffsetsRequest request) {
+        ListOffsetsResponseData response = new ListOffsetsResponseData();
+        for (ListOffsetsTopic topic : request.topics()) {
+            ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            response.topics().add(topicResponse);
+            for (ListOffsetsPartition partition : topic.partitions()) {
+                topicResponse.partitions().add(answer(new TopicPartition(topic.name(), partition.partitionIndex()),
+                        partition.timestamp()));
+            }
+        }
+        return new ListOffsetsResponse(response);
+    }
+
+    private ListOffsetsPartitionResponse answer(TopicPartition tp, long timestamp) {
+        ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse().setPartitionIndex(tp.partition())
+                .setTimestamp(RecordBatch.NO_TIMESTAMP).setOffset(-1).setLeaderEpoch(0);
+        if (broker.topic(tp.topic()).map(t -> tp.partition() >= t.partitionCount() || tp.partition() < 0).orElse(true)) {
+            return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        answer.setErrorCode(Errors.NONE.code());
+        if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+            return answer.setOffset(broker.logStartOffset(tp));
+        }
+        if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
+            return answer.setOffset(broker.highWatermark(tp));
+        }
+        if (timestamp < 0) {
+            return answer.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+        }
+        Optional<FileRecords.TimestampAndOffset> found = broker.offsetForTimestamp(tp, timestamp);
+        return found.map(f -> answer.setTimestamp(f.timestamp).setOffset(f.offset)).orElse(answer);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.oms.streaming.kafka.handler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.EmbeddedBroker.Topic;
+import dev.oms.streaming.kafka.KafkaListenerConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * Metadata: this one node as broker and controller, and each topic with its id and partitions,
+ * all led by this node. Unknown topics are created when auto-creation is on and the client allows it.
+ */
+final class MetadataHandler implements ApiHandler<MetadataRequest> {
+    private final EmbeddedBroker broker;
+    private final KafkaListenerConfig config;
+
+    MetadataHandler(EmbeddedBroker broker, KafkaListenerConfig config) {
+        this.broker = broker;
+        this.config = config;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.METADATA;
+    }
+
+    @Override
+    public short minVersion() {
+        return 0;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 13;
+    }
+
+    @Override
+    public MetadataResponse handle(RequestContext context, MetadataRequest request) throws Exception {
+        MetadataRequestData data = request.data();
+        MetadataResponseData response = new MetadataResponseData()
+                .setClusterId(broker.clusterId())
+                .setControllerId(KafkaListenerConfig.NODE_ID);
+        response.brokers().add(new MetadataResponseBroker().setNodeId(KafkaListenerConfig.NODE_ID)
+                .setHost(config.advertisedHost()).setPort(config.advertisedPort()));
+
+        if (data.topics() == null) {
+            for (Topic topic : broker.topics()) {
+                response.topics().add(describe(topic));
+            }
+        } else {
+            for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
+                response.topics().add(lookUp(wanted, data.allowAutoTopicCreation()));
+            }
+        }
+        return new MetadataResponse(response, context.apiVersion());
+    }
+
+    private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean allowAutoCreate)
+            throws Exception {
+        if (wanted.name() == null) {
+            Uuid id = wanted.topicId();
+            Optional<Topic> topic = broker.topicName(id).flatMap(broker::topic);
+            return topic.map(this::describe).orElseGet(() -> new MetadataResponseTopic().setTopicId(id)
+                    .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+        }
+        String name = wanted.name();
+        Optional<Topic> topic = broker.topic(name);
+        if (topic.isEmpty() && allowAutoCreate && config.autoCreateTopics()) {
+            try {
+                broker.createTopic(name, config.defaultPartitions());
+                topic = broker.topic(name);
+            } catch (InvalidTopicException e) {
+                return new MetadataResponseTopic().setName(name).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+            }
+        }
+        return topic.map(this::describe).orElseGet(() -> new MetadataResponseTopic().setName(name)
+                .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+    }
+
+    private MetadataResponseTopic describe(Topic topic) {
+        MetadataResponseTopic described = new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
+                .setIsInternal(false).setErrorCode(Errors.NONE.code());
+        List<Integer> self = List.of(KafkaListenerConfig.NODE_ID);
+        for (int p = 0; p < topic.partitionCount(); p++) {
+            described.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
+                    .setErrorCode(Errors.NONE.code()).setLeaderId(KafkaListenerConfig.NODE_ID).setLeaderEpoch(0)
+                    .setReplicaNodes(self).setIsrNodes(self).setOfflineReplicas(new ArrayList<>()));
+        }
+        return described;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.oms.streaming.kafka.handler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.storage.InvalidBatchException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * Produce: every partition's batch goes to its shard at once, so one request's partitions share
+ * group commits; the answer waits until each is durable. With acks=0 nothing is answered.
+ */
+final class ProduceHandler implements ApiHandler<ProduceRequest> {
+    private final EmbeddedBroker broker;
+
+    ProduceHandler(EmbeddedBroker broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.PRODUCE;
+    }
+
+    @Override
+    public short minVersion() {
+        return 3;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 13;
+    }
+
+    private record Pending(PartitionProduceResponse response, CompletableFuture<Long> append) {
+    }
+
+    @Override
+    public ProduceResponse handle(RequestContext context, ProduceRequest request) throws Exception {
+        boolean errorMessages = context.apiVersion() >= 8;
+        ProduceRequestData data = request.data();
+        ProduceResponseData response = new ProduceResponseData();
+        List<Pending> pending = new ArrayList<>();
+        for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
+            Optional<String> name = topicData.name() == null || topicData.name().isEmpty()
+                    ? broker.topicName(topicData.topicId()) : Optional.of(topicData.name());
+            TopicProduceResponse topicResponse = new TopicProduceResponse()
+                    .setName(topicData.name()).setTopicId(topicData.topicId());
+            response.responses().add(topicResponse);
+            for (ProduceRequestData.PartitionProduceData partitionData : topicData.partitionData()) {
+                PartitionProduceResponse partitionResponse = new PartitionProduceResponse()
+                        .setIndex(partitionData.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                topicResponse.partitionResponses().add(partitionResponse);
+                if (name.isEmpty() || broker.topic(name.get()).map(t -> partitionData.index() >= t.partitionCount()
+                        || partitionData.index() < 0).orElse(true)) {
+                    partitionResponse.setErrorCode((topicData.name() == null || topicData.name().isEmpty()
+                            ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    continue;
+                }
+                if (!(partitionData.records() instanceof MemoryRecords records)) {
+                    partitionResponse.setErrorCode(Errors.CORRUPT_MESSAGE.code());
+                    continue;
+                }
+                pending.add(new Pending(partitionResponse,
+                        broker.append(new TopicPartition(name.get(), partitionData.index()), records)));
+            }
+        }
+        if (data.acks() == 0) {
+            return null;
+        }
+        for (Pending p : pending) {
+            try {
+                p.response.setBaseOffset(p.append.get()).setLogStartOffset(0).setErrorCode(Errors.NONE.code());
+            } catch (ExecutionException | CompletionException e) {
+                Throwable cause = e.getCause();
+                Errors error = cause instanceof InvalidBatchException ? Errors.CORRUPT_MESSAGE : Errors.forException(cause);
+                p.response.setErrorCode(error.code());
+                if (errorMessages) {
+                    p.response.setErrorMessage(cause.getMessage());
+                }
+            }
+        }
+        return new ProduceResponse(response);
+    }
+}

@@ -1,0 +1,188 @@
+package dev.oms.streaming.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** kafka-clients 4.x against the embedded broker over TCP: produce, fetch, list offsets, admin. */
+class KafkaClientsTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "compression {0}")
+    @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
+    void idempotentProducerRecordsComeBackInOrderWithExactOffsetsKeysAndHeaders(String compression) throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir)) {
+            String topic = "t-" + compression;
+            try (Admin admin = fixture.admin()) {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            }
+            Map<Long, String> sentByOffset = new HashMap<>();
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            List<String> values = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> producer = fixture.producer(compression)) {
+                for (int i = 0; i < 600; i++) {
+                    String value = "value-" + i + "-" + "x".repeat(i % 50);
+                    values.add(value);
+                    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, i % 3, bytes("key-" + i), bytes(value),
+                            List.of(new RecordHeader("n", bytes(Integer.toString(i)))));
+                    acks.add(producer.send(record));
+                }
+                producer.flush();
+            }
+            Map<TopicPartition, List<Long>> offsets = new HashMap<>();
+            for (int i = 0; i < acks.size(); i++) {
+                RecordMetadata metadata = acks.get(i).get();
+                offsets.computeIfAbsent(new TopicPartition(topic, metadata.partition()), k -> new ArrayList<>()).add(metadata.offset());
+                sentByOffset.put(metadata.partition() * 1_000_000L + metadata.offset(), values.get(i));
+            }
+            for (List<Long> partitionOffsets : offsets.values()) {
+                assertThat(partitionOffsets).as("offsets of one partition are 0, 1, 2… in send order")
+                        .isEqualTo(java.util.stream.LongStream.range(0, partitionOffsets.size()).boxed().toList());
+            }
+
+            // Stored as sent: the broker neither decompresses nor recompresses.
+            for (var batch : fixture.broker.read(new TopicPartition(topic, 0), 0, 1 << 20).batches()) {
+                assertThat(batch.compressionType().name).isEqualTo(compression);
+                assertThat(batch.hasProducerId()).isTrue();
+            }
+
+            List<ConsumerRecord<byte[], byte[]>> read = readAll(fixture, topic, 3, 600);
+            for (ConsumerRecord<byte[], byte[]> record : read) {
+                String value = new String(record.value(), StandardCharsets.UTF_8);
+                assertThat(value).isEqualTo(sentByOffset.get(record.partition() * 1_000_000L + record.offset()));
+                int n = Integer.parseInt(new String(record.headers().lastHeader("n").value(), StandardCharsets.UTF_8));
+                assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("key-" + n);
+                assertThat(record.partition()).isEqualTo(n % 3);
+            }
+        }
+    }
+
+    @Test
+    void listOffsetsAnswersEarliestLatestAndByTimestamp() throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir)) {
+            long t0 = 1_700_000_000_000L;
+            try (KafkaProducer<byte[], byte[]> producer = fixture.producer("none")) {
+                for (int i = 0; i < 10; i++) {
+                    producer.send(new ProducerRecord<>("timed", 0, t0 + i * 1000L, bytes("k"), bytes("v" + i))).get();
+                }
+            }
+            TopicPartition tp = new TopicPartition("timed", 0);
+            try (Admin admin = fixture.admin()) {
+                assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset()).isZero();
+                assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset()).isEqualTo(10);
+                var at = admin.listOffsets(Map.of(tp, OffsetSpec.forTimestamp(t0 + 4500))).partitionResult(tp).get();
+                assertThat(at.offset()).isEqualTo(5);
+                assertThat(at.timestamp()).isEqualTo(t0 + 5000);
+                assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.forTimestamp(t0 + 99_000))).partitionResult(tp).get().offset())
+                        .isEqualTo(-1);
+            }
+        }
+    }
+
+    @Test
+    void adminSeesTheClusterAndItsTopicsAndIsToldWhatCannotBeDone() throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {
+            admin.createTopics(List.of(new NewTopic("alpha", 4, (short) 1))).all().get();
+
+            var cluster = admin.describeCluster();
+            assertThat(cluster.nodes().get()).hasSize(1);
+            assertThat(cluster.clusterId().get()).isEqualTo(fixture.broker.clusterId());
+            assertThat(admin.listTopics().names().get()).contains("alpha");
+            TopicDescription alpha = admin.describeTopics(Set.of("alpha")).allTopicNames().get().get("alpha");
+            assertThat(alpha.partitions()).hasSize(4);
+            assertThat(alpha.topicId()).isEqualTo(fixture.broker.topic("alpha").orElseThrow().id());
+
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("alpha", 1, (short) 1))).all().get())
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicExistsException.class);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("beta", 1, (short) 3))).all().get())
+                    .hasCauseInstanceOf(InvalidReplicationFactorException.class);
+        }
+    }
+
+    @Test
+    void acknowledgedRecordsSurviveARestartWithTheirOffsetsAndTopicIds() throws Exception {
+        org.apache.kafka.common.Uuid topicId;
+        String clusterId;
+        try (BrokerFixture fixture = BrokerFixture.start(dir)) {
+            try (KafkaProducer<byte[], byte[]> producer = fixture.producer("lz4")) {
+                for (int i = 0; i < 100; i++) {
+                    producer.send(new ProducerRecord<>("durable", 0, bytes("k"), bytes("v" + i)));
+                }
+                producer.flush();
+            }
+            topicId = fixture.broker.topic("durable").orElseThrow().id();
+            clusterId = fixture.broker.clusterId();
+        }
+        try (BrokerFixture fixture = BrokerFixture.start(dir)) {
+            assertThat(fixture.broker.clusterId()).isEqualTo(clusterId);
+            assertThat(fixture.broker.topic("durable").orElseThrow().id()).isEqualTo(topicId);
+            List<ConsumerRecord<byte[], byte[]>> read = readAll(fixture, "durable", 1, 100);
+            for (int i = 0; i < 100; i++) {
+                assertThat(read.get(i).offset()).isEqualTo(i);
+                assertThat(new String(read.get(i).value(), StandardCharsets.UTF_8)).isEqualTo("v" + i);
+            }
+            // A new producer continues after the old offsets.
+            try (KafkaProducer<byte[], byte[]> producer = fixture.producer("none")) {
+                assertThat(producer.send(new ProducerRecord<>("durable", 0, bytes("k"), bytes("after"))).get().offset())
+                        .isEqualTo(100);
+            }
+        }
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(BrokerFixture fixture, String topic, int partitions, int expected) {
+        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = fixture.consumer()) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (read.size() < expected && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(read::add);
+            }
+        }
+        assertThat(read).hasSize(expected);
+        Map<Integer, Long> last = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : read) {
+            long previous = last.getOrDefault(record.partition(), -1L);
+            assertThat(record.offset()).as("no gap, no duplicate, in order").isEqualTo(previous + 1);
+            last.put(record.partition(), record.offset());
+        }
+        return read;
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
