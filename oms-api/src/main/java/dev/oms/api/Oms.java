@@ -19,6 +19,7 @@ import dev.oms.engine.log.EmbeddedOrderLog;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.order.PriceScale;
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.kafka.KafkaServer;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -27,9 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single binary: the embedded log, the engine and the HTTP API in one process, wired in the
- * order data flows. {@link #start} brings them up; {@link #close} stops them in reverse (HTTP
- * first, so nothing new arrives, then the workers, then the log).
+ * The single binary: the embedded log with its Kafka listener, the engine and the HTTP API in one
+ * process, wired in the order data flows. {@link #start} brings them up; {@link #close} stops them
+ * in reverse (HTTP and Kafka first, so nothing new arrives, then the workers, then the log).
  *
  * <p>Threads: start and close from one thread (main, or the shutdown hook).
  */
@@ -39,13 +40,15 @@ public final class Oms implements AutoCloseable {
 
     private final FileChannel lockFile;
     private final EmbeddedBroker broker;
+    private final KafkaServer kafka;
     private final Engine engine;
     private final WebServer server;
     private boolean closed;
 
-    private Oms(FileChannel lockFile, EmbeddedBroker broker, Engine engine, WebServer server) {
+    private Oms(FileChannel lockFile, EmbeddedBroker broker, KafkaServer kafka, Engine engine, WebServer server) {
         this.lockFile = lockFile;
         this.broker = broker;
+        this.kafka = kafka;
         this.engine = engine;
         this.server = server;
     }
@@ -54,21 +57,26 @@ public final class Oms implements AutoCloseable {
         Path data = config.dataDir().toAbsolutePath().normalize();
         FileChannel lock = lockDataDir(data);
         EmbeddedBroker broker = null;
+        KafkaServer kafka = null;
         Engine engine = null;
         try {
             broker = EmbeddedBroker.open(data.resolve("log"), config.shards(), config.queueCapacity());
             for (String topic : TOPICS) {
                 broker.createTopic(topic, config.partitions());
             }
+            kafka = KafkaServer.start(broker, config.kafka());
             engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
                     config.maxOrders(), new PriceScale(config.priceDecimals())), new EmbeddedOrderLog(broker, Topics.ORDERS));
             WebServer server = httpServer(config, engine).start();
-            LOG.info("oms started: HTTP on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(), server.port(),
-                    data, config.shards(), engine.workerNames());
-            return new Oms(lock, broker, engine, server);
+            LOG.info("oms started: HTTP on {}:{}, Kafka on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(),
+                    server.port(), config.kafka().host(), kafka.port(), data, config.shards(), engine.workerNames());
+            return new Oms(lock, broker, kafka, engine, server);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {
                 engine.close();
+            }
+            if (kafka != null) {
+                kafka.close();
             }
             if (broker != null) {
                 broker.close();
@@ -123,6 +131,10 @@ public final class Oms implements AutoCloseable {
         return server.port();
     }
 
+    public int kafkaPort() {
+        return kafka.port();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -130,6 +142,7 @@ public final class Oms implements AutoCloseable {
         }
         closed = true;
         server.stop();
+        kafka.close();
         try {
             engine.close();
         } catch (IOException e) {

@@ -20,15 +20,17 @@ import java.util.regex.Pattern;
  * definition in the parent POM). Stops with SIGTERM or dies with SIGKILL.
  */
 final class OmsProcess implements AutoCloseable {
-    private static final Pattern READY = Pattern.compile("oms ready: http://[^:]+:(\\d+)/");
+    private static final Pattern READY = Pattern.compile("oms ready: http://[^:]+:(\\d+)/ kafka [^:]+:(\\d+) ");
 
     private final Process process;
     private final int httpPort;
+    private final int kafkaPort;
     private final Path log;
 
-    private OmsProcess(Process process, int httpPort, Path log) {
+    private OmsProcess(Process process, int[] ports, Path log) {
         this.process = process;
-        this.httpPort = httpPort;
+        this.httpPort = ports[0];
+        this.kafkaPort = ports[1];
         this.log = log;
     }
 
@@ -43,23 +45,25 @@ final class OmsProcess implements AutoCloseable {
             }
         }
         command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "--data-dir", dataDir.toString(), "--http-port", "0"));
+                "--data-dir", dataDir.toString(), "--http-port", "0", "--kafka-port", "0"));
         command.addAll(List.of(extraArgs));
         Path log = dataDir.resolveSibling(dataDir.getFileName() + "-" + System.nanoTime() + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("OMS_HTTP_HOST", "127.0.0.1");
+        env.put("OMS_KAFKA_HOST", "127.0.0.1");
+        env.put("OMS_KAFKA_ADVERTISED_HOST", "127.0.0.1");
         env.put("OMS_LOG_PARTITIONS", "4");
         env.put("OMS_ENGINE_MAX_ORDERS", "100000");
         Process process = builder.start();
 
-        CompletableFuture<Integer> port = new CompletableFuture<>();
+        CompletableFuture<int[]> port = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
                     Matcher m = READY.matcher(line);
                     if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
+                        port.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
                     }
                 }
                 port.completeExceptionally(new IllegalStateException("oms exited before it was ready"));
@@ -79,6 +83,10 @@ final class OmsProcess implements AutoCloseable {
 
     int httpPort() {
         return httpPort;
+    }
+
+    String kafkaBootstrap() {
+        return "127.0.0.1:" + kafkaPort;
     }
 
     /** SIGKILL: no shutdown hook, no flush, nothing but what is already on disk. */

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import dev.oms.streaming.kafka.KafkaListenerConfig;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.config.spi.ConfigSource;
@@ -20,7 +21,7 @@ import io.helidon.config.spi.ConfigSource;
  * in that order of increasing precedence.
  */
 public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
-                        int kafkaPort, int shards, int queueCapacity, int partitions, int engineWorkers,
+                        KafkaListenerConfig kafka, int shards, int queueCapacity, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals) {
 
     public static final String DEFAULTS = "oms.yaml";
@@ -96,16 +97,21 @@ public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBody
                 .build();
 
         int cores = Runtime.getRuntime().availableProcessors();
+        int partitions = intIn(config, "log.partitions", 1, 4096);
+        KafkaListenerConfig kafka = new KafkaListenerConfig(string(config, "kafka.host"),
+                intIn(config, "kafka.port", 0, 65535), string(config, "kafka.advertised-host"),
+                intIn(config, "kafka.advertised-port", 0, 65535), bool(config, "kafka.auto-create-topics"),
+                partitions, intIn(config, "kafka.max-request-bytes", 1024, Integer.MAX_VALUE));
         return new OmsConfig(
                 Path.of(string(config, "data-dir")),
                 string(config, "http.host"),
                 intIn(config, "http.port", 0, 65535),
                 intIn(config, "http.max-body-bytes", 1024, 64 << 20),
                 intIn(config, "http.verdict-timeout-ms", 1, 600_000),
-                intIn(config, "kafka.port", 0, 65535),
+                kafka,
                 orCores(intIn(config, "log.shards", 0, 1024), cores),
                 intIn(config, "log.queue-capacity", 2, 1 << 20),
-                intIn(config, "log.partitions", 1, 4096),
+                partitions,
                 orCores(intIn(config, "engine.workers", 0, 1024), cores),
                 bool(config, "engine.pin-workers"),
                 intIn(config, "engine.max-orders", 1, Integer.MAX_VALUE),

@@ -18,7 +18,7 @@ class OmsConfigTest {
     void defaultsComeFromTheDocumentedFile() {
         OmsConfig config = OmsConfig.load(new String[0], Map.of());
         assertThat(config.httpPort()).isEqualTo(8080);
-        assertThat(config.kafkaPort()).isEqualTo(9092);
+        assertThat(config.kafka().port()).isEqualTo(9092);
         assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
         assertThat(config.shards()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(config.priceDecimals()).isEqualTo(4);
@@ -40,7 +40,7 @@ class OmsConfigTest {
                 Map.of("OMS_HTTP_PORT", "7200", "OMS_KAFKA_PORT", "7300", "OMS_DATA_DIR", "/var/lib/oms"));
 
         assertThat(config.httpPort()).as("flag").isEqualTo(7100);
-        assertThat(config.kafkaPort()).as("environment").isEqualTo(7300);
+        assertThat(config.kafka().port()).as("environment").isEqualTo(7300);
         assertThat(config.dataDir()).as("environment").isEqualTo(Path.of("/var/lib/oms"));
         assertThat(config.maxBodyBytes()).as("file").isEqualTo(4096);
         assertThat(config.priceDecimals()).as("file").isEqualTo(2);

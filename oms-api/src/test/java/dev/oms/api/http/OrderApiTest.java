@@ -34,8 +34,8 @@ class OrderApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        oms = Oms.start(OmsConfig.load(new String[] {"--data-dir", dir.toString(), "--http-port", "0"},
-                Map.of("OMS_HTTP_HOST", "127.0.0.1", "OMS_LOG_PARTITIONS", "4", "OMS_ENGINE_PIN_WORKERS", "false",
+        oms = Oms.start(OmsConfig.load(new String[] {"--data-dir", dir.toString(), "--http-port", "0", "--kafka-port", "0"},
+                Map.of("OMS_HTTP_HOST", "127.0.0.1", "OMS_KAFKA_HOST", "127.0.0.1", "OMS_LOG_PARTITIONS", "4", "OMS_ENGINE_PIN_WORKERS", "false",
                         "OMS_ENGINE_MAX_ORDERS", "100000")));
         http = new Http(oms.httpPort());
     }

@@ -143,6 +143,8 @@ final class KafkaConnection {
         requests.execute(() -> {
             try {
                 response.complete(handler.handle(context, request));
+            } catch (InterruptedException e) {
+                response.complete(request.getErrorResponse(e)); // the broker is shutting down
             } catch (Throwable e) {
                 LOG.warn("{} {} from {} failed", header.apiKey(), version, peer, e);
                 response.complete(request.getErrorResponse(e));
@@ -174,6 +176,9 @@ final class KafkaConnection {
             LOG.debug("{} to {}: {}", id, peer, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // A response we could not encode is our bug; the client sees the connection close.
+            LOG.error("closing {} to {}: a response could not be written", id, peer, e);
         } finally {
             close();
         }

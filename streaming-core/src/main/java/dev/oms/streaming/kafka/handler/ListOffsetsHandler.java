@@ -48,15 +48,16 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
             response.topics().add(topicResponse);
             for (ListOffsetsPartition partition : topic.partitions()) {
                 topicResponse.partitions().add(answer(new TopicPartition(topic.name(), partition.partitionIndex()),
-                        partition.timestamp()));
+                        partition.timestamp(), context.apiVersion()));
             }
         }
         return new ListOffsetsResponse(response);
     }
 
-    private ListOffsetsPartitionResponse answer(TopicPartition tp, long timestamp) {
+    private ListOffsetsPartitionResponse answer(TopicPartition tp, long timestamp, short version) {
+        // The leader epoch exists from version 4; the codec refuses a value it cannot write.
         ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse().setPartitionIndex(tp.partition())
-                .setTimestamp(RecordBatch.NO_TIMESTAMP).setOffset(-1).setLeaderEpoch(0);
+                .setTimestamp(RecordBatch.NO_TIMESTAMP).setOffset(-1).setLeaderEpoch(version >= 4 ? 0 : -1);
         if (broker.topic(tp.topic()).map(t -> tp.partition() >= t.partitionCount() || tp.partition() < 0).orElse(true)) {
             return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }

@@ -59,22 +59,22 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
 
         if (data.topics() == null) {
             for (Topic topic : broker.topics()) {
-                response.topics().add(describe(topic));
+                response.topics().add(describe(topic, context.apiVersion()));
             }
         } else {
             for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
-                response.topics().add(lookUp(wanted, data.allowAutoTopicCreation()));
+                response.topics().add(lookUp(wanted, data.allowAutoTopicCreation(), context.apiVersion()));
             }
         }
         return new MetadataResponse(response, context.apiVersion());
     }
 
-    private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean allowAutoCreate)
-            throws Exception {
+    private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean allowAutoCreate,
+                                         short version) throws Exception {
         if (wanted.name() == null) {
             Uuid id = wanted.topicId();
             Optional<Topic> topic = broker.topicName(id).flatMap(broker::topic);
-            return topic.map(this::describe).orElseGet(() -> new MetadataResponseTopic().setTopicId(id)
+            return topic.map(t -> describe(t, version)).orElseGet(() -> new MetadataResponseTopic().setTopicId(id)
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
         }
         String name = wanted.name();
@@ -87,17 +87,19 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 return new MetadataResponseTopic().setName(name).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
             }
         }
-        return topic.map(this::describe).orElseGet(() -> new MetadataResponseTopic().setName(name)
+        return topic.map(t -> describe(t, version)).orElseGet(() -> new MetadataResponseTopic().setName(name)
                 .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
     }
 
-    private MetadataResponseTopic describe(Topic topic) {
+    private MetadataResponseTopic describe(Topic topic, short version) {
         MetadataResponseTopic described = new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
                 .setIsInternal(false).setErrorCode(Errors.NONE.code());
         List<Integer> self = List.of(KafkaListenerConfig.NODE_ID);
         for (int p = 0; p < topic.partitionCount(); p++) {
             described.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
-                    .setErrorCode(Errors.NONE.code()).setLeaderId(KafkaListenerConfig.NODE_ID).setLeaderEpoch(0)
+                    .setErrorCode(Errors.NONE.code()).setLeaderId(KafkaListenerConfig.NODE_ID)
+                    // Versions before 7 have no leader epoch, and the codec refuses a value it cannot write.
+                    .setLeaderEpoch(version >= 7 ? 0 : -1)
                     .setReplicaNodes(self).setIsrNodes(self).setOfflineReplicas(new ArrayList<>()));
         }
         return described;
