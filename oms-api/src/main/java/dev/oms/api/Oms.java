@@ -60,7 +60,7 @@ public final class Oms implements AutoCloseable {
         KafkaServer kafka = null;
         Engine engine = null;
         try {
-            broker = EmbeddedBroker.open(data.resolve("log"), config.shards(), config.queueCapacity());
+            broker = EmbeddedBroker.open(data.resolve("log"), config.broker());
             for (String topic : TOPICS) {
                 broker.createTopic(topic, config.partitions());
             }
@@ -69,7 +69,7 @@ public final class Oms implements AutoCloseable {
                     config.maxOrders(), new PriceScale(config.priceDecimals())), new EmbeddedOrderLog(broker, Topics.ORDERS));
             WebServer server = httpServer(config, engine).start();
             LOG.info("oms started: HTTP on {}:{}, Kafka on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(),
-                    server.port(), config.kafka().host(), kafka.port(), data, config.shards(), engine.workerNames());
+                    server.port(), config.kafka().host(), kafka.port(), data, config.broker().shards(), engine.workerNames());
             return new Oms(lock, broker, kafka, engine, server);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {

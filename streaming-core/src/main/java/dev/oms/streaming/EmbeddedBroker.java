@@ -2,13 +2,16 @@ package dev.oms.streaming;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,10 +24,13 @@ import dev.oms.streaming.shard.ShardStats;
 import dev.oms.streaming.storage.ClusterMetadata;
 import dev.oms.streaming.storage.PartitionLog;
 import dev.oms.streaming.storage.ProducerIdManager;
+import dev.oms.streaming.storage.TopicConfig;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -37,14 +43,19 @@ import org.slf4j.LoggerFactory;
  * partition owned by one {@link Shard} (one per core). This is the in-process API the engine and
  * the HTTP edge use; the Kafka protocol listener serves the same partitions.
  *
+ * <p>Layout: {@code <logDir>/<topic>-<partition>/} per partition (Kafka's), {@code meta.properties}
+ * with the cluster id, {@code topic-configs/<topic>.properties} with a topic's own settings.
+ *
  * <p>Threads: every public method may be called from any thread. Appends are handed to the owning
- * shard; reads go straight to the partition, which exposes only durable data.
+ * shard; reads go straight to the partition, which exposes only durable data. Topic changes are
+ * serialized by this object's monitor.
  */
 public final class EmbeddedBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
     private static final Pattern PARTITION_DIR = Pattern.compile("(.+)-(\\d+)");
 
     private final Path logDir;
+    private final BrokerConfig config;
     private final Shard[] shards;
     private final AgentRunner[] runners;
     private final Map<TopicPartition, Owned> partitions = new ConcurrentHashMap<>();
@@ -57,30 +68,35 @@ public final class EmbeddedBroker implements AutoCloseable {
     private record Owned(PartitionLog log, Shard shard) {
     }
 
-    /** A topic as clients see it: its name, its id (KIP-516) and how many partitions it has. */
-    public record Topic(String name, Uuid id, int partitionCount) {
+    /**
+     * A topic as clients see it.
+     *
+     * @param overrides the settings the topic sets itself (Kafka names), over the broker's defaults
+     */
+    public record Topic(String name, Uuid id, int partitionCount, Map<String, String> overrides, TopicConfig config) {
     }
 
-    private EmbeddedBroker(Path logDir, int shardCount, int queueCapacity) throws IOException {
+    private EmbeddedBroker(Path logDir, BrokerConfig config) throws IOException {
         this.logDir = logDir;
+        this.config = config;
         this.clusterId = ClusterMetadata.clusterId(logDir);
         this.producerIds = new ProducerIdManager(logDir.resolve("producer-ids"));
-        this.shards = new Shard[shardCount];
-        this.runners = new AgentRunner[shardCount];
-        for (int i = 0; i < shardCount; i++) {
-            shards[i] = new Shard(i, queueCapacity);
+        this.shards = new Shard[config.shards()];
+        this.runners = new AgentRunner[config.shards()];
+        for (int i = 0; i < shards.length; i++) {
+            shards[i] = new Shard(i, config.queueCapacity(), config.writeCaching(), config.flushIntervalMs());
         }
     }
 
-    /**
-     * Opens every partition found under {@code logDir} (recovering each), then starts the shards.
-     *
-     * @param shardCount     shards, normally one per core
-     * @param queueCapacity  appends that may wait per shard before callers are told to back off
-     */
+    /** Opens with default topic settings and durable-before-ack appends. */
     public static EmbeddedBroker open(Path logDir, int shardCount, int queueCapacity) throws IOException {
-        Files.createDirectories(logDir);
-        EmbeddedBroker broker = new EmbeddedBroker(logDir, shardCount, queueCapacity);
+        return open(logDir, BrokerConfig.of(shardCount, queueCapacity));
+    }
+
+    /** Opens every partition found under {@code logDir} (recovering each), then starts the shards. */
+    public static EmbeddedBroker open(Path logDir, BrokerConfig config) throws IOException {
+        Files.createDirectories(logDir.resolve("topic-configs"));
+        EmbeddedBroker broker = new EmbeddedBroker(logDir, config);
         Map<String, Integer> found = new TreeMap<>();
         try (Stream<Path> dirs = Files.list(logDir)) {
             dirs.filter(Files::isDirectory).forEach(dir -> {
@@ -91,7 +107,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             });
         }
         for (Map.Entry<String, Integer> topic : found.entrySet()) {
-            broker.openTopic(topic.getKey(), topic.getValue());
+            broker.openTopic(topic.getKey(), topic.getValue(), broker.readOverrides(topic.getKey()));
         }
         broker.start();
         return broker;
@@ -116,26 +132,91 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
             return existing.partitionCount();
         }
-        org.apache.kafka.common.internals.Topic.validate(topic);
-        if (partitionCount < 1) {
-            throw new IllegalArgumentException("a topic needs at least one partition, got " + partitionCount);
-        }
-        openTopic(topic, partitionCount);
-        LOG.info("created topic {} with {} partitions", topic, partitionCount);
+        createTopic(topic, partitionCount, Map.of());
         return partitionCount;
     }
 
-    private synchronized void openTopic(String topic, int partitionCount) throws IOException {
+    /**
+     * Creates a new topic with its own settings (Kafka names: retention.ms, segment.bytes…).
+     *
+     * @throws TopicExistsException if it exists
+     * @throws org.apache.kafka.common.errors.InvalidTopicException for a name Kafka would refuse
+     * @throws org.apache.kafka.common.errors.InvalidConfigurationException for a bad setting
+     */
+    public synchronized Topic createTopic(String topic, int partitionCount, Map<String, String> overrides)
+            throws IOException {
+        if (topics.containsKey(topic)) {
+            throw new TopicExistsException("topic '" + topic + "' already exists");
+        }
+        org.apache.kafka.common.internals.Topic.validate(topic);
+        if (partitionCount < 1) {
+            throw new InvalidPartitionsException("a topic needs at least one partition, got " + partitionCount);
+        }
+        config.topicDefaults().with(overrides); // refuses bad settings before anything is written
+        if (!overrides.isEmpty()) {
+            writeOverrides(topic, overrides);
+        }
+        openTopic(topic, partitionCount, overrides);
+        LOG.info("created topic {} with {} partitions{}", topic, partitionCount, overrides.isEmpty() ? "" : " " + overrides);
+        return topics.get(topic);
+    }
+
+    private void openTopic(String topic, int partitionCount, Map<String, String> overrides) throws IOException {
+        TopicConfig settings = config.topicDefaults().with(overrides);
         Uuid id = null;
         for (int p = 0; p < partitionCount; p++) {
             TopicPartition tp = new TopicPartition(topic, p);
-            Shard shard = shards[nextShard++ % shards.length];
-            PartitionLog log = PartitionLog.open(logDir, tp);
+            PartitionLog log = PartitionLog.open(logDir, tp, settings);
             id = ClusterMetadata.topicId(logDir, tp, id);
+            Shard shard = shards[nextShard++ % shards.length];
+            shard.own(log);
             partitions.put(tp, new Owned(log, shard));
         }
-        topics.put(topic, new Topic(topic, id, partitionCount));
+        topics.put(topic, new Topic(topic, id, partitionCount, Map.copyOf(overrides), settings));
         topicNames.put(id, topic);
+    }
+
+    /** Grows {@code topic} to {@code totalCount} partitions (CreatePartitions); existing ones stay as they are. */
+    public synchronized void createPartitions(String topic, int totalCount) throws IOException {
+        Topic existing = topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("unknown topic " + topic));
+        if (totalCount <= existing.partitionCount()) {
+            throw new InvalidPartitionsException("topic '" + topic + "' has " + existing.partitionCount()
+                    + " partitions; the new count must be larger, got " + totalCount);
+        }
+        for (int p = existing.partitionCount(); p < totalCount; p++) {
+            TopicPartition tp = new TopicPartition(topic, p);
+            PartitionLog log = PartitionLog.open(logDir, tp, existing.config());
+            ClusterMetadata.topicId(logDir, tp, existing.id());
+            Shard shard = shards[nextShard++ % shards.length];
+            shard.own(log);
+            partitions.put(tp, new Owned(log, shard));
+        }
+        topics.put(topic, new Topic(topic, existing.id(), totalCount, existing.overrides(), existing.config()));
+        LOG.info("topic {} grown from {} to {} partitions", topic, existing.partitionCount(), totalCount);
+    }
+
+    /**
+     * Deletes {@code topic}: it disappears for new requests at once; each partition is closed by
+     * its shard after the appends queued before, then its files are removed.
+     */
+    public synchronized void deleteTopic(String topic) throws IOException {
+        Topic existing = topics.remove(topic);
+        if (existing == null) {
+            throw new UnknownTopicOrPartitionException("unknown topic " + topic);
+        }
+        topicNames.remove(existing.id());
+        List<CompletableFuture<Long>> closing = new ArrayList<>();
+        for (int p = 0; p < existing.partitionCount(); p++) {
+            Owned owned = partitions.remove(new TopicPartition(topic, p));
+            closing.add(owned.shard.run(logs -> {
+                logs.remove(owned.log);
+                owned.log.close();
+                owned.log.deleteFiles();
+            }));
+        }
+        closing.forEach(CompletableFuture::join);
+        Files.deleteIfExists(overridesFile(topic));
+        LOG.info("deleted topic {}", topic);
     }
 
     /** The number of partitions of {@code topic}. */
@@ -156,6 +237,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** Every topic, by name. */
     public Collection<Topic> topics() {
         return new TreeMap<>(topics).values();
+    }
+
+    /** The settings every topic starts from. */
+    public TopicConfig topicDefaults() {
+        return config.topicDefaults();
     }
 
     public String clusterId() {
@@ -186,6 +272,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         return owned(tp).log.highWatermark();
     }
 
+    /** The first offset still in the partition (retention moves it forward). */
     public long logStartOffset(TopicPartition tp) {
         return owned(tp).log.logStartOffset();
     }
@@ -198,6 +285,15 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The first durable record at or after {@code timestamp}, if any (ListOffsets). */
     public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(TopicPartition tp, long timestamp) {
         return owned(tp).log.offsetForTimestamp(timestamp);
+    }
+
+    /** Segment files and bytes of a partition, for operators and tests. */
+    public record PartitionSize(int segments, long bytes) {
+    }
+
+    public PartitionSize size(TopicPartition tp) {
+        PartitionLog log = owned(tp).log;
+        return new PartitionSize(log.segmentCount(), log.sizeInBytes());
     }
 
     public List<ShardStats> shardStats() {
@@ -214,6 +310,34 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new UnknownTopicOrPartitionException("unknown topic or partition " + tp);
         }
         return owned;
+    }
+
+    private Path overridesFile(String topic) {
+        return logDir.resolve("topic-configs").resolve(topic + ".properties");
+    }
+
+    private Map<String, String> readOverrides(String topic) throws IOException {
+        Path file = overridesFile(topic);
+        if (!Files.exists(file)) {
+            return Map.of();
+        }
+        Properties props = new Properties();
+        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(in);
+        }
+        Map<String, String> overrides = new LinkedHashMap<>();
+        props.stringPropertyNames().stream().sorted().forEach(k -> overrides.put(k, props.getProperty(k)));
+        return overrides;
+    }
+
+    private void writeOverrides(String topic, Map<String, String> overrides) throws IOException {
+        Properties props = new Properties();
+        props.putAll(overrides);
+        Path tmp = overridesFile(topic).resolveSibling(topic + ".properties.tmp");
+        try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            props.store(out, "settings of topic " + topic);
+        }
+        Files.move(tmp, overridesFile(topic), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Stops the shards (appends still queued fail), then flushes and closes every partition. */

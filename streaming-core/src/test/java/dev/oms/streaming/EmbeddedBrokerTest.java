@@ -79,6 +79,26 @@ class EmbeddedBrokerTest {
     }
 
     @Test
+    void writeCachingAcknowledgesAtOnceAndFsyncsWithinTheFlushInterval() throws Exception {
+        TopicPartition tp = new TopicPartition("cached", 0);
+        BrokerConfig caching = new BrokerConfig(1, 1024, dev.oms.streaming.storage.TopicConfig.DEFAULTS, true, 200);
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, caching)) {
+            broker.createTopic("cached", 1);
+            ShardStats stats = broker.shardStats().getFirst();
+            long fsyncsBefore = stats.fsyncs();
+            for (int i = 0; i < 20; i++) {
+                broker.append(tp, batch("c" + i)).join();
+            }
+            assertThat(broker.highWatermark(tp)).as("visible once written").isEqualTo(20);
+            org.awaitility.Awaitility.await().until(() -> stats.fsyncs() > fsyncsBefore);
+            assertThat(stats.fsyncs() - fsyncsBefore).as("far fewer fsyncs than acknowledged appends").isLessThan(20);
+        }
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            assertThat(values(broker.read(tp, 0, 1 << 20))).hasSize(20);
+        }
+    }
+
+    @Test
     void appendingToAnUnknownPartitionFailsClearly() throws Exception {
         try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
             broker.createTopic("orders", 1);

@@ -9,7 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import dev.oms.streaming.BrokerConfig;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
+import dev.oms.streaming.storage.TopicConfig;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.config.spi.ConfigSource;
@@ -21,7 +23,7 @@ import io.helidon.config.spi.ConfigSource;
  * in that order of increasing precedence.
  */
 public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
-                        KafkaListenerConfig kafka, int shards, int queueCapacity, int partitions, int engineWorkers,
+                        KafkaListenerConfig kafka, BrokerConfig broker, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals) {
 
     public static final String DEFAULTS = "oms.yaml";
@@ -109,8 +111,15 @@ public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBody
                 intIn(config, "http.max-body-bytes", 1024, 64 << 20),
                 intIn(config, "http.verdict-timeout-ms", 1, 600_000),
                 kafka,
-                orCores(intIn(config, "log.shards", 0, 1024), cores),
-                intIn(config, "log.queue-capacity", 2, 1 << 20),
+                new BrokerConfig(orCores(intIn(config, "log.shards", 0, 1024), cores),
+                        intIn(config, "log.queue-capacity", 2, 1 << 20),
+                        new TopicConfig(intIn(config, "log.segment-bytes", 1024, Integer.MAX_VALUE),
+                                longIn(config, "log.segment-ms", 1, Long.MAX_VALUE),
+                                longIn(config, "log.retention-ms", -1, Long.MAX_VALUE),
+                                longIn(config, "log.retention-bytes", -1, Long.MAX_VALUE),
+                                bool(config, "log.preallocate")),
+                        bool(config, "log.write-caching"),
+                        longIn(config, "log.flush-interval-ms", 1, 3_600_000)),
                 partitions,
                 orCores(intIn(config, "engine.workers", 0, 1024), cores),
                 bool(config, "engine.pin-workers"),
@@ -136,11 +145,15 @@ public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBody
     }
 
     private static int intIn(Config config, String key, int min, int max) {
+        return (int) longIn(config, key, min, max);
+    }
+
+    private static long longIn(Config config, String key, long min, long max) {
         String value = string(config, key);
         try {
             long parsed = Long.parseLong(value);
             if (parsed >= min && parsed <= max) {
-                return (int) parsed;
+                return parsed;
             }
         } catch (NumberFormatException e) {
             // reported below

@@ -20,7 +20,7 @@ class OmsConfigTest {
         assertThat(config.httpPort()).isEqualTo(8080);
         assertThat(config.kafka().port()).isEqualTo(9092);
         assertThat(config.dataDir()).isEqualTo(Path.of("./data"));
-        assertThat(config.shards()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(config.broker().shards()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(config.priceDecimals()).isEqualTo(4);
     }
 
@@ -44,7 +44,7 @@ class OmsConfigTest {
         assertThat(config.dataDir()).as("environment").isEqualTo(Path.of("/var/lib/oms"));
         assertThat(config.maxBodyBytes()).as("file").isEqualTo(4096);
         assertThat(config.priceDecimals()).as("file").isEqualTo(2);
-        assertThat(config.queueCapacity()).as("default").isEqualTo(4096);
+        assertThat(config.broker().queueCapacity()).as("default").isEqualTo(4096);
     }
 
     @Test

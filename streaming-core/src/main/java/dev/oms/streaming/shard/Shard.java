@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.oms.streaming.storage.PartitionLog;
 import org.agrona.concurrent.Agent;
@@ -13,29 +14,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One core's share of the log. A shard owns its partitions outright: it alone appends to and
- * flushes them, so the append path has no lock. Other threads hand it work through a bounded
- * many-to-one queue and wait on the returned future.
+ * One core's share of the log. A shard owns its partitions outright: it alone appends to, flushes,
+ * rolls and trims them, so the append path has no lock. Other threads hand it work through a
+ * bounded many-to-one queue and wait on the returned future.
  *
  * <p>Group commit: each {@link #doWork} drains every append that arrived meanwhile, writes them all,
  * fsyncs each touched partition once, and only then completes their futures. While one fsync runs,
- * the next group queues up.
+ * the next group queues up. With write caching the futures complete after the write and the
+ * fsync follows within the flush interval (Redpanda's write caching; off by default).
  *
- * <p>Threads: {@link #doWork} runs on the shard's own agent thread; {@link #offer} on any thread.
+ * <p>Threads: {@link #doWork} runs on the shard's own agent thread; {@link #offer}, {@link #run}
+ * and {@link #own} on any thread.
  */
 public final class Shard implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
     private static final int MAX_APPENDS_PER_GROUP = 1024;
+    private static final long MAINTENANCE_INTERVAL_MS = 1000;
 
     private final int id;
+    private final boolean writeCaching;
+    private final long flushIntervalMs;
     private final ManyToOneConcurrentArrayQueue<Append> queue;
     private final List<Append> group = new ArrayList<>(MAX_APPENDS_PER_GROUP);
     private final List<PartitionLog> touched = new ArrayList<>();
+    private final List<PartitionLog> unflushed = new ArrayList<>();
+    private final List<PartitionLog> owned = new CopyOnWriteArrayList<>();
     private final ShardStats stats = new ShardStats();
+    private long lastMaintenanceMs;
+    private long lastFlushMs;
 
-    public Shard(int id, int queueCapacity) {
+    /**
+     * @param writeCaching    acknowledge appends once written, fsync within {@code flushIntervalMs}
+     * @param flushIntervalMs with write caching, the longest an acknowledged append waits for fsync
+     */
+    public Shard(int id, int queueCapacity, boolean writeCaching, long flushIntervalMs) {
         this.id = id;
         this.queue = new ManyToOneConcurrentArrayQueue<>(queueCapacity);
+        this.writeCaching = writeCaching;
+        this.flushIntervalMs = flushIntervalMs;
+    }
+
+    /** Gives this shard a partition to own from now on. */
+    public void own(PartitionLog log) {
+        owned.add(log);
     }
 
     /**
@@ -43,7 +64,24 @@ public final class Shard implements Agent {
      * completes with the first assigned offset once the batch is durable, or exceptionally.
      */
     public CompletableFuture<Long> offer(PartitionLog log, MemoryRecords records) {
-        Append append = new Append(log, records);
+        return enqueue(new Append(log, records, null));
+    }
+
+    /**
+     * Runs {@code task} on the shard thread after every append queued before it (closing or
+     * deleting a partition, changing its settings). The future completes when it has run.
+     */
+    public CompletableFuture<Long> run(ShardTask task) {
+        return enqueue(new Append(null, null, task));
+    }
+
+    /** Work for the shard thread, which owns the partitions it touches. */
+    @FunctionalInterface
+    public interface ShardTask {
+        void run(List<PartitionLog> owned) throws IOException;
+    }
+
+    private CompletableFuture<Long> enqueue(Append append) {
         if (!queue.offer(append)) {
             append.result.completeExceptionally(new ShardBusyException(
                     "shard " + id + " has " + queue.capacity() + " appends waiting; retry later"));
@@ -53,16 +91,42 @@ public final class Shard implements Agent {
 
     @Override
     public int doWork() {
+        long now = System.currentTimeMillis();
         int drained = queue.drain(group::add, MAX_APPENDS_PER_GROUP);
-        if (drained == 0) {
-            return 0;
+        if (drained > 0) {
+            commitGroup(now);
         }
+        if (writeCaching && !unflushed.isEmpty() && now - lastFlushMs >= flushIntervalMs) {
+            for (PartitionLog log : unflushed) {
+                flush(log);
+            }
+            unflushed.clear();
+            lastFlushMs = now;
+        }
+        if (now - lastMaintenanceMs >= MAINTENANCE_INTERVAL_MS) {
+            lastMaintenanceMs = now;
+            for (PartitionLog log : owned) {
+                try {
+                    log.maintain(now);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("shard {}: maintenance of {} failed", id, log.topicPartition(), e);
+                }
+            }
+        }
+        return drained;
+    }
+
+    private void commitGroup(long now) {
         for (Append append : group) {
-            write(append);
+            if (append.task != null) {
+                // Tasks see every earlier append durable, so they run between group commits.
+                flushTouched();
+                runTask(append);
+            } else {
+                write(append, now);
+            }
         }
-        for (PartitionLog log : touched) {
-            flush(log);
-        }
+        flushTouched();
         for (Append append : group) {
             if (append.error == null) {
                 append.result.complete(append.baseOffset);
@@ -70,18 +134,40 @@ public final class Shard implements Agent {
                 append.result.completeExceptionally(append.error);
             }
         }
-        stats.onGroup(drained);
+        stats.onGroup(group.size());
         group.clear();
-        touched.clear();
-        return drained;
     }
 
-    private void write(Append append) {
+    private void write(Append append, long now) {
         try {
-            append.baseOffset = append.log.append(append.records);
+            append.baseOffset = append.log.append(append.records, now);
             if (!touched.contains(append.log)) {
                 touched.add(append.log);
             }
+        } catch (IOException | RuntimeException e) {
+            append.error = e;
+        }
+    }
+
+    private void flushTouched() {
+        for (PartitionLog log : touched) {
+            if (writeCaching) {
+                log.publishUnflushed();
+                if (!unflushed.contains(log)) {
+                    unflushed.add(log);
+                }
+            } else {
+                flush(log);
+            }
+        }
+        touched.clear();
+    }
+
+    private void runTask(Append append) {
+        try {
+            unflushed.forEach(this::flush);
+            unflushed.clear();
+            append.task.run(owned);
         } catch (IOException | RuntimeException e) {
             append.error = e;
         }
@@ -109,6 +195,7 @@ public final class Shard implements Agent {
 
     @Override
     public void onClose() {
+        unflushed.forEach(this::flush);
         // Fail whatever still waits: the shard will not write it.
         queue.drain(a -> a.result.completeExceptionally(new ShardBusyException("shard " + id + " is closed")));
     }
@@ -121,13 +208,15 @@ public final class Shard implements Agent {
     private static final class Append {
         final PartitionLog log;
         final MemoryRecords records;
+        final ShardTask task;
         final CompletableFuture<Long> result = new CompletableFuture<>();
         long baseOffset;
         Exception error;
 
-        Append(PartitionLog log, MemoryRecords records) {
+        Append(PartitionLog log, MemoryRecords records, ShardTask task) {
             this.log = log;
             this.records = records;
+            this.task = task;
         }
     }
 }

@@ -4,11 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
-import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -18,102 +23,121 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One partition's log: a directory with a segment file of Kafka v2 record batches, stored exactly as
- * received with offsets assigned in place (the layout Kafka itself uses, read and written with
- * kafka-clients' {@link FileRecords}).
+ * One partition's log: a directory of segment files holding Kafka v2 record batches exactly as
+ * received, offsets assigned in place (Kafka's own layout, read and written with kafka-clients'
+ * {@link FileRecords}). The active segment rolls by size and age; closed segments are deleted by
+ * retention time and size.
  *
- * <p>Threads: {@link #append} and {@link #flush} belong to the shard that owns the partition, so the
- * append path takes no lock. {@link #read} and the offset getters may be called from any thread and
- * see only flushed, durable batches: the high watermark moves only after fsync.
+ * <p>Threads: {@link #append}, {@link #flush} and {@link #maintain} belong to the shard that owns
+ * the partition, so the append path takes no lock. {@link #read} and the offset getters may be
+ * called from any thread and see only what the last flush published: the high watermark moves
+ * only after fsync (or, with write caching, after the write).
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
-    private static final int INDEX_INTERVAL_BYTES = 4096;
+    /** How long a deleted segment's file stays for readers that still hold it (Kafka: file.delete.delay.ms). */
+    private static final long FILE_DELETE_DELAY_MS = 60_000;
 
     private final TopicPartition topicPartition;
-    private final FileRecords segment;
-    private final OffsetIndex index = new OffsetIndex(INDEX_INTERVAL_BYTES);
+    private final Path dir;
+    private volatile TopicConfig config;
     private final ProducerStateManager producers = new ProducerStateManager();
+    private final ArrayDeque<PendingDelete> pendingDeletes = new ArrayDeque<>();
+    private volatile LogSegment[] segments;
     private long logEndOffset;
+    /** Written but not yet visible to readers. */
     private int pendingBytes;
-    private volatile long highWatermark;
-    private volatile int durableBytes;
+    /** Written to the active segment but not yet fsync'd. */
+    private boolean unsynced;
+    /** What readers may see: everything below the high watermark, which ends in {@code segment} at {@code bytes}. */
+    private volatile Visible visible;
     // Completed, and replaced, each time the high watermark moves: long-polling readers wait on it.
     private volatile CompletableFuture<Void> highWatermarkMoved = new CompletableFuture<>();
 
-    private PartitionLog(TopicPartition topicPartition, FileRecords segment) {
-        this.topicPartition = topicPartition;
-        this.segment = segment;
+    private record Visible(long highWatermark, LogSegment segment, int bytes) {
     }
 
-    /** Opens (or creates) the partition directory {@code <logDir>/<topic>-<partition>} and recovers it. */
+    private record PendingDelete(LogSegment segment, long atMs) {
+    }
+
+    private PartitionLog(TopicPartition topicPartition, Path dir, TopicConfig config) {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+        this.config = config;
+    }
+
+    /** Opens (or creates) {@code <logDir>/<topic>-<partition>} with default settings and recovers it. */
     public static PartitionLog open(Path logDir, TopicPartition topicPartition) throws IOException {
+        return open(logDir, topicPartition, TopicConfig.DEFAULTS);
+    }
+
+    /** Opens (or creates) {@code <logDir>/<topic>-<partition>} and recovers it. */
+    public static PartitionLog open(Path logDir, TopicPartition topicPartition, TopicConfig config) throws IOException {
         Path dir = logDir.resolve(topicPartition.topic() + "-" + topicPartition.partition());
         Files.createDirectories(dir);
-        Path file = dir.resolve(segmentName(0));
-        FileRecords segment = FileRecords.open(file.toFile(), Files.exists(file), 0, false);
-        PartitionLog log = new PartitionLog(topicPartition, segment);
+        PartitionLog log = new PartitionLog(topicPartition, dir, config);
         log.recover();
         return log;
     }
 
-    static String segmentName(long baseOffset) {
-        return String.format("%020d.log", baseOffset);
-    }
-
     /**
-     * Validates every batch (size, magic, CRC-32C, offset continuity) and truncates the file at the
-     * first one that fails: a torn write from a crash loses only what was never acknowledged.
+     * Recovers every segment in offset order. A segment cut short (a torn write) ends the log:
+     * later segments cannot follow a hole and are deleted.
      */
     private void recover() throws IOException {
-        int position = 0;
-        long nextOffset = 0;
-        String reason = null;
-        try {
-            for (FileChannelRecordBatch batch : segment.batches()) {
-                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-                    reason = "magic " + batch.magic();
-                    break;
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(f -> {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".deleted")) {
+                    deleteQuietly(f); // left by a crash between marking and deleting
+                    return false;
                 }
-                if (batch.baseOffset() != nextOffset) {
-                    reason = "base offset " + batch.baseOffset() + ", expected " + nextOffset;
-                    break;
-                }
-                if (!batch.isValid()) {
-                    reason = "CRC mismatch";
-                    break;
-                }
-                index.onBatch(batch.baseOffset(), position, batch.sizeInBytes());
-                producers.onAppend(batch);
-                position += batch.sizeInBytes();
-                nextOffset = batch.nextOffset();
+                return name.matches("\\d{20}\\.log");
+            }).sorted().toList();
+        }
+        List<LogSegment> recovered = new ArrayList<>();
+        long nextOffset = -1;
+        boolean cut = false;
+        for (Path file : files) {
+            long base = Long.parseLong(file.getFileName().toString().substring(0, 20));
+            if (cut || (nextOffset >= 0 && base != nextOffset)) {
+                LOG.warn("{}: deleting segment {}: it does not follow offset {} of the segment before", topicPartition,
+                        file.getFileName(), nextOffset);
+                Files.delete(file);
+                continue;
             }
-        } catch (CorruptRecordException e) {
-            reason = e.getMessage();
+            LogSegment segment = LogSegment.open(file, base);
+            LogSegment.Recovery recovery = segment.recover(producers);
+            if (recovery.bytesCut() > 0) {
+                LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
+                        file.getFileName(), recovery.nextOffset(), recovery.reason());
+                cut = true;
+            }
+            recovered.add(segment);
+            nextOffset = recovery.nextOffset();
         }
-        int size = segment.sizeInBytes();
-        if (position < size) {
-            LOG.warn("{}: truncating {} bytes after offset {} at position {} ({})", topicPartition,
-                    size - position, nextOffset, position, reason == null ? "incomplete batch" : reason);
-            segment.truncateTo(position);
-            segment.channel().force(true);
+        if (recovered.isEmpty()) {
+            recovered.add(LogSegment.create(dir, 0, config.preallocate() ? config.segmentBytes() : 0, System.currentTimeMillis()));
+            nextOffset = 0;
         }
+        segments = recovered.toArray(LogSegment[]::new);
         logEndOffset = nextOffset;
-        highWatermark = nextOffset;
-        durableBytes = position;
+        LogSegment active = active();
+        visible = new Visible(nextOffset, active, active.size());
     }
 
     /**
-     * Assigns the next offsets to every batch of {@code records} in place and writes them to the
-     * segment (not yet durable: see {@link #flush}). A retried batch of an idempotent producer is
-     * not written again. Owner shard only.
+     * Assigns the next offsets to every batch of {@code records} in place and writes them, rolling
+     * the active segment first when it is full or old (not yet durable: see {@link #flush}). A
+     * retried batch of an idempotent producer is not written again. Owner shard only.
      *
      * @return the offset of the first record (for a retried batch, the offset it got the first time)
      * @throws InvalidBatchException if a batch is not a valid v2 batch; nothing is written then
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   on a gap in a producer's sequence
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException for a fenced producer epoch
      */
-    public long append(MemoryRecords records) throws IOException {
+    public long append(MemoryRecords records, long nowMs) throws IOException {
         int batches = 0;
         boolean idempotent = false;
         for (MutableRecordBatch batch : records.batches()) {
@@ -141,24 +165,44 @@ public final class PartitionLog implements AutoCloseable {
                 return original;
             }
         }
+        LogSegment active = active();
+        if (active.size() > 0 && (active.size() + records.sizeInBytes() > config.segmentBytes()
+                || nowMs - active.createdAtMs() >= config.segmentMs())) {
+            active = roll(nowMs);
+        }
         long baseOffset = logEndOffset;
-        int position = segment.sizeInBytes();
         for (MutableRecordBatch batch : records.batches()) {
             // The base offset is outside the CRC, so assigning it in place keeps the batch valid.
             batch.setLastOffset(logEndOffset + (batch.lastOffset() - batch.baseOffset()));
             batch.setPartitionLeaderEpoch(0);
-            index.onBatch(batch.baseOffset(), position, batch.sizeInBytes());
             producers.onAppend(batch);
-            position += batch.sizeInBytes();
             logEndOffset = batch.nextOffset();
         }
-        pendingBytes += segment.append(records);
+        pendingBytes += active.append(records);
+        unsynced = true;
         return baseOffset;
+    }
+
+    /** Appends with the current time deciding an age roll. */
+    public long append(MemoryRecords records) throws IOException {
+        return append(records, System.currentTimeMillis());
+    }
+
+    /** Closes the active segment (durably: it is flushed here) and starts a new one at the log end offset. */
+    private LogSegment roll(long nowMs) throws IOException {
+        LogSegment old = active();
+        old.flush();
+        old.trim();
+        LogSegment next = LogSegment.create(dir, logEndOffset, config.preallocate() ? config.segmentBytes() : 0, nowMs);
+        LogSegment[] rolled = Arrays.copyOf(segments, segments.length + 1);
+        rolled[rolled.length - 1] = next;
+        segments = rolled;
+        return next;
     }
 
     /** True when appended batches wait for {@link #flush}. */
     public boolean hasPendingWrites() {
-        return pendingBytes > 0;
+        return pendingBytes > 0 || unsynced;
     }
 
     /**
@@ -166,16 +210,76 @@ public final class PartitionLog implements AutoCloseable {
      * all batches appended since the last one: this is the group commit. Owner shard only.
      */
     public void flush() throws IOException {
-        if (pendingBytes == 0) {
-            return;
+        if (unsynced) {
+            active().flush();
+            unsynced = false;
         }
-        segment.channel().force(false);
+        if (pendingBytes > 0) {
+            publish();
+        }
+    }
+
+    /**
+     * Makes appended batches visible without waiting for the disk: write caching, the documented
+     * trade of durability for latency. A later {@link #flush} makes them durable. Owner shard only.
+     */
+    public void publishUnflushed() {
+        if (pendingBytes > 0) {
+            publish();
+        }
+    }
+
+    private void publish() {
         pendingBytes = 0;
-        durableBytes = segment.sizeInBytes();
-        highWatermark = logEndOffset;
+        LogSegment active = active();
+        visible = new Visible(logEndOffset, active, active.size());
         CompletableFuture<Void> moved = highWatermarkMoved;
         highWatermarkMoved = new CompletableFuture<>();
         moved.complete(null);
+    }
+
+    /**
+     * Housekeeping on the shard's clock: rolls an old active segment, applies retention by time and
+     * size to closed segments, and deletes the files of segments removed a while ago. Owner shard only.
+     */
+    public void maintain(long nowMs) throws IOException {
+        TopicConfig settings = config;
+        LogSegment active = active();
+        if (active.size() > 0 && nowMs - active.createdAtMs() >= settings.segmentMs() && !hasPendingWrites()) {
+            roll(nowMs);
+            publish();
+        }
+        long total = 0;
+        for (LogSegment segment : segments) {
+            total += segment.size();
+        }
+        while (segments.length > 1) {
+            LogSegment oldest = segments[0];
+            long newest = oldest.maxTimestamp() >= 0 ? oldest.maxTimestamp() : oldest.createdAtMs();
+            boolean expired = settings.retentionMs() >= 0 && newest < nowMs - settings.retentionMs();
+            boolean tooBig = settings.retentionBytes() >= 0 && total - oldest.size() >= settings.retentionBytes();
+            if (!expired && !tooBig) {
+                break;
+            }
+            segments = Arrays.copyOfRange(segments, 1, segments.length);
+            total -= oldest.size();
+            oldest.markDeleted();
+            pendingDeletes.add(new PendingDelete(oldest, nowMs + FILE_DELETE_DELAY_MS));
+            LOG.info("{}: deleted segment at offset {} by retention ({}); log now starts at {}", topicPartition,
+                    oldest.baseOffset(), expired ? "time" : "size", segments[0].baseOffset());
+        }
+        while (!pendingDeletes.isEmpty() && pendingDeletes.peek().atMs() <= nowMs) {
+            pendingDeletes.poll().segment().delete();
+        }
+    }
+
+    /** Applies new settings; they take effect at the next append or maintenance. */
+    public void configure(TopicConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public TopicConfig config() {
+        return config;
     }
 
     /** Completes the next time the high watermark moves. Any thread. */
@@ -184,41 +288,73 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * The first durable record whose timestamp is at or after {@code timestamp} (ListOffsets), or
-     * empty. Any thread.
-     */
-    public java.util.Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        long hw = highWatermark;
-        FileRecords.TimestampAndOffset found = segment.searchForTimestamp(timestamp, 0, 0);
-        return found == null || found.offset >= hw ? java.util.Optional.empty() : java.util.Optional.of(found);
-    }
-
-    /**
-     * Durable batches from {@code fromOffset} (the batch containing it first), at most
+     * Visible batches from {@code fromOffset} (the batch containing it first), at most
      * {@code maxBytes} unless the first batch alone is larger, as Kafka's fetch does. Empty when
      * {@code fromOffset} is at or past the high watermark. Any thread.
      */
     public Records read(long fromOffset, int maxBytes) {
-        long hw = highWatermark;
-        int end = durableBytes;
-        if (fromOffset >= hw) {
+        Visible v = visible;
+        LogSegment[] segs = segments;
+        if (fromOffset >= v.highWatermark()) {
             return MemoryRecords.EMPTY;
         }
-        FileRecords.LogOffsetPosition start = segment.searchForOffsetFromPosition(fromOffset, index.floorPosition(fromOffset));
-        if (start == null || start.position >= end) {
-            return MemoryRecords.EMPTY;
+        for (int i = floorSegment(segs, fromOffset); i >= 0 && i < segs.length; i++) {
+            LogSegment segment = segs[i];
+            if (segment.baseOffset() > v.segment().baseOffset()) {
+                break;
+            }
+            int end = segment == v.segment() ? v.bytes() : segment.size();
+            Records records = segment.read(fromOffset, maxBytes, end);
+            if (records.sizeInBytes() > 0) {
+                return records;
+            }
         }
-        int size = Math.min(end - start.position, Math.max(maxBytes, start.size));
-        return segment.slice(start.position, size);
+        return MemoryRecords.EMPTY;
+    }
+
+    /**
+     * The first visible record whose timestamp is at or after {@code timestamp} (ListOffsets), or
+     * empty. Any thread.
+     */
+    public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        long hw = visible.highWatermark();
+        for (LogSegment segment : segments) {
+            if (segment.baseOffset() >= hw) {
+                break;
+            }
+            Optional<FileRecords.TimestampAndOffset> found = segment.offsetForTimestamp(timestamp, hw);
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static int floorSegment(LogSegment[] segs, long offset) {
+        int lo = 0, hi = segs.length - 1, found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (segs[mid].baseOffset() <= offset) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    private LogSegment active() {
+        return segments[segments.length - 1];
     }
 
     public TopicPartition topicPartition() {
         return topicPartition;
     }
 
-    /** The offset after the last durable record: what readers may see. */
+    /** The offset after the last visible record: what readers may see. */
     public long highWatermark() {
-        return highWatermark;
+        return visible.highWatermark();
     }
 
     /** The offset the next appended record gets. Owner shard only. */
@@ -226,17 +362,56 @@ public final class PartitionLog implements AutoCloseable {
         return logEndOffset;
     }
 
+    /** The first offset still in the log (retention moves it forward). */
     public long logStartOffset() {
-        return 0;
+        return segments[0].baseOffset();
     }
 
+    /** How many segment files the log has. */
+    public int segmentCount() {
+        return segments.length;
+    }
+
+    /** Bytes held by the log's segments. */
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment segment : segments) {
+            total += segment.size();
+        }
+        return total;
+    }
+
+    /** Flushes and closes every segment. Call after the owning shard has stopped. */
     @Override
     public void close() {
         try {
             flush();
-            segment.close();
+            for (LogSegment segment : segments) {
+                segment.close();
+            }
+            for (PendingDelete pending : pendingDeletes) {
+                pending.segment().delete();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("closing " + topicPartition, e);
+        }
+    }
+
+    /** Deletes the partition's directory and files (DeleteTopics). Call once it is closed. */
+    public void deleteFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("could not delete {}", file, e);
         }
     }
 }

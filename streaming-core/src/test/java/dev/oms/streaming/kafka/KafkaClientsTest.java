@@ -15,6 +15,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -125,6 +129,35 @@ class KafkaClientsTest {
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicExistsException.class);
             assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("beta", 1, (short) 3))).all().get())
                     .hasCauseInstanceOf(InvalidReplicationFactorException.class);
+        }
+    }
+
+    @Test
+    void adminCreatesWithSettingsDescribesGrowsAndDeletesTopics() throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {
+            admin.createTopics(List.of(new NewTopic("audit", 2, (short) 1)
+                    .configs(Map.of("retention.ms", "86400000", "segment.bytes", "1048576")))).all().get();
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "audit");
+            Config described = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertThat(described.get("retention.ms").value()).isEqualTo("86400000");
+            assertThat(described.get("retention.ms").source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+            assertThat(described.get("segment.bytes").value()).isEqualTo("1048576");
+            assertThat(described.get("retention.bytes").source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad", 1, (short) 1)
+                    .configs(Map.of("retention.ms", "soon")))).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class);
+
+            admin.createPartitions(Map.of("audit", NewPartitions.increaseTo(5))).all().get();
+            assertThat(admin.describeTopics(Set.of("audit")).allTopicNames().get().get("audit").partitions()).hasSize(5);
+            try (KafkaProducer<byte[], byte[]> producer = fixture.producer("none")) {
+                assertThat(producer.send(new ProducerRecord<>("audit", 4, bytes("k"), bytes("v"))).get().offset()).isZero();
+            }
+
+            admin.deleteTopics(List.of("audit")).all().get();
+            assertThat(admin.listTopics().names().get()).doesNotContain("audit");
+            assertThat(dir.resolve("audit-0")).doesNotExist();
+            admin.createTopics(List.of(new NewTopic("audit", 1, (short) 1))).all().get();
+            assertThat(fixture.broker.highWatermark(new TopicPartition("audit", 0))).as("a new topic starts empty").isZero();
         }
     }
 

@@ -25,6 +25,9 @@ public final class ApiHandlers {
         add(new InitProducerIdHandler(broker));
         add(new CreateTopicsHandler(broker, config));
         add(new DescribeClusterHandler(broker, config));
+        add(new DeleteTopicsHandler(broker));
+        add(new CreatePartitionsHandler(broker));
+        add(new DescribeConfigsHandler(broker));
     }
 
     private void add(ApiHandler<?> handler) {

@@ -2,7 +2,11 @@ package dev.oms.streaming.kafka.handler;
 
 import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
-import org.apache.kafka.common.errors.InvalidTopicException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
@@ -44,30 +48,30 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
             CreatableTopicResult result = new CreatableTopicResult().setName(topic.name());
             response.topics().add(result);
             int partitions = topic.numPartitions() == -1 ? config.defaultPartitions() : topic.numPartitions();
+            Map<String, String> overrides = new LinkedHashMap<>();
+            topic.configs().forEach(c -> overrides.put(c.name(), c.value()));
             Errors error = Errors.NONE;
             String message = null;
-            if (broker.topic(topic.name()).isPresent()) {
-                error = Errors.TOPIC_ALREADY_EXISTS;
-                message = "topic '" + topic.name() + "' already exists";
-            } else if (topic.replicationFactor() != -1 && topic.replicationFactor() != 1) {
+            if (topic.replicationFactor() != -1 && topic.replicationFactor() != 1) {
                 error = Errors.INVALID_REPLICATION_FACTOR;
                 message = "replication factor " + topic.replicationFactor() + " is more than the 1 node of this cluster";
             } else if (!topic.assignments().isEmpty()) {
                 error = Errors.INVALID_REQUEST;
                 message = "manual replica assignment is not supported";
-            } else if (partitions < 1) {
-                error = Errors.INVALID_PARTITIONS;
-                message = "a topic needs at least one partition, got " + partitions;
             } else {
                 try {
-                    org.apache.kafka.common.internals.Topic.validate(topic.name());
-                    if (!request.data().validateOnly()) {
-                        broker.createTopic(topic.name(), partitions);
-                        result.setTopicId(broker.topic(topic.name()).orElseThrow().id());
+                    if (request.data().validateOnly()) {
+                        if (broker.topic(topic.name()).isPresent()) {
+                            throw new TopicExistsException("topic '" + topic.name() + "' already exists");
+                        }
+                        org.apache.kafka.common.internals.Topic.validate(topic.name());
+                        broker.topicDefaults().with(overrides);
+                    } else {
+                        result.setTopicId(broker.createTopic(topic.name(), partitions, overrides).id());
                     }
                     result.setNumPartitions(partitions).setReplicationFactor((short) 1);
-                } catch (InvalidTopicException e) {
-                    error = Errors.INVALID_TOPIC_EXCEPTION;
+                } catch (ApiException e) {
+                    error = Errors.forException(e);
                     message = e.getMessage();
                 }
             }

@@ -1,0 +1,178 @@
+package dev.oms.streaming.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+
+/**
+ * One file of a partition's log, named by its base offset as Kafka names them
+ * ({@code 00000000000000001234.log}), with its sparse {@link SegmentIndex}. Written by the owning
+ * shard only; read by anyone up to a byte limit the caller knows to be durable.
+ */
+final class LogSegment {
+    private static final int INDEX_INTERVAL_BYTES = 4096;
+
+    private final long baseOffset;
+    private final Path file;
+    private final FileRecords records;
+    private final SegmentIndex index = new SegmentIndex(INDEX_INTERVAL_BYTES);
+    private final long createdAtMs;
+    private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+
+    private LogSegment(long baseOffset, Path file, FileRecords records, long createdAtMs) {
+        this.baseOffset = baseOffset;
+        this.file = file;
+        this.records = records;
+        this.createdAtMs = createdAtMs;
+    }
+
+    static Path fileFor(Path dir, long baseOffset) {
+        return dir.resolve(String.format("%020d.log", baseOffset));
+    }
+
+    /** A new, empty segment; preallocated to {@code preallocateBytes} when that is above 0. */
+    static LogSegment create(Path dir, long baseOffset, int preallocateBytes, long nowMs) throws IOException {
+        Path file = fileFor(dir, baseOffset);
+        FileRecords records = FileRecords.open(file.toFile(), true, false, Math.max(preallocateBytes, 0), preallocateBytes > 0);
+        return new LogSegment(baseOffset, file, records, nowMs);
+    }
+
+    /** An existing segment file, not yet recovered. */
+    static LogSegment open(Path file, long baseOffset) throws IOException {
+        FileRecords records = FileRecords.open(file.toFile(), true, true, 0, false);
+        return new LogSegment(baseOffset, file, records, Files.getLastModifiedTime(file).toMillis());
+    }
+
+    /**
+     * Validates every batch (size, magic, CRC-32C, offset continuity), rebuilding the index and the
+     * producer state, and cuts the file at the first batch that fails: a torn write loses only
+     * what was never acknowledged.
+     *
+     * @return the offset after the last whole batch, and why the file was cut (null if it was not)
+     */
+    Recovery recover(ProducerStateManager producers) throws IOException {
+        int position = 0;
+        long nextOffset = baseOffset;
+        long maxTs = RecordBatch.NO_TIMESTAMP;
+        String reason = null;
+        try {
+            for (FileChannelRecordBatch batch : records.batches()) {
+                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                    reason = "magic " + batch.magic();
+                    break;
+                }
+                if (batch.baseOffset() != nextOffset) {
+                    reason = "base offset " + batch.baseOffset() + ", expected " + nextOffset;
+                    break;
+                }
+                if (!batch.isValid()) {
+                    reason = "CRC mismatch";
+                    break;
+                }
+                index.onBatch(batch.baseOffset(), maxTs, position, batch.sizeInBytes());
+                producers.onAppend(batch);
+                maxTs = Math.max(maxTs, batch.maxTimestamp());
+                position += batch.sizeInBytes();
+                nextOffset = batch.nextOffset();
+            }
+        } catch (CorruptRecordException e) {
+            reason = e.getMessage();
+        }
+        int size = records.sizeInBytes();
+        int cut = size - position;
+        if (cut > 0) {
+            records.truncateTo(position);
+            records.channel().force(true);
+        }
+        maxTimestamp = maxTs;
+        return new Recovery(nextOffset, cut, cut > 0 && reason == null ? "incomplete batch or preallocated space" : reason);
+    }
+
+    record Recovery(long nextOffset, int bytesCut, String reason) {
+    }
+
+    /** Writes batches whose offsets are already assigned. Owner shard only. */
+    int append(MemoryRecords batches) throws IOException {
+        long maxTs = maxTimestamp;
+        int position = records.sizeInBytes();
+        for (RecordBatch batch : batches.batches()) {
+            index.onBatch(batch.baseOffset(), maxTs, position, batch.sizeInBytes());
+            maxTs = Math.max(maxTs, batch.maxTimestamp());
+            position += batch.sizeInBytes();
+        }
+        int written = records.append(batches);
+        maxTimestamp = maxTs;
+        return written;
+    }
+
+    /**
+     * Batches from the one holding {@code offset}, about {@code maxBytes} at most (the first batch
+     * whole even if larger), never past byte {@code end}.
+     */
+    Records read(long offset, int maxBytes, int end) {
+        FileRecords.LogOffsetPosition start = records.searchForOffsetFromPosition(offset, index.positionForOffset(offset));
+        if (start == null || start.position >= end) {
+            return MemoryRecords.EMPTY;
+        }
+        int size = Math.min(end - start.position, Math.max(maxBytes, start.size));
+        return records.slice(start.position, size);
+    }
+
+    /** The first record at or after {@code timestamp} below {@code beforeOffset} (the high watermark). */
+    Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp, long beforeOffset) {
+        if (maxTimestamp < timestamp) {
+            return Optional.empty();
+        }
+        FileRecords.TimestampAndOffset found = records.searchForTimestamp(timestamp, index.positionForTimestamp(timestamp),
+                baseOffset);
+        return found == null || found.offset >= beforeOffset ? Optional.empty() : Optional.of(found);
+    }
+
+    void flush() throws IOException {
+        records.channel().force(false);
+    }
+
+    /** Gives back preallocated space past the data, once the segment is closed for writes. */
+    void trim() throws IOException {
+        records.trim();
+    }
+
+    /** Renames the file so nothing mistakes it for data, while readers may still hold it. */
+    void markDeleted() throws IOException {
+        Path deleted = file.resolveSibling(file.getFileName() + ".deleted");
+        records.renameTo(deleted.toFile());
+    }
+
+    void delete() throws IOException {
+        records.closeHandlers();
+        records.deleteIfExists();
+    }
+
+    void close() throws IOException {
+        records.close();
+    }
+
+    long baseOffset() {
+        return baseOffset;
+    }
+
+    int size() {
+        return records.sizeInBytes();
+    }
+
+    long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    long createdAtMs() {
+        return createdAtMs;
+    }
+}

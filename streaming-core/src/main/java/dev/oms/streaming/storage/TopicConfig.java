@@ -1,0 +1,93 @@
+package dev.oms.streaming.storage;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+
+/**
+ * A topic's log settings, under Kafka's own names so that admin tools read and write them as
+ * they would on Kafka. The broker's defaults apply to every key a topic does not set.
+ *
+ * @param segmentBytes   roll the active segment when it would grow past this (segment.bytes)
+ * @param segmentMs      roll the active segment when it is this old (segment.ms)
+ * @param retentionMs    delete closed segments whose newest record is older; -1 keeps forever (retention.ms)
+ * @param retentionBytes delete the oldest closed segments while the log is larger; -1: no limit (retention.bytes)
+ * @param preallocate    create segment files at full size up front (preallocate)
+ */
+public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, boolean preallocate) {
+    public static final String SEGMENT_BYTES = org.apache.kafka.common.config.TopicConfig.SEGMENT_BYTES_CONFIG;
+    public static final String SEGMENT_MS = org.apache.kafka.common.config.TopicConfig.SEGMENT_MS_CONFIG;
+    public static final String RETENTION_MS = org.apache.kafka.common.config.TopicConfig.RETENTION_MS_CONFIG;
+    public static final String RETENTION_BYTES = org.apache.kafka.common.config.TopicConfig.RETENTION_BYTES_CONFIG;
+    public static final String PREALLOCATE = org.apache.kafka.common.config.TopicConfig.PREALLOCATE_CONFIG;
+    public static final String CLEANUP_POLICY = org.apache.kafka.common.config.TopicConfig.CLEANUP_POLICY_CONFIG;
+    public static final Set<String> KEYS = Set.of(SEGMENT_BYTES, SEGMENT_MS, RETENTION_MS, RETENTION_BYTES, PREALLOCATE,
+            CLEANUP_POLICY);
+
+    /** An event log is kept until someone decides otherwise: no retention by default. */
+    public static final TopicConfig DEFAULTS = new TopicConfig(128 * 1024 * 1024, 7L * 24 * 3600 * 1000, -1, -1, true);
+
+    public TopicConfig {
+        if (segmentBytes < 1024) {
+            throw new InvalidConfigurationException(SEGMENT_BYTES + " must be at least 1024, got " + segmentBytes);
+        }
+        if (segmentMs < 1) {
+            throw new InvalidConfigurationException(SEGMENT_MS + " must be at least 1, got " + segmentMs);
+        }
+        if (retentionMs < -1 || retentionBytes < -1) {
+            throw new InvalidConfigurationException("retention.ms and retention.bytes are -1 (unlimited) or positive");
+        }
+    }
+
+    /** These settings with {@code overrides} (Kafka key to value) applied; unknown keys are refused. */
+    public TopicConfig with(Map<String, String> overrides) {
+        int sb = segmentBytes;
+        long sm = segmentMs, rm = retentionMs, rb = retentionBytes;
+        boolean pre = preallocate;
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            String value = e.getValue() == null ? "" : e.getValue().trim();
+            try {
+                switch (e.getKey()) {
+                    case SEGMENT_BYTES -> sb = Integer.parseInt(value);
+                    case SEGMENT_MS -> sm = Long.parseLong(value);
+                    case RETENTION_MS -> rm = Long.parseLong(value);
+                    case RETENTION_BYTES -> rb = Long.parseLong(value);
+                    case PREALLOCATE -> pre = parseBoolean(value);
+                    case CLEANUP_POLICY -> {
+                        if (!value.equals("delete")) {
+                            throw new InvalidConfigurationException(CLEANUP_POLICY + " '" + value
+                                    + "' is not supported; this broker deletes by retention ('delete')");
+                        }
+                    }
+                    default -> throw new InvalidConfigurationException("unknown topic config '" + e.getKey()
+                            + "'; supported: " + String.join(", ", KEYS));
+                }
+            } catch (NumberFormatException nfe) {
+                throw new InvalidConfigurationException(e.getKey() + " must be a number, got '" + value + "'");
+            }
+        }
+        return new TopicConfig(sb, sm, rm, rb, pre);
+    }
+
+    private static boolean parseBoolean(String value) {
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidConfigurationException(PREALLOCATE + " must be true or false, got '" + value + "'");
+        };
+    }
+
+    /** Every setting under its Kafka name. */
+    public Map<String, String> asMap() {
+        Map<String, String> map = new LinkedHashMap<>();
+        map.put(CLEANUP_POLICY, "delete");
+        map.put(SEGMENT_BYTES, Integer.toString(segmentBytes));
+        map.put(SEGMENT_MS, Long.toString(segmentMs));
+        map.put(RETENTION_MS, Long.toString(retentionMs));
+        map.put(RETENTION_BYTES, Long.toString(retentionBytes));
+        map.put(PREALLOCATE, Boolean.toString(preallocate));
+        return map;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.oms.streaming.storage;
+
+import static dev.oms.streaming.storage.PartitionLogTestSupport.values;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Segment rolling, retention, time lookups and recovery across several segment files. */
+class SegmentsTest {
+    private static final TopicPartition TP = new TopicPartition("events", 0);
+    private static final long NOW = 1_767_225_600_000L;
+    private static final String PAYLOAD = "p".repeat(200);
+
+    @TempDir
+    Path dir;
+
+    private static TopicConfig small() {
+        return new TopicConfig(2048, 3_600_000, -1, -1, true);
+    }
+
+    @Test
+    void activeSegmentRollsBySizeAndReadsSpanEverySegment() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            appendMany(log, 60, NOW);
+            log.flush();
+            assertThat(log.segmentCount()).isGreaterThan(5);
+            for (long offset = 0; offset < 60; offset++) {
+                assertThat(values(log.read(offset, 1)).getFirst()).isEqualTo(offset + ":" + PAYLOAD + offset);
+            }
+            assertThat(values(log.read(0, Integer.MAX_VALUE)).size()).as("one read stops at a segment's end").isLessThan(60);
+        }
+        assertThat(segmentFiles()).first().isEqualTo("00000000000000000000.log");
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            assertThat(log.logEndOffset()).isEqualTo(60);
+            assertThat(log.append(batch("after", NOW))).isEqualTo(60);
+        }
+    }
+
+    @Test
+    void closedSegmentsGiveBackTheirPreallocatedSpace() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, new TopicConfig(1 << 20, 3_600_000, -1, -1, true))) {
+            log.append(batch("a", NOW));
+            log.flush();
+            assertThat(Files.size(segmentDir().resolve("00000000000000000000.log"))).as("preallocated").isEqualTo(1 << 20);
+        }
+        assertThat(Files.size(segmentDir().resolve("00000000000000000000.log"))).as("trimmed on close").isLessThan(200);
+    }
+
+    @Test
+    void preallocatedSegmentLeftByACrashRecoversToItsLastBatch() throws IOException {
+        PartitionLog crashed = PartitionLog.open(dir, TP, new TopicConfig(1 << 20, 3_600_000, -1, -1, true));
+        crashed.append(batch("a", NOW));
+        crashed.append(batch("b", NOW));
+        crashed.flush(); // never closed: the file keeps its zero-filled preallocated tail
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            assertThat(log.logEndOffset()).isEqualTo(2);
+            assertThat(values(log.read(0, 1 << 20))).containsExactly("0:a", "1:b");
+        }
+    }
+
+    @Test
+    void activeSegmentRollsByAge() throws IOException {
+        TopicConfig hourly = new TopicConfig(1 << 20, 3_600_000, -1, -1, false);
+        try (PartitionLog log = PartitionLog.open(dir, TP, hourly)) {
+            log.append(batch("a", NOW), NOW);
+            log.flush();
+            log.maintain(NOW + 1000);
+            assertThat(log.segmentCount()).isEqualTo(1);
+            log.maintain(System.currentTimeMillis() + 3_600_001);
+            assertThat(log.segmentCount()).isEqualTo(2);
+            assertThat(log.append(batch("b", NOW))).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void retentionBySizeDeletesTheOldestClosedSegmentsAndMovesTheLogStart() throws IOException {
+        TopicConfig capped = new TopicConfig(2048, 3_600_000, -1, 5000, false);
+        try (PartitionLog log = PartitionLog.open(dir, TP, capped)) {
+            appendMany(log, 60, NOW);
+            log.flush();
+            long now = System.currentTimeMillis();
+            log.maintain(now);
+            assertThat(log.sizeInBytes()).isLessThan(5000 + 2048);
+            long start = log.logStartOffset();
+            assertThat(start).isPositive();
+            assertThat(values(log.read(start, 1)).getFirst()).startsWith(start + ":");
+            assertThat(segmentFiles()).anyMatch(name -> name.endsWith(".deleted"));
+
+            log.maintain(now + 61_000); // the file delete delay has passed
+            assertThat(segmentFiles()).noneMatch(name -> name.endsWith(".deleted"));
+            assertThat(log.logEndOffset()).isEqualTo(60);
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, capped)) {
+            assertThat(log.logStartOffset()).as("the start survives a restart").isPositive();
+        }
+    }
+
+    @Test
+    void retentionByTimeKeepsOnlySegmentsWithRecentRecords() throws IOException {
+        TopicConfig day = new TopicConfig(2048, 3_600_000, 24 * 3_600_000L, -1, false);
+        long now = System.currentTimeMillis();
+        try (PartitionLog log = PartitionLog.open(dir, TP, day)) {
+            appendMany(log, 30, now - 3 * 24 * 3_600_000L); // three days old
+            appendMany(log, 30, now);
+            log.flush();
+            log.maintain(now);
+            assertThat(log.logStartOffset()).isBetween(20L, 30L);
+            assertThat(values(log.read(30, 1)).getFirst()).startsWith("30:");
+        }
+    }
+
+    @Test
+    void offsetForTimestampSearchesAcrossSegments() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            for (int i = 0; i < 60; i++) {
+                log.append(batch(PAYLOAD + i, NOW + i * 1000L));
+            }
+            log.flush();
+            assertThat(log.offsetForTimestamp(NOW + 41_500).orElseThrow().offset).isEqualTo(42);
+            assertThat(log.offsetForTimestamp(NOW).orElseThrow().offset).isZero();
+            assertThat(log.offsetForTimestamp(NOW + 60_000)).isEmpty();
+        }
+    }
+
+    @Test
+    void tornTailInTheLastSegmentIsCutAndEarlierSegmentsStay() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            appendMany(log, 40, NOW);
+            log.flush();
+        }
+        List<String> files = segmentFiles();
+        Path last = segmentDir().resolve(files.getLast());
+        try (RandomAccessFile file = new RandomAccessFile(last.toFile(), "rw")) {
+            file.setLength(file.length() - 5);
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            assertThat(log.logEndOffset()).isEqualTo(39);
+            assertThat(values(log.read(38, 1))).containsExactly("38:" + PAYLOAD + 38);
+            assertThat(log.segmentCount()).isEqualTo(files.size());
+        }
+    }
+
+    private static void appendMany(PartitionLog log, int count, long timestamp) throws IOException {
+        long base = log.logEndOffset();
+        for (int i = 0; i < count; i++) {
+            log.append(batch(PAYLOAD + (base + i), timestamp), System.currentTimeMillis());
+        }
+    }
+
+    private static MemoryRecords batch(String value, long timestamp) {
+        return MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(timestamp, "k".getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Path segmentDir() {
+        return dir.resolve("events-0");
+    }
+
+    private List<String> segmentFiles() throws IOException {
+        try (Stream<Path> files = Files.list(segmentDir())) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".log")).sorted().toList();
+        }
+    }
+}
