@@ -225,6 +225,11 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .partitionCount();
     }
 
+    /** True when the partition exists (its topic does, and the index is below the count). */
+    public boolean hasPartition(TopicPartition tp) {
+        return partitions.containsKey(tp);
+    }
+
     public Optional<Topic> topic(String name) {
         return Optional.ofNullable(topics.get(name));
     }

@@ -8,26 +8,12 @@ import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /** ApiVersions: which APIs and versions this broker serves, taken from the handler registry. */
-final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest> {
+final class ApiVersionsHandler extends VersionedHandler<ApiVersionsRequest> {
     private final ApiHandlers handlers;
 
     ApiVersionsHandler(ApiHandlers handlers) {
+        super(ApiKeys.API_VERSIONS, 0, 4);
         this.handlers = handlers;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.API_VERSIONS;
-    }
-
-    @Override
-    public short minVersion() {
-        return 0;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 4;
     }
 
     @Override

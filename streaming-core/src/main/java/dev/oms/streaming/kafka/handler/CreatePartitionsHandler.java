@@ -12,26 +12,12 @@ import org.apache.kafka.common.requests.CreatePartitionsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /** CreatePartitions: grows a topic; keyed data does not move, as in Kafka. */
-final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsRequest> {
+final class CreatePartitionsHandler extends VersionedHandler<CreatePartitionsRequest> {
     private final EmbeddedBroker broker;
 
     CreatePartitionsHandler(EmbeddedBroker broker) {
+        super(ApiKeys.CREATE_PARTITIONS, 0, 3);
         this.broker = broker;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.CREATE_PARTITIONS;
-    }
-
-    @Override
-    public short minVersion() {
-        return 0;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 3;
     }
 
     @Override

@@ -17,28 +17,14 @@ import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /** CreateTopics on this single node: replication factor 1 (or -1, the default), any partition count. */
-final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
+final class CreateTopicsHandler extends VersionedHandler<CreateTopicsRequest> {
     private final EmbeddedBroker broker;
     private final KafkaListenerConfig config;
 
     CreateTopicsHandler(EmbeddedBroker broker, KafkaListenerConfig config) {
+        super(ApiKeys.CREATE_TOPICS, 2, 7);
         this.broker = broker;
         this.config = config;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.CREATE_TOPICS;
-    }
-
-    @Override
-    public short minVersion() {
-        return 2;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 7;
     }
 
     @Override

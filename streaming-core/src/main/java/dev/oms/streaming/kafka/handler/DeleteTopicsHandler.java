@@ -17,26 +17,12 @@ import org.apache.kafka.common.requests.DeleteTopicsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /** DeleteTopics, by name or (v6) by id: the topic's partitions are closed and their files removed. */
-final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
+final class DeleteTopicsHandler extends VersionedHandler<DeleteTopicsRequest> {
     private final EmbeddedBroker broker;
 
     DeleteTopicsHandler(EmbeddedBroker broker) {
+        super(ApiKeys.DELETE_TOPICS, 1, 6);
         this.broker = broker;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.DELETE_TOPICS;
-    }
-
-    @Override
-    public short minVersion() {
-        return 1;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 6;
     }
 
     @Override

@@ -11,28 +11,14 @@ import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /** DescribeCluster: the cluster id and this one node, which is also the controller. */
-final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequest> {
+final class DescribeClusterHandler extends VersionedHandler<DescribeClusterRequest> {
     private final EmbeddedBroker broker;
     private final KafkaListenerConfig config;
 
     DescribeClusterHandler(EmbeddedBroker broker, KafkaListenerConfig config) {
+        super(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
         this.broker = broker;
         this.config = config;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.DESCRIBE_CLUSTER;
-    }
-
-    @Override
-    public short minVersion() {
-        return 0;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 2;
     }
 
     @Override

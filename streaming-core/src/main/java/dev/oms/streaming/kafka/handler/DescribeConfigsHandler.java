@@ -21,26 +21,12 @@ import org.apache.kafka.common.requests.RequestContext;
  * DescribeConfigs: a topic's log settings (its own, or the broker default, marked as such), and
  * the broker's defaults for the broker resource.
  */
-final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
+final class DescribeConfigsHandler extends VersionedHandler<DescribeConfigsRequest> {
     private final EmbeddedBroker broker;
 
     DescribeConfigsHandler(EmbeddedBroker broker) {
+        super(ApiKeys.DESCRIBE_CONFIGS, 1, 4);
         this.broker = broker;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.DESCRIBE_CONFIGS;
-    }
-
-    @Override
-    public short minVersion() {
-        return 1;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 4;
     }
 
     @Override

@@ -30,26 +30,12 @@ import org.apache.kafka.common.requests.RequestContext;
  * {@code max.wait.ms} has passed. Fetch sessions are not kept: session id 0 tells the client to
  * send full requests.
  */
-final class FetchHandler implements ApiHandler<FetchRequest> {
+final class FetchHandler extends VersionedHandler<FetchRequest> {
     private final EmbeddedBroker broker;
 
     FetchHandler(EmbeddedBroker broker) {
+        super(ApiKeys.FETCH, 4, 18);
         this.broker = broker;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.FETCH;
-    }
-
-    @Override
-    public short minVersion() {
-        return 4;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 18;
     }
 
     @Override
@@ -87,7 +73,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                                                  boolean haveSome, List<CompletableFuture<Void>> moved) {
         FetchResponseData.PartitionData data = new FetchResponseData.PartitionData()
                 .setPartitionIndex(tip.partition()).setRecords(MemoryRecords.EMPTY);
-        if (tip.topic() == null || broker.topic(tip.topic()).map(t -> tip.partition() >= t.partitionCount()).orElse(true)) {
+        if (tip.topic() == null || !broker.hasPartition(tip.topicPartition())) {
             return data.setErrorCode((tip.topic() == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
         }
         TopicPartition tp = tip.topicPartition();

@@ -14,26 +14,12 @@ import org.apache.kafka.common.requests.RequestContext;
  * producer that asks to bump its epoch after an error (KIP-360), the same id with the next epoch.
  * Transactions are not offered: a transactional id is refused.
  */
-final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequest> {
+final class InitProducerIdHandler extends VersionedHandler<InitProducerIdRequest> {
     private final EmbeddedBroker broker;
 
     InitProducerIdHandler(EmbeddedBroker broker) {
+        super(ApiKeys.INIT_PRODUCER_ID, 0, 5);
         this.broker = broker;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.INIT_PRODUCER_ID;
-    }
-
-    @Override
-    public short minVersion() {
-        return 0;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 5;
     }
 
     @Override

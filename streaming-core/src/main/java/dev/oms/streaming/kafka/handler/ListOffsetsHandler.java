@@ -18,26 +18,12 @@ import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /** ListOffsets: earliest, latest (the high watermark), or the first offset at or after a timestamp. */
-final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
+final class ListOffsetsHandler extends VersionedHandler<ListOffsetsRequest> {
     private final EmbeddedBroker broker;
 
     ListOffsetsHandler(EmbeddedBroker broker) {
+        super(ApiKeys.LIST_OFFSETS, 1, 11);
         this.broker = broker;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.LIST_OFFSETS;
-    }
-
-    @Override
-    public short minVersion() {
-        return 1;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 11;
     }
 
     @Override
@@ -58,7 +44,7 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
         // The leader epoch exists from version 4; the codec refuses a value it cannot write.
         ListOffsetsPartitionResponse answer = new ListOffsetsPartitionResponse().setPartitionIndex(tp.partition())
                 .setTimestamp(RecordBatch.NO_TIMESTAMP).setOffset(-1).setLeaderEpoch(version >= 4 ? 0 : -1);
-        if (broker.topic(tp.topic()).map(t -> tp.partition() >= t.partitionCount() || tp.partition() < 0).orElse(true)) {
+        if (!broker.hasPartition(tp)) {
             return answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         answer.setErrorCode(Errors.NONE.code());

@@ -24,28 +24,14 @@ import org.apache.kafka.common.requests.RequestContext;
  * Metadata: this one node as broker and controller, and each topic with its id and partitions,
  * all led by this node. Unknown topics are created when auto-creation is on and the client allows it.
  */
-final class MetadataHandler implements ApiHandler<MetadataRequest> {
+final class MetadataHandler extends VersionedHandler<MetadataRequest> {
     private final EmbeddedBroker broker;
     private final KafkaListenerConfig config;
 
     MetadataHandler(EmbeddedBroker broker, KafkaListenerConfig config) {
+        super(ApiKeys.METADATA, 0, 13);
         this.broker = broker;
         this.config = config;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.METADATA;
-    }
-
-    @Override
-    public short minVersion() {
-        return 0;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 13;
     }
 
     @Override

@@ -25,26 +25,12 @@ import org.apache.kafka.common.requests.RequestContext;
  * Produce: every partition's batch goes to its shard at once, so one request's partitions share
  * group commits; the answer waits until each is durable. With acks=0 nothing is answered.
  */
-final class ProduceHandler implements ApiHandler<ProduceRequest> {
+final class ProduceHandler extends VersionedHandler<ProduceRequest> {
     private final EmbeddedBroker broker;
 
     ProduceHandler(EmbeddedBroker broker) {
+        super(ApiKeys.PRODUCE, 3, 13);
         this.broker = broker;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.PRODUCE;
-    }
-
-    @Override
-    public short minVersion() {
-        return 3;
-    }
-
-    @Override
-    public short maxVersion() {
-        return 13;
     }
 
     private record Pending(PartitionProduceResponse response, CompletableFuture<Long> append) {
@@ -66,8 +52,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 PartitionProduceResponse partitionResponse = new PartitionProduceResponse()
                         .setIndex(partitionData.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 topicResponse.partitionResponses().add(partitionResponse);
-                if (name.isEmpty() || broker.topic(name.get()).map(t -> partitionData.index() >= t.partitionCount()
-                        || partitionData.index() < 0).orElse(true)) {
+                if (name.isEmpty() || !broker.hasPartition(new TopicPartition(name.get(), partitionData.index()))) {
                     partitionResponse.setErrorCode((topicData.name() == null || topicData.name().isEmpty()
                             ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                     continue;
