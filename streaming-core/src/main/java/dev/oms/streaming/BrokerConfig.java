@@ -12,9 +12,10 @@ import dev.oms.streaming.storage.TopicConfig;
  *                        (Redpanda's write caching): lower latency, and a crash of the machine —
  *                        not of the process — may lose acknowledged records. Off by default.
  * @param flushIntervalMs with write caching, how long an acknowledged record may wait for fsync
+ * @param pinShards       pin each shard thread to a core reserved through OpenHFT affinity, when one can be had
  */
 public record BrokerConfig(int shards, int queueCapacity, TopicConfig topicDefaults, boolean writeCaching,
-                           long flushIntervalMs) {
+                           long flushIntervalMs, boolean pinShards) {
     public BrokerConfig {
         if (shards < 1 || queueCapacity < 2 || flushIntervalMs < 1) {
             throw new IllegalArgumentException("shards >= 1, queue capacity >= 2 and flush interval >= 1 ms, got "
@@ -24,6 +25,6 @@ public record BrokerConfig(int shards, int queueCapacity, TopicConfig topicDefau
 
     /** Durable before ack, default topic settings. */
     public static BrokerConfig of(int shards, int queueCapacity) {
-        return new BrokerConfig(shards, queueCapacity, TopicConfig.DEFAULTS, false, 100);
+        return new BrokerConfig(shards, queueCapacity, TopicConfig.DEFAULTS, false, 100, false);
     }
 }

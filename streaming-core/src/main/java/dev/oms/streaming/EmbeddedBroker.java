@@ -84,7 +84,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         this.shards = new Shard[config.shards()];
         this.runners = new AgentRunner[config.shards()];
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new Shard(i, config.queueCapacity(), config.writeCaching(), config.flushIntervalMs());
+            shards[i] = new Shard(i, config.queueCapacity(), config.writeCaching(), config.flushIntervalMs(),
+                    config.pinShards());
         }
     }
 

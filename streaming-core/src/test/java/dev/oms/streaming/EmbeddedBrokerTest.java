@@ -81,7 +81,7 @@ class EmbeddedBrokerTest {
     @Test
     void writeCachingAcknowledgesAtOnceAndFsyncsWithinTheFlushInterval() throws Exception {
         TopicPartition tp = new TopicPartition("cached", 0);
-        BrokerConfig caching = new BrokerConfig(1, 1024, dev.oms.streaming.storage.TopicConfig.DEFAULTS, true, 200);
+        BrokerConfig caching = new BrokerConfig(1, 1024, dev.oms.streaming.storage.TopicConfig.DEFAULTS, true, 200, false);
         try (EmbeddedBroker broker = EmbeddedBroker.open(dir, caching)) {
             broker.createTopic("cached", 1);
             ShardStats stats = broker.shardStats().getFirst();

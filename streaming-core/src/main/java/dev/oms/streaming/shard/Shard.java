@@ -34,6 +34,8 @@ public final class Shard implements Agent {
     private final int id;
     private final boolean writeCaching;
     private final long flushIntervalMs;
+    private final boolean pin;
+    private CorePinning core;
     private final ManyToOneConcurrentArrayQueue<Append> queue;
     private final List<Append> group = new ArrayList<>(MAX_APPENDS_PER_GROUP);
     private final List<PartitionLog> touched = new ArrayList<>();
@@ -46,8 +48,10 @@ public final class Shard implements Agent {
     /**
      * @param writeCaching    acknowledge appends once written, fsync within {@code flushIntervalMs}
      * @param flushIntervalMs with write caching, the longest an acknowledged append waits for fsync
+     * @param pin             pin the shard thread to a reserved core when one can be had
      */
-    public Shard(int id, int queueCapacity, boolean writeCaching, long flushIntervalMs) {
+    public Shard(int id, int queueCapacity, boolean writeCaching, long flushIntervalMs, boolean pin) {
+        this.pin = pin;
         this.id = id;
         this.queue = new ManyToOneConcurrentArrayQueue<>(queueCapacity);
         this.writeCaching = writeCaching;
@@ -87,6 +91,11 @@ public final class Shard implements Agent {
                     "shard " + id + " has " + queue.capacity() + " appends waiting; retry later"));
         }
         return append.result;
+    }
+
+    @Override
+    public void onStart() {
+        core = pin ? CorePinning.pinCurrentThread(roleName()) : CorePinning.NONE;
     }
 
     @Override
@@ -195,6 +204,7 @@ public final class Shard implements Agent {
 
     @Override
     public void onClose() {
+        core.close();
         unflushed.forEach(this::flush);
         // Fail whatever still waits: the shard will not write it.
         queue.drain(a -> a.result.completeExceptionally(new ShardBusyException("shard " + id + " is closed")));
