@@ -19,6 +19,7 @@ import dev.oms.engine.log.EmbeddedOrderLog;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.order.PriceScale;
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.group.GroupCoordinator;
 import dev.oms.streaming.kafka.KafkaServer;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.Status;
@@ -40,14 +41,17 @@ public final class Oms implements AutoCloseable {
 
     private final FileChannel lockFile;
     private final EmbeddedBroker broker;
+    private final GroupCoordinator groups;
     private final KafkaServer kafka;
     private final Engine engine;
     private final WebServer server;
     private boolean closed;
 
-    private Oms(FileChannel lockFile, EmbeddedBroker broker, KafkaServer kafka, Engine engine, WebServer server) {
+    private Oms(FileChannel lockFile, EmbeddedBroker broker, GroupCoordinator groups, KafkaServer kafka, Engine engine,
+                WebServer server) {
         this.lockFile = lockFile;
         this.broker = broker;
+        this.groups = groups;
         this.kafka = kafka;
         this.engine = engine;
         this.server = server;
@@ -57,6 +61,7 @@ public final class Oms implements AutoCloseable {
         Path data = config.dataDir().toAbsolutePath().normalize();
         FileChannel lock = lockDataDir(data);
         EmbeddedBroker broker = null;
+        GroupCoordinator groups = null;
         KafkaServer kafka = null;
         Engine engine = null;
         try {
@@ -64,19 +69,23 @@ public final class Oms implements AutoCloseable {
             for (String topic : TOPICS) {
                 broker.createTopic(topic, config.partitions());
             }
-            kafka = KafkaServer.start(broker, config.kafka());
+            groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
+            kafka = KafkaServer.start(broker, groups, config.kafka());
             engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
                     config.maxOrders(), new PriceScale(config.priceDecimals())), new EmbeddedOrderLog(broker, Topics.ORDERS));
             WebServer server = httpServer(config, engine).start();
             LOG.info("oms started: HTTP on {}:{}, Kafka on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(),
                     server.port(), config.kafka().host(), kafka.port(), data, config.broker().shards(), engine.workerNames());
-            return new Oms(lock, broker, kafka, engine, server);
+            return new Oms(lock, broker, groups, kafka, engine, server);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {
                 engine.close();
             }
             if (kafka != null) {
                 kafka.close();
+            }
+            if (groups != null) {
+                groups.close();
             }
             if (broker != null) {
                 broker.close();
@@ -143,6 +152,7 @@ public final class Oms implements AutoCloseable {
         closed = true;
         server.stop();
         kafka.close();
+        groups.close();
         try {
             engine.close();
         } catch (IOException e) {

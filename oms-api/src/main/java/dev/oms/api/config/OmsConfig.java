@@ -23,7 +23,8 @@ import io.helidon.config.spi.ConfigSource;
  * in that order of increasing precedence.
  */
 public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
-                        KafkaListenerConfig kafka, BrokerConfig broker, int partitions, int engineWorkers,
+                        KafkaListenerConfig kafka, BrokerConfig broker, int offsetsPartitions,
+                        long initialRebalanceDelayMs, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals) {
 
     public static final String DEFAULTS = "oms.yaml";
@@ -121,6 +122,8 @@ public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBody
                         bool(config, "log.write-caching"),
                         longIn(config, "log.flush-interval-ms", 1, 3_600_000),
                         bool(config, "log.pin-shards")),
+                intIn(config, "groups.offsets-partitions", 1, 1024),
+                longIn(config, "groups.initial-rebalance-delay-ms", 0, 300_000),
                 partitions,
                 orCores(intIn(config, "engine.workers", 0, 1024), cores),
                 bool(config, "engine.pin-workers"),

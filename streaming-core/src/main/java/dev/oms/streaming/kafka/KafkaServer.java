@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.group.GroupCoordinator;
 import dev.oms.streaming.kafka.handler.ApiHandlers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,15 +35,17 @@ public final class KafkaServer implements AutoCloseable {
     private final AtomicLong connectionIds = new AtomicLong();
     private final Thread acceptor;
 
-    private KafkaServer(ServerSocketChannel server, KafkaListenerConfig config, EmbeddedBroker broker) {
+    private KafkaServer(ServerSocketChannel server, KafkaListenerConfig config, EmbeddedBroker broker,
+                        GroupCoordinator groups) {
         this.server = server;
         this.config = config;
-        this.handlers = new ApiHandlers(broker, config);
+        this.handlers = new ApiHandlers(broker, groups, config);
         this.acceptor = Thread.ofVirtual().name("kafka-accept").unstarted(this::acceptLoop);
     }
 
     /** Binds the listener and starts accepting; an advertised port of 0 becomes the bound port. */
-    public static KafkaServer start(EmbeddedBroker broker, KafkaListenerConfig config) throws IOException {
+    public static KafkaServer start(EmbeddedBroker broker, GroupCoordinator groups, KafkaListenerConfig config)
+            throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.bind(new InetSocketAddress(config.host(), config.port()), 512);
@@ -55,7 +58,7 @@ public final class KafkaServer implements AutoCloseable {
         KafkaListenerConfig resolved = new KafkaListenerConfig(config.host(), bound, config.advertisedHost(),
                 config.advertisedPort() == 0 ? bound : config.advertisedPort(), config.autoCreateTopics(),
                 config.defaultPartitions(), config.maxRequestBytes());
-        KafkaServer kafka = new KafkaServer(server, resolved, broker);
+        KafkaServer kafka = new KafkaServer(server, resolved, broker, groups);
         kafka.acceptor.start();
         LOG.info("Kafka protocol listening on {}:{}, advertised as {}:{}", resolved.host(), bound,
                 resolved.advertisedHost(), resolved.advertisedPort());

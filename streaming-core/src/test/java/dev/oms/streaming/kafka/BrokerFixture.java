@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.group.GroupCoordinator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -17,18 +18,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** The embedded broker with its Kafka listener on a free loopback port, and real clients for it. */
 final class BrokerFixture implements AutoCloseable {
     final EmbeddedBroker broker;
+    final GroupCoordinator groups;
     final KafkaServer kafka;
 
-    private BrokerFixture(EmbeddedBroker broker, KafkaServer kafka) {
+    private BrokerFixture(EmbeddedBroker broker, GroupCoordinator groups, KafkaServer kafka) {
         this.broker = broker;
+        this.groups = groups;
         this.kafka = kafka;
     }
 
     static BrokerFixture start(Path logDir) throws IOException {
         EmbeddedBroker broker = EmbeddedBroker.open(logDir, 2, 1024);
-        KafkaServer kafka = KafkaServer.start(broker,
+        GroupCoordinator groups = new GroupCoordinator(broker, 4, 0);
+        KafkaServer kafka = KafkaServer.start(broker, groups,
                 new KafkaListenerConfig("127.0.0.1", 0, "127.0.0.1", 0, true, 3, 100 * 1024 * 1024));
-        return new BrokerFixture(broker, kafka);
+        return new BrokerFixture(broker, groups, kafka);
     }
 
     String bootstrap() {
@@ -63,6 +67,7 @@ final class BrokerFixture implements AutoCloseable {
     @Override
     public void close() {
         kafka.close();
+        groups.close();
         broker.close();
     }
 }

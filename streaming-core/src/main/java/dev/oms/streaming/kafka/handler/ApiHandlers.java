@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.group.GroupCoordinator;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
@@ -16,7 +17,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 public final class ApiHandlers {
     private final Map<ApiKeys, ApiHandler<?>> handlers = new EnumMap<>(ApiKeys.class);
 
-    public ApiHandlers(EmbeddedBroker broker, KafkaListenerConfig config) {
+    public ApiHandlers(EmbeddedBroker broker, GroupCoordinator groups, KafkaListenerConfig config) {
         add(new ApiVersionsHandler(this));
         add(new MetadataHandler(broker, config));
         add(new ProduceHandler(broker));
@@ -28,6 +29,16 @@ public final class ApiHandlers {
         add(new DeleteTopicsHandler(broker));
         add(new CreatePartitionsHandler(broker));
         add(new DescribeConfigsHandler(broker));
+        add(new FindCoordinatorHandler(config));
+        add(new JoinGroupHandler(groups));
+        add(new SyncGroupHandler(groups));
+        add(new HeartbeatHandler(groups));
+        add(new LeaveGroupHandler(groups));
+        add(new OffsetCommitHandler(broker, groups));
+        add(new OffsetFetchHandler(broker, groups));
+        add(new DescribeGroupsHandler(groups));
+        add(new ListGroupsHandler(groups));
+        add(new DeleteGroupsHandler(groups));
     }
 
     private void add(ApiHandler<?> handler) {

@@ -79,7 +79,7 @@ final class MetadataHandler extends VersionedHandler<MetadataRequest> {
 
     private MetadataResponseTopic describe(Topic topic, short version) {
         MetadataResponseTopic described = new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
-                .setIsInternal(false).setErrorCode(Errors.NONE.code());
+                .setIsInternal(topic.name().startsWith("__")).setErrorCode(Errors.NONE.code());
         List<Integer> self = List.of(KafkaListenerConfig.NODE_ID);
         for (int p = 0; p < topic.partitionCount(); p++) {
             described.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)

@@ -1,0 +1,160 @@
+package dev.oms.streaming.group;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.oms.streaming.EmbeddedBroker;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Committed offsets, kept where Kafka keeps them: records in the internal topic
+ * {@code __consumer_offsets} (key: group, topic, partition; value: offset, leader epoch, metadata,
+ * commit time; a null value deletes), read back on start. A commit is answered once its record is
+ * durable, so committed offsets survive restarts and crashes.
+ *
+ * <p>Threads: any. Commits of one group are serialized, so the map follows the log's order.
+ */
+public final class OffsetStore {
+    public static final String TOPIC = "__consumer_offsets";
+    private static final short VERSION = 1;
+
+    private final EmbeddedBroker broker;
+    private final int partitions;
+    private final Map<String, Map<TopicPartition, Committed>> committed = new ConcurrentHashMap<>();
+
+    /** A committed position. */
+    public record Committed(long offset, int leaderEpoch, String metadata, long commitTimestamp) {
+    }
+
+    OffsetStore(EmbeddedBroker broker, int partitions) throws IOException {
+        this.broker = broker;
+        broker.createTopic(TOPIC, partitions);
+        this.partitions = broker.partitionCount(TOPIC);
+        load();
+    }
+
+    private void load() {
+        for (int p = 0; p < partitions; p++) {
+            TopicPartition tp = new TopicPartition(TOPIC, p);
+            long offset = broker.logStartOffset(tp);
+            long end = broker.highWatermark(tp);
+            while (offset < end) {
+                Records records = broker.read(tp, offset, 1 << 20);
+                for (RecordBatch batch : records.batches()) {
+                    for (Record record : batch) {
+                        if (record.offset() >= offset) {
+                            apply(record.key(), record.value());
+                        }
+                    }
+                    offset = batch.nextOffset();
+                }
+            }
+        }
+    }
+
+    private void apply(ByteBuffer key, ByteBuffer value) {
+        key.getShort(); // version
+        String group = readString(key);
+        TopicPartition tp = new TopicPartition(readString(key), key.getInt());
+        if (value == null) {
+            Map<TopicPartition, Committed> offsets = committed.get(group);
+            if (offsets != null) {
+                offsets.remove(tp);
+                if (offsets.isEmpty()) {
+                    committed.remove(group);
+                }
+            }
+            return;
+        }
+        value.getShort();
+        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>())
+                .put(tp, new Committed(value.getLong(), value.getInt(), readString(value), value.getLong()));
+    }
+
+    /** Writes the commits durably, then makes them visible. */
+    void commit(String group, Map<TopicPartition, Committed> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        List<SimpleRecord> records = new ArrayList<>(offsets.size());
+        long now = System.currentTimeMillis();
+        offsets.forEach((tp, c) -> records.add(new SimpleRecord(now, key(group, tp), value(c))));
+        write(group, records);
+        Map<TopicPartition, Committed> current = committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>());
+        current.putAll(offsets);
+    }
+
+    /** Deletes every offset of {@code group} (DeleteGroups). */
+    void delete(String group) {
+        Map<TopicPartition, Committed> offsets = committed.get(group);
+        if (offsets == null || offsets.isEmpty()) {
+            return;
+        }
+        List<SimpleRecord> tombstones = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        offsets.keySet().forEach(tp -> tombstones.add(new SimpleRecord(now, key(group, tp), null)));
+        write(group, tombstones);
+        committed.remove(group);
+    }
+
+    private void write(String group, List<SimpleRecord> records) {
+        TopicPartition tp = new TopicPartition(TOPIC, partitionFor(group));
+        broker.append(tp, MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new))).join();
+    }
+
+    /** The group's committed offsets (a copy). */
+    public Map<TopicPartition, Committed> offsets(String group) {
+        Map<TopicPartition, Committed> offsets = committed.get(group);
+        return offsets == null ? Map.of() : Map.copyOf(offsets);
+    }
+
+    /** Every group with committed offsets. */
+    public List<String> groups() {
+        return List.copyOf(committed.keySet());
+    }
+
+    int partitionFor(String group) {
+        return Utils.toPositive(Utils.murmur2(group.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private static byte[] key(String group, TopicPartition tp) {
+        byte[] g = group.getBytes(StandardCharsets.UTF_8);
+        byte[] t = tp.topic().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + 2 + g.length + 2 + t.length + 4).putShort(VERSION)
+                .putShort((short) g.length).put(g).putShort((short) t.length).put(t).putInt(tp.partition()).array();
+    }
+
+    private static byte[] value(Committed c) {
+        byte[] m = c.metadata() == null ? null : c.metadata().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(2 + 8 + 4 + 2 + (m == null ? 0 : m.length) + 8).putShort(VERSION)
+                .putLong(c.offset()).putInt(c.leaderEpoch());
+        if (m == null) {
+            b.putShort((short) -1);
+        } else {
+            b.putShort((short) m.length).put(m);
+        }
+        return b.putLong(c.commitTimestamp()).array();
+    }
+
+    private static String readString(ByteBuffer b) {
+        short length = b.getShort();
+        if (length < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

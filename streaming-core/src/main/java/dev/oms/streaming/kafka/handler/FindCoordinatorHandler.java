@@ -1,0 +1,49 @@
+package dev.oms.streaming.kafka.handler;
+
+import java.util.List;
+
+import dev.oms.streaming.kafka.KafkaListenerConfig;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+/** FindCoordinator: this node coordinates every group. Transactions are not offered. */
+final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorRequest> {
+    private static final byte GROUP = 0;
+    private final KafkaListenerConfig config;
+
+    FindCoordinatorHandler(KafkaListenerConfig config) {
+        super(ApiKeys.FIND_COORDINATOR, 0, 6);
+        this.config = config;
+    }
+
+    @Override
+    public FindCoordinatorResponse handle(RequestContext context, FindCoordinatorRequest request) {
+        byte keyType = request.data().keyType();
+        if (context.apiVersion() < FindCoordinatorRequest.MIN_BATCHED_VERSION) {
+            Coordinator c = coordinator(request.data().key(), keyType);
+            FindCoordinatorResponseData data = new FindCoordinatorResponseData().setErrorCode(c.errorCode())
+                    .setNodeId(c.nodeId()).setHost(c.host()).setPort(c.port());
+            if (context.apiVersion() >= 1) {
+                data.setErrorMessage(c.errorMessage());
+            }
+            return new FindCoordinatorResponse(data);
+        }
+        List<Coordinator> coordinators = request.data().coordinatorKeys().stream().map(k -> coordinator(k, keyType)).toList();
+        return new FindCoordinatorResponse(new FindCoordinatorResponseData().setCoordinators(coordinators));
+    }
+
+    private Coordinator coordinator(String key, byte keyType) {
+        Coordinator c = new Coordinator().setKey(key);
+        if (keyType != GROUP) {
+            return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
+                    .setErrorMessage("this broker coordinates consumer groups only; transactions and share groups are not offered");
+        }
+        return c.setErrorCode(Errors.NONE.code()).setNodeId(KafkaListenerConfig.NODE_ID)
+                .setHost(config.advertisedHost()).setPort(config.advertisedPort());
+    }
+}
