@@ -57,6 +57,43 @@ class KcatTest {
         }
     }
 
+    @Test
+    void kcatBalancedConsumerSharesAGroupWithAJavaConsumer() throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir)) {
+            fixture.broker.createTopic("shared", 4);
+            java.util.Properties props = new java.util.Properties();
+            props.put("bootstrap.servers", fixture.bootstrap());
+            props.put("group.id", "mixed");
+            props.put("auto.offset.reset", "earliest");
+            props.put("heartbeat.interval.ms", "300");
+            try (KafkaConsumer<byte[], byte[]> java = new KafkaConsumer<>(props,
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                java.subscribe(List.of("shared"));
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    java.poll(Duration.ofMillis(100));
+                    return java.assignment().size() == 4;
+                });
+                Process kcat = new ProcessBuilder("kcat", "-b", fixture.bootstrap(), "-G", "mixed", "-X",
+                        "heartbeat.interval.ms=300", "-o", "beginning", "-f", "%p %o %s\n", "shared")
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                try {
+                    // The group rebalances: the Java consumer gives up some of its four partitions to kcat.
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                        java.poll(Duration.ofMillis(100));
+                        return java.assignment().size() == 2;
+                    });
+                    var group = fixture.groups.describe("mixed").orElseThrow();
+                    assertThat(group.members()).hasSize(2);
+                    assertThat(group.members()).anyMatch(m -> m.clientId() != null && m.clientId().contains("rdkafka"));
+                } finally {
+                    kcat.destroy();
+                    kcat.waitFor(30, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
     private static String kcat(BrokerFixture fixture, String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("kcat", "-b", fixture.bootstrap(), "-m", "20"));
         command.addAll(List.of(args));

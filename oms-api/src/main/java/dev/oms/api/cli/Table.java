@@ -1,0 +1,65 @@
+package dev.oms.api.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/** Rows with named columns, printed as an aligned table for people or as JSON for scripts. */
+final class Table {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final List<String> columns;
+    private final List<List<Object>> rows = new ArrayList<>();
+
+    Table(String... columns) {
+        this.columns = List.of(columns);
+    }
+
+    Table row(Object... values) {
+        rows.add(java.util.Arrays.asList(values));
+        return this;
+    }
+
+    void print(PrintStream out, boolean json) throws Exception {
+        if (json) {
+            List<Map<String, Object>> objects = new ArrayList<>();
+            for (List<Object> row : rows) {
+                Map<String, Object> object = new LinkedHashMap<>();
+                for (int i = 0; i < columns.size(); i++) {
+                    object.put(columns.get(i), row.get(i));
+                }
+                objects.add(object);
+            }
+            out.println(JSON.writeValueAsString(objects));
+            return;
+        }
+        int[] widths = new int[columns.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = columns.get(i).length();
+            for (List<Object> row : rows) {
+                widths[i] = Math.max(widths[i], String.valueOf(row.get(i)).length());
+            }
+        }
+        out.println(line(columns.stream().map(c -> (Object) c.toUpperCase(java.util.Locale.ROOT)).toList(), widths));
+        for (List<Object> row : rows) {
+            out.println(line(row, widths));
+        }
+    }
+
+    private static String line(List<Object> values, int[] widths) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < values.size(); i++) {
+            String value = String.valueOf(values.get(i));
+            line.append(value);
+            if (i < values.size() - 1) {
+                line.append(" ".repeat(widths[i] - value.length() + 2));
+            }
+        }
+        return line.toString();
+    }
+}
