@@ -112,12 +112,17 @@ public final class Cli {
             err.println("oms: " + e.getMessage());
             return 2;
         } catch (ExecutionException e) {
-            err.println("oms: " + e.getCause().getMessage());
+            err.println("oms: " + subject(a) + e.getCause().getMessage());
             return 1;
         } catch (Exception e) {
-            err.println("oms: " + e.getMessage());
+            err.println("oms: " + subject(a) + e.getMessage());
             return 1;
         }
+    }
+
+    /** "topic orders: " — what the failed command was about, before the broker's words. */
+    private static String subject(Args a) {
+        return a.word(2).isEmpty() ? "" : a.word(0) + " '" + a.word(2) + "': ";
     }
 
     private static Admin admin(String brokers) {
@@ -245,7 +250,9 @@ public final class Cli {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, a.flag("from-beginning") ? "earliest" : "latest");
         a.option("group").ifPresent(g -> props.put(ConsumerConfig.GROUP_ID_CONFIG, g));
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, a.option("group").isPresent());
+        // Commit exactly what was printed, not what the last poll happened to fetch.
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
         long consumed = 0;
         long lastProgress = System.currentTimeMillis();
         long idleSince = System.currentTimeMillis();
@@ -273,6 +280,7 @@ public final class Cli {
                     } else {
                         out.println(record.partition() + "\t" + record.offset() + "\t" + record.key() + "\t" + record.value());
                     }
+                    processed.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                     if (++consumed >= max) {
                         break;
                     }
@@ -282,8 +290,8 @@ public final class Cli {
                     lastProgress = System.currentTimeMillis();
                 }
             }
-            if (a.option("group").isPresent()) {
-                consumer.commitSync();
+            if (a.option("group").isPresent() && !processed.isEmpty()) {
+                consumer.commitSync(processed);
             }
         }
         err.println("\rconsumed " + consumed + " record(s) from " + topic);

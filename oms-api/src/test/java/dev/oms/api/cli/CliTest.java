@@ -1,0 +1,123 @@
+package dev.oms.api.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oms.api.Oms;
+import dev.oms.api.config.OmsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./oms topic|group|cluster} against a running oms over its Kafka port. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    private static Oms oms;
+    private static String brokers;
+
+    private record Result(int exit, String out, String err) {
+        JsonNode json() throws Exception {
+            return new ObjectMapper().readTree(out);
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        oms = Oms.start(OmsConfig.load(new String[] {"--data-dir", dir.toString(), "--http-port", "0", "--kafka-port", "0"},
+                Map.of("OMS_HTTP_HOST", "127.0.0.1", "OMS_KAFKA_HOST", "127.0.0.1", "OMS_KAFKA_ADVERTISED_HOST", "127.0.0.1",
+                        "OMS_LOG_PARTITIONS", "2", "OMS_ENGINE_PIN_WORKERS", "false", "OMS_LOG_PIN_SHARDS", "false",
+                        "OMS_ENGINE_MAX_ORDERS", "10000", "OMS_GROUPS_INITIAL_REBALANCE_DELAY_MS", "0")));
+        brokers = "127.0.0.1:" + oms.kafkaPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        oms.close();
+    }
+
+    private static Result run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] withBrokers = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--brokers", brokers)).toArray(String[]::new);
+        int exit = new Cli(new ByteArrayInputStream((stdin == null ? "" : stdin).getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(withBrokers, Map.of());
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void clusterInfoShowsTheOneNode() throws Exception {
+        Result info = run(null, "cluster", "info", "--json");
+        assertThat(info.exit()).isZero();
+        assertThat(info.json()).hasSize(1);
+        assertThat(info.json().get(0).get("controller").asBoolean()).isTrue();
+    }
+
+    @Test
+    void topicLifecycleFromCreateToDelete() throws Exception {
+        assertThat(run(null, "topic", "create", "cli-t", "--partitions", "3", "--config", "retention.ms=3600000").exit()).isZero();
+        Result list = run(null, "topic", "list");
+        assertThat(list.out()).contains("TOPIC").contains("cli-t").contains("orders");
+        Result describe = run(null, "topic", "describe", "cli-t");
+        assertThat(describe.out()).contains("HIGH_WATERMARK").contains("retention.ms").contains("3600000");
+
+        Result produced = run("a:1\nb:2\nc:3\n", "topic", "produce", "cli-t", "--key-separator", ":");
+        assertThat(produced.exit()).isZero();
+        assertThat(produced.err()).contains("produced 3 record(s)");
+        Result consumed = run(null, "topic", "consume", "cli-t", "--from-beginning", "--num", "3", "--json");
+        assertThat(consumed.exit()).isZero();
+        assertThat(consumed.out().lines().map(l -> {
+            try {
+                JsonNode n = new ObjectMapper().readTree(l);
+                return n.get("key").asText() + "=" + n.get("value").asText();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).sorted().toList()).containsExactly("a=1", "b=2", "c=3");
+
+        assertThat(run(null, "topic", "delete", "cli-t").exit()).isZero();
+        assertThat(run(null, "topic", "list").out()).doesNotContain("cli-t");
+    }
+
+    @Test
+    void groupDescribeShowsLagAndResetOffsetsRewindsTheGroup() throws Exception {
+        run(null, "topic", "create", "cli-g", "--partitions", "1");
+        run("x\ny\nz\nw\n", "topic", "produce", "cli-g");
+        Result consumed = run(null, "topic", "consume", "cli-g", "--group", "readers", "--from-beginning", "--num", "3");
+        assertThat(consumed.out().lines()).hasSize(3);
+
+        Result describe = run(null, "group", "describe", "readers", "--json");
+        JsonNode row = describe.json().get(0);
+        assertThat(row.get("committed_offset").asLong()).isEqualTo(3);
+        assertThat(row.get("log_end_offset").asLong()).isEqualTo(4);
+        assertThat(row.get("lag").asLong()).isEqualTo(1);
+        assertThat(run(null, "group", "list").out()).contains("readers");
+
+        Result dryRun = run(null, "group", "reset-offsets", "readers", "--topic", "cli-g", "--to-earliest");
+        assertThat(dryRun.err()).contains("dry run");
+        assertThat(run(null, "group", "describe", "readers", "--json").json().get(0).get("lag").asLong()).isEqualTo(1);
+        assertThat(run(null, "group", "reset-offsets", "readers", "--topic", "cli-g", "--to-earliest", "--execute").exit()).isZero();
+        assertThat(run(null, "group", "describe", "readers", "--json").json().get(0).get("lag").asLong()).isEqualTo(4);
+    }
+
+    @Test
+    void mistakesGetAClearMessageAndAnExitCode() {
+        Result unknown = run(null, "topic", "frobnicate");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown command").contains("usage");
+        Result missing = run(null, "topic", "describe", "no-such-topic");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("no-such-topic");
+    }
+}
