@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.storage.TopicConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -19,7 +20,7 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * Committed offsets, kept where Kafka keeps them: records in the internal topic
+ * Committed offsets, kept where Kafka keeps them: records in the compacted internal topic
  * {@code __consumer_offsets} (key: group, topic, partition; value: offset, leader epoch, metadata,
  * commit time; a null value deletes), read back on start. A commit is answered once its record is
  * durable, so committed offsets survive restarts and crashes.
@@ -40,7 +41,11 @@ public final class OffsetStore {
 
     OffsetStore(EmbeddedBroker broker, int partitions) throws IOException {
         this.broker = broker;
-        broker.createTopic(TOPIC, partitions);
+        if (broker.topic(TOPIC).isEmpty()) {
+            // Compacted: only the latest commit of each group and partition is kept.
+            broker.createTopic(TOPIC, partitions, Map.of(TopicConfig.CLEANUP_POLICY, "compact",
+                    TopicConfig.SEGMENT_BYTES, Integer.toString(16 * 1024 * 1024)));
+        }
         this.partitions = broker.partitionCount(TOPIC);
         load();
     }

@@ -52,13 +52,14 @@ final class LogSegment {
     }
 
     /**
-     * Validates every batch (size, magic, CRC-32C, offset continuity), rebuilding the index and the
+     * Validates every batch (size, magic, CRC-32C, offsets that rise without a gap, or with gaps
+     * left by compaction in a compacted topic), rebuilding the index and the
      * producer state, and cuts the file at the first batch that fails: a torn write loses only
      * what was never acknowledged.
      *
      * @return the offset after the last whole batch, and why the file was cut (null if it was not)
      */
-    Recovery recover(ProducerStateManager producers) throws IOException {
+    Recovery recover(ProducerStateManager producers, boolean compacted) throws IOException {
         int position = 0;
         long nextOffset = baseOffset;
         long maxTs = RecordBatch.NO_TIMESTAMP;
@@ -69,8 +70,9 @@ final class LogSegment {
                     reason = "magic " + batch.magic();
                     break;
                 }
-                if (batch.baseOffset() != nextOffset) {
-                    reason = "base offset " + batch.baseOffset() + ", expected " + nextOffset;
+                // Compaction leaves gaps between batches; otherwise offsets run on without one.
+                if (compacted ? batch.baseOffset() < nextOffset : batch.baseOffset() != nextOffset) {
+                    reason = "base offset " + batch.baseOffset() + ", expected " + (compacted ? "at least " : "") + nextOffset;
                     break;
                 }
                 if (!batch.isValid()) {
@@ -162,6 +164,14 @@ final class LogSegment {
 
     long baseOffset() {
         return baseOffset;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    Iterable<FileChannelRecordBatch> batches() {
+        return records.batches();
     }
 
     int size() {

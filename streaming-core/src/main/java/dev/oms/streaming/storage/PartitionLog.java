@@ -2,12 +2,15 @@ package dev.oms.streaming.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -26,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * One partition's log: a directory of segment files holding Kafka v2 record batches exactly as
  * received, offsets assigned in place (Kafka's own layout, read and written with kafka-clients'
  * {@link FileRecords}). The active segment rolls by size and age; closed segments are deleted by
- * retention time and size.
+ * retention time and size, or compacted to the latest record of each key ({@link LogCleaner}).
  *
  * <p>Threads: {@link #append}, {@link #flush} and {@link #maintain} belong to the shard that owns
  * the partition, so the append path takes no lock. {@link #read} and the offset getters may be
@@ -37,6 +40,7 @@ public final class PartitionLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
     /** How long a deleted segment's file stays for readers that still hold it (Kafka: file.delete.delay.ms). */
     private static final long FILE_DELETE_DELAY_MS = 60_000;
+    private static final String SWAP = ".swap";
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -45,6 +49,8 @@ public final class PartitionLog implements AutoCloseable {
     private final ArrayDeque<PendingDelete> pendingDeletes = new ArrayDeque<>();
     private volatile LogSegment[] segments;
     private long logEndOffset;
+    /** Compaction has seen every segment closed before this offset. */
+    private long cleanedUpTo = -1;
     /** Written but not yet visible to readers. */
     private int pendingBytes;
     /** Written to the active segment but not yet fsync'd. */
@@ -85,6 +91,7 @@ public final class PartitionLog implements AutoCloseable {
      * later segments cannot follow a hole and are deleted.
      */
     private void recover() throws IOException {
+        finishInterruptedCleaning();
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(f -> {
@@ -96,26 +103,27 @@ public final class PartitionLog implements AutoCloseable {
                 return name.matches("\\d{20}\\.log");
             }).sorted().toList();
         }
+        boolean compacted = config.compact();
         List<LogSegment> recovered = new ArrayList<>();
         long nextOffset = -1;
         boolean cut = false;
         for (Path file : files) {
             long base = Long.parseLong(file.getFileName().toString().substring(0, 20));
-            if (cut || (nextOffset >= 0 && base != nextOffset)) {
+            if (cut || (nextOffset >= 0 && (compacted ? base < nextOffset : base != nextOffset))) {
                 LOG.warn("{}: deleting segment {}: it does not follow offset {} of the segment before", topicPartition,
                         file.getFileName(), nextOffset);
                 Files.delete(file);
                 continue;
             }
             LogSegment segment = LogSegment.open(file, base);
-            LogSegment.Recovery recovery = segment.recover(producers);
+            LogSegment.Recovery recovery = segment.recover(producers, compacted);
             if (recovery.bytesCut() > 0) {
                 LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
                         file.getFileName(), recovery.nextOffset(), recovery.reason());
                 cut = true;
             }
             recovered.add(segment);
-            nextOffset = recovery.nextOffset();
+            nextOffset = Math.max(recovery.nextOffset(), base);
         }
         if (recovered.isEmpty()) {
             recovered.add(LogSegment.create(dir, 0, config.preallocate() ? config.segmentBytes() : 0, System.currentTimeMillis()));
@@ -154,6 +162,16 @@ public final class PartitionLog implements AutoCloseable {
         }
         if (batches == 0) {
             throw new InvalidBatchException("no record batch in the request");
+        }
+        if (config.compact()) {
+            for (MutableRecordBatch batch : records.batches()) {
+                for (org.apache.kafka.common.record.internal.Record record : batch) {
+                    if (!record.hasKey()) {
+                        throw new org.apache.kafka.common.InvalidRecordException(
+                                "a compacted topic keeps the latest record of each key, so every record needs a key");
+                    }
+                }
+            }
         }
         if (idempotent) {
             // As Kafka: an idempotent produce carries exactly one batch, so it is judged whole.
@@ -249,11 +267,14 @@ public final class PartitionLog implements AutoCloseable {
             roll(nowMs);
             publish();
         }
+        if (settings.compact()) {
+            compact(nowMs, settings);
+        }
         long total = 0;
         for (LogSegment segment : segments) {
             total += segment.size();
         }
-        while (segments.length > 1) {
+        while (settings.deleteByRetention() && segments.length > 1) {
             LogSegment oldest = segments[0];
             long newest = oldest.maxTimestamp() >= 0 ? oldest.maxTimestamp() : oldest.createdAtMs();
             boolean expired = settings.retentionMs() >= 0 && newest < nowMs - settings.retentionMs();
@@ -270,6 +291,59 @@ public final class PartitionLog implements AutoCloseable {
         }
         while (!pendingDeletes.isEmpty() && pendingDeletes.peek().atMs() <= nowMs) {
             pendingDeletes.poll().segment().delete();
+        }
+    }
+
+    /**
+     * Compacts the closed segments once new ones have closed since the last pass. Each segment
+     * whose records were superseded is rewritten to {@code .cleaned}, renamed to {@code .swap},
+     * and swapped in for the old file; a crash at any step is finished or undone on recovery.
+     */
+    private void compact(long nowMs, TopicConfig settings) throws IOException {
+        LogSegment[] segs = segments;
+        if (segs.length < 2 || segs[segs.length - 1].baseOffset() == cleanedUpTo) {
+            return;
+        }
+        List<LogSegment> closed = Arrays.asList(Arrays.copyOf(segs, segs.length - 1));
+        Map<ByteBuffer, Long> latest = LogCleaner.latestOffsets(closed);
+        for (LogSegment old : closed) {
+            Optional<Path> cleaned = LogCleaner.clean(old, latest, nowMs, settings.deleteRetentionMs());
+            if (cleaned.isEmpty()) {
+                continue;
+            }
+            Path swap = old.file().resolveSibling(old.file().getFileName() + SWAP);
+            Files.move(cleaned.get(), swap, StandardCopyOption.ATOMIC_MOVE);
+            Path live = old.file();
+            old.markDeleted();
+            pendingDeletes.add(new PendingDelete(old, nowMs + FILE_DELETE_DELAY_MS));
+            Files.move(swap, live, StandardCopyOption.ATOMIC_MOVE);
+            LogSegment replacement = LogSegment.open(live, old.baseOffset());
+            replacement.recover(new ProducerStateManager(), true);
+            LogSegment[] now = segments;
+            LogSegment[] swapped = Arrays.copyOf(now, now.length);
+            for (int i = 0; i < swapped.length; i++) {
+                if (swapped[i] == old) {
+                    swapped[i] = replacement;
+                }
+            }
+            segments = swapped;
+        }
+        cleanedUpTo = segs[segs.length - 1].baseOffset();
+    }
+
+    /** A crash during compaction leaves a {@code .cleaned} file (drop it) or a {@code .swap} file (finish it). */
+    private void finishInterruptedCleaning() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(LogCleaner.CLEANED)) {
+                    Files.delete(file);
+                } else if (name.endsWith(SWAP)) {
+                    Path live = file.resolveSibling(name.substring(0, name.length() - SWAP.length()));
+                    Files.move(file, live, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    LOG.info("{}: finished swapping in the compacted {}", topicPartition, live.getFileName());
+                }
+            }
         }
     }
 

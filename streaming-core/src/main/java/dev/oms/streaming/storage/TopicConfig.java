@@ -15,19 +15,30 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
  * @param retentionMs    delete closed segments whose newest record is older; -1 keeps forever (retention.ms)
  * @param retentionBytes delete the oldest closed segments while the log is larger; -1: no limit (retention.bytes)
  * @param preallocate    create segment files at full size up front (preallocate)
+ * @param cleanupPolicy  {@code delete} (retention), {@code compact} (keep the latest record of each key), or
+ *                       {@code compact,delete} (both) (cleanup.policy)
+ * @param deleteRetentionMs how long a compacted topic keeps a tombstone (delete.retention.ms)
  */
-public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, boolean preallocate) {
+public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, boolean preallocate,
+                          String cleanupPolicy, long deleteRetentionMs) {
     public static final String SEGMENT_BYTES = org.apache.kafka.common.config.TopicConfig.SEGMENT_BYTES_CONFIG;
     public static final String SEGMENT_MS = org.apache.kafka.common.config.TopicConfig.SEGMENT_MS_CONFIG;
     public static final String RETENTION_MS = org.apache.kafka.common.config.TopicConfig.RETENTION_MS_CONFIG;
     public static final String RETENTION_BYTES = org.apache.kafka.common.config.TopicConfig.RETENTION_BYTES_CONFIG;
     public static final String PREALLOCATE = org.apache.kafka.common.config.TopicConfig.PREALLOCATE_CONFIG;
     public static final String CLEANUP_POLICY = org.apache.kafka.common.config.TopicConfig.CLEANUP_POLICY_CONFIG;
+    public static final String DELETE_RETENTION_MS = org.apache.kafka.common.config.TopicConfig.DELETE_RETENTION_MS_CONFIG;
     public static final Set<String> KEYS = Set.of(SEGMENT_BYTES, SEGMENT_MS, RETENTION_MS, RETENTION_BYTES, PREALLOCATE,
-            CLEANUP_POLICY);
+            CLEANUP_POLICY, DELETE_RETENTION_MS);
+    private static final long ONE_DAY_MS = 24L * 3600 * 1000;
 
     /** An event log is kept until someone decides otherwise: no retention by default. */
-    public static final TopicConfig DEFAULTS = new TopicConfig(128 * 1024 * 1024, 7L * 24 * 3600 * 1000, -1, -1, true);
+    public static final TopicConfig DEFAULTS = new TopicConfig(128 * 1024 * 1024, 7 * ONE_DAY_MS, -1, -1, true);
+
+    /** Settings of a topic cleaned by retention only. */
+    public TopicConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, boolean preallocate) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, preallocate, "delete", ONE_DAY_MS);
+    }
 
     public TopicConfig {
         if (segmentBytes < 1024) {
@@ -39,13 +50,31 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
         if (retentionMs < -1 || retentionBytes < -1) {
             throw new InvalidConfigurationException("retention.ms and retention.bytes are -1 (unlimited) or positive");
         }
+        if (!Set.of("delete", "compact", "compact,delete", "delete,compact").contains(cleanupPolicy)) {
+            throw new InvalidConfigurationException(CLEANUP_POLICY + " is delete, compact or compact,delete; got '"
+                    + cleanupPolicy + "'");
+        }
+        if (deleteRetentionMs < 0) {
+            throw new InvalidConfigurationException(DELETE_RETENTION_MS + " must be 0 or more, got " + deleteRetentionMs);
+        }
+    }
+
+    /** Keeps only the latest record of each key in closed segments. */
+    public boolean compact() {
+        return cleanupPolicy.contains("compact");
+    }
+
+    /** Deletes closed segments by retention time and size. */
+    public boolean deleteByRetention() {
+        return cleanupPolicy.contains("delete");
     }
 
     /** These settings with {@code overrides} (Kafka key to value) applied; unknown keys are refused. */
     public TopicConfig with(Map<String, String> overrides) {
         int sb = segmentBytes;
-        long sm = segmentMs, rm = retentionMs, rb = retentionBytes;
+        long sm = segmentMs, rm = retentionMs, rb = retentionBytes, drm = deleteRetentionMs;
         boolean pre = preallocate;
+        String policy = cleanupPolicy;
         for (Map.Entry<String, String> e : overrides.entrySet()) {
             String value = e.getValue() == null ? "" : e.getValue().trim();
             try {
@@ -55,12 +84,8 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
                     case RETENTION_MS -> rm = Long.parseLong(value);
                     case RETENTION_BYTES -> rb = Long.parseLong(value);
                     case PREALLOCATE -> pre = parseBoolean(value);
-                    case CLEANUP_POLICY -> {
-                        if (!value.equals("delete")) {
-                            throw new InvalidConfigurationException(CLEANUP_POLICY + " '" + value
-                                    + "' is not supported; this broker deletes by retention ('delete')");
-                        }
-                    }
+                    case CLEANUP_POLICY -> policy = value.replace(" ", "");
+                    case DELETE_RETENTION_MS -> drm = Long.parseLong(value);
                     default -> throw new InvalidConfigurationException("unknown topic config '" + e.getKey()
                             + "'; supported: " + String.join(", ", KEYS));
                 }
@@ -68,7 +93,7 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
                 throw new InvalidConfigurationException(e.getKey() + " must be a number, got '" + value + "'");
             }
         }
-        return new TopicConfig(sb, sm, rm, rb, pre);
+        return new TopicConfig(sb, sm, rm, rb, pre, policy, drm);
     }
 
     private static boolean parseBoolean(String value) {
@@ -82,12 +107,13 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
     /** Every setting under its Kafka name. */
     public Map<String, String> asMap() {
         Map<String, String> map = new LinkedHashMap<>();
-        map.put(CLEANUP_POLICY, "delete");
+        map.put(CLEANUP_POLICY, cleanupPolicy);
         map.put(SEGMENT_BYTES, Integer.toString(segmentBytes));
         map.put(SEGMENT_MS, Long.toString(segmentMs));
         map.put(RETENTION_MS, Long.toString(retentionMs));
         map.put(RETENTION_BYTES, Long.toString(retentionBytes));
         map.put(PREALLOCATE, Boolean.toString(preallocate));
+        map.put(DELETE_RETENTION_MS, Long.toString(deleteRetentionMs));
         return map;
     }
 }

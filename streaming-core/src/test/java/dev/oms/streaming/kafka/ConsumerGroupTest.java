@@ -127,6 +127,8 @@ class ConsumerGroupTest {
         }
         ConcurrentLinkedQueue<String> second = new ConcurrentLinkedQueue<>();
         try (BrokerFixture fixture = BrokerFixture.start(dir)) {
+            assertThat(fixture.broker.topic("__consumer_offsets").orElseThrow().config().compact())
+                    .as("offsets live in a compacted topic").isTrue();
             assertThat(fixture.groups.lag().stream().mapToLong(GroupCoordinator.Lag::lag).sum())
                     .as("lag: records produced after the last commit").isEqualTo(300);
             try (Member m = new Member(fixture, "resume", RangeAssignor.class.getName(), null, second)) {

@@ -153,6 +153,90 @@ class SegmentsTest {
         }
     }
 
+    @Test
+    void compactionKeepsTheLatestRecordOfEachKeyAtItsOriginalOffset() throws IOException {
+        TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
+        long now = System.currentTimeMillis();
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            for (int round = 0; round < 10; round++) {
+                for (int key = 0; key < 5; key++) {
+                    log.append(keyed("key-" + key, PAYLOAD + round, now), now);
+                }
+            }
+            log.append(keyed("key-3", null, now - 10), now); // a tombstone, past delete.retention.ms = 0
+            for (int key = 0; key < 20; key++) {
+                log.append(keyed("other-" + key, "filler " + PAYLOAD, now), now); // closes the segments above
+            }
+            log.flush();
+            long sizeBefore = log.sizeInBytes();
+            log.maintain(now);
+
+            assertThat(log.sizeInBytes()).isLessThan(sizeBefore / 2);
+            java.util.Map<String, String> latest = new java.util.TreeMap<>();
+            java.util.List<Long> offsets = new java.util.ArrayList<>();
+            for (long offset = 0; offset < log.logEndOffset(); ) {
+                var records = log.read(offset, 1 << 20);
+                long next = offset;
+                for (var batch : records.batches()) {
+                    for (var record : batch) {
+                        if (record.offset() < offset) {
+                            continue;
+                        }
+                        offsets.add(record.offset());
+                        latest.put(StandardCharsets.UTF_8.decode(record.key()).toString(),
+                                record.hasValue() ? StandardCharsets.UTF_8.decode(record.value()).toString() : null);
+                        next = record.offset() + 1;
+                    }
+                }
+                if (next == offset) {
+                    break;
+                }
+                offset = next;
+            }
+            assertThat(offsets).isSorted().doesNotHaveDuplicates();
+            assertThat(latest.get("key-0")).isEqualTo(PAYLOAD + 9);
+            assertThat(latest).containsKey("key-4").doesNotContainKey("key-3");
+            assertThat(offsets).contains(45L + 4).doesNotContain(0L);
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            assertThat(log.logEndOffset()).as("offsets survive compaction and a restart").isEqualTo(71);
+            assertThat(values(log.read(49, 1)).getFirst()).isEqualTo("49:" + PAYLOAD + 9);
+        }
+    }
+
+    @Test
+    void compactedTopicRefusesRecordsWithoutAKey() throws IOException {
+        TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.append(keyed(null, "v", NOW)))
+                    .isInstanceOf(org.apache.kafka.common.InvalidRecordException.class).hasMessageContaining("key");
+        }
+    }
+
+    @Test
+    void compactionInterruptedAfterItsSwapFileIsFinishedOnRecovery() throws IOException {
+        TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            log.append(keyed("k", "old", NOW));
+            log.append(keyed("k", "new", NOW));
+            log.flush();
+        }
+        // As if the process died after writing the compacted file and renaming it to .swap.
+        Path segment = segmentDir().resolve("00000000000000000000.log");
+        Files.write(segment.resolveSibling(segment.getFileName() + ".swap"), Files.readAllBytes(segment));
+        Files.write(segment.resolveSibling(segment.getFileName() + ".cleaned"), new byte[] {1, 2, 3});
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            assertThat(log.logEndOffset()).isEqualTo(2);
+            assertThat(segmentFiles()).containsExactly("00000000000000000000.log");
+        }
+    }
+
+    private static MemoryRecords keyed(String key, String value, long timestamp) {
+        return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
+    }
+
     private static void appendMany(PartitionLog log, int count, long timestamp) throws IOException {
         long base = log.logEndOffset();
         for (int i = 0; i < count; i++) {
