@@ -9,6 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import dev.oms.api.config.OmsConfig;
+import dev.oms.api.http.MetricsService;
+import dev.oms.api.http.OrderMetrics;
 import dev.oms.api.http.OrderService;
 import dev.oms.api.http.Problem;
 import dev.oms.api.http.ProblemDirectHandler;
@@ -18,10 +20,12 @@ import dev.oms.engine.EngineConfig;
 import dev.oms.engine.log.EmbeddedOrderLog;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.order.PriceScale;
+import dev.oms.streaming.BrokerMetrics;
 import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.group.GroupCoordinator;
 import dev.oms.streaming.kafka.KafkaServer;
 import io.helidon.http.DirectHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -65,15 +69,20 @@ public final class Oms implements AutoCloseable {
         KafkaServer kafka = null;
         Engine engine = null;
         try {
-            broker = EmbeddedBroker.open(data.resolve("log"), config.broker());
+            PrometheusRegistry registry = new PrometheusRegistry();
+            BrokerMetrics brokerMetrics = new BrokerMetrics(registry);
+            broker = EmbeddedBroker.open(data.resolve("log"), config.broker(), brokerMetrics);
             for (String topic : TOPICS) {
                 broker.createTopic(topic, config.partitions());
             }
             groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
+            GroupCoordinator coordinator = groups;
+            brokerMetrics.registerGroupGauges(() -> coordinator);
             kafka = KafkaServer.start(broker, groups, config.kafka());
             engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
                     config.maxOrders(), new PriceScale(config.priceDecimals())), new EmbeddedOrderLog(broker, Topics.ORDERS));
-            WebServer server = httpServer(config, engine).start();
+            OmsMetrics.register(registry, engine);
+            WebServer server = httpServer(config, engine, registry).start();
             LOG.info("oms started: HTTP on {}:{}, Kafka on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(),
                     server.port(), config.kafka().host(), kafka.port(), data, config.broker().shards(), engine.workerNames());
             return new Oms(lock, broker, groups, kafka, engine, server);
@@ -95,7 +104,7 @@ public final class Oms implements AutoCloseable {
         }
     }
 
-    private static WebServer httpServer(OmsConfig config, Engine engine) {
+    private static WebServer httpServer(OmsConfig config, Engine engine, PrometheusRegistry registry) {
         DirectHandler problems = new ProblemDirectHandler();
         return WebServer.builder()
                 .host(config.httpHost())
@@ -107,12 +116,16 @@ public final class Oms implements AutoCloseable {
                         handlers.addHandler(type, problems);
                     }
                 })
-                .routing(routing -> routes(routing, config, engine))
+                .routing(routing -> routes(routing, config, engine, registry))
                 .build();
     }
 
-    private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine) {
-        routing.register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs()))
+    private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine, PrometheusRegistry registry) {
+        MetricsService metrics = new MetricsService(registry);
+        routing.addFilter(metrics)
+                .register("/metrics", metrics)
+                .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
+                        new OrderMetrics(registry)))
                 .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",
                         "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ProblemException.class, (req, res, e) -> e.problem().send(res))

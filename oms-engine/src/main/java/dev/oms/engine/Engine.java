@@ -86,6 +86,22 @@ public final class Engine implements AutoCloseable {
         return store.order(id);
     }
 
+    /** How far the engine is behind the log, per partition of the command topic. */
+    public record PartitionLag(int partition, String worker, long logEndOffset, long appliedUpTo) {
+        public long lag() {
+            return Math.max(0, logEndOffset - appliedUpTo);
+        }
+    }
+
+    public List<PartitionLag> lag() {
+        List<PartitionLag> lags = new ArrayList<>();
+        List<String> names = workers.names();
+        for (int p = 0; p < log.partitionCount(); p++) {
+            lags.add(new PartitionLag(p, names.get(p % names.size()), log.endOffset(p), verdicts.appliedUpTo(p)));
+        }
+        return lags;
+    }
+
     public PriceScale priceScale() {
         return priceScale;
     }

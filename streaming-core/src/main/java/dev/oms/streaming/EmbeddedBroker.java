@@ -63,6 +63,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final Map<Uuid, String> topicNames = new ConcurrentHashMap<>();
     private final String clusterId;
     private final ProducerIdManager producerIds;
+    private final BrokerMetrics metrics;
     private int nextShard;
 
     private record Owned(PartitionLog log, Shard shard) {
@@ -76,16 +77,17 @@ public final class EmbeddedBroker implements AutoCloseable {
     public record Topic(String name, Uuid id, int partitionCount, Map<String, String> overrides, TopicConfig config) {
     }
 
-    private EmbeddedBroker(Path logDir, BrokerConfig config) throws IOException {
+    private EmbeddedBroker(Path logDir, BrokerConfig config, BrokerMetrics metrics) throws IOException {
         this.logDir = logDir;
         this.config = config;
+        this.metrics = metrics;
         this.clusterId = ClusterMetadata.clusterId(logDir);
         this.producerIds = new ProducerIdManager(logDir.resolve("producer-ids"));
         this.shards = new Shard[config.shards()];
         this.runners = new AgentRunner[config.shards()];
         for (int i = 0; i < shards.length; i++) {
             shards[i] = new Shard(i, config.queueCapacity(), config.writeCaching(), config.flushIntervalMs(),
-                    config.pinShards());
+                    config.pinShards(), metrics);
         }
     }
 
@@ -94,10 +96,15 @@ public final class EmbeddedBroker implements AutoCloseable {
         return open(logDir, BrokerConfig.of(shardCount, queueCapacity));
     }
 
-    /** Opens every partition found under {@code logDir} (recovering each), then starts the shards. */
+    /** Opens with metrics nobody scrapes. */
     public static EmbeddedBroker open(Path logDir, BrokerConfig config) throws IOException {
+        return open(logDir, config, BrokerMetrics.unregistered());
+    }
+
+    /** Opens every partition found under {@code logDir} (recovering each), then starts the shards. */
+    public static EmbeddedBroker open(Path logDir, BrokerConfig config, BrokerMetrics metrics) throws IOException {
         Files.createDirectories(logDir.resolve("topic-configs"));
-        EmbeddedBroker broker = new EmbeddedBroker(logDir, config);
+        EmbeddedBroker broker = new EmbeddedBroker(logDir, config, metrics);
         Map<String, Integer> found = new TreeMap<>();
         try (Stream<Path> dirs = Files.list(logDir)) {
             dirs.filter(Files::isDirectory).forEach(dir -> {
@@ -111,7 +118,12 @@ public final class EmbeddedBroker implements AutoCloseable {
             broker.openTopic(topic.getKey(), topic.getValue(), broker.readOverrides(topic.getKey()));
         }
         broker.start();
+        metrics.registerLogGauges(broker);
         return broker;
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
     }
 
     private void start() {

@@ -36,8 +36,10 @@ public final class OrderService implements HttpService {
     private final Engine engine;
     private final int maxBodyBytes;
     private final long verdictTimeoutMs;
+    private final OrderMetrics metrics;
 
-    public OrderService(Engine engine, int maxBodyBytes, long verdictTimeoutMs) {
+    public OrderService(Engine engine, int maxBodyBytes, long verdictTimeoutMs, OrderMetrics metrics) {
+        this.metrics = metrics;
         this.engine = engine;
         this.maxBodyBytes = maxBodyBytes;
         this.verdictTimeoutMs = verdictTimeoutMs;
@@ -50,13 +52,22 @@ public final class OrderService implements HttpService {
     }
 
     private void place(ServerRequest req, ServerResponse res) throws Exception {
-        requireJson(req);
-        NewOrder command = OrderRequest.parse(readBody(req), engine.priceScale());
+        long start = System.nanoTime();
+        metrics.received.inc();
+        NewOrder command;
+        try {
+            requireJson(req);
+            command = OrderRequest.parse(readBody(req), engine.priceScale());
+        } catch (ProblemException e) {
+            metrics.invalid.inc();
+            throw e;
+        }
         long receivedAt = System.currentTimeMillis();
         OrderId id = durable(engine.submit(command, receivedAt));
 
         boolean async = req.headers().first(PREFER).map(p -> p.contains("respond-async")).orElse(false);
         if (async) {
+            metrics.accepted.labelValues("async").inc();
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
             return;
         }
@@ -66,10 +77,14 @@ public final class OrderService implements HttpService {
         } catch (TimeoutException e) {
             // Durable already, so it will be applied: say so rather than fail.
             engine.forgetVerdict(id);
+            metrics.accepted.labelValues("async").inc();
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
             return;
         }
-        respond(res, verdict.id().equals(id) ? Status.CREATED_201 : Status.OK_200, verdict);
+        metrics.verdictSeconds.observe((System.nanoTime() - start) / 1e9);
+        boolean repeat = !verdict.id().equals(id);
+        metrics.accepted.labelValues(repeat ? "repeat" : "verdict").inc();
+        respond(res, repeat ? Status.OK_200 : Status.CREATED_201, verdict);
     }
 
     private void get(ServerRequest req, ServerResponse res) {

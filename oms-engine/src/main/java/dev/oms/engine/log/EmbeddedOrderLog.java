@@ -3,11 +3,10 @@ package dev.oms.engine.log;
 import java.util.concurrent.CompletableFuture;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.client.PartitionSubscription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Utils;
 
@@ -19,13 +18,16 @@ public final class EmbeddedOrderLog implements OrderLog {
     private final EmbeddedBroker broker;
     private final String topic;
     private final TopicPartition[] partitions;
+    private final PartitionSubscription[] subscriptions;
 
     public EmbeddedOrderLog(EmbeddedBroker broker, String topic) {
         this.broker = broker;
         this.topic = topic;
         this.partitions = new TopicPartition[broker.partitionCount(topic)];
+        this.subscriptions = new PartitionSubscription[partitions.length];
         for (int p = 0; p < partitions.length; p++) {
             partitions[p] = new TopicPartition(topic, p);
+            subscriptions[p] = PartitionSubscription.of(broker, partitions[p], 0);
         }
     }
 
@@ -40,6 +42,11 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
+    public long endOffset(int partition) {
+        return broker.highWatermark(partitions[partition]);
+    }
+
+    @Override
     public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp) {
         return broker.append(partitions[partition],
                 MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value)));
@@ -47,19 +54,12 @@ public final class EmbeddedOrderLog implements OrderLog {
 
     @Override
     public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
-        int handled = 0;
-        for (RecordBatch batch : broker.read(partitions[partition], fromOffset, maxBytes).batches()) {
-            if (batch.lastOffset() < fromOffset || batch.isControlBatch()) {
-                continue;
-            }
-            for (Record record : batch) {
-                if (record.offset() >= fromOffset) {
-                    handler.onRecord(partition, record.offset(), record.timestamp(), record.key(), record.value());
-                    handled++;
-                }
-            }
+        PartitionSubscription subscription = subscriptions[partition];
+        if (subscription.position() != fromOffset) {
+            subscription.seek(fromOffset);
         }
-        return handled;
+        return subscription.poll(maxBytes, (offset, timestamp, key, value) ->
+                handler.onRecord(partition, offset, timestamp, key, value));
     }
 
     @Override

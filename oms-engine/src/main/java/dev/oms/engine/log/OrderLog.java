@@ -19,6 +19,9 @@ public interface OrderLog {
     /** The partition a key goes to: Kafka's default partitioner, so any producer agrees. */
     int partitionFor(byte[] key);
 
+    /** The offset after the last durable record of {@code partition}. */
+    long endOffset(int partition);
+
     /** Appends one record; completes with its offset once it is durable. */
     CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp);
 

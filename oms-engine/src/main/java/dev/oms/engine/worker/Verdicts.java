@@ -32,6 +32,11 @@ public final class Verdicts {
         waiting.remove(id.packed());
     }
 
+    /** The next offset of {@code partition} the engine will apply. */
+    public long appliedUpTo(int partition) {
+        return appliedUpTo.get(partition);
+    }
+
     /** True when the command at {@code id} has been applied. */
     public boolean isApplied(OrderId id) {
         return appliedUpTo.get(id.partition()) > id.offset();

@@ -9,13 +9,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.client.PartitionSubscription;
 import dev.oms.streaming.storage.TopicConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Utils;
 
@@ -53,18 +51,11 @@ public final class OffsetStore {
     private void load() {
         for (int p = 0; p < partitions; p++) {
             TopicPartition tp = new TopicPartition(TOPIC, p);
-            long offset = broker.logStartOffset(tp);
+            PartitionSubscription records = PartitionSubscription.of(broker, tp, broker.logStartOffset(tp));
             long end = broker.highWatermark(tp);
-            while (offset < end) {
-                Records records = broker.read(tp, offset, 1 << 20);
-                for (RecordBatch batch : records.batches()) {
-                    for (Record record : batch) {
-                        if (record.offset() >= offset) {
-                            apply(record.key(), record.value());
-                        }
-                    }
-                    offset = batch.nextOffset();
-                }
+            // Compaction may leave the last offsets empty, so stop when a poll finds nothing.
+            while (records.position() < end && records.poll(1 << 20, (offset, timestamp, key, value) -> apply(key, value)) > 0) {
+                // applied in the handler
             }
         }
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 
+import dev.oms.streaming.BrokerMetrics;
 import dev.oms.streaming.kafka.handler.ApiHandler;
 import dev.oms.streaming.kafka.handler.ApiHandlers;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -54,15 +55,19 @@ final class KafkaConnection {
     private final int maxRequestBytes;
     private final ExecutorService requests;
     private final java.util.function.Consumer<KafkaConnection> onClose;
+    private final BrokerMetrics metrics;
     private final BlockingQueue<InFlight> responses = new ArrayBlockingQueue<>(MAX_IN_FLIGHT);
 
-    private record InFlight(RequestContext context, AbstractRequest request, CompletableFuture<AbstractResponse> response) {
-        static final InFlight END = new InFlight(null, null, null);
+    private record InFlight(RequestContext context, AbstractRequest request, CompletableFuture<AbstractResponse> response,
+                            long receivedNanos) {
+        static final InFlight END = new InFlight(null, null, null, 0);
     }
 
     KafkaConnection(SocketChannel socket, String id, ApiHandlers handlers, int maxRequestBytes,
-                    ExecutorService requests, java.util.function.Consumer<KafkaConnection> onClose) throws IOException {
+                    ExecutorService requests, java.util.function.Consumer<KafkaConnection> onClose, BrokerMetrics metrics)
+            throws IOException {
         this.onClose = onClose;
+        this.metrics = metrics;
         this.socket = socket;
         this.id = id;
         this.peer = (InetSocketAddress) socket.getRemoteAddress();
@@ -136,13 +141,16 @@ final class KafkaConnection {
                 && (version < handler.minVersion() || version > handler.maxVersion()))) {
             UnsupportedVersionException error = new UnsupportedVersionException(header.apiKey() + " version " + version
                     + " is not supported by this broker; ApiVersions lists what is");
-            return new InFlight(context, request, CompletableFuture.completedFuture(request.getErrorResponse(error)));
+            return new InFlight(context, request, CompletableFuture.completedFuture(request.getErrorResponse(error)),
+                    System.nanoTime());
         }
+        long received = System.nanoTime();
         CompletableFuture<AbstractResponse> response = new CompletableFuture<>();
         boolean answered = !(request instanceof ProduceRequest produce && produce.acks() == 0);
         requests.execute(() -> {
             try {
                 response.complete(handler.handle(context, request));
+                metrics.onRequest(header.apiKey(), System.nanoTime() - received);
             } catch (InterruptedException e) {
                 response.complete(request.getErrorResponse(e)); // the broker is shutting down
             } catch (Throwable e) {
@@ -150,7 +158,7 @@ final class KafkaConnection {
                 response.complete(request.getErrorResponse(e));
             }
         });
-        return new InFlight(context, request, answered ? response : null);
+        return new InFlight(context, request, answered ? response : null, received);
     }
 
     private void writeLoop() {

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.oms.streaming.BrokerMetrics;
 import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.group.GroupCoordinator;
 import dev.oms.streaming.kafka.handler.ApiHandlers;
@@ -34,12 +35,14 @@ public final class KafkaServer implements AutoCloseable {
     private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionIds = new AtomicLong();
     private final Thread acceptor;
+    private final BrokerMetrics metrics;
 
     private KafkaServer(ServerSocketChannel server, KafkaListenerConfig config, EmbeddedBroker broker,
                         GroupCoordinator groups) {
         this.server = server;
         this.config = config;
         this.handlers = new ApiHandlers(broker, groups, config);
+        this.metrics = broker.metrics();
         this.acceptor = Thread.ofVirtual().name("kafka-accept").unstarted(this::acceptLoop);
     }
 
@@ -71,7 +74,7 @@ public final class KafkaServer implements AutoCloseable {
                 SocketChannel socket = server.accept();
                 socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
                 KafkaConnection connection = new KafkaConnection(socket, "kafka-" + connectionIds.incrementAndGet(),
-                        handlers, config.maxRequestBytes(), requests, connections::remove);
+                        handlers, config.maxRequestBytes(), requests, connections::remove, metrics);
                 connections.add(connection);
                 connection.start();
             } catch (ClosedChannelException e) {

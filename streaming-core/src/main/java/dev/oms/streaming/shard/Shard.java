@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.oms.streaming.BrokerMetrics;
 import dev.oms.streaming.storage.PartitionLog;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -35,6 +36,7 @@ public final class Shard implements Agent {
     private final boolean writeCaching;
     private final long flushIntervalMs;
     private final boolean pin;
+    private final BrokerMetrics metrics;
     private CorePinning core;
     private final ManyToOneConcurrentArrayQueue<Append> queue;
     private final List<Append> group = new ArrayList<>(MAX_APPENDS_PER_GROUP);
@@ -50,8 +52,10 @@ public final class Shard implements Agent {
      * @param flushIntervalMs with write caching, the longest an acknowledged append waits for fsync
      * @param pin             pin the shard thread to a reserved core when one can be had
      */
-    public Shard(int id, int queueCapacity, boolean writeCaching, long flushIntervalMs, boolean pin) {
+    public Shard(int id, int queueCapacity, boolean writeCaching, long flushIntervalMs, boolean pin,
+                 BrokerMetrics metrics) {
         this.pin = pin;
+        this.metrics = metrics;
         this.id = id;
         this.queue = new ManyToOneConcurrentArrayQueue<>(queueCapacity);
         this.writeCaching = writeCaching;
@@ -144,12 +148,14 @@ public final class Shard implements Agent {
             }
         }
         stats.onGroup(group.size());
+        metrics.onGroupCommit(group.size());
         group.clear();
     }
 
     private void write(Append append, long now) {
         try {
             append.baseOffset = append.log.append(append.records, now);
+            metrics.onAppend(append.log.topicPartition().topic(), recordCount(append.records), append.records.sizeInBytes());
             if (!touched.contains(append.log)) {
                 touched.add(append.log);
             }
@@ -195,7 +201,18 @@ public final class Shard implements Agent {
                 }
             }
         }
-        stats.onFsync(System.nanoTime() - start);
+        long nanos = System.nanoTime() - start;
+        stats.onFsync(nanos);
+        metrics.onFsync(nanos);
+    }
+
+    private static int recordCount(MemoryRecords records) {
+        int count = 0;
+        for (var batch : records.batches()) {
+            Integer n = batch.countOrNull();
+            count += n == null ? 0 : n;
+        }
+        return count;
     }
 
     public ShardStats stats() {
