@@ -12,7 +12,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.api.Oms;
-import dev.oms.api.config.OmsConfig;
+import dev.oms.api.TestOms;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,10 +33,7 @@ class CliTest {
 
     @BeforeAll
     static void start() throws Exception {
-        oms = Oms.start(OmsConfig.load(new String[] {"--data-dir", dir.toString(), "--http-port", "0", "--kafka-port", "0"},
-                Map.of("OMS_HTTP_HOST", "127.0.0.1", "OMS_KAFKA_HOST", "127.0.0.1", "OMS_KAFKA_ADVERTISED_HOST", "127.0.0.1",
-                        "OMS_LOG_PARTITIONS", "2", "OMS_ENGINE_PIN_WORKERS", "false", "OMS_LOG_PIN_SHARDS", "false",
-                        "OMS_ENGINE_MAX_ORDERS", "10000", "OMS_GROUPS_INITIAL_REBALANCE_DELAY_MS", "0")));
+        oms = TestOms.start(dir);
         brokers = "127.0.0.1:" + oms.kafkaPort();
     }
 

@@ -7,14 +7,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.oms.api.Http;
 import dev.oms.api.Oms;
-import dev.oms.api.config.OmsConfig;
+import dev.oms.api.TestOms;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -32,10 +31,7 @@ class MetricsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        oms = Oms.start(OmsConfig.load(new String[] {"--data-dir", dir.toString(), "--http-port", "0", "--kafka-port", "0"},
-                Map.of("OMS_HTTP_HOST", "127.0.0.1", "OMS_KAFKA_HOST", "127.0.0.1", "OMS_KAFKA_ADVERTISED_HOST", "127.0.0.1",
-                        "OMS_LOG_PARTITIONS", "2", "OMS_ENGINE_PIN_WORKERS", "false", "OMS_LOG_PIN_SHARDS", "false",
-                        "OMS_ENGINE_MAX_ORDERS", "10000", "OMS_GROUPS_INITIAL_REBALANCE_DELAY_MS", "0")));
+        oms = TestOms.start(dir);
         http = new Http(oms.httpPort());
     }
 

@@ -10,13 +10,12 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.oms.api.Http;
 import dev.oms.api.Oms;
-import dev.oms.api.config.OmsConfig;
+import dev.oms.api.TestOms;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,9 +33,7 @@ class OrderApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        oms = Oms.start(OmsConfig.load(new String[] {"--data-dir", dir.toString(), "--http-port", "0", "--kafka-port", "0"},
-                Map.of("OMS_HTTP_HOST", "127.0.0.1", "OMS_KAFKA_HOST", "127.0.0.1", "OMS_LOG_PARTITIONS", "4", "OMS_ENGINE_PIN_WORKERS", "false",
-                        "OMS_ENGINE_MAX_ORDERS", "100000")));
+        oms = TestOms.start(dir);
         http = new Http(oms.httpPort());
     }
 
