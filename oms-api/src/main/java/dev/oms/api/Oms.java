@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import dev.oms.api.config.OmsConfig;
+import dev.oms.api.http.HealthService;
 import dev.oms.api.http.MetricsService;
 import dev.oms.api.http.OrderMetrics;
 import dev.oms.api.http.OrderService;
@@ -124,6 +125,7 @@ public final class Oms implements AutoCloseable {
         MetricsService metrics = new MetricsService(registry);
         routing.addFilter(metrics)
                 .register("/metrics", metrics)
+                .register("/health", new HealthService(engine::caughtUp))
                 .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
                         new OrderMetrics(registry)))
                 .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",

@@ -31,6 +31,9 @@ public final class Engine implements AutoCloseable {
     private final Verdicts verdicts;
     private final EngineWorkers workers;
     private final PriceScale priceScale;
+    /** The log end offsets when the engine started: caught up means replayed at least this far. */
+    private final long[] endOffsetsAtStart;
+    private volatile boolean caughtUp;
 
     private Engine(OrderLog log, OrderStore store, EngineConfig config) {
         this.log = log;
@@ -39,6 +42,23 @@ public final class Engine implements AutoCloseable {
         this.codec = new CommandCodec(priceScale);
         this.verdicts = new Verdicts(log.partitionCount());
         this.workers = new EngineWorkers(config, log, store, codec, verdicts);
+        this.endOffsetsAtStart = new long[log.partitionCount()];
+        for (int p = 0; p < endOffsetsAtStart.length; p++) {
+            endOffsetsAtStart[p] = log.endOffset(p);
+        }
+    }
+
+    /** True once the workers have applied everything the log held when the engine started (readiness). */
+    public boolean caughtUp() {
+        if (!caughtUp) {
+            for (int p = 0; p < endOffsetsAtStart.length; p++) {
+                if (verdicts.appliedUpTo(p) < endOffsetsAtStart[p]) {
+                    return false;
+                }
+            }
+            caughtUp = true;
+        }
+        return true;
     }
 
     /** Opens the state, then starts the workers, which replay from their checkpoints. */

@@ -69,8 +69,8 @@ public final class MetricsService implements HttpService, Filter {
         if (path.startsWith("/orders/")) {
             return "/orders/{id}";
         }
-        if (path.equals("/metrics")) {
-            return "/metrics";
+        if (path.equals("/metrics") || path.equals("/health") || path.equals("/health/live") || path.equals("/health/ready")) {
+            return path;
         }
         return "other";
     }

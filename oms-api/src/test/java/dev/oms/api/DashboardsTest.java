@@ -1,0 +1,157 @@
+package dev.oms.api;
+
+import static dev.oms.api.Http.order;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shipped Prometheus config and Grafana dashboards against a real Prometheus (Debian's
+ * package) scraping a running oms under a short load: the config passes promtool, and every
+ * PromQL query of every dashboard panel returns data.
+ */
+class DashboardsTest {
+    private static final Path DEPLOYMENT = Path.of("..", "deployment");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyDashboardQueryReturnsDataFromARealPrometheus() throws Exception {
+        assertThat(run("promtool", "check", "config", DEPLOYMENT.resolve("prometheus/prometheus.yml").toString()))
+                .as("promtool check config").isZero();
+        List<String> queries = dashboardQueries();
+        assertThat(queries).hasSizeGreaterThan(10);
+
+        try (Oms oms = TestOms.start(dir.resolve("data"))) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            Thread load = Thread.ofPlatform().start(() -> load(oms, running));
+            int promPort = freePort();
+            Path config = dir.resolve("prometheus.yml");
+            Files.writeString(config, Files.readString(DEPLOYMENT.resolve("prometheus/prometheus.yml"))
+                    .replace("scrape_interval: 5s", "scrape_interval: 1s")
+                    .replace("oms:8080", "127.0.0.1:" + oms.httpPort()));
+            Process prometheus = new ProcessBuilder(binary("prometheus"), "--config.file=" + config,
+                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+            try {
+                HttpClient client = HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + promPort;
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                        client.send(HttpRequest.newBuilder(URI.create(base + "/-/ready")).build(),
+                                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+                List<String> empty = new ArrayList<>();
+                // Rates need two scrapes with traffic between them; give them a few seconds.
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                    empty.clear();
+                    for (String query : queries) {
+                        if (!hasData(client, base, query)) {
+                            empty.add(query);
+                        }
+                    }
+                    return empty.isEmpty();
+                });
+                assertThat(empty).as("dashboard queries without data").isEmpty();
+            } finally {
+                running.set(false);
+                load.join(30_000);
+                prometheus.destroy();
+                prometheus.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static boolean hasData(HttpClient client, String base, String query) throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/query?query="
+                + URLEncoder.encode(query, StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.path("status").asText()).as(query + " → " + response.body()).isEqualTo("success");
+        return !body.path("data").path("result").isEmpty();
+    }
+
+    private static List<String> dashboardQueries() throws IOException {
+        List<String> queries = new ArrayList<>();
+        try (Stream<Path> files = Files.list(DEPLOYMENT.resolve("grafana/dashboards"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                for (JsonNode panel : JSON.readTree(file.toFile()).path("panels")) {
+                    for (JsonNode target : panel.path("targets")) {
+                        queries.add(target.path("expr").asText());
+                    }
+                }
+            }
+        }
+        return queries;
+    }
+
+    /** Orders (valid, invalid, async, read back) and a consumer group, until told to stop. */
+    private static void load(Oms oms, AtomicBoolean running) {
+        Http http = new Http(oms.httpPort());
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + oms.kafkaPort());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "dashboard-readers");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("orders"));
+            for (int i = 0; running.get(); i++) {
+                HttpResponse<String> placed = http.postJson("/orders", order("acct-d", "d-" + i, "AAPL", "BUY", "10", 1));
+                http.get("/orders/" + Http.json(placed).get("id").asText());
+                http.postJson("/orders", order("acct-d", "da-" + i, "MSFT", "SELL", "11", 1), "Prefer", "respond-async");
+                http.postJson("/orders", "{broken");
+                consumer.poll(Duration.ofMillis(50));
+                consumer.commitSync();
+                Thread.sleep(100);
+            }
+        } catch (Exception e) {
+            if (running.get()) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static int run(String... command) throws IOException, InterruptedException {
+        command[0] = binary(command[0]);
+        Process process = new ProcessBuilder(command).inheritIO().start();
+        return process.waitFor(60, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
+    private static String binary(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, name))) {
+                return Path.of(dir, name).toString();
+            }
+        }
+        throw new IllegalStateException(name + " is needed for this test: apt-get install prometheus (.ci/run installs it)");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
