@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
+import dev.oms.engine.command.Command;
 import dev.oms.engine.command.CommandCodec;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.log.OrderLog;
@@ -15,6 +16,7 @@ import dev.oms.engine.order.OrderId;
 import dev.oms.engine.order.PriceScale;
 import dev.oms.engine.state.OrderStore;
 import dev.oms.engine.worker.EngineWorkers;
+import dev.oms.engine.worker.Verdict;
 import dev.oms.engine.worker.Verdicts;
 
 /**
@@ -73,7 +75,7 @@ public final class Engine implements AutoCloseable {
      * Appends the command to its symbol's partition, stamped with {@code timestamp} (epoch ms, the
      * order's time from now on). Completes with the new order's id once the command is durable.
      */
-    public CompletableFuture<OrderId> submit(NewOrder command, long timestamp) {
+    public CompletableFuture<OrderId> submit(Command command, long timestamp) {
         byte[] key = command.symbol().getBytes(StandardCharsets.UTF_8);
         int partition = log.partitionFor(key);
         return log.append(partition, key, codec.encode(command), timestamp)
@@ -81,18 +83,26 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * The engine's verdict on the command submitted as {@code id}: the order it placed or, for a
-     * repeated {@code (account, clientOrderId)}, the original order.
+     * The engine's verdict on the command appended at {@code id}: for a NewOrder the order it placed
+     * (or rejected), or the original for a repeated {@code (account, clientOrderId)}; for a cancel
+     * or replace the order afterwards, or why it was refused.
      */
-    public CompletableFuture<Order> verdict(OrderId id, NewOrder command) {
-        CompletableFuture<Order> verdict = verdicts.register(id);
+    public CompletableFuture<Verdict> verdict(OrderId id, Command command) {
+        CompletableFuture<Verdict> verdict = verdicts.register(id);
         if (verdicts.isApplied(id)) {
-            // Applied before we registered: the state already holds the answer.
+            // Applied before we registered: the verdict was kept for us.
             verdicts.forget(id);
-            Optional<Order> order = store.order(id)
-                    .or(() -> store.byClientOrderId(command.account(), command.clientOrderId()).flatMap(store::order));
-            order.ifPresentOrElse(verdict::complete,
-                    () -> verdict.completeExceptionally(new IllegalStateException("command " + id + " was not applied")));
+            Verdict kept = verdicts.takeRecent(id);
+            if (kept != null) {
+                verdict.complete(kept);
+            } else if (command instanceof NewOrder order) {
+                store.order(id).or(() -> store.byClientOrderId(order.account(), order.clientOrderId()).flatMap(store::order))
+                        .ifPresentOrElse(o -> verdict.complete(new Verdict(o, o.status() == dev.oms.engine.order.OrdStatus.REJECTED
+                                        ? o.reason() : null)),
+                                () -> verdict.completeExceptionally(new IllegalStateException("command " + id + " was not applied")));
+            } else {
+                verdict.completeExceptionally(new IllegalStateException("the verdict on " + id + " is no longer kept"));
+            }
         }
         return verdict;
     }
@@ -104,6 +114,11 @@ public final class Engine implements AutoCloseable {
 
     public Optional<Order> order(OrderId id) {
         return store.order(id);
+    }
+
+    /** Net positions by symbol of {@code account} (all accounts when null). */
+    public java.util.Map<String, java.util.Map<String, Long>> positions(String account) {
+        return store.positions(account);
     }
 
     /** How far the engine is behind the log, per partition of the command topic. */

@@ -2,7 +2,9 @@ package dev.oms.engine;
 
 import java.nio.file.Path;
 
+import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.order.PriceScale;
+import dev.oms.engine.risk.RiskLimits;
 
 /**
  * How the engine runs.
@@ -12,8 +14,17 @@ import dev.oms.engine.order.PriceScale;
  * @param pinWorkers  pin each worker to a reserved core when one can be had
  * @param maxOrders   capacity of the order store
  * @param priceScale  decimals of a price; a price is held as integer ticks of 10^-decimals
+ * @param riskLimits  pre-trade limits, per account and symbol
+ * @param selfTradePrevention what happens when an account's order would trade with its own
  */
-public record EngineConfig(Path stateDir, int workers, boolean pinWorkers, long maxOrders, PriceScale priceScale) {
+public record EngineConfig(Path stateDir, int workers, boolean pinWorkers, long maxOrders, PriceScale priceScale,
+                           RiskLimits riskLimits, SelfTradePrevention selfTradePrevention) {
+
+    /** No risk limits; an account's crossing orders cancel the newest (the common exchange default). */
+    public EngineConfig(Path stateDir, int workers, boolean pinWorkers, long maxOrders, PriceScale priceScale) {
+        this(stateDir, workers, pinWorkers, maxOrders, priceScale, RiskLimits.UNLIMITED, SelfTradePrevention.CANCEL_NEWEST);
+    }
+
     public EngineConfig {
         if (workers < 1) {
             throw new IllegalArgumentException("engine workers must be at least 1, got " + workers);

@@ -57,7 +57,7 @@ class EngineTest {
         NewOrder command = limit("acct-1", "c-1", "AAPL", Side.BUY, 101_2500, 100);
         OrderId id = engine.submit(command, T0).join();
 
-        Order order = engine.verdict(id, command).get();
+        Order order = engine.verdict(id, command).get().order();
 
         assertThat(order.id()).isEqualTo(id);
         assertThat(order.status()).isEqualTo(OrdStatus.NEW);
@@ -72,10 +72,10 @@ class EngineTest {
         start();
         NewOrder command = limit("acct-1", "c-1", "AAPL", Side.BUY, 100_0000, 10);
         OrderId first = engine.submit(command, T0).join();
-        Order original = engine.verdict(first, command).get();
+        Order original = engine.verdict(first, command).get().order();
 
         OrderId second = engine.submit(command, T0 + 5).join();
-        Order repeat = engine.verdict(second, command).get();
+        Order repeat = engine.verdict(second, command).get().order();
 
         assertThat(second).isNotEqualTo(first);
         assertThat(repeat).isEqualTo(original);
@@ -89,7 +89,7 @@ class EngineTest {
         OrderId id = engine.submit(command, T0).join();
         await().until(() -> engine.order(id).isPresent());
 
-        assertThat(engine.verdict(id, command).get().id()).isEqualTo(id);
+        assertThat(engine.verdict(id, command).get().order().id()).isEqualTo(id);
     }
 
     @Test
@@ -129,7 +129,7 @@ class EngineTest {
         start();
         NewOrder probe = limit("acct-probe", "probe", "AAPL", Side.BUY, 1, 1);
         OrderId probeId = engine.submit(probe, T0).join();
-        engine.verdict(probeId, probe).get();
+        engine.verdict(probeId, probe).get().order();
         for (Order order : placed) {
             assertThat(engine.order(order.id())).contains(order);
         }
@@ -146,7 +146,7 @@ class EngineTest {
 
         OrderId id = engine.submit(good, T0).join();
 
-        assertThat(engine.verdict(id, good).get().status()).isEqualTo(OrdStatus.NEW);
+        assertThat(engine.verdict(id, good).get().order().status()).isEqualTo(OrdStatus.NEW);
     }
 
     private List<Order> placeMany(int count) throws Exception {
@@ -156,7 +156,7 @@ class EngineTest {
             NewOrder command = limit("acct-" + (i % 3), "c-" + i, symbols[i % symbols.length],
                     i % 2 == 0 ? Side.BUY : Side.SELL, 100_0000 + i, 1 + i);
             OrderId id = engine.submit(command, T0 + i).join();
-            placed.add(engine.verdict(id, command).get());
+            placed.add(engine.verdict(id, command).get().order());
         }
         placed.sort(Comparator.comparing(o -> o.id().packed()));
         return placed;

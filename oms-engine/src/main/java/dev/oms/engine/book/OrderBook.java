@@ -87,6 +87,35 @@ public final class OrderBook {
         return BookResult.OK;
     }
 
+    /**
+     * Puts a resting order back as it was, for recovery: no matching, no events, at the back of its
+     * price level. Restoring orders in the order they joined their queues rebuilds the book exactly.
+     */
+    public BookResult restore(long orderKey, String account, Side side, TimeInForce timeInForce, long priceTicks,
+                              long quantity, long filled, long timestamp) {
+        if (restingByKey.containsKey(orderKey)) {
+            return BookResult.DUPLICATE_ORDER_KEY;
+        }
+        if (priceTicks <= 0) {
+            return BookResult.INVALID_PRICE;
+        }
+        if (quantity <= 0 || filled < 0 || filled >= quantity) {
+            return BookResult.INVALID_QUANTITY;
+        }
+        RestingOrder order = newOrder();
+        order.key = orderKey;
+        order.account = account;
+        order.side = side;
+        order.timeInForce = timeInForce;
+        order.priceTicks = priceTicks;
+        order.quantity = quantity;
+        order.filled = filled;
+        order.timestamp = timestamp;
+        (side == Side.BUY ? bids : asks).levelAt(priceTicks).append(order);
+        restingByKey.put(orderKey, order);
+        return BookResult.OK;
+    }
+
     /** Cancels a resting order's open quantity (an OrderCancelRequest). */
     public BookResult cancel(long orderKey) {
         RestingOrder order = restingByKey.get(orderKey);

@@ -31,7 +31,37 @@ public final class CommandCodec {
         this.priceScale = priceScale;
     }
 
-    public byte[] encode(NewOrder order) {
+    public byte[] encode(Command command) {
+        return switch (command) {
+            case NewOrder order -> encodeNew(order);
+            case CancelOrder cancel -> encodeOther(cancel.orderId(), cancel.account(), cancel.symbol(), "CancelOrder", 0, 0);
+            case ReplaceOrder replace -> encodeOther(replace.orderId(), replace.account(), replace.symbol(), "ReplaceOrder",
+                    replace.priceTicks(), replace.quantity());
+        };
+    }
+
+    private byte[] encodeOther(dev.oms.engine.order.OrderId id, String account, String symbol, String type, long priceTicks,
+                               long quantity) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(160);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeNumberField("schema", SCHEMA_VERSION);
+            json.writeStringField("type", type);
+            json.writeStringField("orderId", id.toString());
+            json.writeStringField("account", account);
+            json.writeStringField("symbol", symbol);
+            if (quantity > 0) {
+                json.writeStringField("price", priceScale.toPrice(priceTicks).toPlainString());
+                json.writeNumberField("quantity", quantity);
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private byte[] encodeNew(NewOrder order) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
@@ -55,7 +85,7 @@ public final class CommandCodec {
     }
 
     /** Decodes one command; throws {@link PoisonRecordException} for anything that is not one. */
-    public NewOrder decode(byte[] value) {
+    public Command decode(byte[] value) {
         try {
             JsonNode node = MAPPER.readTree(value);
             if (node == null || !node.isObject()) {
@@ -66,21 +96,33 @@ public final class CommandCodec {
                 throw new IllegalArgumentException("unknown schema version " + node.path("schema"));
             }
             String type = text(node, "type");
+            if (type.equals("CancelOrder") || type.equals("ReplaceOrder")) {
+                dev.oms.engine.order.OrderId id = dev.oms.engine.order.OrderId.parse(text(node, "orderId"))
+                        .orElseThrow(() -> new IllegalArgumentException("orderId is not an order id"));
+                if (type.equals("CancelOrder")) {
+                    return new CancelOrder(id, text(node, "account"), text(node, "symbol"));
+                }
+                return new ReplaceOrder(id, text(node, "account"), text(node, "symbol"),
+                        priceScale.toTicks(new BigDecimal(text(node, "price"))), positive(node.path("quantity")));
+            }
             if (!type.equals("NewOrder")) {
                 throw new IllegalArgumentException("unknown command type " + type);
             }
             OrderType orderType = OrderType.valueOf(text(node, "orderType"));
             long priceTicks = orderType == OrderType.LIMIT ? priceScale.toTicks(new BigDecimal(text(node, "price"))) : 0;
-            JsonNode quantity = node.path("quantity");
-            if (!quantity.canConvertToExactIntegral() || !quantity.canConvertToLong() || quantity.asLong() <= 0) {
-                throw new IllegalArgumentException("quantity must be a positive integer");
-            }
             return new NewOrder(text(node, "account"), text(node, "clientOrderId"), text(node, "symbol"),
                     Side.valueOf(text(node, "side")), orderType, TimeInForce.valueOf(text(node, "timeInForce")),
-                    priceTicks, quantity.asLong());
+                    priceTicks, positive(node.path("quantity")));
         } catch (IOException | RuntimeException e) {
             throw new PoisonRecordException("undecodable command: " + e.getMessage(), e);
         }
+    }
+
+    private static long positive(JsonNode quantity) {
+        if (!quantity.canConvertToExactIntegral() || !quantity.canConvertToLong() || quantity.asLong() <= 0) {
+            throw new IllegalArgumentException("quantity must be a positive integer");
+        }
+        return quantity.asLong();
     }
 
     private static String text(JsonNode node, String field) {

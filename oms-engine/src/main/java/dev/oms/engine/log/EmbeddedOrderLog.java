@@ -15,15 +15,23 @@ import org.apache.kafka.common.utils.Utils;
  * record batch itself. Threads: as {@link OrderLog}.
  */
 public final class EmbeddedOrderLog implements OrderLog {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedOrderLog.class);
     private final EmbeddedBroker broker;
     private final String topic;
     private final TopicPartition[] partitions;
     private final PartitionSubscription[] subscriptions;
 
-    public EmbeddedOrderLog(EmbeddedBroker broker, String topic) {
+    /**
+     * Reads commands from {@code topic} and publishes to the output topics, which are created with
+     * as many partitions when missing: the records of command partition p go to partition p.
+     */
+    public EmbeddedOrderLog(EmbeddedBroker broker, String topic) throws java.io.IOException {
         this.broker = broker;
         this.topic = topic;
         this.partitions = new TopicPartition[broker.partitionCount(topic)];
+        for (String output : java.util.List.of(Topics.ORDER_EVENTS, Topics.TRADES)) {
+            broker.createTopic(output, partitions.length);
+        }
         this.subscriptions = new PartitionSubscription[partitions.length];
         for (int p = 0; p < partitions.length; p++) {
             partitions[p] = new TopicPartition(topic, p);
@@ -50,6 +58,17 @@ public final class EmbeddedOrderLog implements OrderLog {
     public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp) {
         return broker.append(partitions[partition],
                 MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value)));
+    }
+
+    @Override
+    public void publish(String topic, int partition, byte[] key, byte[] value, long timestamp) {
+        broker.append(new TopicPartition(topic, partition),
+                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value)))
+                .whenComplete((offset, error) -> {
+                    if (error != null) {
+                        LOG.error("publishing to {}-{} failed", topic, partition, error);
+                    }
+                });
     }
 
     @Override

@@ -26,6 +26,12 @@ public interface OrderLog {
     CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp);
 
     /**
+     * Appends an output record (an execution report, a trade) to partition {@code partition} of
+     * {@code topic} without waiting: records of one worker land in the order it publishes them.
+     */
+    void publish(String topic, int partition, byte[] key, byte[] value, long timestamp);
+
+    /**
      * Hands durable records of {@code partition} from {@code fromOffset} on to {@code handler}, in
      * offset order, about {@code maxBytes} at most. Returns how many it handed over.
      */

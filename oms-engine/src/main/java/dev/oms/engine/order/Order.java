@@ -5,13 +5,36 @@ package dev.oms.engine.order;
  *
  * @param priceTicks limit price in ticks (see {@link PriceScale}); 0 for MARKET
  * @param createdAt  the timestamp of the NewOrder record, epoch milliseconds
+ * @param queuedAt   the offset of the command that put the order at the back of its price level
+ *                   (its NewOrder, or a replace that lost priority): the book's time priority
+ * @param reason     why the order was rejected, canceled or expired (a stable code), else null
  */
 public record Order(OrderId id, String account, String clientOrderId, String symbol, Side side, OrderType type,
                     TimeInForce timeInForce, long priceTicks, long quantity, long filledQuantity,
-                    OrdStatus status, long createdAt) {
+                    OrdStatus status, long createdAt, long queuedAt, String reason) {
 
     public long leavesQuantity() {
-        return status == OrdStatus.NEW || status == OrdStatus.PARTIALLY_FILLED || status == OrdStatus.PENDING_NEW
-                ? quantity - filledQuantity : 0;
+        return isOpen() || status == OrdStatus.PENDING_NEW ? quantity - filledQuantity : 0;
+    }
+
+    /** NEW or PARTIALLY_FILLED: resting in the book. */
+    public boolean isOpen() {
+        return status == OrdStatus.NEW || status == OrdStatus.PARTIALLY_FILLED;
+    }
+
+    public Order withFill(long quantityFilled) {
+        long filled = filledQuantity + quantityFilled;
+        return new Order(id, account, clientOrderId, symbol, side, type, timeInForce, priceTicks, quantity, filled,
+                filled == quantity ? OrdStatus.FILLED : OrdStatus.PARTIALLY_FILLED, createdAt, queuedAt, reason);
+    }
+
+    public Order withStatus(OrdStatus newStatus, String why) {
+        return new Order(id, account, clientOrderId, symbol, side, type, timeInForce, priceTicks, quantity, filledQuantity,
+                newStatus, createdAt, queuedAt, why);
+    }
+
+    public Order replaced(long newPriceTicks, long newQuantity, long newQueuedAt) {
+        return new Order(id, account, clientOrderId, symbol, side, type, timeInForce, newPriceTicks, newQuantity,
+                filledQuantity, filledQuantity == 0 ? OrdStatus.NEW : OrdStatus.PARTIALLY_FILLED, createdAt, newQueuedAt, null);
     }
 }

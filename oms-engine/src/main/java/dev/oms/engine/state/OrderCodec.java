@@ -15,7 +15,7 @@ import dev.oms.engine.order.TimeInForce;
  * strings length-prefixed. Version byte first so a later layout can read older files.
  */
 final class OrderCodec {
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     private OrderCodec() {
     }
@@ -24,14 +24,18 @@ final class OrderCodec {
         byte[] account = o.account().getBytes(StandardCharsets.UTF_8);
         byte[] clientOrderId = o.clientOrderId().getBytes(StandardCharsets.UTF_8);
         byte[] symbol = o.symbol().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 * 1 + 8 * 4 + 3 * 2 + account.length + clientOrderId.length + symbol.length);
+        byte[] reason = o.reason() == null ? new byte[0] : o.reason().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 * 1 + 8 * 5 + 4 * 2 + account.length + clientOrderId.length
+                + symbol.length + reason.length);
         b.put(VERSION).putLong(o.id().packed())
                 .put((byte) o.side().ordinal()).put((byte) o.type().ordinal())
                 .put((byte) o.timeInForce().ordinal()).put((byte) o.status().ordinal())
-                .putLong(o.priceTicks()).putLong(o.quantity()).putLong(o.filledQuantity()).putLong(o.createdAt());
+                .putLong(o.priceTicks()).putLong(o.quantity()).putLong(o.filledQuantity()).putLong(o.createdAt())
+                .putLong(o.queuedAt());
         putString(b, account);
         putString(b, clientOrderId);
         putString(b, symbol);
+        putString(b, reason);
         return b.array();
     }
 
@@ -50,8 +54,13 @@ final class OrderCodec {
         long quantity = b.getLong();
         long filled = b.getLong();
         long createdAt = b.getLong();
-        return new Order(id, getString(b), getString(b), getString(b), side, type, tif, priceTicks, quantity, filled,
-                status, createdAt);
+        long queuedAt = b.getLong();
+        String account = getString(b);
+        String clientOrderId = getString(b);
+        String symbol = getString(b);
+        String reason = getString(b);
+        return new Order(id, account, clientOrderId, symbol, side, type, tif, priceTicks, quantity, filled,
+                status, createdAt, queuedAt, reason.isEmpty() ? null : reason);
     }
 
     private static void putString(ByteBuffer b, byte[] s) {

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's state, persisted in Chronicle Map files under one directory: orders by id, the
- * {@code (account, clientOrderId)} index, and per-partition checkpoints (the next offset to apply).
+ * {@code (account, clientOrderId)} index, positions by account and symbol, and per-partition
+ * checkpoints (the next offset to apply).
  *
  * <p>The files make restarts fast; the log stays the truth. After a crash the maps are recovered,
  * and the engine replays from each checkpoint with an idempotent apply, so state equals a full
@@ -30,13 +31,15 @@ public final class OrderStore implements AutoCloseable {
     private final ChronicleMap<Long, byte[]> orders;
     private final ChronicleMap<String, Long> clientOrderIds;
     private final ChronicleMap<Integer, Long> checkpoints;
+    private final ChronicleMap<String, Long> positions;
 
     private OrderStore(Path dir, ChronicleMap<Long, byte[]> orders, ChronicleMap<String, Long> clientOrderIds,
-                       ChronicleMap<Integer, Long> checkpoints) {
+                       ChronicleMap<Integer, Long> checkpoints, ChronicleMap<String, Long> positions) {
         this.dir = dir;
         this.orders = orders;
         this.clientOrderIds = clientOrderIds;
         this.checkpoints = checkpoints;
+        this.positions = positions;
     }
 
     /**
@@ -57,7 +60,9 @@ public final class OrderStore implements AutoCloseable {
                 .name("client-order-ids").entries(maxOrders).averageKeySize(40), dir.resolve("client-order-ids.dat"), crashed);
         ChronicleMap<Integer, Long> checkpoints = persisted(ChronicleMap.of(Integer.class, Long.class)
                 .name("checkpoints").entries(4096), dir.resolve("checkpoints.dat"), crashed);
-        return new OrderStore(dir, orders, clientOrderIds, checkpoints);
+        ChronicleMap<String, Long> positions = persisted(ChronicleMap.of(String.class, Long.class)
+                .name("positions").entries(Math.max(1024, maxOrders / 4)).averageKeySize(40), dir.resolve("positions.dat"), crashed);
+        return new OrderStore(dir, orders, clientOrderIds, checkpoints, positions);
     }
 
     private static <K, V> ChronicleMap<K, V> persisted(
@@ -91,11 +96,85 @@ public final class OrderStore implements AutoCloseable {
     /** The next offset of {@code partition} to apply: everything before it is in this store. */
     public long checkpoint(int partition) {
         Long next = checkpoints.get(partition);
-        return next == null ? 0 : next;
+        return next == null || next < 0 ? 0 : next;
     }
 
     public void checkpoint(int partition, long nextOffset) {
         checkpoints.put(partition, nextOffset);
+    }
+
+    // A command's writes touch several entries and Chronicle Map has no transactions, so the
+    // worker marks a command in progress (the checkpoint, negated) and clears the mark with the
+    // next checkpoint. A mark found at start means a command was cut short: its partition is rebuilt.
+    private static long inProgress(long offset) {
+        return -offset - 1;
+    }
+
+    /** Marks the command at {@code offset} of {@code partition} as being applied. */
+    public void beginApply(int partition, long offset) {
+        checkpoints.put(partition, inProgress(offset));
+    }
+
+    /** True when a command of {@code partition} was being applied when the process stopped. */
+    public boolean interrupted(int partition) {
+        Long value = checkpoints.get(partition);
+        return value != null && value < 0;
+    }
+
+    /** The offset of the command an interrupted partition was applying. */
+    public long interruptedAt(int partition) {
+        return -checkpoints.get(partition) - 1;
+    }
+
+    /**
+     * Forgets everything {@code partition} wrote (its orders, their client ids, the positions in its
+     * symbols) and its checkpoint, so that a replay from offset 0 rebuilds it exactly.
+     */
+    public void wipe(int partition, java.util.function.ToIntFunction<String> partitionOfSymbol) {
+        orders.keySet().removeIf(key -> OrderId.unpack(key).partition() == partition);
+        clientOrderIds.values().removeIf(id -> OrderId.unpack(id).partition() == partition);
+        positions.keySet().removeIf(key -> partitionOfSymbol.applyAsInt(key.substring(key.indexOf('\u0000') + 1)) == partition);
+        checkpoints.remove(partition);
+    }
+
+    /** The net position of an account in a symbol: bought minus sold. */
+    public long position(String account, String symbol) {
+        Long position = positions.get(clientKey(account, symbol));
+        return position == null ? 0 : position;
+    }
+
+    public void addPosition(String account, String symbol, long delta) {
+        String key = clientKey(account, symbol);
+        Long position = positions.get(key);
+        positions.put(key, (position == null ? 0 : position) + delta);
+    }
+
+    /** Every position, account → symbol → net quantity. */
+    public java.util.Map<String, java.util.Map<String, Long>> positions(String account) {
+        java.util.Map<String, java.util.Map<String, Long>> all = new java.util.TreeMap<>();
+        positions.forEach((key, value) -> {
+            int split = key.indexOf('\u0000');
+            String owner = key.substring(0, split);
+            if (account == null || account.equals(owner)) {
+                all.computeIfAbsent(owner, a -> new java.util.TreeMap<>()).put(key.substring(split + 1), value);
+            }
+        });
+        return all;
+    }
+
+    /** The open orders of {@code partition}, in the order they joined their price levels. */
+    public java.util.List<Order> openOrders(int partition) {
+        java.util.List<Order> open = new java.util.ArrayList<>();
+        orders.forEach((key, bytes) -> {
+            if (OrderId.unpack(key).partition() == partition) {
+                Order order = OrderCodec.decode(bytes);
+                if (order.isOpen()) {
+                    open.add(order);
+                }
+            }
+        });
+        open.sort(java.util.Comparator.comparingLong(Order::queuedAt).thenComparingLong(o -> o.id().offset()));
+        return open;
     }
 
     public long orderCount() {
@@ -112,6 +191,7 @@ public final class OrderStore implements AutoCloseable {
         orders.close();
         clientOrderIds.close();
         checkpoints.close();
+        positions.close();
         Files.createFile(dir.resolve(CLEAN_SHUTDOWN));
     }
 }

@@ -3,12 +3,10 @@ package dev.oms.engine.worker;
 import java.nio.ByteBuffer;
 
 import dev.oms.engine.command.CommandCodec;
-import dev.oms.engine.command.NewOrder;
+import dev.oms.engine.command.Command;
 import dev.oms.engine.log.OrderLog;
-import dev.oms.engine.order.Order;
-import dev.oms.engine.order.OrderId;
 import dev.oms.engine.state.OrderStore;
-import net.openhft.affinity.AffinityLock;
+import dev.oms.streaming.shard.CorePinning;
 import org.agrona.concurrent.Agent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,65 +32,67 @@ public final class EngineWorker implements Agent {
     private final Verdicts verdicts;
     private final boolean pin;
     private final OrderLog.RecordHandler handler = this::onRecord;
-    private AffinityLock cpu;
+    private CorePinning cpu;
     private int current;
 
     EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts,
-                 boolean pin) {
+                 boolean pin, OrderProcessor processor) {
         this.id = id;
         this.partitions = partitions;
         this.nextOffsets = new long[partitions.length];
         this.log = log;
         this.store = store;
         this.codec = codec;
-        this.processor = new OrderProcessor(store);
+        this.processor = processor;
         this.verdicts = verdicts;
         this.pin = pin;
         for (int i = 0; i < partitions.length; i++) {
-            nextOffsets[i] = store.checkpoint(partitions[i]);
-            verdicts.resumeAt(partitions[i], nextOffsets[i]);
+            int partition = partitions[i];
+            if (store.interrupted(partition)) {
+                long at = store.interruptedAt(partition);
+                LOG.warn("{}: a command at orders-{} offset {} was cut short by a crash; rebuilding the partition "
+                        + "by replaying its log", roleName(), partition, at);
+                store.wipe(partition, symbol -> log.partitionFor(symbol.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                processor.publishFrom(partition, at); // what came before was published already
+            }
+            nextOffsets[i] = store.checkpoint(partition);
+            verdicts.resumeAt(partition, nextOffsets[i]);
+            processor.restore(partition);
         }
     }
 
     @Override
     public void onStart() {
-        if (pin) {
-            cpu = AffinityLock.acquireLock();
-            if (cpu.isAllocated()) {
-                LOG.info("{} pinned to cpu {}", roleName(), cpu.cpuId());
-            } else {
-                LOG.info("{} runs unpinned: no core could be reserved", roleName());
-                cpu = null;
-            }
-        }
+        cpu = pin ? CorePinning.pinCurrentThread(roleName()) : CorePinning.NONE;
     }
 
     @Override
     public int doWork() {
         int work = 0;
         for (current = 0; current < partitions.length; current++) {
-            int applied = log.poll(partitions[current], nextOffsets[current], MAX_POLL_BYTES, handler);
-            if (applied > 0) {
-                store.checkpoint(partitions[current], nextOffsets[current]);
-                work += applied;
-            }
+            work += log.poll(partitions[current], nextOffsets[current], MAX_POLL_BYTES, handler);
         }
         return work;
     }
 
     private void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value) {
-        OrderId orderId = new OrderId(partition, offset);
+        store.beginApply(partition, offset);
         try {
-            NewOrder command = codec.decode(bytes(value));
-            Order verdict = processor.apply(orderId, timestamp, command);
-            nextOffsets[current] = offset + 1;
+            Command command = codec.decode(bytes(value));
+            Verdict verdict = processor.apply(partition, offset, timestamp, command);
+            complete(partition, offset);
             verdicts.applied(partition, offset, verdict);
         } catch (RuntimeException e) {
             // The partition must keep flowing: this record is skipped and reported.
             LOG.error("{}: skipped record at orders-{} offset {}: {}", roleName(), partition, offset, e.getMessage());
-            nextOffsets[current] = offset + 1;
+            complete(partition, offset);
             verdicts.failed(partition, offset, e);
         }
+    }
+
+    private void complete(int partition, long offset) {
+        nextOffsets[current] = offset + 1;
+        store.checkpoint(partition, offset + 1);
     }
 
     private static byte[] bytes(ByteBuffer value) {
@@ -106,9 +106,7 @@ public final class EngineWorker implements Agent {
 
     @Override
     public void onClose() {
-        if (cpu != null) {
-            cpu.release();
-        }
+        cpu.close();
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.oms.engine.EngineConfig;
 import dev.oms.engine.command.CommandCodec;
+import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
 import org.agrona.concurrent.AgentRunner;
@@ -31,7 +32,9 @@ public final class EngineWorkers implements AutoCloseable {
             for (int i = 0; i < owned.length; i++) {
                 owned[i] = w + i * count;
             }
-            workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers()));
+            OrderProcessor processor = new OrderProcessor(store, log, new EventCodec(config.priceScale()),
+                    config.riskLimits(), config.selfTradePrevention());
+            workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers(), processor));
         }
     }
 

@@ -1,43 +1,320 @@
 package dev.oms.engine.worker;
 
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
+import dev.oms.engine.book.BookListener;
+import dev.oms.engine.book.BookResult;
+import dev.oms.engine.book.CancelReason;
+import dev.oms.engine.book.OrderBook;
+import dev.oms.engine.book.SelfTradePrevention;
+import dev.oms.engine.command.CancelOrder;
+import dev.oms.engine.command.Command;
 import dev.oms.engine.command.NewOrder;
+import dev.oms.engine.command.ReplaceOrder;
+import dev.oms.engine.event.EventCodec;
+import dev.oms.engine.log.OrderLog;
+import dev.oms.engine.log.Topics;
 import dev.oms.engine.order.OrdStatus;
 import dev.oms.engine.order.Order;
 import dev.oms.engine.order.OrderId;
+import dev.oms.engine.order.OrderType;
+import dev.oms.engine.order.Side;
+import dev.oms.engine.risk.RejectReason;
+import dev.oms.engine.risk.RiskCheck;
+import dev.oms.engine.risk.RiskLimits;
 import dev.oms.engine.state.OrderStore;
+import org.agrona.collections.LongHashSet;
+import org.agrona.collections.Object2IntHashMap;
 
 /**
- * Applies commands to the state, one partition at a time and in offset order. Deterministic: the
- * outcome depends only on the store and the record (its offset and timestamp), never on a clock.
- * Idempotent: applying a record again, as replay after a crash does, changes nothing.
+ * Applies commands to the state, one partition at a time and in offset order: risk, then the
+ * symbol's book, then the orders, positions and output records the book's events call for. A pure
+ * function of the store and the record: no clock (time is the record's), no randomness, no
+ * hash-order iteration. Applying a NewOrder again (a replay) finds the order and changes nothing.
  *
- * <p>Threads: called only by the worker that owns the partition.
+ * <p>Risk limits on open orders and positions apply per account and symbol, so every input of a
+ * decision lives in the command's own partition and a replay decides the same.
+ *
+ * <p>Threads: one engine worker, which owns the partitions of every book here.
  */
-final class OrderProcessor {
-    private final OrderStore store;
+final class OrderProcessor implements BookListener {
+    private static final long DAY_MS = 24L * 3600 * 1000;
 
-    OrderProcessor(OrderStore store) {
+    private final OrderStore store;
+    private final OrderLog log;
+    private final EventCodec events;
+    private final RiskLimits limits;
+    private final SelfTradePrevention selfTradePrevention;
+    private final Map<String, OrderBook> books = new HashMap<>();
+    private final Map<String, Long> lastDayBySymbol = new HashMap<>();
+    /** Orders resting in a book, which count toward their account's open orders. */
+    private final LongHashSet resting = new LongHashSet();
+    private final Object2IntHashMap<String> openOrders = new Object2IntHashMap<>(0);
+
+    /** Per partition, the offset below which output records were published before a rebuild. */
+    private final org.agrona.collections.Int2ObjectHashMap<Long> publishFrom = new org.agrona.collections.Int2ObjectHashMap<>();
+
+    // The command being applied: output records are stamped with its coordinates.
+    private int partition;
+    private long offset;
+    private long timestamp;
+    private int sequence;
+
+    OrderProcessor(OrderStore store, OrderLog log, EventCodec events, RiskLimits limits, SelfTradePrevention stp) {
         this.store = store;
+        this.log = log;
+        this.events = events;
+        this.limits = limits;
+        this.selfTradePrevention = stp;
     }
 
-    /** Applies a NewOrder read at {@code id}; returns the order it placed, or the original of a repeat. */
-    Order apply(OrderId id, long timestamp, NewOrder command) {
-        Optional<OrderId> existing = store.byClientOrderId(command.account(), command.clientOrderId());
-        if (existing.isPresent()) {
-            // A repeated submit (or the replay of this very record) returns the original order.
-            Optional<Order> original = store.order(existing.get());
-            if (original.isPresent()) {
-                return original.get();
+    /** Puts the open orders of {@code partition} back into their books, in queue order. */
+    void restore(int partition) {
+        List<Order> open = store.openOrders(partition);
+        for (Order order : open) {
+            BookResult result = book(order.symbol()).restore(order.id().packed(), order.account(), order.side(),
+                    order.timeInForce(), order.priceTicks(), order.quantity(), order.filledQuantity(), order.createdAt());
+            if (result == BookResult.OK) {
+                resting.add(order.id().packed());
+                adjustOpenOrders(order, 1);
             }
         }
+    }
+
+    /** While the partition replays up to {@code offset}, its output records are not published again. */
+    void publishFrom(int partition, long offset) {
+        publishFrom.put(partition, Long.valueOf(offset));
+    }
+
+    Verdict apply(int partition, long offset, long timestamp, Command command) {
+        this.partition = partition;
+        this.offset = offset;
+        this.timestamp = timestamp;
+        this.sequence = 0;
+        expireDayOrders(command.symbol());
+        return switch (command) {
+            case NewOrder order -> place(order);
+            case CancelOrder cancel -> cancel(cancel);
+            case ReplaceOrder replace -> replace(replace);
+        };
+    }
+
+    private Verdict place(NewOrder command) {
+        OrderId id = new OrderId(partition, offset);
+        Optional<Order> original = store.byClientOrderId(command.account(), command.clientOrderId()).flatMap(store::order);
+        if (original.isPresent()) {
+            // A repeated submit (or the replay of this very record) returns the original order.
+            return new Verdict(original.get(), null);
+        }
+        OrderBook book = book(command.symbol());
         Order order = new Order(id, command.account(), command.clientOrderId(), command.symbol(), command.side(),
-                command.type(), command.timeInForce(), command.priceTicks(), command.quantity(), 0,
-                OrdStatus.NEW, timestamp);
+                command.type(), command.timeInForce(), command.priceTicks(), command.quantity(), 0, OrdStatus.NEW,
+                timestamp, offset, null);
+        RejectReason risk = RiskCheck.check(limits, command.side(), command.type(), command.priceTicks(),
+                command.quantity(), reference(book, command.side()), openOrders.getValue(
+                        accountSymbol(command.account(), command.symbol())),
+                store.position(command.account(), command.symbol()));
+        if (risk != RejectReason.OK) {
+            Order rejected = order.withStatus(OrdStatus.REJECTED, risk.name());
+            save(rejected);
+            store.indexClientOrderId(command.account(), command.clientOrderId(), id);
+            report("Rejected", rejected, 0, 0, risk.name());
+            return new Verdict(rejected, risk.name());
+        }
         // Order first, index second: a crash between the two replays into the same state.
-        store.put(order);
+        save(order);
         store.indexClientOrderId(command.account(), command.clientOrderId(), id);
-        return order;
+        report("Accepted", order, 0, 0, null);
+        book.submit(id.packed(), command.account(), command.side(), command.type(), command.timeInForce(),
+                command.priceTicks(), command.quantity(), timestamp);
+        return new Verdict(store.order(id).orElseThrow(), null);
+    }
+
+    private Verdict cancel(CancelOrder command) {
+        Optional<Order> found = store.order(command.orderId()).filter(o -> o.account().equals(command.account()));
+        if (found.isEmpty()) {
+            return new Verdict(null, "UNKNOWN_ORDER");
+        }
+        Order order = found.get();
+        if (!resting.contains(order.id().packed())) {
+            report("CancelRejected", order, 0, 0, "TOO_LATE_TO_CANCEL");
+            return new Verdict(order, "TOO_LATE_TO_CANCEL");
+        }
+        book(order.symbol()).cancel(order.id().packed());
+        return new Verdict(store.order(order.id()).orElseThrow(), null);
+    }
+
+    private Verdict replace(ReplaceOrder command) {
+        Optional<Order> found = store.order(command.orderId()).filter(o -> o.account().equals(command.account()));
+        if (found.isEmpty()) {
+            return new Verdict(null, "UNKNOWN_ORDER");
+        }
+        Order order = found.get();
+        String refusal = null;
+        if (!resting.contains(order.id().packed())) {
+            refusal = "TOO_LATE_TO_REPLACE";
+        } else if (order.type() != OrderType.LIMIT) {
+            refusal = "NOT_REPLACEABLE";
+        } else {
+            OrderBook book = book(order.symbol());
+            RejectReason risk = RiskCheck.check(limits, order.side(), OrderType.LIMIT, command.priceTicks(),
+                    command.quantity() - order.filledQuantity(), reference(book, order.side()),
+                    openOrders.getValue(accountSymbol(order.account(), order.symbol())) - 1,
+                    store.position(order.account(), order.symbol()));
+            if (risk != RejectReason.OK) {
+                refusal = risk.name();
+            } else {
+                BookResult result = book.replace(order.id().packed(), command.priceTicks(), command.quantity());
+                if (result != BookResult.OK) {
+                    refusal = result.name();
+                }
+            }
+        }
+        if (refusal != null) {
+            report("CancelRejected", order, 0, 0, refusal);
+            return new Verdict(order, refusal);
+        }
+        return new Verdict(store.order(order.id()).orElseThrow(), null);
+    }
+
+    /** DAY orders expire at the first command of a new UTC day on their symbol, by record time. */
+    private void expireDayOrders(String symbol) {
+        long day = Math.floorDiv(timestamp, DAY_MS);
+        Long last = lastDayBySymbol.put(symbol, day);
+        if (last == null || last < day) {
+            OrderBook book = books.get(symbol);
+            if (book != null) {
+                book.expireDayOrders(day * DAY_MS);
+            }
+        }
+    }
+
+    // ---- the book's events ---------------------------------------------------------------------
+
+    @Override
+    public void onTrade(long aggressorKey, long restingKey, Side aggressorSide, long priceTicks, long quantity,
+                        long aggressorLeaves, long restingLeaves) {
+        Order aggressor = order(aggressorKey).withFill(quantity);
+        Order restingOrder = order(restingKey).withFill(quantity);
+        save(aggressor);
+        save(restingOrder);
+        if (restingLeaves == 0) {
+            leaveBook(restingOrder);
+        }
+        Order buy = aggressorSide == Side.BUY ? aggressor : restingOrder;
+        Order sell = aggressorSide == Side.BUY ? restingOrder : aggressor;
+        store.addPosition(buy.account(), buy.symbol(), quantity);
+        store.addPosition(sell.account(), sell.symbol(), -quantity);
+        String tradeId = nextId();
+        if (publishing()) {
+            log.publish(Topics.TRADES, partition, buy.symbol().getBytes(StandardCharsets.UTF_8), events.trade(tradeId,
+                    buy.symbol(), priceTicks, quantity, buy.id().toString(), sell.id().toString(), aggressorSide, timestamp),
+                    timestamp);
+        }
+        report("Trade", aggressor, quantity, priceTicks, null);
+        report("Trade", restingOrder, quantity, priceTicks, null);
+    }
+
+    @Override
+    public void onRested(long orderKey, Side side, long priceTicks, long leavesQuantity) {
+        Order order = order(orderKey);
+        resting.add(orderKey);
+        adjustOpenOrders(order, 1);
+    }
+
+    @Override
+    public void onReplaced(long orderKey, long priceTicks, long quantity, long leavesQuantity, boolean keptPriority) {
+        Order order = order(orderKey);
+        if (!keptPriority) {
+            leaveBook(order); // it rejoins through onRested, or fills
+        }
+        Order replaced = order.replaced(priceTicks, quantity, keptPriority ? order.queuedAt() : offset);
+        save(replaced);
+        report("Replaced", replaced, 0, 0, null);
+    }
+
+    @Override
+    public void onCanceled(long orderKey, long canceledQuantity, CancelReason reason) {
+        Order order = order(orderKey);
+        leaveBook(order);
+        Order canceled = order.withStatus(OrdStatus.CANCELED, reason.name());
+        save(canceled);
+        report("Canceled", canceled, 0, 0, reason.name());
+    }
+
+    @Override
+    public void onExpired(long orderKey, long expiredQuantity) {
+        Order order = order(orderKey);
+        leaveBook(order);
+        Order expired = order.withStatus(OrdStatus.EXPIRED, "DAY_ENDED");
+        save(expired);
+        report("Expired", expired, 0, 0, "DAY_ENDED");
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private void leaveBook(Order order) {
+        if (resting.remove(order.id().packed())) {
+            adjustOpenOrders(order, -1);
+        }
+    }
+
+    private void adjustOpenOrders(Order order, int delta) {
+        String key = accountSymbol(order.account(), order.symbol());
+        int count = openOrders.getValue(key) + delta;
+        if (count == 0) {
+            openOrders.removeKey(key); // 0 is the map's "missing" value, so it is never stored
+        } else {
+            openOrders.put(key, count);
+        }
+    }
+
+    private boolean publishing() {
+        Long from = publishFrom.get(partition);
+        return from == null || offset >= from;
+    }
+
+    private void report(String type, Order order, long lastQuantity, long lastPriceTicks, String reason) {
+        String id = nextId();
+        if (!publishing()) {
+            return;
+        }
+        log.publish(Topics.ORDER_EVENTS, partition, order.id().toString().getBytes(StandardCharsets.UTF_8),
+                events.executionReport(id, type, order, lastQuantity, lastPriceTicks, reason, timestamp), timestamp);
+    }
+
+    private String nextId() {
+        return partition + "-" + offset + "-" + sequence++;
+    }
+
+    private Order order(long key) {
+        return store.order(OrderId.unpack(key)).orElseThrow(() ->
+                new IllegalStateException("the book holds order " + OrderId.unpack(key) + " that the store does not"));
+    }
+
+    private void save(Order order) {
+        store.put(order);
+    }
+
+    private OrderBook book(String symbol) {
+        return books.computeIfAbsent(symbol, s -> new OrderBook(s, selfTradePrevention, this));
+    }
+
+    /** The price band's reference: the best price on the side the order would trade against. */
+    private static long reference(OrderBook book, Side side) {
+        return side == Side.BUY ? book.bestAsk() : book.bestBid();
+    }
+
+    private static String accountSymbol(String account, String symbol) {
+        return account + '\u0000' + symbol;
+    }
+
+    /** For tests and diagnostics: open orders counted for an account in a symbol. */
+    int openOrderCount(String account, String symbol) {
+        return openOrders.getValue(accountSymbol(account, symbol));
     }
 }

@@ -4,7 +4,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import dev.oms.engine.order.Order;
 import dev.oms.engine.order.OrderId;
 
 /**
@@ -15,7 +14,12 @@ import dev.oms.engine.order.OrderId;
  * <p>Threads: {@link #applied} from the worker owning the partition; the rest from any thread.
  */
 public final class Verdicts {
-    private final ConcurrentHashMap<Long, CompletableFuture<Order>> waiting = new ConcurrentHashMap<>();
+    private static final int RECENT = 1 << 16;
+
+    private final ConcurrentHashMap<Long, CompletableFuture<Verdict>> waiting = new ConcurrentHashMap<>();
+    /** Verdicts nobody waited for yet (the caller registers after the append returns), newest kept. */
+    private final ConcurrentHashMap<Long, Verdict> recent = new ConcurrentHashMap<>();
+    private final java.util.ArrayDeque<Long> recentOrder = new java.util.ArrayDeque<>();
     private final AtomicLongArray appliedUpTo;
 
     public Verdicts(int partitions) {
@@ -23,7 +27,7 @@ public final class Verdicts {
     }
 
     /** Registers interest in the verdict on the command at {@code id}. */
-    public CompletableFuture<Order> register(OrderId id) {
+    public CompletableFuture<Verdict> register(OrderId id) {
         return waiting.computeIfAbsent(id.packed(), k -> new CompletableFuture<>());
     }
 
@@ -37,26 +41,43 @@ public final class Verdicts {
         return appliedUpTo.get(partition);
     }
 
+    /** The verdict on an applied command nobody waited for, if it is still kept. */
+    public Verdict takeRecent(OrderId id) {
+        return recent.remove(id.packed());
+    }
+
     /** True when the command at {@code id} has been applied. */
     public boolean isApplied(OrderId id) {
         return appliedUpTo.get(id.partition()) > id.offset();
     }
 
     /** The worker applied the command at {@code (partition, offset)} with {@code verdict} as outcome. */
-    void applied(int partition, long offset, Order verdict) {
+    void applied(int partition, long offset, Verdict verdict) {
+        long key = new OrderId(partition, offset).packed();
+        CompletableFuture<Verdict> waiter = waiting.remove(key);
+        if (waiter != null) {
+            appliedUpTo.set(partition, offset + 1);
+            waiter.complete(verdict);
+            return;
+        }
+        recent.put(key, verdict);
+        recentOrder.add(key);
+        if (recentOrder.size() > RECENT) {
+            recent.remove(recentOrder.poll());
+        }
+        // Published after the verdict is kept, so a caller that sees it applied finds the verdict.
         appliedUpTo.set(partition, offset + 1);
-        if (!waiting.isEmpty()) {
-            CompletableFuture<Order> waiter = waiting.remove(new OrderId(partition, offset).packed());
-            if (waiter != null) {
-                waiter.complete(verdict);
-            }
+        waiter = waiting.remove(key);
+        if (waiter != null) {
+            recent.remove(key);
+            waiter.complete(verdict);
         }
     }
 
     /** The worker skipped the record at {@code (partition, offset)}: there will be no verdict. */
     void failed(int partition, long offset, RuntimeException cause) {
         appliedUpTo.set(partition, offset + 1);
-        CompletableFuture<Order> waiter = waiting.remove(new OrderId(partition, offset).packed());
+        CompletableFuture<Verdict> waiter = waiting.remove(new OrderId(partition, offset).packed());
         if (waiter != null) {
             waiter.completeExceptionally(cause);
         }

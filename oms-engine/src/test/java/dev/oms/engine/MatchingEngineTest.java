@@ -1,0 +1,249 @@
+package dev.oms.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oms.engine.book.SelfTradePrevention;
+import dev.oms.engine.command.CancelOrder;
+import dev.oms.engine.command.Command;
+import dev.oms.engine.command.NewOrder;
+import dev.oms.engine.command.ReplaceOrder;
+import dev.oms.engine.log.EmbeddedOrderLog;
+import dev.oms.engine.log.Topics;
+import dev.oms.engine.order.OrdStatus;
+import dev.oms.engine.order.Order;
+import dev.oms.engine.order.OrderId;
+import dev.oms.engine.order.OrderType;
+import dev.oms.engine.order.PriceScale;
+import dev.oms.engine.order.Side;
+import dev.oms.engine.order.TimeInForce;
+import dev.oms.engine.risk.RiskLimits;
+import dev.oms.engine.worker.Verdict;
+import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.client.PartitionSubscription;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine with its books: matching, fills on both sides, positions, risk, cancel, replace, output records. */
+class MatchingEngineTest {
+    private static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00Z
+    private static final RiskLimits LIMITS = new RiskLimits(10_000, Long.MAX_VALUE, 5_000, 50, 1_000_000);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private EmbeddedBroker broker;
+    private Engine engine;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (engine != null) {
+            engine.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void crossingOrdersTradeAtTheRestingPriceAndUpdateBothOrdersAndPositions() throws Exception {
+        start();
+        Order buy = place(limit("alice", "b1", Side.BUY, "10.00", 100)).order();
+        Order sell = place(limit("bob", "s1", Side.SELL, "9.50", 60)).order();
+
+        assertThat(sell.status()).isEqualTo(OrdStatus.FILLED);
+        Order restingBuy = engine.order(buy.id()).orElseThrow();
+        assertThat(restingBuy.status()).isEqualTo(OrdStatus.PARTIALLY_FILLED);
+        assertThat(restingBuy.filledQuantity()).isEqualTo(60);
+        assertThat(restingBuy.leavesQuantity()).isEqualTo(40);
+        assertThat(engine.positions("alice").get("alice")).containsEntry("AAPL", 60L);
+        assertThat(engine.positions("bob").get("bob")).containsEntry("AAPL", -60L);
+
+        List<JsonNode> trades = records(Topics.TRADES, 1);
+        assertThat(trades.getFirst().get("price").asText()).isEqualTo("10");
+        assertThat(trades.getFirst().get("quantity").asLong()).isEqualTo(60);
+        assertThat(trades.getFirst().get("buyOrderId").asText()).isEqualTo(buy.id().toString());
+        assertThat(trades.getFirst().get("aggressorSide").asText()).isEqualTo("SELL");
+        List<String> reports = records(Topics.ORDER_EVENTS, 4).stream()
+                .map(r -> r.get("type").asText() + ":" + r.get("orderId").asText() + ":" + r.get("status").asText()).toList();
+        assertThat(reports).containsExactly("Accepted:" + buy.id() + ":NEW", "Accepted:" + sell.id() + ":NEW",
+                "Trade:" + sell.id() + ":FILLED", "Trade:" + buy.id() + ":PARTIALLY_FILLED");
+    }
+
+    @Test
+    void orderOverARiskLimitIsRejectedWithItsReasonAndNeverReachesTheBook() throws Exception {
+        start();
+        Verdict verdict = place(limit("alice", "big", Side.BUY, "10", 20_000));
+        assertThat(verdict.accepted()).isFalse();
+        assertThat(verdict.reason()).isEqualTo("QUANTITY_LIMIT");
+        assertThat(verdict.order().status()).isEqualTo(OrdStatus.REJECTED);
+        assertThat(place(limit("bob", "s", Side.SELL, "10", 5)).order().status()).as("nothing to trade with").isEqualTo(OrdStatus.NEW);
+        Order farAway = place(limit("carol", "far", Side.BUY, "20", 1)).order();
+        assertThat(farAway.reason()).as("more than 50% above the best ask").isEqualTo("PRICE_BAND");
+    }
+
+    @Test
+    void cancelEndsAnOpenOrderOnlyForItsAccountAndOnlyOnce() throws Exception {
+        start();
+        Order order = place(limit("alice", "c1", Side.BUY, "10", 10)).order();
+        assertThat(command(new CancelOrder(order.id(), "mallory", "AAPL")).reason()).isEqualTo("UNKNOWN_ORDER");
+
+        Verdict canceled = command(new CancelOrder(order.id(), "alice", "AAPL"));
+        assertThat(canceled.accepted()).isTrue();
+        assertThat(canceled.order().status()).isEqualTo(OrdStatus.CANCELED);
+        assertThat(command(new CancelOrder(order.id(), "alice", "AAPL")).reason()).isEqualTo("TOO_LATE_TO_CANCEL");
+        assertThat(place(limit("bob", "s1", Side.SELL, "10", 10)).order().status()).as("the canceled bid is gone").isEqualTo(OrdStatus.NEW);
+    }
+
+    @Test
+    void replaceDownKeepsPriorityAndAPriceChangeLosesIt() throws Exception {
+        start();
+        Order first = place(limit("alice", "r1", Side.BUY, "10", 10)).order();
+        Order second = place(limit("bob", "r2", Side.BUY, "10", 10)).order();
+
+        Verdict down = command(new ReplaceOrder(first.id(), "alice", "AAPL", ticks("10"), 8));
+        assertThat(down.order().quantity()).isEqualTo(8);
+        place(limit("carol", "s1", Side.SELL, "10", 8));
+        assertThat(engine.order(first.id()).orElseThrow().status()).as("kept its place at the front").isEqualTo(OrdStatus.FILLED);
+
+        Order third = place(limit("dave", "r3", Side.BUY, "10", 10)).order();
+        command(new ReplaceOrder(second.id(), "bob", "AAPL", ticks("10.01"), 10));
+        command(new ReplaceOrder(second.id(), "bob", "AAPL", ticks("10"), 10));
+        place(limit("carol", "s2", Side.SELL, "10", 10));
+        assertThat(engine.order(third.id()).orElseThrow().status()).as("now ahead of the re-priced order").isEqualTo(OrdStatus.FILLED);
+        assertThat(engine.order(second.id()).orElseThrow().status()).isEqualTo(OrdStatus.NEW);
+    }
+
+    @Test
+    void booksComeBackAfterARestartWithTheirQueuesInOrder() throws Exception {
+        start();
+        Order first = place(limit("alice", "q1", Side.SELL, "10", 5)).order();
+        Order second = place(limit("bob", "q2", Side.SELL, "10", 5)).order();
+        restart();
+        place(limit("carol", "q3", Side.BUY, "10", 5));
+        assertThat(engine.order(first.id()).orElseThrow().status()).isEqualTo(OrdStatus.FILLED);
+        assertThat(engine.order(second.id()).orElseThrow().status()).isEqualTo(OrdStatus.NEW);
+    }
+
+    @Test
+    void aFullReplayOfTheLogGivesTheSameOrdersPositionsAndOutputRecords() throws Exception {
+        start();
+        List<OrderId> ids = new ArrayList<>();
+        String[] accounts = {"alice", "bob", "carol"};
+        for (int i = 0; i < 60; i++) {
+            Side side = i % 3 == 0 ? Side.SELL : Side.BUY;
+            String price = Integer.toString(9 + (i * 7) % 3);
+            TimeInForce tif = i % 5 == 0 ? TimeInForce.IOC : TimeInForce.GTC;
+            NewOrder order = new NewOrder(accounts[i % 3], "d" + i, "AAPL", side, OrderType.LIMIT, tif, ticks(price), 1 + i % 7);
+            ids.add(place(order).order().id());
+            if (i % 11 == 10) {
+                command(new CancelOrder(ids.get(i - 3), accounts[(i - 3) % 3], "AAPL"));
+            }
+        }
+        List<Order> before = ids.stream().map(id -> engine.order(id).orElseThrow()).toList();
+        var positionsBefore = engine.positions(null);
+        List<String> eventsBefore = rawRecords(Topics.ORDER_EVENTS);
+
+        stop();
+        engine = null;
+        broker = null;
+        try (Stream<Path> walk = Files.walk(dir.resolve("state"))) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        start();
+        org.awaitility.Awaitility.await().until(engine::caughtUp);
+        assertThat(ids.stream().map(id -> engine.order(id).orElseThrow()).toList()).isEqualTo(before);
+        assertThat(engine.positions(null)).isEqualTo(positionsBefore);
+        // Output records are appended without waiting; let the last ones land.
+        org.awaitility.Awaitility.await().until(() -> rawRecords(Topics.ORDER_EVENTS).size() >= 2 * eventsBefore.size());
+        List<String> eventsAfter = rawRecords(Topics.ORDER_EVENTS);
+        assertThat(eventsAfter.subList(eventsBefore.size(), eventsAfter.size()))
+                .as("the replay publishes byte for byte what the first run did").isEqualTo(eventsBefore);
+    }
+
+    @Test
+    void aCommandCutShortByACrashIsRedoneFromAPartitionRebuiltFromItsLog() throws Exception {
+        start();
+        Order buy = place(limit("alice", "i1", Side.BUY, "10", 100)).order();
+        Order sell = place(limit("bob", "i2", Side.SELL, "10", 30)).order();
+        Order expected = engine.order(buy.id()).orElseThrow();
+        var positions = engine.positions(null);
+        stop();
+        engine = null;
+        broker = null;
+        // As if the process died while applying the sell: the buy's fill written, the checkpoint not.
+        try (var store = dev.oms.engine.state.OrderStore.open(dir.resolve("state"), 10_000)) {
+            store.beginApply(sell.id().partition(), sell.id().offset());
+            store.put(expected.withFill(50));
+            store.addPosition("alice", "AAPL", 999);
+        }
+        start();
+        org.awaitility.Awaitility.await().until(engine::caughtUp);
+        assertThat(engine.order(buy.id())).contains(expected);
+        assertThat(engine.positions(null)).isEqualTo(positions);
+    }
+
+    private Verdict place(NewOrder order) throws Exception {
+        return command(order);
+    }
+
+    private Verdict command(Command command) throws Exception {
+        OrderId id = engine.submit(command, T0 + 1000).join();
+        return engine.verdict(id, command).get();
+    }
+
+    private static NewOrder limit(String account, String clientOrderId, Side side, String price, long quantity) {
+        return new NewOrder(account, clientOrderId, "AAPL", side, OrderType.LIMIT, TimeInForce.GTC, ticks(price), quantity);
+    }
+
+    private static long ticks(String price) {
+        return new PriceScale(4).toTicks(new java.math.BigDecimal(price));
+    }
+
+    private List<JsonNode> records(String topic, int atLeast) throws Exception {
+        List<JsonNode> nodes = new ArrayList<>();
+        org.awaitility.Awaitility.await().until(() -> {
+            nodes.clear();
+            for (String raw : rawRecords(topic)) {
+                nodes.add(JSON.readTree(raw));
+            }
+            return nodes.size() >= atLeast;
+        });
+        return nodes;
+    }
+
+    private List<String> rawRecords(String topic) {
+        List<String> values = new ArrayList<>();
+        for (int p = 0; p < broker.partitionCount(topic); p++) {
+            PartitionSubscription.of(broker, new TopicPartition(topic, p), 0).poll(Integer.MAX_VALUE,
+                    (offset, timestamp, key, value) -> values.add(StandardCharsets.UTF_8.decode(value).toString()));
+        }
+        return values;
+    }
+
+    private void start() throws IOException {
+        broker = EmbeddedBroker.open(dir.resolve("log"), 1, 1024);
+        broker.createTopic(Topics.ORDERS, 2);
+        engine = Engine.start(new EngineConfig(dir.resolve("state"), 1, false, 10_000, new PriceScale(4), LIMITS,
+                SelfTradePrevention.CANCEL_NEWEST), new EmbeddedOrderLog(broker, Topics.ORDERS));
+    }
+
+    private void restart() throws IOException {
+        stop();
+        start();
+    }
+}
