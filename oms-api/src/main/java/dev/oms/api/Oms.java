@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import dev.oms.api.config.OmsConfig;
+import dev.oms.api.http.AccountService;
 import dev.oms.api.http.HealthService;
 import dev.oms.api.http.MetricsService;
 import dev.oms.api.http.OrderMetrics;
@@ -81,7 +82,8 @@ public final class Oms implements AutoCloseable {
             brokerMetrics.registerGroupGauges(() -> coordinator);
             kafka = KafkaServer.start(broker, groups, config.kafka());
             engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
-                    config.maxOrders(), new PriceScale(config.priceDecimals())), new EmbeddedOrderLog(broker, Topics.ORDERS));
+                    config.maxOrders(), new PriceScale(config.priceDecimals()), config.riskLimits(),
+                    config.selfTradePrevention()), new EmbeddedOrderLog(broker, Topics.ORDERS));
             OmsMetrics.register(registry, engine);
             WebServer server = httpServer(config, engine, registry).start();
             LOG.info("oms started: HTTP on {}:{}, Kafka on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(),
@@ -126,6 +128,7 @@ public final class Oms implements AutoCloseable {
         routing.addFilter(metrics)
                 .register("/metrics", metrics)
                 .register("/health", new HealthService(engine::caughtUp))
+                .register("/accounts", new AccountService(engine))
                 .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
                         new OrderMetrics(registry)))
                 .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",

@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import dev.oms.engine.book.SelfTradePrevention;
+import dev.oms.engine.risk.RiskLimits;
 import dev.oms.streaming.BrokerConfig;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
 import dev.oms.streaming.storage.TopicConfig;
@@ -25,7 +27,8 @@ import io.helidon.config.spi.ConfigSource;
 public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
                         KafkaListenerConfig kafka, BrokerConfig broker, int offsetsPartitions,
                         long initialRebalanceDelayMs, int partitions, int engineWorkers,
-                        boolean pinWorkers, long maxOrders, int priceDecimals) {
+                        boolean pinWorkers, long maxOrders, int priceDecimals, RiskLimits riskLimits,
+                        SelfTradePrevention selfTradePrevention) {
 
     public static final String DEFAULTS = "oms.yaml";
 
@@ -128,7 +131,29 @@ public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBody
                 orCores(intIn(config, "engine.workers", 0, 1024), cores),
                 bool(config, "engine.pin-workers"),
                 intIn(config, "engine.max-orders", 1, Integer.MAX_VALUE),
-                intIn(config, "engine.price-decimals", 0, 9));
+                intIn(config, "engine.price-decimals", 0, 9),
+                riskLimits(config, intIn(config, "engine.price-decimals", 0, 9)),
+                selfTradePrevention(string(config, "engine.self-trade-prevention")));
+    }
+
+    private static RiskLimits riskLimits(Config config, int priceDecimals) {
+        long notional = longIn(config, "engine.risk.max-notional", 1, Long.MAX_VALUE);
+        // The limit is in price units; the engine compares ticks x quantity.
+        long notionalTicks = Math.multiplyHigh(notional, (long) Math.pow(10, priceDecimals)) != 0
+                ? Long.MAX_VALUE : notional * (long) Math.pow(10, priceDecimals);
+        return new RiskLimits(longIn(config, "engine.risk.max-order-quantity", 1, Long.MAX_VALUE), notionalTicks,
+                longIn(config, "engine.risk.price-band-bps", 1, Long.MAX_VALUE),
+                intIn(config, "engine.risk.max-open-orders", 1, Integer.MAX_VALUE),
+                longIn(config, "engine.risk.max-position", 1, Long.MAX_VALUE));
+    }
+
+    private static SelfTradePrevention selfTradePrevention(String value) {
+        try {
+            return SelfTradePrevention.valueOf(value.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("engine.self-trade-prevention must be none, cancel-newest, cancel-oldest or "
+                    + "cancel-both, got '" + value + "' (OMS_ENGINE_SELF_TRADE_PREVENTION)");
+        }
     }
 
     /** {@code http.port} is set by {@code OMS_HTTP_PORT}. */

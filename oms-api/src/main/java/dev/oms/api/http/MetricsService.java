@@ -69,6 +69,9 @@ public final class MetricsService implements HttpService, Filter {
         if (path.startsWith("/orders/")) {
             return "/orders/{id}";
         }
+        if (path.startsWith("/accounts/") && path.endsWith("/positions")) {
+            return "/accounts/{id}/positions";
+        }
         if (path.equals("/metrics") || path.equals("/health") || path.equals("/health/live") || path.equals("/health/ready")) {
             return path;
         }

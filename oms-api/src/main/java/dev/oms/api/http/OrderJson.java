@@ -42,6 +42,9 @@ final class OrderJson {
             json.writeNumberField("filledQuantity", order.filledQuantity());
             json.writeNumberField("leavesQuantity", order.leavesQuantity());
             json.writeStringField("createdAt", Instant.ofEpochMilli(order.createdAt()).toString());
+            if (order.reason() != null) {
+                json.writeStringField("reason", order.reason());
+            }
             json.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

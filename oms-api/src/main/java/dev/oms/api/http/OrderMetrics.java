@@ -10,6 +10,7 @@ public final class OrderMetrics {
     final Counter received;
     final Counter accepted;
     final Counter invalid;
+    final Counter rejected;
     final Histogram verdictSeconds;
 
     public OrderMetrics(PrometheusRegistry registry) {
@@ -20,6 +21,8 @@ public final class OrderMetrics {
                 .labelNames("answer").register(registry);
         invalid = Counter.builder().name("oms_orders_invalid_total")
                 .help("Orders refused before the log (malformed or invalid fields, too large, not JSON)").register(registry);
+        rejected = Counter.builder().name("oms_orders_rejected_total")
+                .help("Orders the engine rejected (a business rule), by reason").labelNames("reason").register(registry);
         verdictSeconds = Histogram.builder().name("oms_order_latency_seconds").unit(Unit.SECONDS)
                 .help("From HTTP receipt to the engine's verdict (the durable append included)")
                 .classicExponentialUpperBounds(0.0001, 2, 18).register(registry);

@@ -8,7 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.oms.engine.Engine;
+import dev.oms.engine.command.CancelOrder;
+import dev.oms.engine.command.Command;
 import dev.oms.engine.command.NewOrder;
+import dev.oms.engine.command.ReplaceOrder;
+import dev.oms.engine.worker.Verdict;
 import dev.oms.engine.order.OrdStatus;
 import dev.oms.engine.order.Order;
 import dev.oms.engine.order.OrderId;
@@ -48,7 +52,9 @@ public final class OrderService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post("/", this::place)
-                .get("/{id}", this::get);
+                .get("/{id}", this::get)
+                .delete("/{id}", this::cancel)
+                .patch("/{id}", this::replace);
     }
 
     private void place(ServerRequest req, ServerResponse res) throws Exception {
@@ -71,7 +77,7 @@ public final class OrderService implements HttpService {
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
             return;
         }
-        Order verdict;
+        Verdict verdict;
         try {
             verdict = engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -82,19 +88,62 @@ public final class OrderService implements HttpService {
             return;
         }
         metrics.verdictSeconds.observe((System.nanoTime() - start) / 1e9);
-        boolean repeat = !verdict.id().equals(id);
+        Order order = verdict.order();
+        boolean repeat = !order.id().equals(id);
+        if (!repeat && !verdict.accepted()) {
+            metrics.rejected.labelValues(verdict.reason()).inc();
+            throw new ProblemException(rejected("Order rejected", order, verdict.reason()));
+        }
         metrics.accepted.labelValues(repeat ? "repeat" : "verdict").inc();
-        respond(res, repeat ? Status.OK_200 : Status.CREATED_201, verdict);
+        respond(res, repeat ? Status.OK_200 : Status.CREATED_201, order);
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        String text = req.path().pathParameters().get("id");
-        Optional<Order> order = OrderId.parse(text).flatMap(engine::order);
-        if (order.isEmpty()) {
-            throw new ProblemException(Problem.of(Status.NOT_FOUND_404, "/problems/order-not-found", "Order not found",
-                    "no order has the id '" + text + "'"));
+        respond(res, Status.OK_200, existing(req));
+    }
+
+    /** DELETE /orders/{id}: cancels the open quantity; 422 when the order is no longer open. */
+    private void cancel(ServerRequest req, ServerResponse res) throws Exception {
+        Order order = existing(req);
+        decide(res, new CancelOrder(order.id(), order.account(), order.symbol()), "Cancel rejected");
+    }
+
+    /** PATCH /orders/{id} with {@code price} and/or {@code quantity} (the new total): a cancel/replace. */
+    private void replace(ServerRequest req, ServerResponse res) throws Exception {
+        Order order = existing(req);
+        requireJson(req);
+        ReplaceRequest change = ReplaceRequest.parse(readBody(req), engine.priceScale());
+        decide(res, new ReplaceOrder(order.id(), order.account(), order.symbol(),
+                change.priceTicks() > 0 ? change.priceTicks() : order.priceTicks(),
+                change.quantity() > 0 ? change.quantity() : order.quantity()), "Replace rejected");
+    }
+
+    private void decide(ServerResponse res, Command command, String refusedTitle) throws Exception {
+        OrderId id = durable(engine.submit(command, System.currentTimeMillis()));
+        Verdict verdict;
+        try {
+            verdict = engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            engine.forgetVerdict(id);
+            throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy",
+                    "the request is durable but the engine did not answer within " + verdictTimeoutMs + " ms; read the order again"));
         }
-        respond(res, Status.OK_200, order.get());
+        if (!verdict.accepted()) {
+            throw new ProblemException(rejected(refusedTitle, verdict.order(), verdict.reason()));
+        }
+        respond(res, Status.OK_200, verdict.order());
+    }
+
+    private Order existing(ServerRequest req) {
+        String text = req.path().pathParameters().get("id");
+        return OrderId.parse(text).flatMap(engine::order).orElseThrow(() -> new ProblemException(Problem.of(
+                Status.NOT_FOUND_404, "/problems/order-not-found", "Order not found", "no order has the id '" + text + "'")));
+    }
+
+    /** 422: a business rule said no. The reason is a stable code; the order shows its state. */
+    private static Problem rejected(String title, Order order, String reason) {
+        return Problem.of(Status.UNPROCESSABLE_CONTENT_422, "/problems/rejected", title,
+                reason + (order == null ? "" : " (order " + order.id() + ")")).withReason(reason);
     }
 
     private void respond(ServerResponse res, Status status, Order order) {
@@ -106,7 +155,7 @@ public final class OrderService implements HttpService {
 
     private static Order pending(OrderId id, NewOrder c, long receivedAt) {
         return new Order(id, c.account(), c.clientOrderId(), c.symbol(), c.side(), c.type(), c.timeInForce(),
-                c.priceTicks(), c.quantity(), 0, OrdStatus.PENDING_NEW, receivedAt);
+                c.priceTicks(), c.quantity(), 0, OrdStatus.PENDING_NEW, receivedAt, id.offset(), null);
     }
 
     /** Waits until the command is durable; a full shard means "retry", anything else is ours. */

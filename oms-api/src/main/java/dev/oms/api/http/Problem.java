@@ -15,7 +15,7 @@ import io.helidon.webserver.http.ServerResponse;
  * An RFC 9457 problem: what went wrong with a request, as {@code application/problem+json}. The
  * {@code errors} member lists every invalid field, so a client can fix them all at once.
  */
-public record Problem(Status status, String type, String title, String detail, List<FieldError> errors) {
+public record Problem(Status status, String type, String title, String detail, List<FieldError> errors, String reason) {
     public static final String MEDIA_TYPE = "application/problem+json";
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -24,7 +24,12 @@ public record Problem(Status status, String type, String title, String detail, L
     }
 
     public static Problem of(Status status, String type, String title, String detail) {
-        return new Problem(status, type, title, detail, List.of());
+        return new Problem(status, type, title, detail, List.of(), null);
+    }
+
+    /** The same problem with a stable reason code (a rejection's). */
+    public Problem withReason(String code) {
+        return new Problem(status, type, title, detail, errors, code);
     }
 
     /** A request whose fields are wrong; the detail names the first, {@code errors} all of them. */
@@ -32,7 +37,7 @@ public record Problem(Status status, String type, String title, String detail, L
         FieldError first = errors.getFirst();
         String detail = first.field() + ": " + first.detail()
                 + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : "");
-        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-order", "Invalid order", detail, errors);
+        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-order", "Invalid order", detail, errors, null);
     }
 
     public void send(ServerResponse res) {
@@ -49,6 +54,9 @@ public record Problem(Status status, String type, String title, String detail, L
             json.writeStringField("title", title);
             json.writeNumberField("status", status.code());
             json.writeStringField("detail", detail);
+            if (reason != null) {
+                json.writeStringField("reason", reason);
+            }
             if (!errors.isEmpty()) {
                 json.writeStringField("field", errors.getFirst().field());
                 json.writeArrayFieldStart("errors");

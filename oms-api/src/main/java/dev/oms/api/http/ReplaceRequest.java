@@ -1,0 +1,74 @@
+package dev.oms.api.http;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oms.api.http.Problem.FieldError;
+import dev.oms.engine.order.PriceScale;
+import io.helidon.http.Status;
+
+/** The body of {@code PATCH /orders/{id}}: a new {@code price}, a new total {@code quantity}, or both. */
+record ReplaceRequest(long priceTicks, long quantity) {
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    static ReplaceRequest parse(byte[] body, PriceScale scale) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body is not valid JSON: " + e.getMessage()));
+        }
+        if (node == null || !node.isObject()) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body must be a JSON object with price and/or quantity"));
+        }
+        List<FieldError> errors = new ArrayList<>();
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("price") && !name.equals("quantity")) {
+                errors.add(new FieldError(name, "unknown field; a replace takes price and quantity"));
+            }
+        }
+        long ticks = 0;
+        JsonNode price = node.get("price");
+        if (price != null && !price.isNull()) {
+            try {
+                BigDecimal value = price.isNumber() ? price.decimalValue() : new BigDecimal(price.asText().trim());
+                if (value.signum() <= 0 || !(price.isNumber() || price.isTextual())) {
+                    errors.add(new FieldError("price", "must be a decimal greater than 0"));
+                } else {
+                    ticks = scale.toTicks(value);
+                }
+            } catch (NumberFormatException | ArithmeticException e) {
+                errors.add(new FieldError("price", "must be a decimal within the price scale, got " + price));
+            }
+        }
+        long quantity = 0;
+        JsonNode qty = node.get("quantity");
+        if (qty != null && !qty.isNull()) {
+            if (!qty.isIntegralNumber() || !qty.canConvertToLong() || qty.longValue() <= 0) {
+                errors.add(new FieldError("quantity", "must be a positive whole number, got " + qty));
+            } else {
+                quantity = qty.longValue();
+            }
+        }
+        if (errors.isEmpty() && ticks == 0 && quantity == 0) {
+            errors.add(new FieldError("price", "a replace needs a new price, a new quantity, or both"));
+        }
+        if (!errors.isEmpty()) {
+            throw new ProblemException(Problem.invalidFields(errors));
+        }
+        return new ReplaceRequest(ticks, quantity);
+    }
+}
