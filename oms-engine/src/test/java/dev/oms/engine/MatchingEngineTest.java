@@ -197,6 +197,26 @@ class MatchingEngineTest {
         assertThat(engine.positions(null)).isEqualTo(positions);
     }
 
+    @Test
+    void afterAMachineRestartUncleanStateIsDiscardedAndRebuiltFromTheLog() throws Exception {
+        start();
+        Order buy = place(limit("alice", "m1", Side.BUY, "10", 100)).order();
+        place(limit("bob", "m2", Side.SELL, "10", 30));
+        Order expected = engine.order(buy.id()).orElseThrow();
+        stop();
+        engine = null;
+        broker = null;
+        try (var store = dev.oms.engine.state.OrderStore.open(dir.resolve("state"), 10_000)) {
+            store.put(expected.withFill(70)); // pages the power loss left half written
+        }
+        // As after a power loss: no clean shutdown, and the kernel has booted since.
+        Files.delete(dir.resolve("state").resolve("clean-shutdown"));
+        Files.writeString(dir.resolve("state").resolve("boot-id"), "a-boot-before-the-power-loss");
+        start();
+        org.awaitility.Awaitility.await().until(engine::caughtUp);
+        assertThat(engine.order(buy.id())).contains(expected);
+    }
+
     private Verdict place(NewOrder order) throws Exception {
         return command(order);
     }

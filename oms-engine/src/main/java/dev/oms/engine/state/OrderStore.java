@@ -3,6 +3,7 @@ package dev.oms.engine.state;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import dev.oms.engine.order.Order;
@@ -50,10 +51,20 @@ public final class OrderStore implements AutoCloseable {
         Files.createDirectories(dir);
         Path marker = dir.resolve(CLEAN_SHUTDOWN);
         boolean crashed = Files.exists(dir.resolve("orders.dat")) && !Files.exists(marker);
-        if (crashed) {
+        if (crashed && machineRestarted(dir)) {
+            // The maps live in the page cache and are not fsync'd: after a power loss or a kernel
+            // crash they may hold any mix of old and new pages. Only the log is trustworthy then.
+            LOG.warn("state in {} was not closed cleanly and the machine has restarted since: discarding it and "
+                    + "rebuilding it from the log", dir);
+            for (String file : List.of("orders.dat", "client-order-ids.dat", "checkpoints.dat", "positions.dat")) {
+                Files.deleteIfExists(dir.resolve(file));
+            }
+            crashed = false;
+        } else if (crashed) {
             LOG.warn("state in {} was not closed cleanly: recovering its maps, then replaying from checkpoints", dir);
         }
         Files.deleteIfExists(marker);
+        recordBootId(dir);
         ChronicleMap<Long, byte[]> orders = persisted(ChronicleMap.of(Long.class, byte[].class)
                 .name("orders").entries(maxOrders).averageValueSize(96), dir.resolve("orders.dat"), crashed);
         ChronicleMap<String, Long> clientOrderIds = persisted(ChronicleMap.of(String.class, Long.class)
@@ -63,6 +74,23 @@ public final class OrderStore implements AutoCloseable {
         ChronicleMap<String, Long> positions = persisted(ChronicleMap.of(String.class, Long.class)
                 .name("positions").entries(Math.max(1024, maxOrders / 4)).averageKeySize(40), dir.resolve("positions.dat"), crashed);
         return new OrderStore(dir, orders, clientOrderIds, checkpoints, positions);
+    }
+
+    private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
+
+    /** True when the kernel has booted since the state was opened (Linux's boot id changed). */
+    private static boolean machineRestarted(Path dir) throws IOException {
+        Path recorded = dir.resolve("boot-id");
+        if (!Files.isReadable(BOOT_ID) || !Files.exists(recorded)) {
+            return false;
+        }
+        return !Files.readString(recorded).trim().equals(Files.readString(BOOT_ID).trim());
+    }
+
+    private static void recordBootId(Path dir) throws IOException {
+        if (Files.isReadable(BOOT_ID)) {
+            Files.writeString(dir.resolve("boot-id"), Files.readString(BOOT_ID).trim());
+        }
     }
 
     private static <K, V> ChronicleMap<K, V> persisted(
