@@ -11,6 +11,7 @@ import java.util.List;
 import dev.oms.api.config.OmsConfig;
 import dev.oms.api.http.AccountService;
 import dev.oms.api.http.HealthService;
+import dev.oms.api.http.MarketDataService;
 import dev.oms.api.http.MetricsService;
 import dev.oms.api.http.OrderMetrics;
 import dev.oms.api.http.OrderService;
@@ -129,6 +130,7 @@ public final class Oms implements AutoCloseable {
                 .register("/metrics", metrics)
                 .register("/health", new HealthService(engine::caughtUp))
                 .register("/accounts", new AccountService(engine))
+                .register(new MarketDataService(engine))
                 .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
                         new OrderMetrics(registry)))
                 .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",

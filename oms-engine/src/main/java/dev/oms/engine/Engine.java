@@ -116,6 +116,28 @@ public final class Engine implements AutoCloseable {
         return store.order(id);
     }
 
+    /** The top {@code depth} levels of each side of a symbol's book, as its worker sees it now. */
+    public CompletableFuture<dev.oms.engine.book.BookView> book(String symbol, int depth) {
+        int partition = log.partitionFor(symbol.getBytes(StandardCharsets.UTF_8));
+        return workers.owner(partition).book(symbol, depth);
+    }
+
+    /**
+     * Orders matching the filters (null matches all), in id order, after {@code after} (a paging
+     * cursor: the last id of the previous page), at most {@code limit}.
+     */
+    public List<Order> orders(String account, String symbol, dev.oms.engine.order.OrdStatus status, OrderId after, int limit) {
+        return store.orders(o -> (account == null || o.account().equals(account))
+                && (symbol == null || o.symbol().equals(symbol)) && (status == null || o.status() == status)
+                && (after == null || o.id().packed() > after.packed()), limit);
+    }
+
+    /** The latest trades of a symbol, newest last, at most {@code limit}, as recorded on {@code trades}. */
+    public List<byte[]> trades(String symbol, int limit) {
+        byte[] key = symbol.getBytes(StandardCharsets.UTF_8);
+        return log.tail(dev.oms.engine.log.Topics.TRADES, log.partitionFor(key), key, limit);
+    }
+
     /** Net positions by symbol of {@code account} (all accounts when null). */
     public java.util.Map<String, java.util.Map<String, Long>> positions(String account) {
         return store.positions(account);

@@ -69,6 +69,12 @@ public final class MetricsService implements HttpService, Filter {
         if (path.startsWith("/orders/")) {
             return "/orders/{id}";
         }
+        if (path.startsWith("/books/")) {
+            return "/books/{symbol}";
+        }
+        if (path.equals("/trades")) {
+            return "/trades";
+        }
         if (path.startsWith("/accounts/") && path.endsWith("/positions")) {
             return "/accounts/{id}/positions";
         }

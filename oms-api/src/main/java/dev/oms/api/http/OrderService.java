@@ -52,6 +52,7 @@ public final class OrderService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post("/", this::place)
+                .get("/", this::list)
                 .get("/{id}", this::get)
                 .delete("/{id}", this::cancel)
                 .patch("/{id}", this::replace);
@@ -90,12 +91,50 @@ public final class OrderService implements HttpService {
         metrics.verdictSeconds.observe((System.nanoTime() - start) / 1e9);
         Order order = verdict.order();
         boolean repeat = !order.id().equals(id);
+        if ("DUPLICATE_CLIENT_ORDER_ID".equals(verdict.reason())) {
+            throw new ProblemException(Problem.of(Status.CONFLICT_409, "/problems/client-order-id-reused",
+                    "Client order id reused", "clientOrderId '" + order.clientOrderId() + "' of account '" + order.account()
+                            + "' is order " + order.id() + ", with other terms; use a new clientOrderId")
+                    .withReason(verdict.reason()));
+        }
         if (!repeat && !verdict.accepted()) {
             metrics.rejected.labelValues(verdict.reason()).inc();
             throw new ProblemException(rejected("Order rejected", order, verdict.reason()));
         }
         metrics.accepted.labelValues(repeat ? "repeat" : "verdict").inc();
         respond(res, repeat ? Status.OK_200 : Status.CREATED_201, order);
+    }
+
+    /** GET /orders?account=&symbol=&status=&limit=&after=: a page of orders in id order. */
+    private void list(ServerRequest req, ServerResponse res) throws java.io.IOException {
+        OrdStatus status = null;
+        String statusText = req.query().first("status").orElse(null);
+        if (statusText != null) {
+            try {
+                status = OrdStatus.valueOf(statusText);
+            } catch (IllegalArgumentException e) {
+                throw new ProblemException(Problem.invalidFields(java.util.List.of(new Problem.FieldError("status",
+                        "must be one of " + java.util.Arrays.toString(OrdStatus.values()) + ", got '" + statusText + "'"))));
+            }
+        }
+        OrderId after = req.query().first("after").map(text -> OrderId.parse(text).orElseThrow(() -> new ProblemException(
+                Problem.invalidFields(java.util.List.of(new Problem.FieldError("after", "must be an order id, got '" + text + "'"))))))
+                .orElse(null);
+        int limit = MarketDataService.intParam(req, "limit", 100, 1, 1000);
+        java.util.List<Order> page = engine.orders(req.query().first("account").orElse(null),
+                req.query().first("symbol").orElse(null), status, after, limit);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write("{\"orders\":[".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int i = 0; i < page.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.write(OrderJson.write(page.get(i), engine.priceScale()));
+        }
+        String next = page.size() == limit ? "\"" + page.getLast().id() + "\"" : "null";
+        out.write(("],\"next\":" + next + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(out.toByteArray());
     }
 
     private void get(ServerRequest req, ServerResponse res) {
@@ -165,7 +204,7 @@ public final class OrderService implements HttpService {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ShardBusyException busy) {
                 throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy",
-                        busy.getMessage()));
+                        busy.getMessage()).withRetryAfter(1));
             }
             throw e.getCause() instanceof Exception cause ? cause : e;
         }

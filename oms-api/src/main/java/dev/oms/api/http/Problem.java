@@ -15,7 +15,8 @@ import io.helidon.webserver.http.ServerResponse;
  * An RFC 9457 problem: what went wrong with a request, as {@code application/problem+json}. The
  * {@code errors} member lists every invalid field, so a client can fix them all at once.
  */
-public record Problem(Status status, String type, String title, String detail, List<FieldError> errors, String reason) {
+public record Problem(Status status, String type, String title, String detail, List<FieldError> errors, String reason,
+                      int retryAfterSeconds) {
     public static final String MEDIA_TYPE = "application/problem+json";
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -24,12 +25,17 @@ public record Problem(Status status, String type, String title, String detail, L
     }
 
     public static Problem of(Status status, String type, String title, String detail) {
-        return new Problem(status, type, title, detail, List.of(), null);
+        return new Problem(status, type, title, detail, List.of(), null, 0);
     }
 
     /** The same problem with a stable reason code (a rejection's). */
     public Problem withReason(String code) {
-        return new Problem(status, type, title, detail, errors, code);
+        return new Problem(status, type, title, detail, errors, code, retryAfterSeconds);
+    }
+
+    /** The same problem, telling the client when to try again (503). */
+    public Problem withRetryAfter(int seconds) {
+        return new Problem(status, type, title, detail, errors, reason, seconds);
     }
 
     /** A request whose fields are wrong; the detail names the first, {@code errors} all of them. */
@@ -37,12 +43,15 @@ public record Problem(Status status, String type, String title, String detail, L
         FieldError first = errors.getFirst();
         String detail = first.field() + ": " + first.detail()
                 + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : "");
-        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-order", "Invalid order", detail, errors, null);
+        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-order", "Invalid order", detail, errors, null, 0);
     }
 
     public void send(ServerResponse res) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
+        if (retryAfterSeconds > 0) {
+            res.header(HeaderNames.RETRY_AFTER, Integer.toString(retryAfterSeconds));
+        }
         res.send(toJson());
     }
 

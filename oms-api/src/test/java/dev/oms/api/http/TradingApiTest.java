@@ -52,12 +52,53 @@ class TradingApiTest {
     }
 
     @Test
+    void booksTradesAndOrderListsShowTheMarket() throws Exception {
+        http.postJson("/orders", order("gina", "bk-1", "NKE", "BUY", "80", 5));
+        http.postJson("/orders", order("hank", "bk-2", "NKE", "BUY", "80", 7));
+        http.postJson("/orders", order("gina", "bk-3", "NKE", "BUY", "79.5", 1));
+        http.postJson("/orders", order("ivan", "bk-4", "NKE", "SELL", "81", 2));
+
+        JsonNode book = json(http.get("/books/NKE?depth=5"));
+        assertThat(book.get("bids").get(0).get("price").asText()).isEqualTo("80");
+        assertThat(book.get("bids").get(0).get("quantity").asLong()).isEqualTo(12);
+        assertThat(book.get("bids").get(0).get("orders").asInt()).isEqualTo(2);
+        assertThat(book.get("bids").get(1).get("price").asText()).isEqualTo("79.5");
+        assertThat(book.get("asks").get(0).get("price").asText()).isEqualTo("81");
+
+        http.postJson("/orders", order("ivan", "bk-5", "NKE", "SELL", "80", 6));
+        org.awaitility.Awaitility.await().until(() -> json(http.get("/trades?symbol=NKE")).get("trades").size() == 2);
+        JsonNode trades = json(http.get("/trades?symbol=NKE")).get("trades");
+        assertThat(trades.get(0).get("quantity").asLong()).as("first in the queue fills first").isEqualTo(5);
+        assertThat(trades.get(1).get("quantity").asLong()).isEqualTo(1);
+
+        JsonNode gina = json(http.get("/orders?account=gina&limit=1"));
+        assertThat(gina.get("orders")).hasSize(1);
+        String next = gina.get("next").asText();
+        JsonNode secondPage = json(http.get("/orders?account=gina&limit=1&after=" + next));
+        assertThat(secondPage.get("orders").get(0).get("clientOrderId").asText()).isEqualTo("bk-3");
+        JsonNode filled = json(http.get("/orders?symbol=NKE&status=FILLED"));
+        assertThat(filled.get("orders")).extracting(o -> o.get("clientOrderId").asText()).containsExactlyInAnyOrder("bk-1", "bk-5");
+        assertThat(http.get("/orders?status=DONE").statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void orderOverARiskLimitIsA422ProblemWithItsReason() throws Exception {
         HttpResponse<String> response = http.postJson("/orders", order("alice", "huge", "IBM", "BUY", "10", 5_000_000));
 
         assertThat(response.statusCode()).isEqualTo(422);
         assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
         assertThat(json(response).get("reason").asText()).isEqualTo("QUANTITY_LIMIT");
+    }
+
+    @Test
+    void clientOrderIdReusedWithOtherTermsIsA409() throws Exception {
+        http.postJson("/orders", order("erin", "same-id", "T", "BUY", "20", 10));
+        HttpResponse<String> reused = http.postJson("/orders", order("erin", "same-id", "T", "BUY", "21", 10));
+
+        assertThat(reused.statusCode()).isEqualTo(409);
+        assertThat(json(reused).get("reason").asText()).isEqualTo("DUPLICATE_CLIENT_ORDER_ID");
+        assertThat(http.postJson("/orders", order("erin", "same-id", "T", "BUY", "20", 10)).statusCode())
+                .as("the same terms again: the original, 200").isEqualTo(200);
     }
 
     @Test

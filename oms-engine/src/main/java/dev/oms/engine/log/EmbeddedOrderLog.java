@@ -72,6 +72,30 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
+    public java.util.List<byte[]> tail(String topic, int partition, byte[] key, int limit) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        long end = broker.highWatermark(tp);
+        // Look back over a bounded window: other keys share the partition.
+        long from = Math.max(broker.logStartOffset(tp), end - Math.max(1000, 20L * limit));
+        java.nio.ByteBuffer wanted = java.nio.ByteBuffer.wrap(key);
+        java.util.ArrayDeque<byte[]> found = new java.util.ArrayDeque<>();
+        PartitionSubscription records = PartitionSubscription.of(broker, tp, from);
+        while (records.position() < end && records.poll(1 << 20, (offset, timestamp, k, value) -> {
+            if (k != null && k.equals(wanted)) {
+                byte[] bytes = new byte[value.remaining()];
+                value.get(bytes);
+                found.addLast(bytes);
+                if (found.size() > limit) {
+                    found.removeFirst();
+                }
+            }
+        }) > 0) {
+            // collected in the handler
+        }
+        return java.util.List.copyOf(found);
+    }
+
+    @Override
     public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
         PartitionSubscription subscription = subscriptions[partition];
         if (subscription.position() != fromOffset) {

@@ -32,6 +32,12 @@ public interface OrderLog {
     void publish(String topic, int partition, byte[] key, byte[] value, long timestamp);
 
     /**
+     * The values of the last {@code limit} records with key {@code key} among the latest records of
+     * {@code topic}'s {@code partition}, oldest first (queries of output topics).
+     */
+    java.util.List<byte[]> tail(String topic, int partition, byte[] key, int limit);
+
+    /**
      * Hands durable records of {@code partition} from {@code fromOffset} on to {@code handler}, in
      * offset order, about {@code maxBytes} at most. Returns how many it handed over.
      */

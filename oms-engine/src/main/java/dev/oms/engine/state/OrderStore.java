@@ -190,6 +190,21 @@ public final class OrderStore implements AutoCloseable {
         return all;
     }
 
+    /** Orders passing {@code filter}, in id order, at most {@code limit}: a scan, for queries. */
+    public List<Order> orders(java.util.function.Predicate<Order> filter, int limit) {
+        java.util.TreeMap<Long, Order> found = new java.util.TreeMap<>();
+        orders.forEach((key, bytes) -> {
+            Order order = OrderCodec.decode(bytes);
+            if (filter.test(order)) {
+                found.put(key, order);
+                if (found.size() > limit) {
+                    found.pollLastEntry();
+                }
+            }
+        });
+        return List.copyOf(found.values());
+    }
+
     /** The open orders of {@code partition}, in the order they joined their price levels. */
     public java.util.List<Order> openOrders(int partition) {
         java.util.List<Order> open = new java.util.ArrayList<>();

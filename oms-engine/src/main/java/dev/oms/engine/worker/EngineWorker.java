@@ -32,6 +32,9 @@ public final class EngineWorker implements Agent {
     private final Verdicts verdicts;
     private final boolean pin;
     private final OrderLog.RecordHandler handler = this::onRecord;
+    /** Reads of worker-owned state (the books), run between commands on the worker thread. */
+    private final org.agrona.concurrent.ManyToOneConcurrentArrayQueue<Runnable> queries =
+            new org.agrona.concurrent.ManyToOneConcurrentArrayQueue<>(1024);
     private CorePinning cpu;
     private int current;
 
@@ -68,11 +71,12 @@ public final class EngineWorker implements Agent {
 
     @Override
     public int doWork() {
+        int answered = queries.drain(Runnable::run);
         int work = 0;
         for (current = 0; current < partitions.length; current++) {
             work += log.poll(partitions[current], nextOffsets[current], MAX_POLL_BYTES, handler);
         }
-        return work;
+        return work + answered;
     }
 
     private void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value) {
@@ -102,6 +106,15 @@ public final class EngineWorker implements Agent {
         byte[] bytes = new byte[value.remaining()];
         value.duplicate().get(bytes);
         return bytes;
+    }
+
+    /** The top of a symbol's book, copied on the worker thread. */
+    public java.util.concurrent.CompletableFuture<dev.oms.engine.book.BookView> book(String symbol, int depth) {
+        var view = new java.util.concurrent.CompletableFuture<dev.oms.engine.book.BookView>();
+        if (!queries.offer(() -> view.complete(processor.view(symbol, depth)))) {
+            view.completeExceptionally(new IllegalStateException(roleName() + " has too many queries waiting; retry"));
+        }
+        return view;
     }
 
     @Override

@@ -48,6 +48,11 @@ public final class EngineWorkers implements AutoCloseable {
         }
     }
 
+    /** The worker that owns {@code partition}. */
+    public EngineWorker owner(int partition) {
+        return workers.get(partition % workers.size());
+    }
+
     public List<String> names() {
         return workers.stream().map(EngineWorker::roleName).toList();
     }

@@ -107,8 +107,13 @@ final class OrderProcessor implements BookListener {
         OrderId id = new OrderId(partition, offset);
         Optional<Order> original = store.byClientOrderId(command.account(), command.clientOrderId()).flatMap(store::order);
         if (original.isPresent()) {
-            // A repeated submit (or the replay of this very record) returns the original order.
-            return new Verdict(original.get(), null);
+            // A repeated submit (or the replay of this very record) returns the original order; the
+            // same client order id with other terms is a client's mistake, refused with the original.
+            Order o = original.get();
+            boolean same = o.id().equals(id) || (o.symbol().equals(command.symbol()) && o.side() == command.side()
+                    && o.type() == command.type() && o.timeInForce() == command.timeInForce()
+                    && o.priceTicks() == command.priceTicks() && o.quantity() == command.quantity());
+            return new Verdict(o, same ? null : "DUPLICATE_CLIENT_ORDER_ID");
         }
         OrderBook book = book(command.symbol());
         Order order = new Order(id, command.account(), command.clientOrderId(), command.symbol(), command.side(),
@@ -311,6 +316,12 @@ final class OrderProcessor implements BookListener {
 
     private static String accountSymbol(String account, String symbol) {
         return account + '\u0000' + symbol;
+    }
+
+    /** The top {@code depth} levels of a symbol's book. Worker thread only. */
+    dev.oms.engine.book.BookView view(String symbol, int depth) {
+        OrderBook book = books.get(symbol);
+        return book == null ? dev.oms.engine.book.BookView.empty(symbol) : dev.oms.engine.book.BookView.of(book, depth);
     }
 
     /** For tests and diagnostics: open orders counted for an account in a symbol. */
