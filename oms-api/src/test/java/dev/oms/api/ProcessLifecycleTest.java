@@ -101,6 +101,75 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void stateAfterKill9DuringTradingEqualsAFullReplayOfTheLog() throws Exception {
+        Path data = dir.resolve("data");
+        AtomicInteger acknowledged = new AtomicInteger();
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            Http http = new Http(oms.httpPort());
+            ExecutorService clients = Executors.newFixedThreadPool(8);
+            for (int c = 0; c < 8; c++) {
+                int client = c;
+                clients.submit(() -> {
+                    for (int i = 0; ; i++) {
+                        // Prices around 100 on two symbols: the orders cross, fill, partly fill and rest.
+                        String body = order("acct-" + client, "t-" + client + "-" + i, i % 2 == 0 ? "AAPL" : "MSFT",
+                                (i + client) % 2 == 0 ? "BUY" : "SELL", Integer.toString(99 + (i * 7 + client) % 4), 1 + i % 9);
+                        try {
+                            if (http.postJson("/orders", body).statusCode() < 300) {
+                                acknowledged.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            return null;
+                        }
+                    }
+                });
+            }
+            while (acknowledged.get() < 300) {
+                Thread.sleep(5);
+            }
+            oms.kill9();
+            clients.shutdown();
+            assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+        String afterCrash;
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            afterCrash = snapshot(new Http(oms.httpPort()));
+            oms.terminate();
+        }
+        deleteRecursively(data.resolve("state"));
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            String replayed = snapshot(new Http(oms.httpPort()));
+            assertThat(replayed).as("state rebuilt from the log alone").isEqualTo(afterCrash);
+            assertThat(afterCrash).contains("FILLED");
+        }
+    }
+
+    /** Every order and every position, once the engine has caught up with the log. */
+    private static String snapshot(Http http) throws Exception {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120))
+                .until(() -> http.get("/health/ready").statusCode() == 200);
+        StringBuilder all = new StringBuilder();
+        String after = null;
+        do {
+            JsonNode page = json(http.get("/orders?limit=500" + (after == null ? "" : "&after=" + after)));
+            page.get("orders").forEach(o -> all.append(o).append('\n'));
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (after != null);
+        for (int c = 0; c < 8; c++) {
+            all.append(json(http.get("/accounts/acct-" + c + "/positions"))).append('\n');
+        }
+        return all.toString();
+    }
+
+    private static void deleteRecursively(Path path) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(path)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
+
+    @Test
     void unknownFlagIsRefusedWithTheUsage() throws Exception {
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--bogus", "1")
