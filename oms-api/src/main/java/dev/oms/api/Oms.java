@@ -131,6 +131,12 @@ public final class Oms implements AutoCloseable {
                 .register("/health", new HealthService(engine::caughtUp))
                 .register("/accounts", new AccountService(engine))
                 .register(new MarketDataService(engine))
+                .get("/openapi", (req, res) -> {
+                    res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/yaml");
+                    try (var in = Oms.class.getResourceAsStream("/openapi.yaml")) {
+                        res.send(in.readAllBytes());
+                    }
+                })
                 .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
                         new OrderMetrics(registry)))
                 .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",

@@ -78,7 +78,7 @@ public final class MetricsService implements HttpService, Filter {
         if (path.startsWith("/accounts/") && path.endsWith("/positions")) {
             return "/accounts/{id}/positions";
         }
-        if (path.equals("/metrics") || path.equals("/health") || path.equals("/health/live") || path.equals("/health/ready")) {
+        if (path.equals("/metrics") || path.equals("/openapi") || path.equals("/health") || path.equals("/health/live") || path.equals("/health/ready")) {
             return path;
         }
         return "other";
