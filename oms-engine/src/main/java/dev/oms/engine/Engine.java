@@ -138,6 +138,11 @@ public final class Engine implements AutoCloseable {
         return log.tail(dev.oms.engine.log.Topics.TRADES, log.partitionFor(key), key, limit);
     }
 
+    /** Follows the execution reports of {@code account} from now on. */
+    public dev.oms.engine.event.ExecutionReportFollower follow(String account) {
+        return new dev.oms.engine.event.ExecutionReportFollower(log, account);
+    }
+
     /** Net positions by symbol of {@code account} (all accounts when null). */
     public java.util.Map<String, java.util.Map<String, Long>> positions(String account) {
         return store.positions(account);

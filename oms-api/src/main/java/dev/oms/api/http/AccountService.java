@@ -2,20 +2,28 @@ package dev.oms.api.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.oms.engine.Engine;
+import dev.oms.engine.event.ExecutionReportFollower;
+import io.helidon.http.sse.SseEvent;
+import io.helidon.webserver.sse.SseSink;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-/** {@code GET /accounts/{id}/positions}: the account's net position per symbol (bought − sold). */
+/**
+ * {@code GET /accounts/{id}/positions}: the account's net position per symbol (bought − sold).
+ * {@code GET /accounts/{id}/executions}: its execution reports as server-sent events.
+ */
 public final class AccountService implements HttpService {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final long KEEP_ALIVE_NANOS = 5_000_000_000L;
     private final Engine engine;
 
     public AccountService(Engine engine) {
@@ -24,7 +32,36 @@ public final class AccountService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/{id}/positions", this::positions);
+        rules.get("/{id}/positions", this::positions)
+                .get("/{id}/executions", this::executions);
+    }
+
+    /**
+     * A server-sent-event stream of the account's execution reports from now on: one event per
+     * report, named by its type, with the event id as SSE id. A comment every few seconds keeps
+     * proxies from closing it and notices a client that went away.
+     */
+    private void executions(ServerRequest req, ServerResponse res) throws InterruptedException {
+        ExecutionReportFollower follower = engine.follow(req.path().pathParameters().get("id"));
+        try (SseSink sink = res.sink(SseSink.TYPE)) {
+            long lastSent = System.nanoTime();
+            while (true) {
+                List<ExecutionReportFollower.Report> reports = follower.poll();
+                for (ExecutionReportFollower.Report report : reports) {
+                    sink.emit(SseEvent.builder().id(report.eventId()).name(report.type()).data(report.json()).build());
+                }
+                if (!reports.isEmpty()) {
+                    lastSent = System.nanoTime();
+                } else if (System.nanoTime() - lastSent > KEEP_ALIVE_NANOS) {
+                    sink.emit(SseEvent.builder().comment("keep-alive").build());
+                    lastSent = System.nanoTime();
+                } else {
+                    Thread.sleep(20);
+                }
+            }
+        } catch (java.io.UncheckedIOException | IllegalStateException gone) {
+            // the client closed the stream, or the server is stopping
+        }
     }
 
     private void positions(ServerRequest req, ServerResponse res) throws IOException {

@@ -78,6 +78,9 @@ public final class MetricsService implements HttpService, Filter {
         if (path.startsWith("/accounts/") && path.endsWith("/positions")) {
             return "/accounts/{id}/positions";
         }
+        if (path.startsWith("/accounts/") && path.endsWith("/executions")) {
+            return "/accounts/{id}/executions";
+        }
         if (path.equals("/metrics") || path.equals("/openapi") || path.equals("/health") || path.equals("/health/live") || path.equals("/health/ready")) {
             return path;
         }

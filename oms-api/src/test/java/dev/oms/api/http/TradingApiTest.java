@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.oms.api.Http;
@@ -79,6 +80,33 @@ class TradingApiTest {
         JsonNode filled = json(http.get("/orders?symbol=NKE&status=FILLED"));
         assertThat(filled.get("orders")).extracting(o -> o.get("clientOrderId").asText()).containsExactlyInAnyOrder("bk-1", "bk-5");
         assertThat(http.get("/orders?status=DONE").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void executionReportsOfAnAccountStreamAsServerSentEvents() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        HttpResponse<java.util.stream.Stream<String>> stream = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + oms.httpPort() + "/accounts/zed/executions")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = Thread.ofVirtual().start(() -> stream.body().forEach(lines::add));
+        try {
+            http.postJson("/orders", order("someone-else", "sse-0", "SSE", "SELL", "5", 1));
+            http.postJson("/orders", order("zed", "sse-1", "SSE", "BUY", "5", 3));
+            List<String> events = new java.util.ArrayList<>();
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (events.size() < 2 && System.currentTimeMillis() < deadline) {
+                String line = lines.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+                if (line != null && line.startsWith("event:")) {
+                    events.add(line.substring(6).trim());
+                }
+            }
+            assertThat(events).as("only zed's reports: accepted, then a partial fill").containsExactly("Accepted", "Trade");
+        } finally {
+            stream.body().close();
+            reader.interrupt();
+        }
     }
 
     @Test

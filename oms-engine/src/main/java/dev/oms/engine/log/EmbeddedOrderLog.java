@@ -72,6 +72,17 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
+    public int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
+        return PartitionSubscription.of(broker, new TopicPartition(topic, partition), fromOffset).poll(maxBytes,
+                (offset, timestamp, key, value) -> handler.onRecord(partition, offset, timestamp, key, value));
+    }
+
+    @Override
+    public long endOffset(String topic, int partition) {
+        return broker.highWatermark(new TopicPartition(topic, partition));
+    }
+
+    @Override
     public java.util.List<byte[]> tail(String topic, int partition, byte[] key, int limit) {
         TopicPartition tp = new TopicPartition(topic, partition);
         long end = broker.highWatermark(tp);

@@ -31,6 +31,12 @@ public interface OrderLog {
      */
     void publish(String topic, int partition, byte[] key, byte[] value, long timestamp);
 
+    /** Like {@link #poll}, for any topic of the log (the output topics, for followers). */
+    int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler);
+
+    /** The offset after the last durable record of a partition of any topic. */
+    long endOffset(String topic, int partition);
+
     /**
      * The values of the last {@code limit} records with key {@code key} among the latest records of
      * {@code topic}'s {@code partition}, oldest first (queries of output topics).

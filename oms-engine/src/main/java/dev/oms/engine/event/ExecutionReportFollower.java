@@ -1,0 +1,64 @@
+package dev.oms.engine.event;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oms.engine.log.OrderLog;
+import dev.oms.engine.log.Topics;
+
+/**
+ * Follows {@code order-events} from the moment it is created, handing over the execution reports
+ * of one account as they become durable: the source of a live stream for a client.
+ *
+ * <p>Threads: one reader (the stream's request thread).
+ */
+public final class ExecutionReportFollower {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final OrderLog log;
+    private final String account;
+    private final long[] positions;
+
+    public ExecutionReportFollower(OrderLog log, String account) {
+        this.log = log;
+        this.account = account;
+        this.positions = new long[log.partitionCount()];
+        for (int p = 0; p < positions.length; p++) {
+            positions[p] = log.endOffset(Topics.ORDER_EVENTS, p);
+        }
+    }
+
+    /** A report: its JSON, its type and its event id. */
+    public record Report(String eventId, String type, String json) {
+    }
+
+    /** The account's reports that arrived since the last call, in order per partition. */
+    public List<Report> poll() {
+        List<Report> reports = new ArrayList<>();
+        for (int p = 0; p < positions.length; p++) {
+            int partition = p;
+            log.pollTopic(Topics.ORDER_EVENTS, p, positions[p], 256 * 1024, (part, offset, timestamp, key, value) -> {
+                positions[partition] = offset + 1;
+                JsonNode report = parse(value);
+                if (report != null && account.equals(report.path("account").asText())) {
+                    reports.add(new Report(report.path("eventId").asText(), report.path("type").asText(), report.toString()));
+                }
+            });
+        }
+        return reports;
+    }
+
+    private static JsonNode parse(ByteBuffer value) {
+        try {
+            byte[] bytes = new byte[value.remaining()];
+            value.get(bytes);
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            return null; // not a report this build can read: skipped
+        }
+    }
+}
