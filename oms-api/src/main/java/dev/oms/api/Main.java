@@ -36,7 +36,9 @@ public final class Main {
             // JUL's own shutdown hook may already have closed the log handlers.
             System.err.println("oms stopped");
         }, "oms-shutdown"));
-        System.out.println("oms ready: http://" + config.httpHost() + ":" + oms.httpPort() + "/ kafka "
-                + config.kafka().host() + ":" + oms.kafkaPort() + " data " + config.dataDir().toAbsolutePath().normalize());
+        String kafka = config.brokers().isEmpty() ? config.kafka().host() + ":" + oms.kafkaPort()
+                : "external:" + config.brokers();
+        System.out.println("oms ready: http://" + config.httpHost() + ":" + oms.httpPort() + "/ kafka " + kafka + " data "
+                + config.dataDir().toAbsolutePath().normalize());
     }
 }

@@ -21,6 +21,8 @@ import dev.oms.api.http.ProblemException;
 import dev.oms.engine.Engine;
 import dev.oms.engine.EngineConfig;
 import dev.oms.engine.log.EmbeddedOrderLog;
+import dev.oms.engine.log.KafkaOrderLog;
+import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.order.PriceScale;
 import dev.oms.streaming.BrokerMetrics;
@@ -49,16 +51,18 @@ public final class Oms implements AutoCloseable {
     private final FileChannel lockFile;
     private final EmbeddedBroker broker;
     private final GroupCoordinator groups;
+    private final KafkaOrderLog external;
     private final KafkaServer kafka;
     private final Engine engine;
     private final WebServer server;
     private boolean closed;
 
-    private Oms(FileChannel lockFile, EmbeddedBroker broker, GroupCoordinator groups, KafkaServer kafka, Engine engine,
-                WebServer server) {
+    private Oms(FileChannel lockFile, EmbeddedBroker broker, GroupCoordinator groups, KafkaServer kafka,
+                KafkaOrderLog external, Engine engine, WebServer server) {
         this.lockFile = lockFile;
         this.broker = broker;
         this.groups = groups;
+        this.external = external;
         this.kafka = kafka;
         this.engine = engine;
         this.server = server;
@@ -70,27 +74,36 @@ public final class Oms implements AutoCloseable {
         EmbeddedBroker broker = null;
         GroupCoordinator groups = null;
         KafkaServer kafka = null;
+        KafkaOrderLog external = null;
         Engine engine = null;
         try {
             PrometheusRegistry registry = new PrometheusRegistry();
-            BrokerMetrics brokerMetrics = new BrokerMetrics(registry);
-            broker = EmbeddedBroker.open(data.resolve("log"), config.broker(), brokerMetrics);
-            for (String topic : TOPICS) {
-                broker.createTopic(topic, config.partitions());
+            OrderLog log;
+            if (config.brokers().isEmpty()) {
+                BrokerMetrics brokerMetrics = new BrokerMetrics(registry);
+                broker = EmbeddedBroker.open(data.resolve("log"), config.broker(), brokerMetrics);
+                for (String topic : TOPICS) {
+                    broker.createTopic(topic, config.partitions());
+                }
+                groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
+                GroupCoordinator coordinator = groups;
+                brokerMetrics.registerGroupGauges(() -> coordinator);
+                kafka = KafkaServer.start(broker, groups, config.kafka());
+                log = new EmbeddedOrderLog(broker, Topics.ORDERS);
+            } else {
+                external = new KafkaOrderLog(config.brokers(), Topics.ORDERS, config.partitions());
+                log = external;
             }
-            groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
-            GroupCoordinator coordinator = groups;
-            brokerMetrics.registerGroupGauges(() -> coordinator);
-            kafka = KafkaServer.start(broker, groups, config.kafka());
             engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
                     config.maxOrders(), new PriceScale(config.priceDecimals()), config.riskLimits(),
-                    config.selfTradePrevention()), new EmbeddedOrderLog(broker, Topics.ORDERS));
+                    config.selfTradePrevention()), log);
             OmsMetrics.register(registry, engine);
             WebServer server = httpServer(config, engine, registry).start();
-            LOG.info("oms started: HTTP on {}:{}, Kafka on {}:{}, data in {}, {} shard(s), workers {}", config.httpHost(),
-                    server.port(), config.kafka().host(), kafka.port(), data, config.broker().shards(), engine.workerNames());
-            return new Oms(lock, broker, groups, kafka, engine, server);
-        } catch (IOException | RuntimeException e) {
+            LOG.info("oms started: HTTP on {}:{}, {}, data in {}, workers {}", config.httpHost(), server.port(),
+                    kafka != null ? "Kafka on " + config.kafka().host() + ":" + kafka.port() : "against " + log,
+                    data, engine.workerNames());
+            return new Oms(lock, broker, groups, kafka, external, engine, server);
+        } catch (IOException | RuntimeException | InterruptedException e) {
             if (engine != null) {
                 engine.close();
             }
@@ -103,8 +116,18 @@ public final class Oms implements AutoCloseable {
             if (broker != null) {
                 broker.close();
             }
+            if (external != null) {
+                external.close();
+            }
             lock.close();
-            throw e;
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting", e);
+            }
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw (RuntimeException) e;
         }
     }
 
@@ -166,8 +189,9 @@ public final class Oms implements AutoCloseable {
         return server.port();
     }
 
+    /** The embedded Kafka listener's port; -1 when running against an external cluster. */
     public int kafkaPort() {
-        return kafka.port();
+        return kafka == null ? -1 : kafka.port();
     }
 
     @Override
@@ -177,14 +201,21 @@ public final class Oms implements AutoCloseable {
         }
         closed = true;
         server.stop();
-        kafka.close();
-        groups.close();
+        if (kafka != null) {
+            kafka.close();
+            groups.close();
+        }
         try {
             engine.close();
         } catch (IOException e) {
             LOG.error("closing the engine state", e);
         }
-        broker.close();
+        if (broker != null) {
+            broker.close();
+        }
+        if (external != null) {
+            external.close();
+        }
         try {
             lockFile.close();
         } catch (IOException e) {

@@ -24,7 +24,7 @@ import io.helidon.config.spi.ConfigSource;
  * variables ({@code OMS_HTTP_PORT} for {@code http.port}) and command-line flags override them,
  * in that order of increasing precedence.
  */
-public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
+public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
                         KafkaListenerConfig kafka, BrokerConfig broker, int offsetsPartitions,
                         long initialRebalanceDelayMs, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals, RiskLimits riskLimits,
@@ -35,12 +35,14 @@ public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBody
     /** The flags the binary accepts, each the short form of one key. */
     private static final Map<String, String> FLAGS = Map.of(
             "--data-dir", "data-dir",
+            "--brokers", "brokers",
             "--http-port", "http.port",
             "--kafka-port", "kafka.port");
 
     public static final String USAGE = """
-            usage: oms [--data-dir DIR] [--http-port N] [--kafka-port N] [--config FILE]
+            usage: oms [--data-dir DIR] [--http-port N] [--kafka-port N] [--brokers HOSTS] [--config FILE]
               --data-dir DIR    where the log and the state live (OMS_DATA_DIR, default ./data)
+              --brokers HOSTS   run against an external Kafka/Redpanda cluster instead of the embedded log (OMS_BROKERS)
               --http-port N     HTTP API port (OMS_HTTP_PORT, default 8080; 0 picks a free port)
               --kafka-port N    Kafka protocol port (OMS_KAFKA_PORT, default 9092)
               --config FILE     a YAML file overriding any key of oms.yaml (OMS_CONFIG)
@@ -110,6 +112,7 @@ public record OmsConfig(Path dataDir, String httpHost, int httpPort, int maxBody
                 partitions, intIn(config, "kafka.max-request-bytes", 1024, Integer.MAX_VALUE));
         return new OmsConfig(
                 Path.of(string(config, "data-dir")),
+                config.get("brokers").asString().orElse("").trim(),
                 string(config, "http.host"),
                 intIn(config, "http.port", 0, 65535),
                 intIn(config, "http.max-body-bytes", 1024, 64 << 20),

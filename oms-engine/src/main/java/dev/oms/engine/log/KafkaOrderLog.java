@@ -1,0 +1,211 @@
+package dev.oms.engine.log;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link OrderLog} over kafka-clients, for running the engine against an external Kafka or
+ * Redpanda cluster ({@code ./oms start --brokers host:9092}). Appends use an idempotent producer
+ * with acks=all, so "durable" means what the cluster's replication makes it; each partition is
+ * read by its own consumer, assigned (no group), confined to the worker that owns the partition.
+ *
+ * <p>Threads: {@link #append} and {@link #publish} from any thread; {@link #poll} of a partition
+ * from its one worker; the other reads lock the consumer they use.
+ */
+public final class KafkaOrderLog implements OrderLog, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaOrderLog.class);
+    private static final Duration POLL = Duration.ofMillis(1);
+
+    private final String bootstrap;
+    private final String topic;
+    private final int partitions;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Admin admin;
+    private final Map<TopicPartition, KafkaConsumer<byte[], byte[]>> consumers = new ConcurrentHashMap<>();
+
+    /**
+     * Connects to {@code bootstrap} and creates the command topic and the output topics with
+     * {@code partitionsIfCreated} partitions where they are missing.
+     */
+    public KafkaOrderLog(String bootstrap, String topic, int partitionsIfCreated) throws InterruptedException {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+        Properties adminProps = new Properties();
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        this.admin = Admin.create(adminProps);
+        try {
+            for (String name : List.of(topic, Topics.ORDER_EVENTS, Topics.TRADES)) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(name, partitionsIfCreated, (short) -1))).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + name + " on " + bootstrap + ": "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+            this.partitions = admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe topic " + topic + " on " + bootstrap + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+        Properties producerProps = new Properties();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @Override
+    public int partitionCount() {
+        return partitions;
+    }
+
+    @Override
+    public int partitionFor(byte[] key) {
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
+    }
+
+    @Override
+    public long endOffset(int partition) {
+        return endOffset(topic, partition);
+    }
+
+    @Override
+    public long endOffset(String name, int partition) {
+        KafkaConsumer<byte[], byte[]> consumer = consumer(new TopicPartition(name, partition));
+        synchronized (consumer) {
+            return consumer.endOffsets(Set.of(new TopicPartition(name, partition))).values().iterator().next();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp) {
+        CompletableFuture<Long> offset = new CompletableFuture<>();
+        producer.send(new ProducerRecord<>(topic, partition, timestamp, key, value), (metadata, error) -> {
+            if (error != null) {
+                offset.completeExceptionally(error);
+            } else {
+                offset.complete(metadata.offset());
+            }
+        });
+        return offset;
+    }
+
+    @Override
+    public void publish(String name, int partition, byte[] key, byte[] value, long timestamp) {
+        producer.send(new ProducerRecord<>(name, partition, timestamp, key, value), (metadata, error) -> {
+            if (error != null) {
+                LOG.error("publishing to {}-{} failed", name, partition, error);
+            }
+        });
+    }
+
+    @Override
+    public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
+        return pollTopic(topic, partition, fromOffset, maxBytes, handler);
+    }
+
+    @Override
+    public int pollTopic(String name, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
+        TopicPartition tp = new TopicPartition(name, partition);
+        KafkaConsumer<byte[], byte[]> consumer = consumer(tp);
+        synchronized (consumer) {
+            if (consumer.position(tp) != fromOffset) {
+                consumer.seek(tp, fromOffset);
+            }
+            int handled = 0;
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                handler.onRecord(partition, record.offset(), record.timestamp(), wrap(record.key()), wrap(record.value()));
+                handled++;
+            }
+            return handled;
+        }
+    }
+
+    @Override
+    public List<byte[]> tail(String name, int partition, byte[] key, int limit) {
+        TopicPartition tp = new TopicPartition(name, partition);
+        KafkaConsumer<byte[], byte[]> consumer = consumer(tp);
+        ByteBuffer wanted = ByteBuffer.wrap(key);
+        ArrayDeque<byte[]> found = new ArrayDeque<>();
+        synchronized (consumer) {
+            long end = consumer.endOffsets(Set.of(tp)).get(tp);
+            long start = consumer.beginningOffsets(Set.of(tp)).get(tp);
+            consumer.seek(tp, Math.max(start, end - Math.max(1000, 20L * limit)));
+            long deadline = System.currentTimeMillis() + 5000;
+            while (consumer.position(tp) < end && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    if (record.key() != null && ByteBuffer.wrap(record.key()).equals(wanted)) {
+                        found.addLast(record.value());
+                        if (found.size() > limit) {
+                            found.removeFirst();
+                        }
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(found);
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer(TopicPartition tp) {
+        return consumers.computeIfAbsent(tp, p -> {
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            consumer.assign(List.of(p));
+            return consumer;
+        });
+    }
+
+    private static ByteBuffer wrap(byte[] bytes) {
+        return bytes == null ? null : ByteBuffer.wrap(bytes);
+    }
+
+    @Override
+    public String toString() {
+        return "Kafka cluster " + bootstrap + ", topic " + topic;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        consumers.values().forEach(c -> {
+            synchronized (c) {
+                c.close();
+            }
+        });
+        admin.close();
+    }
+}
