@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Engine benchmark (JMH): one worker applying a 70/20/10 place/cancel/replace mix with its
+# Chronicle Map state, next to the order book alone as the baseline of the same run. Writes the
+# results between the ENGINE markers of docs/benchmarks.md.
+#   bench/engine.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+JAVA_HOME="$("$ROOT/oms" java-home)"
+export JAVA_HOME
+WORK="$(mktemp -d /tmp/oms-engine-bench.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+
+mvn -B -q -f "$ROOT/pom.xml" -DskipTests install >&2
+mvn -B -q -f "$ROOT/oms-engine/pom.xml" test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$WORK/cp.txt" >&2
+CP="$ROOT/oms-engine/target/test-classes:$ROOT/oms-engine/target/classes:$(cat "$WORK/cp.txt")"
+"$JAVA_HOME/bin/java" $(cat "$ROOT/oms-api/target/jvm.options") -Xmx4g -cp "$CP" org.openjdk.jmh.Main ApplyBenchmark \
+  -f 1 -wi 2 -w 2s -i 3 -r 3s -rf json -rff "$WORK/jmh.json" >&2
+
+python3 - "$WORK/jmh.json" "$ROOT/docs/benchmarks.md" \
+  "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)" <<'PY'
+import json, sys
+from datetime import date
+results, doc, machine = sys.argv[1:4]
+rows = {r["benchmark"].rsplit(".", 1)[1]: r["primaryMetric"] for r in json.load(open(results))}
+book = rows["bookOnly"]["score"]
+lines = ["<!-- ENGINE:BEGIN -->", "", f"Measured {date.today().isoformat()} with `bench/engine.sh` (JMH 1.37, 1 fork, 2x2 s warm-up, 3x3 s measured).", "",
+         f"Machine: {machine}.", "",
+         "| benchmark | commands/s | error (99.9%) | ratio to the book alone |", "|---|---|---|---|"]
+for name in ["bookOnly", "applyWithState"]:
+    m = rows[name]
+    lines.append(f"| {name} | {m['score']:,.0f} | ±{m['scoreError']:,.0f} | {m['score'] / book:.2f}x |")
+lines += ["", "<!-- ENGINE:END -->"]
+text = open(doc).read()
+BEGIN, END = "<!-- ENGINE:BEGIN -->", "<!-- ENGINE:END -->"
+text = text[:text.index(BEGIN)] + "\n".join(lines) + text[text.index(END) + len(END):]
+open(doc, "w").write(text)
+PY
+echo "results written to docs/benchmarks.md" >&2

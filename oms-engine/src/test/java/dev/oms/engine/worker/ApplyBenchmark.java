@@ -1,0 +1,206 @@
+package dev.oms.engine.worker;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.oms.engine.book.BookListener;
+import dev.oms.engine.book.CancelReason;
+import dev.oms.engine.book.OrderBook;
+import dev.oms.engine.book.SelfTradePrevention;
+import dev.oms.engine.command.CancelOrder;
+import dev.oms.engine.command.Command;
+import dev.oms.engine.command.NewOrder;
+import dev.oms.engine.command.ReplaceOrder;
+import dev.oms.engine.event.EventCodec;
+import dev.oms.engine.log.OrderLog;
+import dev.oms.engine.order.OrderId;
+import dev.oms.engine.order.OrderType;
+import dev.oms.engine.order.PriceScale;
+import dev.oms.engine.order.Side;
+import dev.oms.engine.order.TimeInForce;
+import dev.oms.engine.risk.RiskLimits;
+import dev.oms.engine.state.OrderStore;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * One engine worker applying a 70/20/10 place/cancel/replace mix, one command per operation:
+ * {@link #applyWithState} is the whole apply (risk, book, Chronicle Map writes, execution reports
+ * encoded); {@link #bookOnly}, the baseline of the same run, is the book alone. Appending the
+ * output records to the log is the broker's cost, measured by bench/broker.sh.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class ApplyBenchmark {
+    private static final int COMMANDS = 1 << 20;
+    private static final String[] ACCOUNTS = {"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"};
+
+    private Path dir;
+    private OrderStore store;
+    private OrderProcessor processor;
+    private OrderBook book;
+    private Command[] commands;
+    /** For a cancel or replace: how many commands back the order it names was placed. */
+    private long[] distance;
+    private int next;
+    private long offset;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        dir = Files.createTempDirectory("oms-apply-bench");
+        store = OrderStore.open(dir, 8L * COMMANDS);
+        PriceScale scale = new PriceScale(4);
+        processor = new OrderProcessor(store, new DiscardingLog(), new EventCodec(scale), RiskLimits.UNLIMITED,
+                SelfTradePrevention.NONE);
+        book = new OrderBook("BENCH", SelfTradePrevention.NONE, new BookListener() {
+            @Override
+            public void onTrade(long a, long r, Side s, long p, long q, long al, long rl) {
+            }
+
+            @Override
+            public void onRested(long k, Side s, long p, long l) {
+            }
+
+            @Override
+            public void onReplaced(long k, long p, long q, long l, boolean kept) {
+            }
+
+            @Override
+            public void onCanceled(long k, long q, CancelReason r) {
+            }
+
+            @Override
+            public void onExpired(long k, long q) {
+            }
+        });
+        distance = new long[COMMANDS];
+        commands = mix(COMMANDS, distance);
+    }
+
+    /** Commands whose cancels and replaces name orders placed shortly before them. */
+    private static Command[] mix(int count, long[] distance) {
+        SplittableRandom random = new SplittableRandom(42);
+        Command[] mix = new Command[count];
+        long[] placed = new long[count];
+        int placedCount = 0;
+        for (int i = 0; i < count; i++) {
+            int roll = random.nextInt(100);
+            if (roll < 70 || placedCount < 10) {
+                Side side = random.nextBoolean() ? Side.BUY : Side.SELL;
+                long price = 1_000_000 + (side == Side.BUY ? -1 : 1) * random.nextInt(0, 50) * 100L;
+                mix[i] = new NewOrder(ACCOUNTS[random.nextInt(ACCOUNTS.length)], "c" + i, "BENCH", side, OrderType.LIMIT,
+                        TimeInForce.GTC, price, 1 + random.nextInt(100));
+                placed[placedCount++] = i;
+            } else {
+                long target = placed[placedCount - 1 - random.nextInt(Math.min(placedCount, 1000))];
+                NewOrder original = (NewOrder) mix[(int) target];
+                distance[i] = i - target;
+                OrderId template = new OrderId(0, 0);
+                mix[i] = roll < 90 ? new CancelOrder(template, original.account(), "BENCH")
+                        : new ReplaceOrder(template, original.account(), "BENCH", original.priceTicks(), original.quantity() + 1);
+            }
+        }
+        return mix;
+    }
+
+    @Benchmark
+    public Verdict applyWithState() {
+        long at = offset++;
+        // Offsets keep growing past the mix, and so do the ids: every NewOrder is new to the store.
+        Command command = at(at);
+        return processor.apply(0, at, 1_767_225_600_000L, command);
+    }
+
+    @Benchmark
+    public Object bookOnly() {
+        long key = offset++;
+        return switch (at(key)) {
+            case NewOrder o -> book.submit(new OrderId(0, key).packed(), o.account(), o.side(), o.type(), o.timeInForce(),
+                    o.priceTicks(), o.quantity(), 0);
+            case CancelOrder c -> book.cancel(c.orderId().packed());
+            case ReplaceOrder r -> book.replace(r.orderId().packed(), r.priceTicks(), r.quantity());
+        };
+    }
+
+    /** The mix's next command, made concrete for offset {@code at}. */
+    private Command at(long at) {
+        int i = next;
+        next = (next + 1) & (COMMANDS - 1);
+        return switch (commands[i]) {
+            case NewOrder o -> new NewOrder(o.account(), Long.toString(at), o.symbol(), o.side(), o.type(), o.timeInForce(),
+                    o.priceTicks(), o.quantity());
+            case CancelOrder c -> new CancelOrder(new OrderId(0, Math.max(0, at - distance[i])), c.account(), c.symbol());
+            case ReplaceOrder r -> new ReplaceOrder(new OrderId(0, Math.max(0, at - distance[i])), r.account(), r.symbol(),
+                    r.priceTicks(), r.quantity());
+        };
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        store.close();
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** The output records are encoded by the processor, then dropped here instead of appended. */
+    private static final class DiscardingLog implements OrderLog {
+        @Override
+        public int partitionCount() {
+            return 1;
+        }
+
+        @Override
+        public int partitionFor(byte[] key) {
+            return 0;
+        }
+
+        @Override
+        public long endOffset(int partition) {
+            return 0;
+        }
+
+        @Override
+        public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp) {
+            throw new IllegalStateException("the benchmark applies commands directly");
+        }
+
+        @Override
+        public void publish(String topic, int partition, byte[] key, byte[] value, long timestamp) {
+        }
+
+        @Override
+        public int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
+            return 0;
+        }
+
+        @Override
+        public long endOffset(String topic, int partition) {
+            return 0;
+        }
+
+        @Override
+        public List<byte[]> tail(String topic, int partition, byte[] key, int limit) {
+            return List.of();
+        }
+
+        @Override
+        public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
+            return 0;
+        }
+    }
+}
