@@ -138,6 +138,10 @@ public final class Engine implements AutoCloseable {
         return log.tail(dev.oms.engine.log.Topics.TRADES, log.partitionFor(key), key, limit);
     }
 
+    public dev.oms.engine.worker.DeadLetterStats deadLetterStats() {
+        return workers.deadLetterStats();
+    }
+
     /** Follows the execution reports of {@code account} from now on. */
     public dev.oms.engine.event.ExecutionReportFollower follow(String account) {
         return new dev.oms.engine.event.ExecutionReportFollower(log, account);

@@ -154,7 +154,7 @@ class MatchingEngineTest {
         }
         List<Order> before = ids.stream().map(id -> engine.order(id).orElseThrow()).toList();
         var positionsBefore = engine.positions(null);
-        List<String> eventsBefore = rawRecords(Topics.ORDER_EVENTS);
+        List<String> eventsBefore = settledRecords(Topics.ORDER_EVENTS);
 
         stop();
         engine = null;
@@ -244,6 +244,19 @@ class MatchingEngineTest {
             return nodes.size() >= atLeast;
         });
         return nodes;
+    }
+
+    /** The topic's records once no more arrive: output records are appended without waiting. */
+    private List<String> settledRecords(String topic) throws InterruptedException {
+        List<String> previous = rawRecords(topic);
+        while (true) {
+            Thread.sleep(200);
+            List<String> now = rawRecords(topic);
+            if (now.size() == previous.size()) {
+                return now;
+            }
+            previous = now;
+        }
     }
 
     private List<String> rawRecords(String topic) {

@@ -29,7 +29,7 @@ public final class EmbeddedOrderLog implements OrderLog {
         this.broker = broker;
         this.topic = topic;
         this.partitions = new TopicPartition[broker.partitionCount(topic)];
-        for (String output : java.util.List.of(Topics.ORDER_EVENTS, Topics.TRADES)) {
+        for (String output : java.util.List.of(Topics.ORDER_EVENTS, Topics.TRADES, Topics.ORDERS_DLT)) {
             broker.createTopic(output, partitions.length);
         }
         this.subscriptions = new PartitionSubscription[partitions.length];
@@ -69,6 +69,16 @@ public final class EmbeddedOrderLog implements OrderLog {
                         LOG.error("publishing to {}-{} failed", topic, partition, error);
                     }
                 });
+    }
+
+    @Override
+    public CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
+                                           java.util.Map<String, byte[]> headers) {
+        org.apache.kafka.common.header.Header[] recordHeaders = headers.entrySet().stream()
+                .map(h -> new org.apache.kafka.common.header.internals.RecordHeader(h.getKey(), h.getValue()))
+                .toArray(org.apache.kafka.common.header.Header[]::new);
+        return broker.append(new TopicPartition(topic, partition),
+                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value, recordHeaders)));
     }
 
     @Override

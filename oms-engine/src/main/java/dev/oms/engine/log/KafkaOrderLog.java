@@ -60,7 +60,7 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
         adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         this.admin = Admin.create(adminProps);
         try {
-            for (String name : List.of(topic, Topics.ORDER_EVENTS, Topics.TRADES)) {
+            for (String name : List.of(topic, Topics.ORDER_EVENTS, Topics.TRADES, Topics.ORDERS_DLT)) {
                 try {
                     admin.createTopics(List.of(new NewTopic(name, partitionsIfCreated, (short) -1))).all().get();
                 } catch (ExecutionException e) {
@@ -126,6 +126,22 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
                 LOG.error("publishing to {}-{} failed", name, partition, error);
             }
         });
+    }
+
+    @Override
+    public CompletableFuture<Long> publish(String name, int partition, byte[] key, byte[] value, long timestamp,
+                                           Map<String, byte[]> headers) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(name, partition, timestamp, key, value);
+        headers.forEach((k, v) -> record.headers().add(k, v));
+        CompletableFuture<Long> offset = new CompletableFuture<>();
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                offset.completeExceptionally(error);
+            } else {
+                offset.complete(metadata.offset());
+            }
+        });
+        return offset;
     }
 
     @Override

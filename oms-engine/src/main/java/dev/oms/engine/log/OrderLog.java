@@ -31,6 +31,10 @@ public interface OrderLog {
      */
     void publish(String topic, int partition, byte[] key, byte[] value, long timestamp);
 
+    /** Appends a record with headers (a dead letter); completes with its offset once durable. */
+    CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
+                                    java.util.Map<String, byte[]> headers);
+
     /** Like {@link #poll}, for any topic of the log (the output topics, for followers). */
     int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler);
 

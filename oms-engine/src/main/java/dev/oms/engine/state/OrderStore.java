@@ -33,9 +33,12 @@ public final class OrderStore implements AutoCloseable {
     private final ChronicleMap<String, Long> clientOrderIds;
     private final ChronicleMap<Integer, Long> checkpoints;
     private final ChronicleMap<String, Long> positions;
+    private final ChronicleMap<Long, Long> deadLettered;
 
     private OrderStore(Path dir, ChronicleMap<Long, byte[]> orders, ChronicleMap<String, Long> clientOrderIds,
-                       ChronicleMap<Integer, Long> checkpoints, ChronicleMap<String, Long> positions) {
+                       ChronicleMap<Integer, Long> checkpoints, ChronicleMap<String, Long> positions,
+                       ChronicleMap<Long, Long> deadLettered) {
+        this.deadLettered = deadLettered;
         this.dir = dir;
         this.orders = orders;
         this.clientOrderIds = clientOrderIds;
@@ -56,7 +59,8 @@ public final class OrderStore implements AutoCloseable {
             // crash they may hold any mix of old and new pages. Only the log is trustworthy then.
             LOG.warn("state in {} was not closed cleanly and the machine has restarted since: discarding it and "
                     + "rebuilding it from the log", dir);
-            for (String file : List.of("orders.dat", "client-order-ids.dat", "checkpoints.dat", "positions.dat")) {
+            for (String file : List.of("orders.dat", "client-order-ids.dat", "checkpoints.dat", "positions.dat",
+                    "dead-lettered.dat")) {
                 Files.deleteIfExists(dir.resolve(file));
             }
             crashed = false;
@@ -73,7 +77,9 @@ public final class OrderStore implements AutoCloseable {
                 .name("checkpoints").entries(4096), dir.resolve("checkpoints.dat"), crashed);
         ChronicleMap<String, Long> positions = persisted(ChronicleMap.of(String.class, Long.class)
                 .name("positions").entries(Math.max(1024, maxOrders / 4)).averageKeySize(40), dir.resolve("positions.dat"), crashed);
-        return new OrderStore(dir, orders, clientOrderIds, checkpoints, positions);
+        ChronicleMap<Long, Long> deadLettered = persisted(ChronicleMap.of(Long.class, Long.class)
+                .name("dead-lettered").entries(Math.max(1024, maxOrders / 16)), dir.resolve("dead-lettered.dat"), crashed);
+        return new OrderStore(dir, orders, clientOrderIds, checkpoints, positions, deadLettered);
     }
 
     private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
@@ -160,9 +166,19 @@ public final class OrderStore implements AutoCloseable {
      */
     public void wipe(int partition, java.util.function.ToIntFunction<String> partitionOfSymbol) {
         orders.keySet().removeIf(key -> OrderId.unpack(key).partition() == partition);
+        deadLettered.keySet().removeIf(key -> OrderId.unpack(key).partition() == partition);
         clientOrderIds.values().removeIf(id -> OrderId.unpack(id).partition() == partition);
         positions.keySet().removeIf(key -> partitionOfSymbol.applyAsInt(key.substring(key.indexOf('\u0000') + 1)) == partition);
         checkpoints.remove(partition);
+    }
+
+    /** Notes that the command at {@code id} went to the dead-letter topic (commands naming it must follow it there). */
+    public void markDeadLettered(OrderId id, long failedAt) {
+        deadLettered.put(id.packed(), failedAt);
+    }
+
+    public boolean isDeadLettered(OrderId id) {
+        return deadLettered.containsKey(id.packed());
     }
 
     /** The net position of an account in a symbol: bought minus sold. */
@@ -235,6 +251,7 @@ public final class OrderStore implements AutoCloseable {
         clientOrderIds.close();
         checkpoints.close();
         positions.close();
+        deadLettered.close();
         Files.createFile(dir.resolve(CLEAN_SHUTDOWN));
     }
 }

@@ -3,7 +3,14 @@ package dev.oms.engine.worker;
 import java.nio.ByteBuffer;
 
 import dev.oms.engine.command.CommandCodec;
+import dev.oms.deadletter.DeadLetter;
+import dev.oms.deadletter.FailureReason;
+import dev.oms.deadletter.PermanentFailure;
+import dev.oms.deadletter.RetryPolicy;
+import dev.oms.deadletter.TransientFailure;
+import dev.oms.engine.FailureInjection;
 import dev.oms.engine.command.Command;
+import dev.oms.engine.log.Topics;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
 import dev.oms.streaming.shard.CorePinning;
@@ -31,6 +38,9 @@ public final class EngineWorker implements Agent {
     private final OrderProcessor processor;
     private final Verdicts verdicts;
     private final boolean pin;
+    private final RetryPolicy retryPolicy;
+    private final FailureInjection injection;
+    private final DeadLetterStats stats;
     private final OrderLog.RecordHandler handler = this::onRecord;
     /** Reads of worker-owned state (the books), run between commands on the worker thread. */
     private final org.agrona.concurrent.ManyToOneConcurrentArrayQueue<Runnable> queries =
@@ -39,7 +49,11 @@ public final class EngineWorker implements Agent {
     private int current;
 
     EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts,
-                 boolean pin, OrderProcessor processor) {
+                 boolean pin, OrderProcessor processor, RetryPolicy retryPolicy, FailureInjection injection,
+                 DeadLetterStats stats) {
+        this.retryPolicy = retryPolicy;
+        this.injection = injection;
+        this.stats = stats;
         this.id = id;
         this.partitions = partitions;
         this.nextOffsets = new long[partitions.length];
@@ -79,18 +93,73 @@ public final class EngineWorker implements Agent {
         return work + answered;
     }
 
+    /**
+     * Applies one command. A failure is retried in place with the policy's backoff (the partition
+     * waits, boundedly); a permanent failure, or one that outlasts the budget, sends the record to
+     * {@code orders.DLT} with its provenance, and the partition moves on.
+     */
     private void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value) {
         store.beginApply(partition, offset);
+        byte[] bytes = bytes(value);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Command command = codec.decode(bytes);
+                inject(command, attempt);
+                Verdict verdict = processor.apply(partition, offset, timestamp, command);
+                complete(partition, offset);
+                verdicts.applied(partition, offset, verdict);
+                return;
+            } catch (RuntimeException e) {
+                if (retryPolicy.retry(e, attempt)) {
+                    stats.onRetry();
+                    LOG.warn("{}: orders-{} offset {} failed (attempt {}), retrying: {}", roleName(), partition, offset,
+                            attempt, e.toString());
+                    pause(retryPolicy.backoffMs(attempt));
+                    continue;
+                }
+                FailureReason reason = e instanceof PermanentFailure permanent ? permanent.reason() : FailureReason.RETRIES_EXHAUSTED;
+                deadLetter(new DeadLetter(Topics.ORDERS, partition, offset, timestamp, bytes(key), bytes, reason, e,
+                        attempt, "engine.apply", System.currentTimeMillis()));
+                complete(partition, offset);
+                verdicts.failed(partition, offset, e);
+                return;
+            }
+        }
+    }
+
+    /** Injected failures hit placements only, so that the cancels and replaces behind them show what follows. */
+    private void inject(Command command, int attempt) {
+        if (!(command instanceof dev.oms.engine.command.NewOrder)) {
+            return;
+        }
+        if (injection.failingSymbols().contains(command.symbol())) {
+            throw new IllegalStateException("injected failure for symbol " + command.symbol());
+        }
+        if (injection.flakySymbols().contains(command.symbol()) && attempt <= injection.flakyAttempts()) {
+            throw new TransientFailure("injected transient failure for symbol " + command.symbol() + ", attempt " + attempt);
+        }
+    }
+
+    /** Publishes the dead letter durably before the partition moves past the record. */
+    private void deadLetter(DeadLetter letter) {
+        store.markDeadLettered(new dev.oms.engine.order.OrderId(letter.partition(), letter.offset()), letter.failedAt());
         try {
-            Command command = codec.decode(bytes(value));
-            Verdict verdict = processor.apply(partition, offset, timestamp, command);
-            complete(partition, offset);
-            verdicts.applied(partition, offset, verdict);
+            log.publish(Topics.ORDERS_DLT, letter.partition(), letter.key(), letter.value(), letter.timestamp(),
+                    letter.headers()).join();
+            stats.onDeadLettered(letter.reason());
+            LOG.error("{}: orders-{} offset {} dead-lettered ({} after {} attempt(s)): {}", roleName(), letter.partition(),
+                    letter.offset(), letter.reason(), letter.attempts(), letter.error().toString());
         } catch (RuntimeException e) {
-            // The partition must keep flowing: this record is skipped and reported.
-            LOG.error("{}: skipped record at orders-{} offset {}: {}", roleName(), partition, offset, e.getMessage());
-            complete(partition, offset);
-            verdicts.failed(partition, offset, e);
+            // Still in orders, so nothing is lost; it is just not in the DLT to browse.
+            LOG.error("{}: orders-{} offset {} could not be dead-lettered", roleName(), letter.partition(), letter.offset(), e);
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -101,7 +170,7 @@ public final class EngineWorker implements Agent {
 
     private static byte[] bytes(ByteBuffer value) {
         if (value == null) {
-            return new byte[0];
+            return null;
         }
         byte[] bytes = new byte[value.remaining()];
         value.duplicate().get(bytes);

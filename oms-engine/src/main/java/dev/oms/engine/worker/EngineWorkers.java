@@ -24,6 +24,7 @@ public final class EngineWorkers implements AutoCloseable {
 
     private final List<EngineWorker> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    private final DeadLetterStats deadLetterStats = new DeadLetterStats();
 
     public EngineWorkers(EngineConfig config, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts) {
         int count = Math.min(config.workers(), log.partitionCount());
@@ -34,7 +35,8 @@ public final class EngineWorkers implements AutoCloseable {
             }
             OrderProcessor processor = new OrderProcessor(store, log, new EventCodec(config.priceScale()),
                     config.riskLimits(), config.selfTradePrevention());
-            workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers(), processor));
+            workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers(), processor,
+                    config.retryPolicy(), config.failureInjection(), deadLetterStats));
         }
     }
 
@@ -46,6 +48,10 @@ public final class EngineWorkers implements AutoCloseable {
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }
+    }
+
+    public DeadLetterStats deadLetterStats() {
+        return deadLetterStats;
     }
 
     /** The worker that owns {@code partition}. */

@@ -139,7 +139,16 @@ final class OrderProcessor implements BookListener {
         return new Verdict(store.order(id).orElseThrow(), null);
     }
 
+    /** A cancel or replace of an order whose placement was dead-lettered must not overtake it. */
+    private void requireNotDeadLettered(OrderId id) {
+        if (store.order(id).isEmpty() && store.isDeadLettered(id)) {
+            throw new dev.oms.deadletter.PermanentFailure(dev.oms.deadletter.FailureReason.DEPENDS_ON_DEAD_LETTERED,
+                    "order " + id + " was dead-lettered; this command waits with it", null);
+        }
+    }
+
     private Verdict cancel(CancelOrder command) {
+        requireNotDeadLettered(command.orderId());
         Optional<Order> found = store.order(command.orderId()).filter(o -> o.account().equals(command.account()));
         if (found.isEmpty()) {
             return new Verdict(null, "UNKNOWN_ORDER");
@@ -154,6 +163,7 @@ final class OrderProcessor implements BookListener {
     }
 
     private Verdict replace(ReplaceOrder command) {
+        requireNotDeadLettered(command.orderId());
         Optional<Order> found = store.order(command.orderId()).filter(o -> o.account().equals(command.account()));
         if (found.isEmpty()) {
             return new Verdict(null, "UNKNOWN_ORDER");

@@ -184,6 +184,12 @@ public class ApplyBenchmark {
         }
 
         @Override
+        public CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
+                                               java.util.Map<String, byte[]> headers) {
+            return CompletableFuture.completedFuture(0L);
+        }
+
+        @Override
         public int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
             return 0;
         }

@@ -1,0 +1,11 @@
+package dev.oms.deadletter;
+
+/** Why a record went to the dead-letter topic: a stable code, in the {@code dlt.reason} header. */
+public enum FailureReason {
+    /** The bytes are not a record this build can read (undecodable, unknown schema version): never retried. */
+    POISON,
+    /** The handler kept failing until the retry budget ran out. */
+    RETRIES_EXHAUSTED,
+    /** The record depends on one that was dead-lettered (a cancel of an order whose placement was). */
+    DEPENDS_ON_DEAD_LETTERED
+}
