@@ -10,6 +10,7 @@ import java.util.List;
 
 import dev.oms.api.config.OmsConfig;
 import dev.oms.api.http.AccountService;
+import dev.oms.api.http.DeadLetterService;
 import dev.oms.api.http.HealthService;
 import dev.oms.api.http.MarketDataService;
 import dev.oms.api.http.MetricsService;
@@ -18,6 +19,7 @@ import dev.oms.api.http.OrderService;
 import dev.oms.api.http.Problem;
 import dev.oms.api.http.ProblemDirectHandler;
 import dev.oms.api.http.ProblemException;
+import dev.oms.deadletter.DeadLetterQueue;
 import dev.oms.engine.Engine;
 import dev.oms.engine.EngineConfig;
 import dev.oms.engine.log.EmbeddedOrderLog;
@@ -52,13 +54,15 @@ public final class Oms implements AutoCloseable {
     private final EmbeddedBroker broker;
     private final GroupCoordinator groups;
     private final KafkaOrderLog external;
+    private final DeadLetterQueue deadLetters;
     private final KafkaServer kafka;
     private final Engine engine;
     private final WebServer server;
     private boolean closed;
 
     private Oms(FileChannel lockFile, EmbeddedBroker broker, GroupCoordinator groups, KafkaServer kafka,
-                KafkaOrderLog external, Engine engine, WebServer server) {
+                KafkaOrderLog external, Engine engine, DeadLetterQueue deadLetters, WebServer server) {
+        this.deadLetters = deadLetters;
         this.lockFile = lockFile;
         this.broker = broker;
         this.groups = groups;
@@ -76,6 +80,7 @@ public final class Oms implements AutoCloseable {
         KafkaServer kafka = null;
         KafkaOrderLog external = null;
         Engine engine = null;
+        DeadLetterQueue deadLetters = null;
         try {
             PrometheusRegistry registry = new PrometheusRegistry();
             OrderLog log;
@@ -96,14 +101,18 @@ public final class Oms implements AutoCloseable {
             }
             engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
                     config.maxOrders(), new PriceScale(config.priceDecimals()), config.riskLimits(),
-                    config.selfTradePrevention()), log);
+                    config.selfTradePrevention(), config.retryPolicy(), config.failureInjection()), log);
             OmsMetrics.register(registry, engine);
-            WebServer server = httpServer(config, engine, registry).start();
+            deadLetters = new DeadLetterQueue(kafka != null ? "127.0.0.1:" + kafka.port() : config.brokers(), Topics.ORDERS_DLT);
+            WebServer server = httpServer(config, engine, registry, deadLetters).start();
             LOG.info("oms started: HTTP on {}:{}, {}, data in {}, workers {}", config.httpHost(), server.port(),
                     kafka != null ? "Kafka on " + config.kafka().host() + ":" + kafka.port() : "against " + log,
                     data, engine.workerNames());
-            return new Oms(lock, broker, groups, kafka, external, engine, server);
+            return new Oms(lock, broker, groups, kafka, external, engine, deadLetters, server);
         } catch (IOException | RuntimeException | InterruptedException e) {
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
             if (engine != null) {
                 engine.close();
             }
@@ -131,7 +140,8 @@ public final class Oms implements AutoCloseable {
         }
     }
 
-    private static WebServer httpServer(OmsConfig config, Engine engine, PrometheusRegistry registry) {
+    private static WebServer httpServer(OmsConfig config, Engine engine, PrometheusRegistry registry,
+                                        DeadLetterQueue deadLetters) {
         DirectHandler problems = new ProblemDirectHandler();
         return WebServer.builder()
                 .host(config.httpHost())
@@ -143,17 +153,19 @@ public final class Oms implements AutoCloseable {
                         handlers.addHandler(type, problems);
                     }
                 })
-                .routing(routing -> routes(routing, config, engine, registry))
+                .routing(routing -> routes(routing, config, engine, registry, deadLetters))
                 .build();
     }
 
-    private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine, PrometheusRegistry registry) {
+    private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine, PrometheusRegistry registry,
+                               DeadLetterQueue deadLetters) {
         MetricsService metrics = new MetricsService(registry);
         routing.addFilter(metrics)
                 .register("/metrics", metrics)
                 .register("/health", new HealthService(engine::caughtUp))
                 .register("/accounts", new AccountService(engine))
                 .register(new MarketDataService(engine))
+                .register("/dlq", new DeadLetterService(deadLetters, registry))
                 .get("/openapi", (req, res) -> {
                     res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/yaml");
                     try (var in = Oms.class.getResourceAsStream("/openapi.yaml")) {
@@ -201,6 +213,7 @@ public final class Oms implements AutoCloseable {
         }
         closed = true;
         server.stop();
+        deadLetters.close();
         if (kafka != null) {
             kafka.close();
             groups.close();

@@ -1,6 +1,8 @@
 package dev.oms.api;
 
 import dev.oms.engine.Engine;
+import dev.oms.deadletter.FailureReason;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -15,6 +17,23 @@ final class OmsMetrics {
                 .help("Commands durable in the log but not yet applied by the engine, per orders partition and worker")
                 .labelNames("partition", "worker")
                 .callback(cb -> engine.lag().forEach(l -> cb.call(l.lag(), Integer.toString(l.partition()), l.worker())))
+                .register(registry);
+        CounterWithCallback.builder().name("oms_dead_lettered_total")
+                .help("Records of orders sent to orders.DLT, by reason").labelNames("topic", "reason")
+                .callback(cb -> {
+                    for (FailureReason reason : FailureReason.values()) {
+                        cb.call(engine.deadLetterStats().deadLettered(reason), "orders", reason.name());
+                    }
+                })
+                .register(registry);
+        CounterWithCallback.builder().name("oms_engine_retries_total")
+                .help("Attempts to apply a command that failed and were tried again")
+                .callback(cb -> cb.call(engine.deadLetterStats().retries()))
+                .register(registry);
+        GaugeWithCallback.builder().name("oms_dead_letter_depth")
+                .help("Records in the dead-letter topic, per partition").labelNames("topic", "partition")
+                .callback(cb -> engine.deadLetterDepth().forEach((partition, depth) ->
+                        cb.call(depth, "orders.DLT", Integer.toString(partition))))
                 .register(registry);
         JvmMetrics.builder().register(registry);
     }

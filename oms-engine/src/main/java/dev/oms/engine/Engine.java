@@ -138,6 +138,15 @@ public final class Engine implements AutoCloseable {
         return log.tail(dev.oms.engine.log.Topics.TRADES, log.partitionFor(key), key, limit);
     }
 
+    /** Records in orders.DLT per partition: everything dead-lettered and not purged. */
+    public java.util.Map<Integer, Long> deadLetterDepth() {
+        java.util.Map<Integer, Long> depth = new java.util.TreeMap<>();
+        for (int p = 0; p < log.partitionCount(); p++) {
+            depth.put(p, log.endOffset(dev.oms.engine.log.Topics.ORDERS_DLT, p));
+        }
+        return depth;
+    }
+
     public dev.oms.engine.worker.DeadLetterStats deadLetterStats() {
         return workers.deadLetterStats();
     }

@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import dev.oms.deadletter.RetryPolicy;
+import dev.oms.engine.FailureInjection;
 import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.risk.RiskLimits;
 import dev.oms.streaming.BrokerConfig;
@@ -28,7 +30,8 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                         KafkaListenerConfig kafka, BrokerConfig broker, int offsetsPartitions,
                         long initialRebalanceDelayMs, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals, RiskLimits riskLimits,
-                        SelfTradePrevention selfTradePrevention) {
+                        SelfTradePrevention selfTradePrevention, RetryPolicy retryPolicy,
+                        FailureInjection failureInjection) {
 
     public static final String DEFAULTS = "oms.yaml";
 
@@ -136,7 +139,36 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                 intIn(config, "engine.max-orders", 1, Integer.MAX_VALUE),
                 intIn(config, "engine.price-decimals", 0, 9),
                 riskLimits(config, intIn(config, "engine.price-decimals", 0, 9)),
-                selfTradePrevention(string(config, "engine.self-trade-prevention")));
+                selfTradePrevention(string(config, "engine.self-trade-prevention")),
+                new RetryPolicy(intIn(config, "engine.retry.max-attempts", 1, 100),
+                        longIn(config, "engine.retry.initial-backoff-ms", 0, 60_000),
+                        longIn(config, "engine.retry.max-backoff-ms", 0, 600_000), 2),
+                failureInjection(config));
+    }
+
+    private static FailureInjection failureInjection(Config config) {
+        FailureInjection injection = new FailureInjection(symbols(config, "engine.failure-injection.failing-symbols"),
+                symbols(config, "engine.failure-injection.flaky-symbols"),
+                intIn(config, "engine.failure-injection.flaky-attempts", 0, 100));
+        String mode = string(config, "mode");
+        if (!mode.equals("development") && !mode.equals("production")) {
+            throw new ConfigException("mode must be development or production, got '" + mode + "' (OMS_MODE)");
+        }
+        if (injection.active() && mode.equals("production")) {
+            throw new ConfigException("engine.failure-injection is for tests and demos and is refused in production mode");
+        }
+        return injection;
+    }
+
+    private static java.util.Set<String> symbols(Config config, String key) {
+        String value = config.get(key).asString().orElse("");
+        java.util.Set<String> symbols = new java.util.TreeSet<>();
+        for (String symbol : value.split(",")) {
+            if (!symbol.isBlank()) {
+                symbols.add(symbol.trim());
+            }
+        }
+        return symbols;
     }
 
     private static RiskLimits riskLimits(Config config, int priceDecimals) {

@@ -69,6 +69,12 @@ public final class MetricsService implements HttpService, Filter {
         if (path.startsWith("/orders/")) {
             return "/orders/{id}";
         }
+        if (path.equals("/dlq") || path.equals("/dlq/redrive")) {
+            return path;
+        }
+        if (path.startsWith("/dlq/")) {
+            return "/dlq/{partition}/{offset}";
+        }
         if (path.startsWith("/books/")) {
             return "/books/{symbol}";
         }

@@ -81,6 +81,8 @@ public final class OrderService implements HttpService {
         Verdict verdict;
         try {
             verdict = engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw deadLettered(id, e.getCause());
         } catch (TimeoutException e) {
             // Durable already, so it will be applied: say so rather than fail.
             engine.forgetVerdict(id);
@@ -162,6 +164,8 @@ public final class OrderService implements HttpService {
         Verdict verdict;
         try {
             verdict = engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw deadLettered(id, e.getCause());
         } catch (TimeoutException e) {
             engine.forgetVerdict(id);
             throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy",
@@ -171,6 +175,13 @@ public final class OrderService implements HttpService {
             throw new ProblemException(rejected(refusedTitle, verdict.order(), verdict.reason()));
         }
         respond(res, Status.OK_200, verdict.order());
+    }
+
+    /** The command is durable but could not be processed: it went to the dead-letter topic. */
+    private static ProblemException deadLettered(OrderId id, Throwable cause) {
+        return new ProblemException(Problem.of(Status.INTERNAL_SERVER_ERROR_500, "/problems/dead-lettered",
+                "Not processed", "the request is durable as " + id + " but could not be processed (" + cause.getMessage()
+                        + "); it is in the dead-letter topic, see GET /dlq").withReason("DEAD_LETTERED"));
     }
 
     private Order existing(ServerRequest req) {

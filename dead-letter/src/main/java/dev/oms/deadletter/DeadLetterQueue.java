@@ -1,0 +1,152 @@
+package dev.oms.deadletter;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * A dead-letter topic as an operator sees it: list (filtered by source topic, reason and time,
+ * paged), show one, and redrive — append the record back to its original topic and partition,
+ * marked with {@link DeadLetterHeaders#REDRIVEN_FROM}. The topic is an ordinary Kafka topic, read
+ * and written with kafka-clients, so this works against the embedded log and any cluster alike.
+ * Redriving twice is harmless where the consumer is idempotent, as the order engine is.
+ *
+ * <p>Threads: any; each call uses its own consumer.
+ */
+public final class DeadLetterQueue implements AutoCloseable {
+    private final String bootstrap;
+    private final String topic;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    /** One dead-letter record, with its headers decoded as text. */
+    public record Entry(int partition, long offset, long timestamp, byte[] key, byte[] value, Map<String, String> headers) {
+        public String header(String name) {
+            return headers.getOrDefault(name, "");
+        }
+
+        public Instant failedAt() {
+            String at = header(DeadLetterHeaders.FAILED_AT);
+            return at.isEmpty() ? Instant.ofEpochMilli(timestamp) : Instant.parse(at);
+        }
+    }
+
+    /** Which entries to list or redrive; null fields match everything. */
+    public record Filter(String sourceTopic, String reason, Instant from, Instant to, Integer partition, Long fromOffset,
+                         Long toOffset) {
+        public static final Filter ALL = new Filter(null, null, null, null, null, null, null);
+
+        boolean matches(Entry e) {
+            return (sourceTopic == null || sourceTopic.equals(e.header(DeadLetterHeaders.ORIGINAL_TOPIC)))
+                    && (reason == null || reason.equals(e.header(DeadLetterHeaders.REASON)))
+                    && (from == null || !e.failedAt().isBefore(from)) && (to == null || e.failedAt().isBefore(to))
+                    && (partition == null || partition == e.partition())
+                    && (fromOffset == null || e.offset() >= fromOffset) && (toOffset == null || e.offset() <= toOffset);
+        }
+    }
+
+    public DeadLetterQueue(String bootstrap, String topic) {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Entries matching {@code filter}, in (partition, offset) order, at most {@code limit}. */
+    public List<Entry> list(Filter filter, int limit) {
+        List<Entry> found = new ArrayList<>();
+        scan(filter::matches, entry -> {
+            found.add(entry);
+            return found.size() < limit;
+        });
+        return found;
+    }
+
+    public Optional<Entry> show(int partition, long offset) {
+        List<Entry> one = list(new Filter(null, null, null, null, partition, offset, offset), 1);
+        return one.isEmpty() ? Optional.empty() : Optional.of(one.getFirst());
+    }
+
+    /** Appends every matching entry back to where it came from; returns how many were redriven. */
+    public int redrive(Filter filter) {
+        List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+        scan(filter::matches, entry -> {
+            String original = entry.header(DeadLetterHeaders.ORIGINAL_TOPIC);
+            int partition = Integer.parseInt(entry.header(DeadLetterHeaders.ORIGINAL_PARTITION));
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(original, partition, entry.key(), entry.value());
+            record.headers().add(DeadLetterHeaders.REDRIVEN_FROM,
+                    (topic + "-" + entry.partition() + "@" + entry.offset()).getBytes(StandardCharsets.UTF_8));
+            acks.add(producer.send(record));
+            return true;
+        });
+        producer.flush();
+        for (var ack : acks) {
+            try {
+                ack.get();
+            } catch (Exception e) {
+                throw new IllegalStateException("redrive failed after " + acks.indexOf(ack) + " record(s): " + e.getMessage(), e);
+            }
+        }
+        return acks.size();
+    }
+
+    /** Reads the whole topic once, handing matching entries over until {@code consumer} says stop. */
+    private void scan(Predicate<Entry> wanted, Predicate<Entry> consumer) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = reader.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+            Map<TopicPartition, Long> end = reader.endOffsets(partitions);
+            for (TopicPartition tp : partitions) {
+                reader.assign(List.of(tp));
+                reader.seekToBeginning(List.of(tp));
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (reader.position(tp) < end.get(tp) && System.currentTimeMillis() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
+                        Entry entry = entry(record);
+                        if (wanted.test(entry) && !consumer.test(entry)) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static Entry entry(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Header header : record.headers()) {
+            headers.put(header.key(), header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8));
+        }
+        return new Entry(record.partition(), record.offset(), record.timestamp(), record.key(), record.value(), headers);
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

@@ -1,0 +1,176 @@
+package dev.oms.api.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oms.deadletter.DeadLetterQueue;
+import dev.oms.deadletter.DeadLetterQueue.Entry;
+import dev.oms.deadletter.DeadLetterQueue.Filter;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * {@code /dlq}: what could not be processed, and sending it back. {@code GET /dlq} lists (filters:
+ * topic, reason, from, to, partition; {@code limit}), {@code GET /dlq/{partition}/{offset}} shows
+ * one, {@code POST /dlq/redrive} appends a selection back to its original topic: one
+ * ({@code partition}, {@code offset}), a range ({@code partition}, {@code fromOffset},
+ * {@code toOffset}), a filter ({@code topic}, {@code reason}), or {@code {"all": true}}.
+ *
+ * <p>Threads: any request thread.
+ */
+public final class DeadLetterService implements HttpService {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final DeadLetterQueue queue;
+    private final Counter redriven;
+
+    public DeadLetterService(DeadLetterQueue queue, PrometheusRegistry registry) {
+        this.queue = queue;
+        this.redriven = Counter.builder().name("oms_dead_letter_redriven_total")
+                .help("Dead-lettered records appended back to their original topic").register(registry);
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::list)
+                .get("/{partition}/{offset}", this::show)
+                .post("/redrive", this::redrive);
+    }
+
+    private void list(ServerRequest req, ServerResponse res) throws IOException {
+        Filter filter = new Filter(req.query().first("topic").orElse(null), req.query().first("reason").orElse(null),
+                instant(req, "from"), instant(req, "to"),
+                req.query().first("partition").map(p -> MarketDataService.intParam(req, "partition", 0, 0, 1 << 20)).orElse(null),
+                null, null);
+        List<Entry> entries = queue.list(filter, MarketDataService.intParam(req, "limit", 100, 1, 10_000));
+        send(res, Status.OK_200, json -> {
+            json.writeArrayFieldStart("entries");
+            for (Entry entry : entries) {
+                write(json, entry);
+            }
+            json.writeEndArray();
+        });
+    }
+
+    private void show(ServerRequest req, ServerResponse res) throws IOException {
+        int partition;
+        long offset;
+        try {
+            partition = Integer.parseInt(req.path().pathParameters().get("partition"));
+            offset = Long.parseLong(req.path().pathParameters().get("offset"));
+        } catch (NumberFormatException e) {
+            throw notFound(req);
+        }
+        Entry entry = queue.show(partition, offset).orElseThrow(() -> notFound(req));
+        send(res, Status.OK_200, json -> write(json, entry, "entry"));
+    }
+
+    private void redrive(ServerRequest req, ServerResponse res) throws IOException {
+        JsonNode body;
+        try {
+            body = MAPPER.readTree(req.content().inputStream().readNBytes(64 * 1024));
+        } catch (IOException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body is not valid JSON: " + e.getMessage()));
+        }
+        Filter filter = selection(body);
+        int count = queue.redrive(filter);
+        redriven.inc(count);
+        send(res, Status.OK_200, json -> json.writeNumberField("redriven", count));
+    }
+
+    /** One, a range, a filter, or all — and nothing by accident: an empty body selects nothing. */
+    private static Filter selection(JsonNode body) {
+        if (body == null || !body.isObject() || body.isEmpty()) {
+            throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError("all",
+                    "say what to redrive: {\"partition\",\"offset\"}, {\"partition\",\"fromOffset\",\"toOffset\"}, "
+                            + "{\"topic\",\"reason\"} or {\"all\":true}"))));
+        }
+        if (body.path("all").asBoolean(false)) {
+            return Filter.ALL;
+        }
+        Integer partition = body.has("partition") ? Integer.valueOf(body.get("partition").asInt()) : null;
+        Long from = offset(body, "offset", "fromOffset");
+        Long to = offset(body, "offset", "toOffset");
+        return new Filter(body.has("topic") ? body.get("topic").asText() : null,
+                body.has("reason") ? body.get("reason").asText() : null, null, null, partition, from, to);
+    }
+
+    private static Long offset(JsonNode body, String exact, String bound) {
+        if (body.has(exact)) {
+            return body.get(exact).asLong();
+        }
+        return body.has(bound) ? Long.valueOf(body.get(bound).asLong()) : null;
+    }
+
+    private static Instant instant(ServerRequest req, String name) {
+        return req.query().first(name).map(text -> {
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException e) {
+                throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError(name,
+                        "must be an ISO-8601 instant such as 2026-11-25T10:00:00Z, got '" + text + "'"))));
+            }
+        }).orElse(null);
+    }
+
+    private static ProblemException notFound(ServerRequest req) {
+        return new ProblemException(Problem.of(Status.NOT_FOUND_404, "/problems/dead-letter-not-found",
+                "Dead letter not found", "no dead-letter record at " + req.path().path()));
+    }
+
+    private static void write(JsonGenerator json, Entry entry) throws IOException {
+        write(json, entry, null);
+    }
+
+    private static void write(JsonGenerator json, Entry entry, String field) throws IOException {
+        if (field == null) {
+            json.writeStartObject();
+        } else {
+            json.writeObjectFieldStart(field);
+        }
+        json.writeNumberField("partition", entry.partition());
+        json.writeNumberField("offset", entry.offset());
+        json.writeStringField("key", entry.key() == null ? null : new String(entry.key(), StandardCharsets.UTF_8));
+        json.writeStringField("value", entry.value() == null ? null : new String(entry.value(), StandardCharsets.UTF_8));
+        json.writeObjectFieldStart("headers");
+        for (Map.Entry<String, String> header : entry.headers().entrySet()) {
+            json.writeStringField(header.getKey(), header.getValue());
+        }
+        json.writeEndObject();
+        json.writeEndObject();
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    private static void send(ServerResponse res, Status status, Body body) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            body.write(json);
+            json.writeEndObject();
+        }
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(out.toByteArray());
+    }
+}

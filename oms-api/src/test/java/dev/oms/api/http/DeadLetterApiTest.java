@@ -1,0 +1,109 @@
+package dev.oms.api.http;
+
+import static dev.oms.api.Http.json;
+import static dev.oms.api.Http.order;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.oms.api.Http;
+import dev.oms.api.Oms;
+import dev.oms.api.TestOms;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The dead-letter path end to end: kcat poison, injected failures, browsing and redrive. */
+class DeadLetterApiTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void poisonFromKcatLandsInTheDltWithItsHeadersAndTheNextOrderIsProcessed() throws Exception {
+        try (Oms oms = TestOms.start(dir)) {
+            Http http = new Http(oms.httpPort());
+            Process kcat = new ProcessBuilder("kcat", "-b", "127.0.0.1:" + oms.kafkaPort(), "-P", "-t", "orders", "-p", "0",
+                    "-K:").redirectErrorStream(true).start();
+            kcat.getOutputStream().write("AAPL:this is not a command\n".getBytes(StandardCharsets.UTF_8));
+            kcat.getOutputStream().close();
+            assertThat(kcat.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(kcat.exitValue()).as(new String(kcat.getInputStream().readAllBytes())).isZero();
+
+            Awaitility.await().until(() -> json(http.get("/dlq?reason=POISON")).get("entries").size() == 1);
+            JsonNode entry = json(http.get("/dlq?reason=POISON")).get("entries").get(0);
+            assertThat(entry.get("value").asText()).isEqualTo("this is not a command");
+            assertThat(entry.get("headers").get("dlt.original.topic").asText()).isEqualTo("orders");
+            assertThat(entry.get("headers").get("dlt.original.partition").asText()).isEqualTo("0");
+            assertThat(entry.get("headers").get("dlt.original.key").asText()).isEqualTo("AAPL");
+            assertThat(json(http.get("/dlq/0/" + entry.get("offset").asLong())).get("entry").get("offset").asLong())
+                    .isEqualTo(entry.get("offset").asLong());
+            assertThat(http.get("/dlq/0/999999").statusCode()).isEqualTo(404);
+
+            assertThat(http.postJson("/orders", order("alice", "after-poison", "AAPL", "BUY", "10", 1)).statusCode()).isEqualTo(201);
+
+            // The DLT is an ordinary topic: a plain Kafka consumer reads the record and its headers.
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + oms.kafkaPort());
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                TopicPartition dlt = new TopicPartition("orders.DLT", 0);
+                consumer.assign(List.of(dlt));
+                consumer.seekToBeginning(List.of(dlt));
+                ConsumerRecord<byte[], byte[]> record = null;
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (record == null && System.currentTimeMillis() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        record = r;
+                    }
+                }
+                assertThat(record).isNotNull();
+                assertThat(new String(record.headers().lastHeader("dlt.reason").value(), StandardCharsets.UTF_8)).isEqualTo("POISON");
+            }
+        }
+    }
+
+    @Test
+    void injectedFailuresAreDeadLetteredAndARedriveAppliesEachExactlyOnce() throws Exception {
+        Path data = dir.resolve("data");
+        try (Oms oms = TestOms.start(data, Map.of("OMS_ENGINE_FAILURE_INJECTION_FAILING_SYMBOLS", "BRKN",
+                "OMS_ENGINE_RETRY_MAX_ATTEMPTS", "2", "OMS_ENGINE_RETRY_INITIAL_BACKOFF_MS", "1"))) {
+            Http http = new Http(oms.httpPort());
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> failed = http.postJson("/orders", order("rita", "r-" + i, "BRKN", "BUY", "10", 1 + i));
+                assertThat(failed.statusCode()).isEqualTo(500);
+                assertThat(json(failed).get("reason").asText()).isEqualTo("DEAD_LETTERED");
+            }
+            assertThat(json(http.get("/dlq?reason=RETRIES_EXHAUSTED")).get("entries")).hasSize(3);
+            assertThat(json(http.get("/orders?account=rita")).get("orders")).isEmpty();
+        }
+        // Injection off: the same data, a healthy engine.
+        try (Oms oms = TestOms.start(data)) {
+            Http http = new Http(oms.httpPort());
+            assertThat(http.postJson("/dlq/redrive", "{}").statusCode()).as("nothing by accident").isEqualTo(400);
+            HttpResponse<String> redrive = http.postJson("/dlq/redrive", "{\"reason\":\"RETRIES_EXHAUSTED\"}");
+            assertThat(redrive.statusCode()).as(redrive.body()).isEqualTo(200);
+            assertThat(json(redrive).get("redriven").asInt()).isEqualTo(3);
+            Awaitility.await().until(() -> json(http.get("/orders?account=rita")).get("orders").size() == 3);
+
+            assertThat(json(http.postJson("/dlq/redrive", "{\"all\":true}")).get("redriven").asInt()).isEqualTo(3);
+            Thread.sleep(1000); // a second application would show by now
+            JsonNode orders = json(http.get("/orders?account=rita")).get("orders");
+            assertThat(orders).hasSize(3);
+            assertThat(orders).extracting(o -> o.get("clientOrderId").asText()).containsExactly("r-0", "r-1", "r-2");
+            assertThat(http.get("/metrics").body()).contains("oms_dead_letter_redriven_total 6.0");
+        }
+    }
+}
