@@ -39,7 +39,8 @@ class OpenApiTest {
 
             List<String> unserved = new ArrayList<>();
             for (var path : paths.entrySet()) {
-                String concrete = path.getKey().replace("{id}", "0-0").replace("{symbol}", "AAPL");
+                String concrete = path.getKey().replace("{id}", "0-0").replace("{symbol}", "AAPL")
+                        .replace("{partition}", "0").replace("{offset}", "0");
                 for (String method : path.getValue().keySet()) {
                     if (method.equals("parameters")) {
                         continue;
