@@ -110,6 +110,23 @@ public final class DeadLetterQueue implements AutoCloseable {
         return acks.size();
     }
 
+    /** Deletes the dead letters of {@code partition} before {@code offset}; returns the new first offset. */
+    public long purge(int partition, long offset) {
+        Properties props = new Properties();
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+            TopicPartition tp = new TopicPartition(topic, partition);
+            return admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset)))
+                    .lowWatermarks().get(tp).get().lowWatermark();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalArgumentException("cannot purge " + topic + "-" + partition + " before " + offset + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** Reads the whole topic once, handing matching entries over until {@code consumer} says stop. */
     private void scan(Predicate<Entry> wanted, Predicate<Entry> consumer) {
         Properties props = new Properties();

@@ -142,7 +142,8 @@ public final class Engine implements AutoCloseable {
     public java.util.Map<Integer, Long> deadLetterDepth() {
         java.util.Map<Integer, Long> depth = new java.util.TreeMap<>();
         for (int p = 0; p < log.partitionCount(); p++) {
-            depth.put(p, log.endOffset(dev.oms.engine.log.Topics.ORDERS_DLT, p));
+            depth.put(p, log.endOffset(dev.oms.engine.log.Topics.ORDERS_DLT, p)
+                    - log.startOffset(dev.oms.engine.log.Topics.ORDERS_DLT, p));
         }
         return depth;
     }

@@ -305,6 +305,22 @@ public final class EmbeddedBroker implements AutoCloseable {
         return owned(tp).log.offsetForTimestamp(timestamp);
     }
 
+    /**
+     * Deletes the records of a partition before {@code offset} (DeleteRecords), after the appends
+     * queued before; completes with the new log start offset.
+     */
+    public CompletableFuture<Long> deleteRecordsBefore(TopicPartition tp, long offset) {
+        Owned owned = owned(tp);
+        CompletableFuture<Long> start = new CompletableFuture<>();
+        owned.shard.run(logs -> start.complete(owned.log.deleteRecordsBefore(offset, System.currentTimeMillis())))
+                .whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        start.completeExceptionally(error);
+                    }
+                });
+        return start;
+    }
+
     /** Segment files and bytes of a partition, for operators and tests. */
     public record PartitionSize(int segments, long bytes) {
     }

@@ -50,7 +50,8 @@ public final class DeadLetterService implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
                 .get("/{partition}/{offset}", this::show)
-                .post("/redrive", this::redrive);
+                .post("/redrive", this::redrive)
+                .post("/purge", this::purge);
     }
 
     private void list(ServerRequest req, ServerResponse res) throws IOException {
@@ -93,6 +94,29 @@ public final class DeadLetterService implements HttpService {
         int count = queue.redrive(filter);
         redriven.inc(count);
         send(res, Status.OK_200, json -> json.writeNumberField("redriven", count));
+    }
+
+    /** POST /dlq/purge {"partition": p, "before": offset}: deletes the dead letters before the offset. */
+    private void purge(ServerRequest req, ServerResponse res) throws IOException {
+        JsonNode body;
+        try {
+            body = MAPPER.readTree(req.content().inputStream().readNBytes(64 * 1024));
+        } catch (IOException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body is not valid JSON: " + e.getMessage()));
+        }
+        if (body == null || !body.path("partition").isInt() || !body.path("before").canConvertToLong()) {
+            throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError("before",
+                    "purge takes {\"partition\": P, \"before\": OFFSET}"))));
+        }
+        long start;
+        try {
+            start = queue.purge(body.get("partition").asInt(), body.get("before").asLong());
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/invalid-purge", "Cannot purge",
+                    e.getMessage()));
+        }
+        send(res, Status.OK_200, json -> json.writeNumberField("logStartOffset", start));
     }
 
     /** One, a range, a filter, or all — and nothing by accident: an empty body selects nothing. */

@@ -104,6 +104,15 @@ class DeadLetterApiTest {
             assertThat(orders).hasSize(3);
             assertThat(orders).extracting(o -> o.get("clientOrderId").asText()).containsExactly("r-0", "r-1", "r-2");
             assertThat(http.get("/metrics").body()).contains("oms_dead_letter_redriven_total 6.0");
+
+            // Purge: the DLT keeps only what comes after the given offset.
+            JsonNode entries = json(http.get("/dlq")).get("entries");
+            int partition = entries.get(0).get("partition").asInt();
+            long last = entries.get(entries.size() - 1).get("offset").asLong();
+            HttpResponse<String> purged = http.postJson("/dlq/purge", "{\"partition\":" + partition + ",\"before\":" + last + "}");
+            assertThat(purged.statusCode()).as(purged.body()).isEqualTo(200);
+            assertThat(json(http.get("/dlq")).get("entries")).hasSize(1);
+            assertThat(http.get("/metrics").body()).contains("oms_dead_letter_depth{partition=\"" + partition + "\",topic=\"orders.DLT\"} 1.0");
         }
     }
 }

@@ -88,6 +88,11 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
+    public long startOffset(String topic, int partition) {
+        return broker.logStartOffset(new TopicPartition(topic, partition));
+    }
+
+    @Override
     public long endOffset(String topic, int partition) {
         return broker.highWatermark(new TopicPartition(topic, partition));
     }

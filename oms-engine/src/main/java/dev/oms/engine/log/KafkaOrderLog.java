@@ -99,6 +99,14 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     }
 
     @Override
+    public long startOffset(String name, int partition) {
+        KafkaConsumer<byte[], byte[]> consumer = consumer(new TopicPartition(name, partition));
+        synchronized (consumer) {
+            return consumer.beginningOffsets(Set.of(new TopicPartition(name, partition))).values().iterator().next();
+        }
+    }
+
+    @Override
     public long endOffset(String name, int partition) {
         KafkaConsumer<byte[], byte[]> consumer = consumer(new TopicPartition(name, partition));
         synchronized (consumer) {

@@ -38,6 +38,9 @@ public interface OrderLog {
     /** Like {@link #poll}, for any topic of the log (the output topics, for followers). */
     int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler);
 
+    /** The first offset still in a partition of any topic (retention and deletes move it). */
+    long startOffset(String topic, int partition);
+
     /** The offset after the last durable record of a partition of any topic. */
     long endOffset(String topic, int partition);
 

@@ -195,6 +195,11 @@ public class ApplyBenchmark {
         }
 
         @Override
+        public long startOffset(String topic, int partition) {
+            return 0;
+        }
+
+        @Override
         public long endOffset(String topic, int partition) {
             return 0;
         }

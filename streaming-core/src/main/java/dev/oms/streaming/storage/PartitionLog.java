@@ -41,6 +41,7 @@ public final class PartitionLog implements AutoCloseable {
     /** How long a deleted segment's file stays for readers that still hold it (Kafka: file.delete.delay.ms). */
     private static final long FILE_DELETE_DELAY_MS = 60_000;
     private static final String SWAP = ".swap";
+    private static final String LOG_START_FILE = "log-start-offset";
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -48,6 +49,8 @@ public final class PartitionLog implements AutoCloseable {
     private final ProducerStateManager producers = new ProducerStateManager();
     private final ArrayDeque<PendingDelete> pendingDeletes = new ArrayDeque<>();
     private volatile LogSegment[] segments;
+    /** Records before this offset were deleted on request (DeleteRecords), even inside a segment. */
+    private volatile long deletedBefore;
     private long logEndOffset;
     /** Compaction has seen every segment closed before this offset. */
     private long cleanedUpTo = -1;
@@ -133,6 +136,10 @@ public final class PartitionLog implements AutoCloseable {
         logEndOffset = nextOffset;
         LogSegment active = active();
         visible = new Visible(nextOffset, active, active.size());
+        Path start = dir.resolve(LOG_START_FILE);
+        if (Files.exists(start)) {
+            deletedBefore = Long.parseLong(Files.readString(start).trim());
+        }
     }
 
     /**
@@ -367,6 +374,7 @@ public final class PartitionLog implements AutoCloseable {
      * {@code fromOffset} is at or past the high watermark. Any thread.
      */
     public Records read(long fromOffset, int maxBytes) {
+        fromOffset = Math.max(fromOffset, deletedBefore);
         Visible v = visible;
         LogSegment[] segs = segments;
         if (fromOffset >= v.highWatermark()) {
@@ -438,7 +446,36 @@ public final class PartitionLog implements AutoCloseable {
 
     /** The first offset still in the log (retention moves it forward). */
     public long logStartOffset() {
-        return segments[0].baseOffset();
+        return Math.max(segments[0].baseOffset(), deletedBefore);
+    }
+
+    /**
+     * Deletes the records before {@code offset} (Kafka's DeleteRecords): the log start moves there
+     * at once and durably; whole segments below it are removed. Owner shard only.
+     *
+     * @return the new log start offset
+     */
+    public long deleteRecordsBefore(long offset, long nowMs) throws IOException {
+        long target = Math.min(offset, highWatermark());
+        if (target <= logStartOffset()) {
+            return logStartOffset();
+        }
+        Path file = dir.resolve(LOG_START_FILE);
+        Path tmp = dir.resolve(LOG_START_FILE + ".tmp");
+        Files.writeString(tmp, Long.toString(target));
+        try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        deletedBefore = target;
+        while (segments.length > 1 && segments[1].baseOffset() <= target) {
+            LogSegment oldest = segments[0];
+            segments = Arrays.copyOfRange(segments, 1, segments.length);
+            oldest.markDeleted();
+            pendingDeletes.add(new PendingDelete(oldest, nowMs + FILE_DELETE_DELAY_MS));
+        }
+        LOG.info("{}: records before {} deleted on request", topicPartition, target);
+        return target;
     }
 
     /** How many segment files the log has. */

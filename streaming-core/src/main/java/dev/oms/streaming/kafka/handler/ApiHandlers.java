@@ -29,6 +29,7 @@ public final class ApiHandlers {
         add(new DeleteTopicsHandler(broker));
         add(new CreatePartitionsHandler(broker));
         add(new DescribeConfigsHandler(broker));
+        add(new DeleteRecordsHandler(broker));
         add(new FindCoordinatorHandler(config));
         add(new JoinGroupHandler(groups));
         add(new SyncGroupHandler(groups));
