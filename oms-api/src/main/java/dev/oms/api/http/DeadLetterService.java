@@ -83,13 +83,7 @@ public final class DeadLetterService implements HttpService {
     }
 
     private void redrive(ServerRequest req, ServerResponse res) throws IOException {
-        JsonNode body;
-        try {
-            body = MAPPER.readTree(req.content().inputStream().readNBytes(64 * 1024));
-        } catch (IOException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body is not valid JSON: " + e.getMessage()));
-        }
+        JsonNode body = body(req);
         Filter filter = selection(body);
         int count = queue.redrive(filter);
         redriven.inc(count);
@@ -98,13 +92,7 @@ public final class DeadLetterService implements HttpService {
 
     /** POST /dlq/purge {"partition": p, "before": offset}: deletes the dead letters before the offset. */
     private void purge(ServerRequest req, ServerResponse res) throws IOException {
-        JsonNode body;
-        try {
-            body = MAPPER.readTree(req.content().inputStream().readNBytes(64 * 1024));
-        } catch (IOException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body is not valid JSON: " + e.getMessage()));
-        }
+        JsonNode body = body(req);
         if (body == null || !body.path("partition").isInt() || !body.path("before").canConvertToLong()) {
             throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError("before",
                     "purge takes {\"partition\": P, \"before\": OFFSET}"))));
@@ -134,6 +122,15 @@ public final class DeadLetterService implements HttpService {
         Long to = offset(body, "offset", "toOffset");
         return new Filter(body.has("topic") ? body.get("topic").asText() : null,
                 body.has("reason") ? body.get("reason").asText() : null, null, null, partition, from, to);
+    }
+
+    private static JsonNode body(ServerRequest req) {
+        try {
+            return MAPPER.readTree(req.content().inputStream().readNBytes(64 * 1024));
+        } catch (IOException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body is not valid JSON: " + e.getMessage()));
+        }
     }
 
     private static Long offset(JsonNode body, String exact, String bound) {
