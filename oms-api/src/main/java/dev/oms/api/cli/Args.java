@@ -9,7 +9,7 @@ import java.util.Set;
 
 /** Words and {@code --options} of a command line; an option takes a value unless it is a known flag. */
 final class Args {
-    private static final Set<String> FLAGS = Set.of("json", "from-beginning", "execute", "to-earliest", "to-latest", "help");
+    private static final Set<String> FLAGS = Set.of("json", "from-beginning", "execute", "to-earliest", "to-latest", "help", "all");
 
     private final List<String> words = new ArrayList<>();
     private final Map<String, List<String>> options = new HashMap<>();
@@ -37,6 +37,10 @@ final class Args {
             parsed.options.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
         }
         return parsed;
+    }
+
+    List<String> words() {
+        return words;
     }
 
     String word(int index) {

@@ -58,6 +58,9 @@ public final class Cli {
               topic consume TOPIC [--group G] [--from-beginning] [--num N] [--timeout-ms MS]
               group list | describe GROUP | delete GROUP
               group reset-offsets GROUP --topic TOPIC (--to-earliest | --to-latest | --to-offset N) [--execute]
+              dlq list [--reason R] [--topic T] [--limit N] | show PARTITION OFFSET        (--url, default http://localhost:8080 or OMS_URL)
+              dlq redrive (--all | --partition P (--offset O | --from-offset A --to-offset B) | --reason R)
+              dlq purge --partition P --before OFFSET
             options: --json prints JSON instead of a table""";
 
     private final PrintStream out;
@@ -102,6 +105,9 @@ public final class Cli {
                 case "group describe" -> groupDescribe(brokers, a);
                 case "group delete" -> groupDelete(brokers, a);
                 case "group reset-offsets" -> groupResetOffsets(brokers, a);
+                case "dlq list", "dlq show", "dlq redrive", "dlq purge" ->
+                        new DeadLetterCommands(a.option("url").orElse(env.getOrDefault("OMS_URL", "http://localhost:8080")),
+                                out, err).run(a);
                 default -> {
                     err.println("oms: unknown command '" + String.join(" ", args) + "'");
                     err.println(USAGE);

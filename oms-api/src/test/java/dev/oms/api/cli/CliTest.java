@@ -109,6 +109,25 @@ class CliTest {
     }
 
     @Test
+    void dlqListsShowsAndRedrivesTheDeadLettersOfARunningOms(@TempDir Path other) throws Exception {
+        try (Oms failing = TestOms.start(other, Map.of("OMS_ENGINE_FAILURE_INJECTION_FAILING_SYMBOLS", "BRKN",
+                "OMS_ENGINE_RETRY_MAX_ATTEMPTS", "1"))) {
+            dev.oms.api.Http http = new dev.oms.api.Http(failing.httpPort());
+            http.postJson("/orders", dev.oms.api.Http.order("z", "z1", "BRKN", "BUY", "1", 1));
+            String url = "http://127.0.0.1:" + failing.httpPort();
+            Result list = run(null, "dlq", "list", "--url", url, "--json");
+            assertThat(list.exit()).as(list.err()).isZero();
+            JsonNode entry = list.json().get(0);
+            assertThat(entry.get("reason").asText()).isEqualTo("RETRIES_EXHAUSTED");
+            Result show = run(null, "dlq", "show", entry.get("partition").asText(), entry.get("offset").asText(), "--url", url);
+            assertThat(show.out()).contains("dlt.original.topic");
+            Result redrive = run(null, "dlq", "redrive", "--all", "--url", url);
+            assertThat(redrive.err()).contains("redriven 1 record(s)");
+            assertThat(run(null, "dlq", "redrive", "--url", url).exit()).as("nothing selected").isEqualTo(2);
+        }
+    }
+
+    @Test
     void mistakesGetAClearMessageAndAnExitCode() {
         Result unknown = run(null, "topic", "frobnicate");
         assertThat(unknown.exit()).isEqualTo(2);
