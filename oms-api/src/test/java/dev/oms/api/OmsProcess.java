@@ -36,6 +36,11 @@ final class OmsProcess implements AutoCloseable {
 
     /** Starts oms on {@code dataDir} with a free HTTP port and waits for its ready line. */
     static OmsProcess start(Path dataDir, String... extraArgs) throws Exception {
+        return start(dataDir, Map.of(), extraArgs);
+    }
+
+    /** Starts oms with more settings as environment variables. */
+    static OmsProcess start(Path dataDir, Map<String, String> settings, String... extraArgs) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -55,6 +60,7 @@ final class OmsProcess implements AutoCloseable {
         env.put("OMS_KAFKA_ADVERTISED_HOST", "127.0.0.1");
         env.put("OMS_LOG_PARTITIONS", "4");
         env.put("OMS_ENGINE_MAX_ORDERS", "100000");
+        env.putAll(settings);
         Process process = builder.start();
 
         CompletableFuture<int[]> port = new CompletableFuture<>();

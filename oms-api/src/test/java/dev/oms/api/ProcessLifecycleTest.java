@@ -170,6 +170,49 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void kill9DuringARedriveLosesNothingAndAppliesNothingTwice() throws Exception {
+        Path data = dir.resolve("data");
+        int count = 150;
+        try (OmsProcess oms = OmsProcess.start(data, Map.of("OMS_ENGINE_FAILURE_INJECTION_FAILING_SYMBOLS", "BRKN",
+                "OMS_ENGINE_RETRY_MAX_ATTEMPTS", "1"))) {
+            Http http = new Http(oms.httpPort());
+            for (int i = 0; i < count; i++) {
+                assertThat(http.postJson("/orders", order("dora", "d-" + i, "BRKN", "BUY", "10", 1 + i), "Prefer", "respond-async")
+                        .statusCode()).isEqualTo(202);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> json(http.get("/dlq?limit=1000")).get("entries").size() == count);
+            oms.terminate();
+        }
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            Http http = new Http(oms.httpPort());
+            Thread redrive = Thread.ofVirtual().start(() -> {
+                try {
+                    http.postJson("/dlq/redrive", "{\"all\":true}");
+                } catch (Exception e) {
+                    // the process dies under the request
+                }
+            });
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(5))
+                    .until(() -> json(http.get("/orders?account=dora&limit=1000")).get("orders").size() > 0);
+            oms.kill9(); // part of the redrive is applied, part is not
+            redrive.join();
+        }
+        try (OmsProcess oms = OmsProcess.start(data)) {
+            Http http = new Http(oms.httpPort());
+            assertThat(json(http.postJson("/dlq/redrive", "{\"all\":true}")).get("redriven").asInt()).isEqualTo(count);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> json(http.get("/orders?account=dora&limit=1000")).get("orders").size() == count);
+            Thread.sleep(1000);
+            JsonNode orders = json(http.get("/orders?account=dora&limit=1000")).get("orders");
+            assertThat(orders).hasSize(count);
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            orders.forEach(o -> ids.add(o.get("clientOrderId").asText()));
+            assertThat(ids).as("every placement once").hasSize(count);
+        }
+    }
+
+    @Test
     void unknownFlagIsRefusedWithTheUsage() throws Exception {
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--bogus", "1")
