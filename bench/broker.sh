@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Broker benchmark: oms's embedded broker and the Apache Kafka broker, measured in the same run on
-# the same machine with Kafka's own tools (ProducerPerformance, EndToEndLatency), 256-byte
+# the same machine with Kafka's own tools (ProducerPerformance, ConsumerPerformance, EndToEndLatency), 256-byte
 # records, acks=all. Writes the results between the BROKER markers of docs/benchmarks.md.
 #
 #   bench/broker.sh                 # full run (a few minutes)
@@ -99,6 +99,12 @@ produce() { # bootstrap topic records throughput
     batch.size=65536 2>>"$WORK/tools.log" | tail -1
 }
 
+# ConsumerPerformance: a consumer group reading what the throughput run wrote.
+consume() { # bootstrap topic records
+  tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$1" --topic "$2" --messages "$3" \
+    --group "bench-$2" --timeout 60000 2>>"$WORK/tools.log" | tail -1
+}
+
 # EndToEndLatency commits consumer offsets, so it needs a group coordinator (FindCoordinator).
 e2e() { # bootstrap topic
   tool org.apache.kafka.tools.EndToEndLatency --bootstrap-server "$1" --topic "$2" --num-records "$E2E_RECORDS" \
@@ -114,9 +120,11 @@ measure() { # name bootstrap topic-prefix [topic config]
   echo "== $name" >&2
   local max fixed lat
   max="$(produce "$bootstrap" "$t-max" "$RECORDS" -1)"
+  local read
+  read="$(consume "$bootstrap" "$t-max" "$RECORDS")"
   fixed="$(produce "$bootstrap" "$t-fixed" $((FIXED_RATE * FIXED_SECONDS)) "$FIXED_RATE")"
   lat="$(e2e "$bootstrap" "$t-e2e" | tr '\n' ' ')"
-  echo "$name|$max|$fixed|$lat" | tee -a "$WORK/results.txt" >&2
+  echo "$name|$max|$fixed|$lat|$read" | tee -a "$WORK/results.txt" >&2
 }
 
 start_oms

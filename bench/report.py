@@ -18,6 +18,15 @@ def producer(line):
     return dict(zip(keys, map(float, m.groups())))
 
 
+def consumer(line):
+    # ConsumerPerformance CSV: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ...
+    fields = [f.strip() for f in line.split(",")]
+    try:
+        return float(fields[5])
+    except (IndexError, ValueError):
+        return None
+
+
 def e2e(line):
     avg = re.search(r"Avg latency: ([\d.]+) ms", line)
     pct = re.search(r"50th = (\d+), 99th = (\d+), 99.9th = (\d+)", line)
@@ -27,8 +36,8 @@ def e2e(line):
 
 rows = []
 for raw in open(results_file):
-    name, max_line, fixed_line, e2e_line = raw.rstrip("\n").split("|")
-    rows.append((name, producer(max_line), producer(fixed_line), e2e(e2e_line)))
+    name, max_line, fixed_line, e2e_line, consumer_line = (raw.rstrip("\n").split("|") + [""])[:5]
+    rows.append((name, producer(max_line), producer(fixed_line), e2e(e2e_line), consumer(consumer_line)))
 
 base = next((r for r in rows if "flush.messages=1" in r[0]), None)
 
@@ -41,11 +50,11 @@ def ratio(value, baseline, higher_is_better=True):
 
 lines = [BEGIN, "", f"Measured {date.today().isoformat()} with `{command}`.", "", f"Machine: {machine}.", "",
          "Producer: kafka-tools ProducerPerformance, 256-byte records, acks=all, idempotent, linger.ms=1, "
-         "3 partitions. Ratios are to Apache Kafka with `flush.messages=1` (durable before ack, like oms), "
+         "3 partitions. Consumer: ConsumerPerformance in a consumer group, reading the throughput run's records. Ratios are to Apache Kafka with `flush.messages=1` (durable before ack, like oms), "
          "measured in the same run. The load generator shares the 2 cores with the broker.", "",
-         "| broker | max throughput (records/s) | MB/s | p99 at max (ms) | p50 / p99 / p99.9 at fixed rate (ms) | end-to-end avg (ms) | end-to-end p50 / p99 / p99.9 (ms) |",
-         "|---|---|---|---|---|---|---|"]
-for name, mx, fx, (avg, pct, why) in rows:
+         "| broker | max throughput (records/s) | MB/s | p99 at max (ms) | p50 / p99 / p99.9 at fixed rate (ms) | end-to-end avg (ms) | end-to-end p50 / p99 / p99.9 (ms) | consumer (records/s) |",
+         "|---|---|---|---|---|---|---|---|"]
+for name, mx, fx, (avg, pct, why), cons in rows:
     rate = f"{mx['rate']:,.0f}{ratio(mx['rate'], base[1]['rate'] if base and base[1] else None)}" if mx else "failed"
     mb = f"{mx['mb']:.1f}" if mx else ""
     p99max = f"{mx['p99']:.0f}" if mx else ""
@@ -54,7 +63,10 @@ for name, mx, fx, (avg, pct, why) in rows:
         fixed += f" (p99 {fx['p99'] / base[2]['p99']:.2f}x)"
     e2e_avg = f"{avg:.2f}" if avg is not None else ("not measured: " + why if why else "failed")
     e2e_pct = " / ".join(pct) if pct else ""
-    lines.append(f"| {name} | {rate} | {mb} | {p99max} | {fixed} | {e2e_avg} | {e2e_pct} |")
+    cons_text = f"{cons:,.0f}" if cons else "failed"
+    if cons and base and base[4]:
+        cons_text += f" ({cons / base[4]:.2f}x)"
+    lines.append(f"| {name} | {rate} | {mb} | {p99max} | {fixed} | {e2e_avg} | {e2e_pct} | {cons_text} |")
 lines += ["", END]
 
 text = open(doc).read()

@@ -74,8 +74,17 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     /** Entries matching {@code filter}, in (partition, offset) order, at most {@code limit}. */
     public List<Entry> list(Filter filter, int limit) {
+        return list(filter, -1, -1, limit);
+    }
+
+    /**
+     * A page: entries matching {@code filter} after ({@code afterPartition}, {@code afterOffset}),
+     * the last entry of the previous page, in (partition, offset) order, at most {@code limit}.
+     */
+    public List<Entry> list(Filter filter, int afterPartition, long afterOffset, int limit) {
         List<Entry> found = new ArrayList<>();
-        scan(filter::matches, entry -> {
+        scan(entry -> filter.matches(entry) && (entry.partition() > afterPartition
+                || (entry.partition() == afterPartition && entry.offset() > afterOffset)), entry -> {
             found.add(entry);
             return found.size() < limit;
         });

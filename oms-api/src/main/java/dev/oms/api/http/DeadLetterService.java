@@ -59,13 +59,29 @@ public final class DeadLetterService implements HttpService {
                 instant(req, "from"), instant(req, "to"),
                 req.query().first("partition").map(p -> MarketDataService.intParam(req, "partition", 0, 0, 1 << 20)).orElse(null),
                 null, null);
-        List<Entry> entries = queue.list(filter, MarketDataService.intParam(req, "limit", 100, 1, 10_000));
+        int limit = MarketDataService.intParam(req, "limit", 100, 1, 10_000);
+        int afterPartition = -1;
+        long afterOffset = -1;
+        String after = req.query().first("after").orElse(null);
+        if (after != null) {
+            String[] cursor = after.split("-");
+            try {
+                afterPartition = Integer.parseInt(cursor[0]);
+                afterOffset = Long.parseLong(cursor[1]);
+            } catch (RuntimeException e) {
+                throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError("after",
+                        "is the cursor of the previous page, <partition>-<offset>; got '" + after + "'"))));
+            }
+        }
+        List<Entry> entries = queue.list(filter, afterPartition, afterOffset, limit);
         send(res, Status.OK_200, json -> {
             json.writeArrayFieldStart("entries");
             for (Entry entry : entries) {
                 write(json, entry);
             }
             json.writeEndArray();
+            Entry last = entries.isEmpty() ? null : entries.getLast();
+            json.writeStringField("next", entries.size() == limit ? last.partition() + "-" + last.offset() : null);
         });
     }
 

@@ -87,6 +87,11 @@ class DeadLetterApiTest {
                 assertThat(json(failed).get("reason").asText()).isEqualTo("DEAD_LETTERED");
             }
             assertThat(json(http.get("/dlq?reason=RETRIES_EXHAUSTED")).get("entries")).hasSize(3);
+            JsonNode firstPage = json(http.get("/dlq?limit=2"));
+            assertThat(firstPage.get("entries")).hasSize(2);
+            JsonNode secondPage = json(http.get("/dlq?limit=2&after=" + firstPage.get("next").asText()));
+            assertThat(secondPage.get("entries")).hasSize(1);
+            assertThat(secondPage.get("next").isNull()).isTrue();
             assertThat(json(http.get("/orders?account=rita")).get("orders")).isEmpty();
         }
         // Injection off: the same data, a healthy engine.
