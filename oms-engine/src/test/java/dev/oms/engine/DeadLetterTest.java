@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +26,6 @@ import dev.oms.engine.order.PriceScale;
 import dev.oms.engine.order.Side;
 import dev.oms.engine.order.TimeInForce;
 import dev.oms.engine.risk.RiskLimits;
-import dev.oms.streaming.EmbeddedBroker;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -35,28 +33,12 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Failures of the engine: poison at once, transient retried, persistent dead-lettered, dependents follow. */
-class DeadLetterTest {
+class DeadLetterTest extends EngineTestBase {
     private static final PriceScale SCALE = new PriceScale(4);
 
-    @TempDir
-    Path dir;
-    private EmbeddedBroker broker;
-    private Engine engine;
-
-    @AfterEach
-    void stop() throws IOException {
-        if (engine != null) {
-            engine.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     void poisonRecordIsDeadLetteredAtOnceWithItsProvenanceAndThePartitionKeepsFlowing() throws Exception {
@@ -137,10 +119,7 @@ class DeadLetterTest {
     }
 
     private void start(FailureInjection injection) throws IOException {
-        broker = EmbeddedBroker.open(dir.resolve("log"), 1, 1024);
-        broker.createTopic(Topics.ORDERS, 2);
-        engine = Engine.start(new EngineConfig(dir.resolve("state"), 1, false, 10_000, SCALE, RiskLimits.UNLIMITED,
-                SelfTradePrevention.CANCEL_NEWEST, new RetryPolicy(3, 1, 5, 2), injection),
-                new EmbeddedOrderLog(broker, Topics.ORDERS));
+        start(2, new EngineConfig(dir.resolve("state"), 1, false, 10_000, SCALE, RiskLimits.UNLIMITED,
+                SelfTradePrevention.CANCEL_NEWEST, new RetryPolicy(3, 1, 5, 2), injection));
     }
 }

@@ -5,12 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.log.EmbeddedOrderLog;
@@ -28,28 +25,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class EngineTest {
+class EngineTest extends EngineTestBase {
     private static final int PARTITIONS = 4;
     private static final long T0 = 1_767_225_600_000L;
 
-    @TempDir
-    Path dir;
-    private EmbeddedBroker broker;
-    private Engine engine;
-
-    @AfterEach
-    void stop() throws IOException {
-        if (engine != null) {
-            engine.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     void placedOrderIsAppliedAsNewAndQueryable() throws Exception {
@@ -106,8 +87,8 @@ class EngineTest {
     void stateRebuiltFromTheLogAloneEqualsTheStateBeforeIt() throws Exception {
         start();
         List<Order> placed = placeMany(40);
-        stopAll();
-        deleteRecursively(dir.resolve("state"));
+        stop();
+        deleteState();
         start();
         for (Order order : placed) {
             await().until(() -> engine.order(order.id()).isPresent());
@@ -119,7 +100,7 @@ class EngineTest {
     void replayingPastTheCheckpointAppliesNothingTwice() throws Exception {
         start();
         List<Order> placed = placeMany(20);
-        stopAll();
+        stop();
         // As after a crash between applying records and saving the checkpoint.
         try (OrderStore store = OrderStore.open(dir.resolve("state"), 10_000)) {
             for (int p = 0; p < PARTITIONS; p++) {
@@ -175,20 +156,11 @@ class EngineTest {
 
     private void stopAll() throws IOException {
         stop();
-        engine = null;
-        broker = null;
     }
 
     private void restart() throws IOException {
-        stopAll();
+        stop();
         start();
     }
 
-    private static void deleteRecursively(Path path) throws IOException {
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

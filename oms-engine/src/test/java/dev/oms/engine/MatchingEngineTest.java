@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +15,6 @@ import dev.oms.engine.command.CancelOrder;
 import dev.oms.engine.command.Command;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
-import dev.oms.engine.log.EmbeddedOrderLog;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.order.OrdStatus;
 import dev.oms.engine.order.Order;
@@ -29,33 +25,16 @@ import dev.oms.engine.order.Side;
 import dev.oms.engine.order.TimeInForce;
 import dev.oms.engine.risk.RiskLimits;
 import dev.oms.engine.worker.Verdict;
-import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.client.PartitionSubscription;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The engine with its books: matching, fills on both sides, positions, risk, cancel, replace, output records. */
-class MatchingEngineTest {
+class MatchingEngineTest extends EngineTestBase {
     private static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00Z
     private static final RiskLimits LIMITS = new RiskLimits(10_000, Long.MAX_VALUE, 5_000, 50, 1_000_000);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
-    private EmbeddedBroker broker;
-    private Engine engine;
-
-    @AfterEach
-    void stop() throws IOException {
-        if (engine != null) {
-            engine.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     void crossingOrdersTradeAtTheRestingPriceAndUpdateBothOrdersAndPositions() throws Exception {
@@ -157,13 +136,7 @@ class MatchingEngineTest {
         List<String> eventsBefore = settledRecords(Topics.ORDER_EVENTS);
 
         stop();
-        engine = null;
-        broker = null;
-        try (Stream<Path> walk = Files.walk(dir.resolve("state"))) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        deleteState();
         start();
         org.awaitility.Awaitility.await().until(engine::caughtUp);
         assertThat(ids.stream().map(id -> engine.order(id).orElseThrow()).toList()).isEqualTo(before);
@@ -183,8 +156,6 @@ class MatchingEngineTest {
         Order expected = engine.order(buy.id()).orElseThrow();
         var positions = engine.positions(null);
         stop();
-        engine = null;
-        broker = null;
         // As if the process died while applying the sell: the buy's fill written, the checkpoint not.
         try (var store = dev.oms.engine.state.OrderStore.open(dir.resolve("state"), 10_000)) {
             store.beginApply(sell.id().partition(), sell.id().offset());
@@ -204,8 +175,6 @@ class MatchingEngineTest {
         place(limit("bob", "m2", Side.SELL, "10", 30));
         Order expected = engine.order(buy.id()).orElseThrow();
         stop();
-        engine = null;
-        broker = null;
         try (var store = dev.oms.engine.state.OrderStore.open(dir.resolve("state"), 10_000)) {
             store.put(expected.withFill(70)); // pages the power loss left half written
         }
@@ -269,10 +238,8 @@ class MatchingEngineTest {
     }
 
     private void start() throws IOException {
-        broker = EmbeddedBroker.open(dir.resolve("log"), 1, 1024);
-        broker.createTopic(Topics.ORDERS, 2);
-        engine = Engine.start(new EngineConfig(dir.resolve("state"), 1, false, 10_000, new PriceScale(4), LIMITS,
-                SelfTradePrevention.CANCEL_NEWEST), new EmbeddedOrderLog(broker, Topics.ORDERS));
+        start(2, new EngineConfig(dir.resolve("state"), 1, false, 10_000, new PriceScale(4), LIMITS,
+                SelfTradePrevention.CANCEL_NEWEST));
     }
 
     private void restart() throws IOException {

@@ -12,41 +12,24 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.api.Oms;
+import dev.oms.api.OneOmsPerClass;
 import dev.oms.api.TestOms;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./oms topic|group|cluster} against a running oms over its Kafka port. */
-class CliTest {
-    @TempDir
-    static Path dir;
-    private static Oms oms;
-    private static String brokers;
-
+class CliTest extends OneOmsPerClass {
     private record Result(int exit, String out, String err) {
         JsonNode json() throws Exception {
             return new ObjectMapper().readTree(out);
         }
     }
 
-    @BeforeAll
-    static void start() throws Exception {
-        oms = TestOms.start(dir);
-        brokers = "127.0.0.1:" + oms.kafkaPort();
-    }
-
-    @AfterAll
-    static void stop() {
-        oms.close();
-    }
-
     private static Result run(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         String[] withBrokers = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
-                java.util.stream.Stream.of("--brokers", brokers)).toArray(String[]::new);
+                java.util.stream.Stream.of("--brokers", "127.0.0.1:" + oms.kafkaPort())).toArray(String[]::new);
         int exit = new Cli(new ByteArrayInputStream((stdin == null ? "" : stdin).getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
                 .run(withBrokers, Map.of());

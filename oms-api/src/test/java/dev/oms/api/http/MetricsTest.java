@@ -4,41 +4,21 @@ import static dev.oms.api.Http.order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.oms.api.Http;
-import dev.oms.api.Oms;
-import dev.oms.api.TestOms;
+import dev.oms.api.OneOmsPerClass;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** /metrics after real traffic: HTTP orders and a Kafka consumer group. */
-class MetricsTest {
-    @TempDir
-    static Path dir;
-    private static Oms oms;
-    private static Http http;
+class MetricsTest extends OneOmsPerClass {
 
-    @BeforeAll
-    static void start() throws Exception {
-        oms = TestOms.start(dir);
-        http = new Http(oms.httpPort());
-    }
-
-    @AfterAll
-    static void stop() {
-        oms.close();
-    }
 
     @Test
     void metricsDescribeTheTrafficTheServiceHandled() throws Exception {

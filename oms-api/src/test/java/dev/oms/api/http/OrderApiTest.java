@@ -9,38 +9,18 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.oms.api.Http;
-import dev.oms.api.Oms;
-import dev.oms.api.TestOms;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.oms.api.OneOmsPerClass;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The order resource over real HTTP against a whole oms (log, engine, Helidon) on a random port. */
-class OrderApiTest {
-    @TempDir
-    static Path dir;
-    private static Oms oms;
-    private static Http http;
+class OrderApiTest extends OneOmsPerClass {
 
-    @BeforeAll
-    static void start() throws Exception {
-        oms = TestOms.start(dir);
-        http = new Http(oms.httpPort());
-    }
-
-    @AfterAll
-    static void stop() {
-        oms.close();
-    }
 
     @Test
     void placedOrderIsAnsweredWithTheEnginesVerdictAndCanBeReadBack() throws Exception {

@@ -5,35 +5,15 @@ import static dev.oms.api.Http.order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.oms.api.Http;
-import dev.oms.api.Oms;
-import dev.oms.api.TestOms;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.oms.api.OneOmsPerClass;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Trading over HTTP: orders that cross, rejections, cancels, replaces and positions. */
-class TradingApiTest {
-    @TempDir
-    static Path dir;
-    private static Oms oms;
-    private static Http http;
+class TradingApiTest extends OneOmsPerClass {
 
-    @BeforeAll
-    static void start() throws Exception {
-        oms = TestOms.start(dir);
-        http = new Http(oms.httpPort());
-    }
-
-    @AfterAll
-    static void stop() {
-        oms.close();
-    }
 
     @Test
     void crossingOrdersFillAndTheVerdictShowsIt() throws Exception {
