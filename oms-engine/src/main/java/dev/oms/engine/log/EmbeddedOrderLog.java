@@ -61,17 +61,6 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
-    public void publish(String topic, int partition, byte[] key, byte[] value, long timestamp) {
-        broker.append(new TopicPartition(topic, partition),
-                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value)))
-                .whenComplete((offset, error) -> {
-                    if (error != null) {
-                        LOG.error("publishing to {}-{} failed", topic, partition, error);
-                    }
-                });
-    }
-
-    @Override
     public CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
                                            java.util.Map<String, byte[]> headers) {
         org.apache.kafka.common.header.Header[] recordHeaders = headers.entrySet().stream()

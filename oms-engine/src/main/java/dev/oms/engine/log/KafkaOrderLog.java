@@ -128,15 +128,6 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     }
 
     @Override
-    public void publish(String name, int partition, byte[] key, byte[] value, long timestamp) {
-        producer.send(new ProducerRecord<>(name, partition, timestamp, key, value), (metadata, error) -> {
-            if (error != null) {
-                LOG.error("publishing to {}-{} failed", name, partition, error);
-            }
-        });
-    }
-
-    @Override
     public CompletableFuture<Long> publish(String name, int partition, byte[] key, byte[] value, long timestamp,
                                            Map<String, byte[]> headers) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(name, partition, timestamp, key, value);

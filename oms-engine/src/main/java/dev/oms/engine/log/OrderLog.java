@@ -26,12 +26,10 @@ public interface OrderLog {
     CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp);
 
     /**
-     * Appends an output record (an execution report, a trade) to partition {@code partition} of
-     * {@code topic} without waiting: records of one worker land in the order it publishes them.
+     * Appends an output record (an execution report, a trade, a dead letter) to partition
+     * {@code partition} of {@code topic}; completes with its offset once durable. Records of one
+     * worker land in the order it publishes them.
      */
-    void publish(String topic, int partition, byte[] key, byte[] value, long timestamp);
-
-    /** Appends a record with headers (a dead letter); completes with its offset once durable. */
     CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
                                     java.util.Map<String, byte[]> headers);
 

@@ -170,6 +170,23 @@ public final class OrderStore implements AutoCloseable {
         clientOrderIds.values().removeIf(id -> OrderId.unpack(id).partition() == partition);
         positions.keySet().removeIf(key -> partitionOfSymbol.applyAsInt(key.substring(key.indexOf('\u0000') + 1)) == partition);
         checkpoints.remove(partition);
+        checkpoints.remove(publishedKey(partition));
+    }
+
+    // The checkpoint map also holds, under key -1 - partition, the offset below which every output
+    // record (execution reports, trades) of the partition's commands is durable.
+    private static int publishedKey(int partition) {
+        return -1 - partition;
+    }
+
+    /** Every output record of the commands before this offset is durable. */
+    public long publishedUpTo(int partition) {
+        Long offset = checkpoints.get(publishedKey(partition));
+        return offset == null ? 0 : offset;
+    }
+
+    public void publishedUpTo(int partition, long offset) {
+        checkpoints.put(publishedKey(partition), offset);
     }
 
     /** Notes that the command at {@code id} went to the dead-letter topic (commands naming it must follow it there). */

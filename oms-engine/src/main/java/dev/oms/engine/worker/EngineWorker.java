@@ -65,12 +65,16 @@ public final class EngineWorker implements Agent {
         this.pin = pin;
         for (int i = 0; i < partitions.length; i++) {
             int partition = partitions[i];
-            if (store.interrupted(partition)) {
-                long at = store.interruptedAt(partition);
-                LOG.warn("{}: a command at orders-{} offset {} was cut short by a crash; rebuilding the partition "
-                        + "by replaying its log", roleName(), partition, at);
+            long published = store.publishedUpTo(partition);
+            boolean interrupted = store.interrupted(partition);
+            if (interrupted || published < store.checkpoint(partition)) {
+                // A command cut short, or output records that may not have reached the log: rebuild the
+                // partition from its log, publishing again from the first command whose output may be missing.
+                long from = interrupted ? Math.min(published, store.interruptedAt(partition)) : published;
+                LOG.warn("{}: orders-{} stopped {} at offset {}; rebuilding the partition by replaying its log", roleName(),
+                        partition, interrupted ? "in the middle of a command" : "before its output was durable", from);
                 store.wipe(partition, symbol -> log.partitionFor(symbol.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-                processor.publishFrom(partition, at); // what came before was published already
+                processor.publishFrom(partition, from);
             }
             nextOffsets[i] = store.checkpoint(partition);
             verdicts.resumeAt(partition, nextOffsets[i]);
@@ -88,7 +92,14 @@ public final class EngineWorker implements Agent {
         int answered = queries.drain(Runnable::run);
         int work = 0;
         for (current = 0; current < partitions.length; current++) {
-            work += log.poll(partitions[current], nextOffsets[current], MAX_POLL_BYTES, handler);
+            int applied = log.poll(partitions[current], nextOffsets[current], MAX_POLL_BYTES, handler);
+            if (applied > 0) {
+                // Output records of the batch are durable before the store says so (a crash in between
+                // rebuilds the partition and publishes them again, with the same ids).
+                processor.awaitPublished();
+                store.publishedUpTo(partitions[current], nextOffsets[current]);
+                work += applied;
+            }
         }
         return work + answered;
     }

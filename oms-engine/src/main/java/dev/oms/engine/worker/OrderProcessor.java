@@ -55,6 +55,9 @@ final class OrderProcessor implements BookListener {
     private final LongHashSet resting = new LongHashSet();
     private final Object2IntHashMap<String> openOrders = new Object2IntHashMap<>(0);
 
+    /** Output records appended but not yet known durable. */
+    private final java.util.List<java.util.concurrent.CompletableFuture<Long>> published = new java.util.ArrayList<>();
+
     /** Per partition, the offset below which output records were published before a rebuild. */
     private final org.agrona.collections.Int2ObjectHashMap<Long> publishFrom = new org.agrona.collections.Int2ObjectHashMap<>();
 
@@ -83,6 +86,14 @@ final class OrderProcessor implements BookListener {
                 adjustOpenOrders(order, 1);
             }
         }
+    }
+
+    /** Waits until every output record published so far is durable (before the worker says so in the store). */
+    void awaitPublished() {
+        for (var future : published) {
+            future.join();
+        }
+        published.clear();
     }
 
     /** While the partition replays up to {@code offset}, its output records are not published again. */
@@ -226,9 +237,9 @@ final class OrderProcessor implements BookListener {
         store.addPosition(sell.account(), sell.symbol(), -quantity);
         String tradeId = nextId();
         if (publishing()) {
-            log.publish(Topics.TRADES, partition, buy.symbol().getBytes(StandardCharsets.UTF_8), events.trade(tradeId,
-                    buy.symbol(), priceTicks, quantity, buy.id().toString(), sell.id().toString(), aggressorSide, timestamp),
-                    timestamp);
+            published.add(log.publish(Topics.TRADES, partition, buy.symbol().getBytes(StandardCharsets.UTF_8),
+                    events.trade(tradeId, buy.symbol(), priceTicks, quantity, buy.id().toString(), sell.id().toString(),
+                            aggressorSide, timestamp), timestamp, Map.of()));
         }
         report("Trade", aggressor, quantity, priceTicks, null);
         report("Trade", restingOrder, quantity, priceTicks, null);
@@ -298,8 +309,8 @@ final class OrderProcessor implements BookListener {
         if (!publishing()) {
             return;
         }
-        log.publish(Topics.ORDER_EVENTS, partition, order.id().toString().getBytes(StandardCharsets.UTF_8),
-                events.executionReport(id, type, order, lastQuantity, lastPriceTicks, reason, timestamp), timestamp);
+        published.add(log.publish(Topics.ORDER_EVENTS, partition, order.id().toString().getBytes(StandardCharsets.UTF_8),
+                events.executionReport(id, type, order, lastQuantity, lastPriceTicks, reason, timestamp), timestamp, Map.of()));
     }
 
     private String nextId() {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import dev.oms.streaming.EmbeddedBroker;
@@ -99,7 +100,7 @@ abstract class OrderLogContract {
     @Test
     void publishedOutputRecordsCanBeFollowedAndTailedByKey() throws Exception {
         for (int i = 0; i < 6; i++) {
-            log.publish(Topics.TRADES, 2, bytes(i % 2 == 0 ? "AAPL" : "MSFT"), bytes("t" + i), 5000 + i);
+            log.publish(Topics.TRADES, 2, bytes(i % 2 == 0 ? "AAPL" : "MSFT"), bytes("t" + i), 5000 + i, Map.of());
         }
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> log.endOffset(Topics.TRADES, 2) == 6);
         assertThat(log.tail(Topics.TRADES, 2, bytes("AAPL"), 2).stream().map(OrderLogContract::string).toList())

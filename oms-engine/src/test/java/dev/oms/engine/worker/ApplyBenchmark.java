@@ -180,10 +180,6 @@ public class ApplyBenchmark {
         }
 
         @Override
-        public void publish(String topic, int partition, byte[] key, byte[] value, long timestamp) {
-        }
-
-        @Override
         public CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
                                                java.util.Map<String, byte[]> headers) {
             return CompletableFuture.completedFuture(0L);
