@@ -78,18 +78,14 @@ public final class OrderService implements HttpService {
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
             return;
         }
-        Verdict verdict;
-        try {
-            verdict = engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw deadLettered(id, e.getCause());
-        } catch (TimeoutException e) {
+        Optional<Verdict> answered = awaitVerdict(id, command);
+        if (answered.isEmpty()) {
             // Durable already, so it will be applied: say so rather than fail.
-            engine.forgetVerdict(id);
             metrics.accepted.labelValues("async").inc();
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
             return;
         }
+        Verdict verdict = answered.get();
         metrics.verdictSeconds.observe((System.nanoTime() - start) / 1e9);
         Order order = verdict.order();
         boolean repeat = !order.id().equals(id);
@@ -161,20 +157,28 @@ public final class OrderService implements HttpService {
 
     private void decide(ServerResponse res, Command command, String refusedTitle) throws Exception {
         OrderId id = durable(engine.submit(command, System.currentTimeMillis()));
-        Verdict verdict;
-        try {
-            verdict = engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw deadLettered(id, e.getCause());
-        } catch (TimeoutException e) {
-            engine.forgetVerdict(id);
-            throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy",
-                    "the request is durable but the engine did not answer within " + verdictTimeoutMs + " ms; read the order again"));
-        }
+        Verdict verdict = awaitVerdict(id, command).orElseThrow(() -> new ProblemException(Problem.of(
+                Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy", "the request is durable but the engine did not "
+                        + "answer within " + verdictTimeoutMs + " ms; read the order again")));
         if (!verdict.accepted()) {
             throw new ProblemException(rejected(refusedTitle, verdict.order(), verdict.reason()));
         }
         respond(res, Status.OK_200, verdict.order());
+    }
+
+    /**
+     * The engine's verdict on the durable command at {@code id}, or empty when it does not come
+     * within the verdict timeout; a command that could not be processed is a 500 naming the DLT.
+     */
+    private Optional<Verdict> awaitVerdict(OrderId id, Command command) throws InterruptedException {
+        try {
+            return Optional.of(engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            throw deadLettered(id, e.getCause());
+        } catch (TimeoutException e) {
+            engine.forgetVerdict(id);
+            return Optional.empty();
+        }
     }
 
     /** The command is durable but could not be processed: it went to the dead-letter topic. */
