@@ -20,6 +20,8 @@ public final class DeadLetterHeaders {
     public static final String FAILED_AT = "dlt.failed.at";
     /** On a redriven record: the dead-letter record it came from, {@code <dlt topic>-<partition>@<offset>}. */
     public static final String REDRIVEN_FROM = "dlt.redriven.from";
+    /** W3C trace context of the dead-lettering, when tracing is on; a redrive carries it on. */
+    public static final java.util.List<String> TRACE_CONTEXT = java.util.List.of("traceparent", "tracestate");
 
     private DeadLetterHeaders() {
     }

@@ -105,6 +105,12 @@ public final class DeadLetterQueue implements AutoCloseable {
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(original, partition, entry.key(), entry.value());
             record.headers().add(DeadLetterHeaders.REDRIVEN_FROM,
                     (topic + "-" + entry.partition() + "@" + entry.offset()).getBytes(StandardCharsets.UTF_8));
+            // The redriven command continues the trace it was dead-lettered in.
+            for (String name : DeadLetterHeaders.TRACE_CONTEXT) {
+                if (entry.headers().containsKey(name)) {
+                    record.headers().add(name, entry.header(name).getBytes(StandardCharsets.UTF_8));
+                }
+            }
             acks.add(producer.send(record));
             return true;
         });

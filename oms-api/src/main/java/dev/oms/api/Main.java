@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import dev.oms.api.config.ConfigException;
 import dev.oms.api.config.OmsConfig;
+import dev.oms.api.observe.LogFormat;
 
 /**
  * Entry point of the single binary. Reads the configuration, starts {@link Oms}, prints one
@@ -19,9 +20,6 @@ public final class Main {
             System.out.println(OmsConfig.USAGE);
             return;
         }
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$-7s %3$s: %5$s%6$s%n");
-        }
         OmsConfig config;
         try {
             config = OmsConfig.load(args, System.getenv());
@@ -30,6 +28,7 @@ public final class Main {
             System.exit(2);
             return;
         }
+        LogFormat.named(config.logFormat()).install();
         Oms oms = Oms.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             oms.close();

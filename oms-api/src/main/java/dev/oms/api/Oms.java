@@ -10,6 +10,8 @@ import java.util.List;
 
 import dev.oms.api.config.OmsConfig;
 import dev.oms.api.http.AccountService;
+import dev.oms.api.observe.Telemetry;
+import dev.oms.api.observe.TracingFilter;
 import dev.oms.api.http.DeadLetterService;
 import dev.oms.api.http.HealthService;
 import dev.oms.api.http.MarketDataService;
@@ -58,10 +60,12 @@ public final class Oms implements AutoCloseable {
     private final KafkaServer kafka;
     private final Engine engine;
     private final WebServer server;
+    private final Telemetry telemetry;
     private boolean closed;
 
     private Oms(FileChannel lockFile, EmbeddedBroker broker, GroupCoordinator groups, KafkaServer kafka,
-                KafkaOrderLog external, Engine engine, DeadLetterQueue deadLetters, WebServer server) {
+                KafkaOrderLog external, Engine engine, DeadLetterQueue deadLetters, WebServer server, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.deadLetters = deadLetters;
         this.lockFile = lockFile;
         this.broker = broker;
@@ -81,6 +85,7 @@ public final class Oms implements AutoCloseable {
         KafkaOrderLog external = null;
         Engine engine = null;
         DeadLetterQueue deadLetters = null;
+        Telemetry telemetry = Telemetry.start(config.tracing());
         try {
             PrometheusRegistry registry = new PrometheusRegistry();
             OrderLog log;
@@ -101,14 +106,15 @@ public final class Oms implements AutoCloseable {
             }
             engine = Engine.start(new EngineConfig(data.resolve("state"), config.engineWorkers(), config.pinWorkers(),
                     config.maxOrders(), new PriceScale(config.priceDecimals()), config.riskLimits(),
-                    config.selfTradePrevention(), config.retryPolicy(), config.failureInjection()), log);
+                    config.selfTradePrevention(), config.retryPolicy(), config.failureInjection()), log,
+                    telemetry.logTracing());
             OmsMetrics.register(registry, engine);
             deadLetters = new DeadLetterQueue(kafka != null ? "127.0.0.1:" + kafka.port() : config.brokers(), Topics.ORDERS_DLT);
-            WebServer server = httpServer(config, engine, registry, deadLetters).start();
+            WebServer server = httpServer(config, engine, registry, deadLetters, telemetry).start();
             LOG.info("oms started: HTTP on {}:{}, {}, data in {}, workers {}", config.httpHost(), server.port(),
                     kafka != null ? "Kafka on " + config.kafka().host() + ":" + kafka.port() : "against " + log,
                     data, engine.workerNames());
-            return new Oms(lock, broker, groups, kafka, external, engine, deadLetters, server);
+            return new Oms(lock, broker, groups, kafka, external, engine, deadLetters, server, telemetry);
         } catch (IOException | RuntimeException | InterruptedException e) {
             if (deadLetters != null) {
                 deadLetters.close();
@@ -128,6 +134,7 @@ public final class Oms implements AutoCloseable {
             if (external != null) {
                 external.close();
             }
+            telemetry.close();
             lock.close();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -141,7 +148,7 @@ public final class Oms implements AutoCloseable {
     }
 
     private static WebServer httpServer(OmsConfig config, Engine engine, PrometheusRegistry registry,
-                                        DeadLetterQueue deadLetters) {
+                                        DeadLetterQueue deadLetters, Telemetry telemetry) {
         DirectHandler problems = new ProblemDirectHandler();
         return WebServer.builder()
                 .host(config.httpHost())
@@ -153,13 +160,17 @@ public final class Oms implements AutoCloseable {
                         handlers.addHandler(type, problems);
                     }
                 })
-                .routing(routing -> routes(routing, config, engine, registry, deadLetters))
+                .routing(routing -> routes(routing, config, engine, registry, deadLetters, telemetry))
                 .build();
     }
 
     private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine, PrometheusRegistry registry,
-                               DeadLetterQueue deadLetters) {
+                               DeadLetterQueue deadLetters, Telemetry telemetry) {
         MetricsService metrics = new MetricsService(registry);
+        if (telemetry.enabled()) {
+            // First, so that the request's span is current for the timing filter (exemplars) and the handlers.
+            routing.addFilter(new TracingFilter(telemetry.openTelemetry()));
+        }
         routing.addFilter(metrics)
                 .register("/metrics", metrics)
                 .register("/health", new HealthService(engine::caughtUp))
@@ -229,6 +240,7 @@ public final class Oms implements AutoCloseable {
         if (external != null) {
             external.close();
         }
+        telemetry.close();
         try {
             lockFile.close();
         } catch (IOException e) {

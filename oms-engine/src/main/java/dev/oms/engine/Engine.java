@@ -11,6 +11,9 @@ import dev.oms.engine.command.Command;
 import dev.oms.engine.command.CommandCodec;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.log.OrderLog;
+import dev.oms.engine.log.Topics;
+import dev.oms.engine.trace.LogTracing;
+import dev.oms.engine.trace.TracedOrderLog;
 import dev.oms.engine.order.Order;
 import dev.oms.engine.order.OrderId;
 import dev.oms.engine.order.PriceScale;
@@ -37,13 +40,13 @@ public final class Engine implements AutoCloseable {
     private final long[] endOffsetsAtStart;
     private volatile boolean caughtUp;
 
-    private Engine(OrderLog log, OrderStore store, EngineConfig config) {
+    private Engine(OrderLog log, OrderStore store, EngineConfig config, LogTracing tracing) {
         this.log = log;
         this.store = store;
         this.priceScale = config.priceScale();
         this.codec = new CommandCodec(priceScale);
         this.verdicts = new Verdicts(log.partitionCount());
-        this.workers = new EngineWorkers(config, log, store, codec, verdicts);
+        this.workers = new EngineWorkers(config, log, store, codec, verdicts, tracing);
         this.endOffsetsAtStart = new long[log.partitionCount()];
         for (int p = 0; p < endOffsetsAtStart.length; p++) {
             endOffsetsAtStart[p] = log.endOffset(p);
@@ -65,8 +68,14 @@ public final class Engine implements AutoCloseable {
 
     /** Opens the state, then starts the workers, which replay from their checkpoints. */
     public static Engine start(EngineConfig config, OrderLog log) throws IOException {
+        return start(config, log, LogTracing.OFF);
+    }
+
+    /** Like {@link #start(EngineConfig, OrderLog)}, with spans for every record in and out when tracing is on. */
+    public static Engine start(EngineConfig config, OrderLog log, LogTracing tracing) throws IOException {
         OrderStore store = OrderStore.open(config.stateDir(), config.maxOrders());
-        Engine engine = new Engine(log, store, config);
+        Engine engine = new Engine(tracing.enabled() ? new TracedOrderLog(log, tracing, Topics.ORDERS) : log, store,
+                config, tracing);
         engine.workers.start();
         return engine;
     }
@@ -78,7 +87,7 @@ public final class Engine implements AutoCloseable {
     public CompletableFuture<OrderId> submit(Command command, long timestamp) {
         byte[] key = command.symbol().getBytes(StandardCharsets.UTF_8);
         int partition = log.partitionFor(key);
-        return log.append(partition, key, codec.encode(command), timestamp)
+        return log.append(partition, key, codec.encode(command), timestamp, java.util.Map.of())
                 .thenApply(offset -> new OrderId(partition, offset));
     }
 

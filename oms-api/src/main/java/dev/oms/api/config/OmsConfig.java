@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.oms.deadletter.RetryPolicy;
+import dev.oms.api.observe.TracingConfig;
 import dev.oms.engine.FailureInjection;
 import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.risk.RiskLimits;
@@ -31,7 +32,7 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                         long initialRebalanceDelayMs, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals, RiskLimits riskLimits,
                         SelfTradePrevention selfTradePrevention, RetryPolicy retryPolicy,
-                        FailureInjection failureInjection) {
+                        FailureInjection failureInjection, TracingConfig tracing, String logFormat) {
 
     public static final String DEFAULTS = "oms.yaml";
 
@@ -143,7 +144,32 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                 new RetryPolicy(intIn(config, "engine.retry.max-attempts", 1, 100),
                         longIn(config, "engine.retry.initial-backoff-ms", 0, 60_000),
                         longIn(config, "engine.retry.max-backoff-ms", 0, 600_000), 2),
-                failureInjection(config));
+                failureInjection(config),
+                new TracingConfig(bool(config, "tracing.enabled"), string(config, "tracing.service-name"),
+                        string(config, "tracing.otlp-endpoint"), ratio(config, "tracing.sample-ratio")),
+                oneOf(config, "logging.format", "text", "json"));
+    }
+
+    private static double ratio(Config config, String key) {
+        String text = string(config, key);
+        try {
+            double value = Double.parseDouble(text);
+            if (value >= 0 && value <= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(key + " must be a number from 0 to 1, got '" + text + "' (" + envName(key) + ")");
+    }
+
+    private static String oneOf(Config config, String key, String... allowed) {
+        String value = string(config, key);
+        if (!List.of(allowed).contains(value)) {
+            throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", got '" + value + "' ("
+                    + envName(key) + ")");
+        }
+        return value;
     }
 
     private static FailureInjection failureInjection(Config config) {

@@ -4,7 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.helidon.http.HeaderNames;
@@ -18,14 +19,15 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * {@code GET /metrics} in Prometheus' text format, and the filter that times every HTTP request
+ * {@code GET /metrics} in Prometheus' text format or OpenMetrics (with exemplars: the trace ids of
+ * sampled requests), and the filter that times every HTTP request
  * by method, route template and status (a bounded set of labels, never the raw path).
  *
  * <p>Threads: any request thread.
  */
 public final class MetricsService implements HttpService, Filter {
     private final PrometheusRegistry registry;
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final ExpositionFormats formats = ExpositionFormats.init();
     private final Histogram requestSeconds;
 
     public MetricsService(PrometheusRegistry registry) {
@@ -42,9 +44,11 @@ public final class MetricsService implements HttpService, Filter {
     }
 
     private void scrape(ServerRequest req, ServerResponse res) throws IOException {
+        // OpenMetrics when the scraper asks for it (Prometheus does): the format that carries exemplars.
+        ExpositionFormatWriter writer = formats.findWriter(req.headers().first(HeaderNames.ACCEPT).orElse(null));
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
         writer.write(out, registry.scrape());
-        res.header(HeaderNames.CONTENT_TYPE, PrometheusTextFormatWriter.CONTENT_TYPE);
+        res.header(HeaderNames.CONTENT_TYPE, writer.getContentType());
         res.send(out.toByteArray());
     }
 
@@ -62,7 +66,7 @@ public final class MetricsService implements HttpService, Filter {
     }
 
     /** The route template a path belongs to. */
-    static String route(String path) {
+    public static String route(String path) {
         if (path.equals("/orders") || path.equals("/orders/")) {
             return "/orders";
         }

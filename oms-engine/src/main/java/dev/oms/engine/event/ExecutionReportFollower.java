@@ -41,7 +41,7 @@ public final class ExecutionReportFollower {
         List<Report> reports = new ArrayList<>();
         for (int p = 0; p < positions.length; p++) {
             int partition = p;
-            log.pollTopic(Topics.ORDER_EVENTS, p, positions[p], 256 * 1024, (part, offset, timestamp, key, value) -> {
+            log.pollTopic(Topics.ORDER_EVENTS, p, positions[p], 256 * 1024, (part, offset, timestamp, key, value, headers) -> {
                 positions[partition] = offset + 1;
                 JsonNode report = parse(value);
                 if (report != null && account.equals(report.path("account").asText())) {

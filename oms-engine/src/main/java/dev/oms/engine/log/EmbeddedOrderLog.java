@@ -55,9 +55,9 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
-    public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp) {
-        return broker.append(partitions[partition],
-                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value)));
+    public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp,
+                                          java.util.Map<String, byte[]> headers) {
+        return publish(topic, partition, key, value, timestamp, headers);
     }
 
     @Override
@@ -72,8 +72,8 @@ public final class EmbeddedOrderLog implements OrderLog {
 
     @Override
     public int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
-        return PartitionSubscription.of(broker, new TopicPartition(topic, partition), fromOffset).poll(maxBytes,
-                (offset, timestamp, key, value) -> handler.onRecord(partition, offset, timestamp, key, value));
+        return poll(PartitionSubscription.of(broker, new TopicPartition(topic, partition), fromOffset), partition,
+                maxBytes, handler);
     }
 
     @Override
@@ -116,8 +116,12 @@ public final class EmbeddedOrderLog implements OrderLog {
         if (subscription.position() != fromOffset) {
             subscription.seek(fromOffset);
         }
-        return subscription.poll(maxBytes, (offset, timestamp, key, value) ->
-                handler.onRecord(partition, offset, timestamp, key, value));
+        return poll(subscription, partition, maxBytes, handler);
+    }
+
+    private static int poll(PartitionSubscription subscription, int partition, int maxBytes, RecordHandler handler) {
+        return subscription.pollRecords(maxBytes, record -> handler.onRecord(partition, record.offset(),
+                record.timestamp(), record.key(), record.value(), record.headers()));
     }
 
     @Override

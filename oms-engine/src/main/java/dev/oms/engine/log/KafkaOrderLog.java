@@ -115,16 +115,9 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp) {
-        CompletableFuture<Long> offset = new CompletableFuture<>();
-        producer.send(new ProducerRecord<>(topic, partition, timestamp, key, value), (metadata, error) -> {
-            if (error != null) {
-                offset.completeExceptionally(error);
-            } else {
-                offset.complete(metadata.offset());
-            }
-        });
-        return offset;
+    public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp,
+                                          Map<String, byte[]> headers) {
+        return publish(topic, partition, key, value, timestamp, headers);
     }
 
     @Override
@@ -158,7 +151,8 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
             }
             int handled = 0;
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                handler.onRecord(partition, record.offset(), record.timestamp(), wrap(record.key()), wrap(record.value()));
+                handler.onRecord(partition, record.offset(), record.timestamp(), wrap(record.key()), wrap(record.value()),
+                        record.headers().toArray());
                 handled++;
             }
             return handled;

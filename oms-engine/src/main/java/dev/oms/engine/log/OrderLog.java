@@ -3,6 +3,8 @@ package dev.oms.engine.log;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
+import org.apache.kafka.common.header.Header;
+
 /**
  * The engine's one port to the log that holds its commands: append, read from an offset. Two
  * adapters: {@link EmbeddedOrderLog} (in-process, the default) and one over kafka-clients for an
@@ -23,7 +25,8 @@ public interface OrderLog {
     long endOffset(int partition);
 
     /** Appends one record; completes with its offset once it is durable. */
-    CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp);
+    CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp,
+                                   java.util.Map<String, byte[]> headers);
 
     /**
      * Appends an output record (an execution report, a trade, a dead letter) to partition
@@ -54,9 +57,9 @@ public interface OrderLog {
      */
     int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler);
 
-    /** Receives polled records; the buffers are valid only during the call. */
+    /** Receives polled records; the buffers and headers are valid only during the call. */
     @FunctionalInterface
     interface RecordHandler {
-        void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value);
+        void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value, Header[] headers);
     }
 }

@@ -14,6 +14,10 @@ import dev.oms.engine.log.Topics;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
 import dev.oms.streaming.shard.CorePinning;
+import dev.oms.engine.trace.LogTracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import org.agrona.concurrent.Agent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,7 @@ public final class EngineWorker implements Agent {
     private final RetryPolicy retryPolicy;
     private final FailureInjection injection;
     private final DeadLetterStats stats;
+    private final LogTracing tracing;
     private final OrderLog.RecordHandler handler = this::onRecord;
     /** Reads of worker-owned state (the books), run between commands on the worker thread. */
     private final org.agrona.concurrent.ManyToOneConcurrentArrayQueue<Runnable> queries =
@@ -50,7 +55,8 @@ public final class EngineWorker implements Agent {
 
     EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts,
                  boolean pin, OrderProcessor processor, RetryPolicy retryPolicy, FailureInjection injection,
-                 DeadLetterStats stats) {
+                 DeadLetterStats stats, LogTracing tracing) {
+        this.tracing = tracing;
         this.retryPolicy = retryPolicy;
         this.injection = injection;
         this.stats = stats;
@@ -109,7 +115,23 @@ public final class EngineWorker implements Agent {
      * waits, boundedly); a permanent failure, or one that outlasts the budget, sends the record to
      * {@code orders.DLT} with its provenance, and the partition moves on.
      */
-    private void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value) {
+    private void onRecord(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
+                          org.apache.kafka.common.header.Header[] headers) {
+        // A command applied again only to rebuild state was traced the first time.
+        if (!tracing.enabled() || processor.replaying(partition, offset)) {
+            apply(partition, offset, timestamp, key, value, null);
+            return;
+        }
+        Span span = tracing.startProcess(Topics.ORDERS, partition, offset, key, value == null ? 0 : value.remaining(), headers);
+        try (Scope ignored = span.makeCurrent()) {
+            apply(partition, offset, timestamp, key, value, span);
+        } finally {
+            span.end();
+        }
+    }
+
+    /** {@code span}: the command's process span, or null when untraced. */
+    private void apply(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value, Span span) {
         store.beginApply(partition, offset);
         byte[] bytes = bytes(value);
         for (int attempt = 1; ; attempt++) {
@@ -119,8 +141,15 @@ public final class EngineWorker implements Agent {
                 Verdict verdict = processor.apply(partition, offset, timestamp, command);
                 complete(partition, offset);
                 verdicts.applied(partition, offset, verdict);
+                if (span != null) {
+                    traced(span, command, verdict);
+                }
                 return;
             } catch (RuntimeException e) {
+                if (span != null) {
+                    span.addEvent("attempt failed", io.opentelemetry.api.common.Attributes.of(ATTEMPT, (long) attempt,
+                            io.opentelemetry.api.common.AttributeKey.stringKey("exception.message"), e.toString()));
+                }
                 if (retryPolicy.retry(e, attempt)) {
                     stats.onRetry();
                     LOG.warn("{}: orders-{} offset {} failed (attempt {}), retrying: {}", roleName(), partition, offset,
@@ -129,12 +158,34 @@ public final class EngineWorker implements Agent {
                     continue;
                 }
                 FailureReason reason = e instanceof PermanentFailure permanent ? permanent.reason() : FailureReason.RETRIES_EXHAUSTED;
+                if (span != null) {
+                    span.recordException(e);
+                    span.setStatus(StatusCode.ERROR, "dead-lettered: " + reason);
+                    span.setAttribute(DEAD_LETTER_REASON, reason.name());
+                }
                 deadLetter(new DeadLetter(Topics.ORDERS, partition, offset, timestamp, bytes(key), bytes, reason, e,
                         attempt, "engine.apply", System.currentTimeMillis()));
                 complete(partition, offset);
                 verdicts.failed(partition, offset, e);
                 return;
             }
+        }
+    }
+
+    private static final io.opentelemetry.api.common.AttributeKey<Long> ATTEMPT =
+            io.opentelemetry.api.common.AttributeKey.longKey("oms.attempt");
+    private static final io.opentelemetry.api.common.AttributeKey<String> DEAD_LETTER_REASON =
+            io.opentelemetry.api.common.AttributeKey.stringKey("oms.dead_letter.reason");
+
+    /** What the command did, on its span: which command, which order, the verdict. */
+    private static void traced(Span span, Command command, Verdict verdict) {
+        span.setAttribute("oms.command", command.getClass().getSimpleName());
+        if (verdict.order() != null) {
+            span.setAttribute("oms.order.id", verdict.order().id().toString());
+            span.setAttribute("oms.order.status", verdict.order().status().name());
+        }
+        if (verdict.reason() != null) {
+            span.setAttribute("oms.reason", verdict.reason());
         }
     }
 

@@ -8,6 +8,7 @@ import dev.oms.engine.command.CommandCodec;
 import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
+import dev.oms.engine.trace.LogTracing;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.slf4j.Logger;
@@ -26,7 +27,8 @@ public final class EngineWorkers implements AutoCloseable {
     private final List<AgentRunner> runners = new ArrayList<>();
     private final DeadLetterStats deadLetterStats = new DeadLetterStats();
 
-    public EngineWorkers(EngineConfig config, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts) {
+    public EngineWorkers(EngineConfig config, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts,
+                         LogTracing tracing) {
         int count = Math.min(config.workers(), log.partitionCount());
         for (int w = 0; w < count; w++) {
             int[] owned = new int[(log.partitionCount() - w + count - 1) / count];
@@ -36,7 +38,7 @@ public final class EngineWorkers implements AutoCloseable {
             OrderProcessor processor = new OrderProcessor(store, log, new EventCodec(config.priceScale()),
                     config.riskLimits(), config.selfTradePrevention());
             workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers(), processor,
-                    config.retryPolicy(), config.failureInjection(), deadLetterStats));
+                    config.retryPolicy(), config.failureInjection(), deadLetterStats, tracing));
         }
     }
 

@@ -300,8 +300,13 @@ final class OrderProcessor implements BookListener {
     }
 
     private boolean publishing() {
+        return !replaying(partition, offset);
+    }
+
+    /** True for a command applied again to rebuild state whose output records were already published. */
+    boolean replaying(int partition, long offset) {
         Long from = publishFrom.get(partition);
-        return from == null || offset >= from;
+        return from != null && offset < from;
     }
 
     private void report(String type, Order order, long lastQuantity, long lastPriceTicks, String reason) {

@@ -73,12 +73,12 @@ abstract class OrderLogContract {
     void appendsAreAnsweredWithConsecutiveOffsetsAndReadBackInOrder() throws Exception {
         assertThat(log.partitionCount()).isEqualTo(3);
         for (int i = 0; i < 5; i++) {
-            assertThat(log.append(1, bytes("k"), bytes("v" + i), 1000 + i).get()).isEqualTo(i);
+            assertThat(log.append(1, bytes("k"), bytes("v" + i), 1000 + i, java.util.Map.of()).get()).isEqualTo(i);
         }
         assertThat(log.endOffset(1)).isEqualTo(5);
         List<String> read = new ArrayList<>();
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
-            log.poll(1, read.size(), 1 << 20, (partition, offset, timestamp, key, value) ->
+            log.poll(1, read.size(), 1 << 20, (partition, offset, timestamp, key, value, headers) ->
                     read.add(offset + ":" + string(key) + ":" + string(value) + ":" + timestamp));
             return read.size() >= 3;
         });
@@ -107,7 +107,7 @@ abstract class OrderLogContract {
                 .containsExactly("t2", "t4");
         List<String> followed = new ArrayList<>();
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
-            log.pollTopic(Topics.TRADES, 2, followed.size(), 1 << 20, (p, offset, ts, key, value) -> followed.add(string(value)));
+            log.pollTopic(Topics.TRADES, 2, followed.size(), 1 << 20, (p, offset, ts, key, value, headers) -> followed.add(string(value)));
             return followed.size() == 6;
         });
         assertThat(followed).containsExactly("t0", "t1", "t2", "t3", "t4", "t5");

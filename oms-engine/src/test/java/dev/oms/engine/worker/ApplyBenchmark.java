@@ -175,7 +175,8 @@ public class ApplyBenchmark {
         }
 
         @Override
-        public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp) {
+        public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp,
+                                              java.util.Map<String, byte[]> headers) {
             throw new IllegalStateException("the benchmark applies commands directly");
         }
 

@@ -43,6 +43,11 @@ public final class PartitionSubscription {
 
     /** Hands over the durable records from the position, about {@code maxBytes} of them; returns how many. */
     public int poll(int maxBytes, RecordHandler handler) {
+        return pollRecords(maxBytes, record -> handler.onRecord(record.offset(), record.timestamp(), record.key(), record.value()));
+    }
+
+    /** Like {@link #poll}, handing over whole records (with their headers); valid only during the call. */
+    public int pollRecords(int maxBytes, java.util.function.Consumer<Record> handler) {
         int handled = 0;
         for (RecordBatch batch : broker.read(partition, position, maxBytes).batches()) {
             if (batch.lastOffset() < position) {
@@ -56,7 +61,7 @@ public final class PartitionSubscription {
                 if (record.offset() >= position) {
                     // Advance first: a handler that throws does not get the same record again.
                     position = record.offset() + 1;
-                    handler.onRecord(record.offset(), record.timestamp(), record.key(), record.value());
+                    handler.accept(record);
                     handled++;
                 }
             }
