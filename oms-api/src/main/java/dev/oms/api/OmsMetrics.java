@@ -22,13 +22,21 @@ final class OmsMetrics {
                 .help("Records of orders sent to orders.DLT, by reason").labelNames("topic", "reason")
                 .callback(cb -> {
                     for (FailureReason reason : FailureReason.values()) {
-                        cb.call(engine.deadLetterStats().deadLettered(reason), "orders", reason.name());
+                        cb.call(engine.stats().deadLettered(reason), "orders", reason.name());
                     }
                 })
                 .register(registry);
+        CounterWithCallback.builder().name("oms_trades_total")
+                .help("Trades the engine's books made (each also on the trades topic)")
+                .callback(cb -> cb.call(engine.stats().trades()))
+                .register(registry);
+        CounterWithCallback.builder().name("oms_orders_filled_total")
+                .help("Orders whose whole quantity traded")
+                .callback(cb -> cb.call(engine.stats().filled()))
+                .register(registry);
         CounterWithCallback.builder().name("oms_engine_retries_total")
                 .help("Attempts to apply a command that failed and were tried again")
-                .callback(cb -> cb.call(engine.deadLetterStats().retries()))
+                .callback(cb -> cb.call(engine.stats().retries()))
                 .register(registry);
         GaugeWithCallback.builder().name("oms_dead_letter_depth")
                 .help("Records in the dead-letter topic, per partition").labelNames("topic", "partition")

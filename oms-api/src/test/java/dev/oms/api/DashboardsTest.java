@@ -122,6 +122,7 @@ class DashboardsTest {
                 HttpResponse<String> placed = http.postJson("/orders", order("acct-d", "d-" + i, "AAPL", "BUY", "10", 1));
                 http.get("/orders/" + Http.json(placed).get("id").asText());
                 http.postJson("/orders", order("acct-d", "da-" + i, "MSFT", "SELL", "11", 1), "Prefer", "respond-async");
+                http.postJson("/orders", order("acct-e", "e-" + i, "AAPL", "SELL", "10", 1)); // trades with the buy
                 http.postJson("/orders", "{broken");
                 consumer.poll(Duration.ofMillis(50));
                 consumer.commitSync();

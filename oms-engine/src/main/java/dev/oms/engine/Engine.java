@@ -157,8 +157,8 @@ public final class Engine implements AutoCloseable {
         return depth;
     }
 
-    public dev.oms.engine.worker.DeadLetterStats deadLetterStats() {
-        return workers.deadLetterStats();
+    public dev.oms.engine.worker.EngineStats stats() {
+        return workers.stats();
     }
 
     /** Follows the execution reports of {@code account} from now on. */

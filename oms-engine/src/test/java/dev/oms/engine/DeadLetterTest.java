@@ -73,7 +73,7 @@ class DeadLetterTest extends EngineTestBase {
         OrderId id = engine.submit(order, 1000).join();
 
         assertThat(engine.verdict(id, order).get().order().status()).isEqualTo(OrdStatus.NEW);
-        assertThat(engine.deadLetterStats().retries()).isEqualTo(2);
+        assertThat(engine.stats().retries()).isEqualTo(2);
         assertThat(engine.orders("alice", "FLKY", null, null, 10)).hasSize(1);
         assertThat(deadLetters(id.partition())).isEmpty();
     }
@@ -83,11 +83,11 @@ class DeadLetterTest extends EngineTestBase {
         start(new FailureInjection(Set.of("BRKN"), Set.of(), 0));
         NewOrder order = order("alice", "broken-1", "BRKN", 5);
         OrderId id = engine.submit(order, 1000).join();
-        Awaitility.await().until(() -> engine.deadLetterStats().deadLettered(FailureReason.RETRIES_EXHAUSTED) == 1);
+        Awaitility.await().until(() -> engine.stats().deadLettered(FailureReason.RETRIES_EXHAUSTED) == 1);
 
         CancelOrder cancel = new CancelOrder(id, "alice", "BRKN");
         engine.submit(cancel, 1001).join();
-        Awaitility.await().until(() -> engine.deadLetterStats().deadLettered(FailureReason.DEPENDS_ON_DEAD_LETTERED) == 1);
+        Awaitility.await().until(() -> engine.stats().deadLettered(FailureReason.DEPENDS_ON_DEAD_LETTERED) == 1);
 
         List<Map<String, String>> letters = deadLetters(id.partition());
         assertThat(letters).extracting(h -> h.get(DeadLetterHeaders.REASON))

@@ -26,6 +26,7 @@ public final class BrokerMetrics {
     private final Histogram groupCommitAppends;
     private final Counter appendedRecords;
     private final Counter appendedBytes;
+    private final Counter fetchedBytes;
     private final Histogram requestSeconds;
     private final DistributionDataPoint[] requestByApi = new DistributionDataPoint[ApiKeys.values().length];
 
@@ -41,6 +42,9 @@ public final class BrokerMetrics {
                 .help("Records appended to the log").labelNames("topic").register(registry);
         appendedBytes = Counter.builder().name("oms_broker_appended_bytes_total").unit(Unit.BYTES)
                 .help("Bytes of record batches appended to the log").labelNames("topic").register(registry);
+        fetchedBytes = Counter.builder().name("oms_broker_fetched_bytes_total").unit(Unit.BYTES)
+                .help("Bytes of record batches sent to Kafka consumers (Fetch responses)").labelNames("topic")
+                .register(registry);
         requestSeconds = Histogram.builder().name("oms_broker_request_duration_seconds").unit(Unit.SECONDS)
                 .help("Kafka protocol requests from receipt to response, by API (Produce includes the fsync, Fetch the long poll)")
                 .labelNames("api").classicExponentialUpperBounds(0.0001, 2, 18).register(registry);
@@ -62,6 +66,10 @@ public final class BrokerMetrics {
     public void onAppend(String topic, int records, int bytes) {
         appendedRecords.labelValues(topic).inc(records);
         appendedBytes.labelValues(topic).inc(bytes);
+    }
+
+    public void onFetch(String topic, int bytes) {
+        fetchedBytes.labelValues(topic).inc(bytes);
     }
 
     public void onRequest(ApiKeys api, long nanos) {

@@ -44,7 +44,7 @@ public final class EngineWorker implements Agent {
     private final boolean pin;
     private final RetryPolicy retryPolicy;
     private final FailureInjection injection;
-    private final DeadLetterStats stats;
+    private final EngineStats stats;
     private final LogTracing tracing;
     private final OrderLog.RecordHandler handler = this::onRecord;
     /** Reads of worker-owned state (the books), run between commands on the worker thread. */
@@ -55,7 +55,7 @@ public final class EngineWorker implements Agent {
 
     EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts,
                  boolean pin, OrderProcessor processor, RetryPolicy retryPolicy, FailureInjection injection,
-                 DeadLetterStats stats, LogTracing tracing) {
+                 EngineStats stats, LogTracing tracing) {
         this.tracing = tracing;
         this.retryPolicy = retryPolicy;
         this.injection = injection;

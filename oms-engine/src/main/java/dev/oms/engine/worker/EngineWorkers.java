@@ -25,7 +25,7 @@ public final class EngineWorkers implements AutoCloseable {
 
     private final List<EngineWorker> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
-    private final DeadLetterStats deadLetterStats = new DeadLetterStats();
+    private final EngineStats stats = new EngineStats();
 
     public EngineWorkers(EngineConfig config, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts,
                          LogTracing tracing) {
@@ -36,9 +36,9 @@ public final class EngineWorkers implements AutoCloseable {
                 owned[i] = w + i * count;
             }
             OrderProcessor processor = new OrderProcessor(store, log, new EventCodec(config.priceScale()),
-                    config.riskLimits(), config.selfTradePrevention());
+                    config.riskLimits(), config.selfTradePrevention(), stats);
             workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers(), processor,
-                    config.retryPolicy(), config.failureInjection(), deadLetterStats, tracing));
+                    config.retryPolicy(), config.failureInjection(), stats, tracing));
         }
     }
 
@@ -52,8 +52,8 @@ public final class EngineWorkers implements AutoCloseable {
         }
     }
 
-    public DeadLetterStats deadLetterStats() {
-        return deadLetterStats;
+    public EngineStats stats() {
+        return stats;
     }
 
     /** The worker that owns {@code partition}. */

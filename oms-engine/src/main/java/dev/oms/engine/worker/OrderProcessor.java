@@ -49,6 +49,7 @@ final class OrderProcessor implements BookListener {
     private final EventCodec events;
     private final RiskLimits limits;
     private final SelfTradePrevention selfTradePrevention;
+    private final EngineStats stats;
     private final Map<String, OrderBook> books = new HashMap<>();
     private final Map<String, Long> lastDayBySymbol = new HashMap<>();
     /** Orders resting in a book, which count toward their account's open orders. */
@@ -67,7 +68,9 @@ final class OrderProcessor implements BookListener {
     private long timestamp;
     private int sequence;
 
-    OrderProcessor(OrderStore store, OrderLog log, EventCodec events, RiskLimits limits, SelfTradePrevention stp) {
+    OrderProcessor(OrderStore store, OrderLog log, EventCodec events, RiskLimits limits, SelfTradePrevention stp,
+                   EngineStats stats) {
+        this.stats = stats;
         this.store = store;
         this.log = log;
         this.events = events;
@@ -237,6 +240,13 @@ final class OrderProcessor implements BookListener {
         store.addPosition(sell.account(), sell.symbol(), -quantity);
         String tradeId = nextId();
         if (publishing()) {
+            stats.onTrade();
+            if (aggressorLeaves == 0) {
+                stats.onFilled();
+            }
+            if (restingLeaves == 0) {
+                stats.onFilled();
+            }
             published.add(log.publish(Topics.TRADES, partition, buy.symbol().getBytes(StandardCharsets.UTF_8),
                     events.trade(tradeId, buy.symbol(), priceTicks, quantity, buy.id().toString(), sell.id().toString(),
                             aggressorSide, timestamp), timestamp, Map.of()));

@@ -63,7 +63,7 @@ public class ApplyBenchmark {
         store = OrderStore.open(dir, 8L * COMMANDS);
         PriceScale scale = new PriceScale(4);
         processor = new OrderProcessor(store, new DiscardingLog(), new EventCodec(scale), RiskLimits.UNLIMITED,
-                SelfTradePrevention.NONE);
+                SelfTradePrevention.NONE, new EngineStats());
         book = new OrderBook("BENCH", SelfTradePrevention.NONE, new BookListener() {
             @Override
             public void onTrade(long a, long r, Side s, long p, long q, long al, long rl) {

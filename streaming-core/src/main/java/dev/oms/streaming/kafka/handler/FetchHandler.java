@@ -58,6 +58,14 @@ final class FetchHandler extends VersionedHandler<FetchRequest> {
             }
             long remaining = deadline - System.nanoTime();
             if (bytes >= request.minBytes() || remaining <= 0 || moved.isEmpty()) {
+                if (bytes > 0) {
+                    response.forEach((tip, data) -> {
+                        int size = FetchResponse.recordsSize(data);
+                        if (size > 0) {
+                            broker.metrics().onFetch(tip.topic(), size);
+                        }
+                    });
+                }
                 return FetchResponse.of(Errors.NONE, 0, 0, response, List.of());
             }
             try {

@@ -3,18 +3,43 @@ package dev.oms.engine.worker;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import dev.oms.deadletter.FailureReason;
 
-/** Counts of the engine's failure handling, for metrics: retries, and records dead-lettered by reason. */
-public final class DeadLetterStats {
+/**
+ * Counts of what the engine did, for metrics: trades and orders filled (live commands only, not
+ * replays of commands already applied), retries, and records dead-lettered by reason.
+ *
+ * <p>Threads: counted by the workers, read by any thread.
+ */
+public final class EngineStats {
+    private final LongAdder trades = new LongAdder();
+    private final LongAdder filled = new LongAdder();
     private final AtomicLong retries = new AtomicLong();
     private final Map<FailureReason, AtomicLong> deadLettered = new EnumMap<>(FailureReason.class);
 
-    public DeadLetterStats() {
+    public EngineStats() {
         for (FailureReason reason : FailureReason.values()) {
             deadLettered.put(reason, new AtomicLong());
         }
+    }
+
+    void onTrade() {
+        trades.increment();
+    }
+
+    void onFilled() {
+        filled.increment();
+    }
+
+    public long trades() {
+        return trades.sum();
+    }
+
+    /** Orders whose whole quantity traded. */
+    public long filled() {
+        return filled.sum();
     }
 
     void onRetry() {
