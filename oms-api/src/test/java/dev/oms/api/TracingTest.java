@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Traces end to end against a real Jaeger (v2, built from tools/jaeger by .ci/run): the oms binary
+ * Traces end to end against a real Jaeger (v2, built from tools/jaeger by tools/build): the oms binary
  * as a child process exports over OTLP/HTTP with the JDK sender, and the test asks Jaeger's query
  * API for the trace of an order — the HTTP server span, the append to {@code orders}, the engine's
  * processing and the records it published, each the child of the one before. Along the way: the
@@ -234,7 +234,7 @@ class TracingTest {
                 return Path.of(dir, "jaeger").toString();
             }
         }
-        throw new IllegalStateException("Jaeger is needed for this test: tools/jaeger/build (.ci/run builds it)");
+        throw new IllegalStateException("Jaeger is needed for this test: tools/build jaeger (.ci/run builds it)");
     }
 
     private static String hex(int bytes) {
