@@ -56,7 +56,7 @@ class DashboardsTest {
             Files.writeString(config, Files.readString(DEPLOYMENT.resolve("prometheus/prometheus.yml"))
                     .replace("scrape_interval: 5s", "scrape_interval: 1s")
                     .replace("oms:8080", "127.0.0.1:" + oms.httpPort()));
-            Process prometheus = new ProcessBuilder(binary("prometheus"), "--config.file=" + config,
+            Process prometheus = new ProcessBuilder(Tools.binary("prometheus", "apt-get install prometheus"), "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
             try {
@@ -136,18 +136,9 @@ class DashboardsTest {
     }
 
     private static int run(String... command) throws IOException, InterruptedException {
-        command[0] = binary(command[0]);
+        command[0] = Tools.binary(command[0], "apt-get install prometheus");
         Process process = new ProcessBuilder(command).inheritIO().start();
         return process.waitFor(60, TimeUnit.SECONDS) ? process.exitValue() : -1;
-    }
-
-    private static String binary(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, name))) {
-                return Path.of(dir, name).toString();
-            }
-        }
-        throw new IllegalStateException(name + " is needed for this test: apt-get install prometheus (.ci/run installs it)");
     }
 
     private static int freePort() throws IOException {

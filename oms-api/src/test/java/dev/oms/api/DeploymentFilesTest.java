@@ -75,24 +75,11 @@ class DeploymentFilesTest {
     }
 
     private static Result compose(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(composeBinary()));
+        List<String> command = new ArrayList<>(List.of(Tools.binary("docker-compose", "tools/build docker-compose")));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Result(process.exitValue(), output);
-    }
-
-    private static String composeBinary() {
-        Path built = Path.of("..", "tools", "bin", "docker-compose");
-        if (Files.isExecutable(built)) {
-            return built.toAbsolutePath().toString();
-        }
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "docker-compose"))) {
-                return Path.of(dir, "docker-compose").toString();
-            }
-        }
-        throw new IllegalStateException("Docker Compose is needed for this test: tools/build docker-compose (.ci/run builds it)");
     }
 }

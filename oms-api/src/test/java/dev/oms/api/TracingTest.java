@@ -132,7 +132,7 @@ class TracingTest {
     }
 
     private Process startJaeger(int otlpPort, int queryPort) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(jaegerBinary(), "--config", JAEGER_CONFIG.toAbsolutePath().toString())
+        ProcessBuilder builder = new ProcessBuilder(Tools.binary("jaeger", "tools/build jaeger"), "--config", JAEGER_CONFIG.toAbsolutePath().toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("jaeger.log").toFile());
         builder.environment().put("JAEGER_OTLP_PORT", Integer.toString(otlpPort));
         builder.environment().put("JAEGER_QUERY_PORT", Integer.toString(queryPort));
@@ -222,19 +222,6 @@ class TracingTest {
     private static Optional<String> logLine(OmsProcess oms, String traceId) throws IOException {
         return oms.log().lines().filter(l -> l.startsWith("{") && l.contains("\"trace_id\":\"" + traceId + "\""))
                 .filter(l -> l.contains("dead-lettered")).findFirst();
-    }
-
-    private static String jaegerBinary() {
-        Path built = Path.of("..", "tools", "bin", "jaeger");
-        if (Files.isExecutable(built)) {
-            return built.toAbsolutePath().toString();
-        }
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "jaeger"))) {
-                return Path.of(dir, "jaeger").toString();
-            }
-        }
-        throw new IllegalStateException("Jaeger is needed for this test: tools/build jaeger (.ci/run builds it)");
     }
 
     private static String hex(int bytes) {
