@@ -26,7 +26,6 @@ import dev.oms.streaming.storage.PartitionLog;
 import dev.oms.streaming.storage.ProducerIdManager;
 import dev.oms.streaming.storage.TopicConfig;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -128,8 +127,7 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     private void start() {
         for (int i = 0; i < shards.length; i++) {
-            // Spin briefly for latency under load, then park so an idle shard costs no core.
-            runners[i] = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
+            runners[i] = new AgentRunner(shards[i].idleStrategy(),
                     e -> LOG.error("shard failure", e), null, shards[i]);
             AgentRunner.startOnThread(runners[i]);
         }
@@ -293,6 +291,14 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The first offset still in the partition (retention moves it forward). */
     public long logStartOffset(TopicPartition tp) {
         return owned(tp).log.logStartOffset();
+    }
+
+    /**
+     * Runs {@code listener} every time the partition's high watermark moves, on its shard's thread:
+     * it must be quick (an in-process consumer's wake-up).
+     */
+    public void onHighWatermarkMoved(TopicPartition tp, Runnable listener) {
+        owned(tp).log.onHighWatermarkMoved(listener);
     }
 
     /** Completes the next time the partition's high watermark moves (long-polling fetches). */

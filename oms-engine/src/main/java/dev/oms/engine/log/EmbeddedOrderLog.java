@@ -111,6 +111,11 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
+    public void onAppended(int partition, Runnable listener) {
+        broker.onHighWatermarkMoved(partitions[partition], listener);
+    }
+
+    @Override
     public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
         PartitionSubscription subscription = subscriptions[partition];
         if (subscription.position() != fromOffset) {

@@ -137,6 +137,11 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     }
 
     @Override
+    public void onAppended(int partition, Runnable listener) {
+        // Nothing tells a Kafka client of new records but a fetch: poll() long-polls instead.
+    }
+
+    @Override
     public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
         return pollTopic(topic, partition, fromOffset, maxBytes, handler);
     }

@@ -36,6 +36,13 @@ public interface OrderLog {
     CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
                                     java.util.Map<String, byte[]> headers);
 
+    /**
+     * Asks to have {@code listener} run (on any thread; it must be quick) whenever records become
+     * durable in {@code partition}, so an idle worker can sleep until there is work. An adapter
+     * that cannot tell does nothing: its {@link #poll} waits for records itself.
+     */
+    void onAppended(int partition, Runnable listener);
+
     /** Like {@link #poll}, for any topic of the log (the output topics, for followers). */
     int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler);
 

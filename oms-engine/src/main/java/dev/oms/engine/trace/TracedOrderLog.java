@@ -88,6 +88,11 @@ public final class TracedOrderLog implements OrderLog {
     }
 
     @Override
+    public void onAppended(int partition, Runnable listener) {
+        log.onAppended(partition, listener);
+    }
+
+    @Override
     public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
         return log.poll(partition, fromOffset, maxBytes, handler);
     }

@@ -18,6 +18,7 @@ import dev.oms.engine.trace.LogTracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
+import dev.oms.streaming.shard.WakeableIdleStrategy;
 import org.agrona.concurrent.Agent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,8 @@ public final class EngineWorker implements Agent {
     /** Reads of worker-owned state (the books), run between commands on the worker thread. */
     private final org.agrona.concurrent.ManyToOneConcurrentArrayQueue<Runnable> queries =
             new org.agrona.concurrent.ManyToOneConcurrentArrayQueue<>(1024);
+    /** Spins briefly while commands flow, then parks until one is durable or a query comes. */
+    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(100, 10, 1_000_000);
     private CorePinning cpu;
     private int current;
 
@@ -82,10 +85,15 @@ public final class EngineWorker implements Agent {
                 store.wipe(partition, symbol -> log.partitionFor(symbol.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 processor.publishFrom(partition, from);
             }
+            log.onAppended(partition, idle::wake);
             nextOffsets[i] = store.checkpoint(partition);
             verdicts.resumeAt(partition, nextOffsets[i]);
             processor.restore(partition);
         }
+    }
+
+    WakeableIdleStrategy idleStrategy() {
+        return idle;
     }
 
     @Override
@@ -244,6 +252,8 @@ public final class EngineWorker implements Agent {
         var view = new java.util.concurrent.CompletableFuture<dev.oms.engine.book.BookView>();
         if (!queries.offer(() -> view.complete(processor.view(symbol, depth)))) {
             view.completeExceptionally(new IllegalStateException(roleName() + " has too many queries waiting; retry"));
+        } else {
+            idle.wake();
         }
         return view;
     }

@@ -10,7 +10,6 @@ import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
 import dev.oms.engine.trace.LogTracing;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +43,7 @@ public final class EngineWorkers implements AutoCloseable {
 
     public void start() {
         for (EngineWorker worker : workers) {
-            // Spin briefly while orders flow, then park so an idle worker frees its core.
-            AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000),
+            AgentRunner runner = new AgentRunner(worker.idleStrategy(),
                     e -> LOG.error("{} failed", worker.roleName(), e), null, worker);
             AgentRunner.startOnThread(runner);
             runners.add(runner);

@@ -187,6 +187,10 @@ public class ApplyBenchmark {
         }
 
         @Override
+        public void onAppended(int partition, Runnable listener) {
+        }
+
+        @Override
         public int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
             return 0;
         }

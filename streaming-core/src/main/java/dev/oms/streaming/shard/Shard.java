@@ -39,6 +39,8 @@ public final class Shard implements Agent {
     private final BrokerMetrics metrics;
     private CorePinning core;
     private final ManyToOneConcurrentArrayQueue<Append> queue;
+    /** Spins briefly for latency under load, then parks until an append arrives, so an idle shard costs no core. */
+    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(100, 10, 1_000_000);
     private final List<Append> group = new ArrayList<>(MAX_APPENDS_PER_GROUP);
     private final List<PartitionLog> touched = new ArrayList<>();
     private final List<PartitionLog> unflushed = new ArrayList<>();
@@ -93,8 +95,15 @@ public final class Shard implements Agent {
         if (!queue.offer(append)) {
             append.result.completeExceptionally(new ShardBusyException(
                     "shard " + id + " has " + queue.capacity() + " appends waiting; retry later"));
+        } else {
+            idle.wake();
         }
         return append.result;
+    }
+
+    /** How the shard's thread waits for work (it parks at most 1 ms, for its timers). */
+    public WakeableIdleStrategy idleStrategy() {
+        return idle;
     }
 
     @Override

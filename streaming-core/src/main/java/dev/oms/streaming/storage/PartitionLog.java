@@ -62,6 +62,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile Visible visible;
     // Completed, and replaced, each time the high watermark moves: long-polling readers wait on it.
     private volatile CompletableFuture<Void> highWatermarkMoved = new CompletableFuture<>();
+    /** Told each time the high watermark moves, on the owner shard's thread; they must be quick. */
+    private final java.util.List<Runnable> highWatermarkListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record Visible(long highWatermark, LogSegment segment, int bytes) {
     }
@@ -261,6 +263,14 @@ public final class PartitionLog implements AutoCloseable {
         CompletableFuture<Void> moved = highWatermarkMoved;
         highWatermarkMoved = new CompletableFuture<>();
         moved.complete(null);
+        for (Runnable listener : highWatermarkListeners) {
+            listener.run();
+        }
+    }
+
+    /** Runs {@code listener} (quick, on the owner shard's thread) every time the high watermark moves. */
+    public void onHighWatermarkMoved(Runnable listener) {
+        highWatermarkListeners.add(listener);
     }
 
     /**
