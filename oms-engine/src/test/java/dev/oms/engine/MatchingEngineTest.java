@@ -169,14 +169,14 @@ class MatchingEngineTest extends EngineTestBase {
     }
 
     @Test
-    void aCommandCutShortByACrashIsRedoneFromAPartitionRebuiltFromItsLog() throws Exception {
+    void aStateFlushCutShortByACrashIsRedoneFromAPartitionRebuiltFromItsLog() throws Exception {
         start();
         Order buy = place(limit("alice", "i1", Side.BUY, "10", 100)).order();
         Order sell = place(limit("bob", "i2", Side.SELL, "10", 30)).order();
         Order expected = engine.order(buy.id()).orElseThrow();
         var positions = engine.positions(null);
         stop();
-        // As if the process died while applying the sell: the buy's fill written, the checkpoint not.
+        // As if the process died while writing the sell's batch to the store: the fill written, the checkpoint not.
         try (var store = dev.oms.engine.state.OrderStore.open(dir.resolve("state"), 10_000)) {
             store.beginApply(sell.id().partition(), sell.id().offset());
             store.put(expected.withFill(50));

@@ -127,6 +127,11 @@ public final class OrderStore implements AutoCloseable {
         clientOrderIds.put(clientKey(account, clientOrderId), id.packed());
     }
 
+    /** Like the other, by the index's own key ({@link #clientKey}). */
+    void indexClientOrderId(String key, Long packedId) {
+        clientOrderIds.put(key, packedId);
+    }
+
     /** The next offset of {@code partition} to apply: everything before it is in this store. */
     public long checkpoint(int partition) {
         Long next = checkpoints.get(partition);
@@ -137,25 +142,26 @@ public final class OrderStore implements AutoCloseable {
         checkpoints.put(partition, nextOffset);
     }
 
-    // A command's writes touch several entries and Chronicle Map has no transactions, so the
-    // worker marks a command in progress (the checkpoint, negated) and clears the mark with the
-    // next checkpoint. A mark found at start means a command was cut short: its partition is rebuilt.
+    // A batch's writes touch many entries and Chronicle Map has no transactions, so a worker marks
+    // its flush in progress (the checkpoint, negated: the offset of the batch's first command) and
+    // clears the mark with the next checkpoint. A mark found at start means a flush was cut short:
+    // the partition is rebuilt.
     private static long inProgress(long offset) {
         return -offset - 1;
     }
 
-    /** Marks the command at {@code offset} of {@code partition} as being applied. */
+    /** Marks the state of the commands of {@code partition} from {@code offset} on as being written. */
     public void beginApply(int partition, long offset) {
         checkpoints.put(partition, inProgress(offset));
     }
 
-    /** True when a command of {@code partition} was being applied when the process stopped. */
+    /** True when state of {@code partition} was being written when the process stopped. */
     public boolean interrupted(int partition) {
         Long value = checkpoints.get(partition);
         return value != null && value < 0;
     }
 
-    /** The offset of the command an interrupted partition was applying. */
+    /** The offset of the first command whose state an interrupted partition was writing. */
     public long interruptedAt(int partition) {
         return -checkpoints.get(partition) - 1;
     }
@@ -202,6 +208,11 @@ public final class OrderStore implements AutoCloseable {
     public long position(String account, String symbol) {
         Long position = positions.get(clientKey(account, symbol));
         return position == null ? 0 : position;
+    }
+
+    /** Sets a position by its key ({@link #clientKey} of account and symbol). */
+    void setPosition(String key, long position) {
+        positions.put(key, position);
     }
 
     public void addPosition(String account, String symbol, long delta) {
@@ -257,7 +268,7 @@ public final class OrderStore implements AutoCloseable {
         return orders.longSize();
     }
 
-    private static String clientKey(String account, String clientOrderId) {
+    static String clientKey(String account, String clientOrderId) {
         // U+0000 cannot appear in either part (the API refuses control characters).
         return account + '\u0000' + clientOrderId;
     }

@@ -13,6 +13,7 @@ import dev.oms.engine.command.Command;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
+import dev.oms.engine.state.WorkingState;
 import dev.oms.streaming.shard.CorePinning;
 import dev.oms.engine.trace.LogTracing;
 import io.opentelemetry.api.trace.Span;
@@ -39,6 +40,10 @@ public final class EngineWorker implements Agent {
     private final long[] nextOffsets;
     private final OrderLog log;
     private final OrderStore store;
+    /** This worker's reads and writes of the store, flushed once per polled batch. */
+    private final WorkingState state;
+    /** The batch's verdicts, given out once its state is flushed (so a reader of the store sees what they say). */
+    private final java.util.List<Runnable> answers = new java.util.ArrayList<>();
     private final CommandCodec codec;
     private final OrderProcessor processor;
     private final Verdicts verdicts;
@@ -56,7 +61,8 @@ public final class EngineWorker implements Agent {
     private CorePinning cpu;
     private int current;
 
-    EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, CommandCodec codec, Verdicts verdicts,
+    EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, WorkingState state, CommandCodec codec,
+                 Verdicts verdicts,
                  boolean pin, OrderProcessor processor, RetryPolicy retryPolicy, FailureInjection injection,
                  EngineStats stats, LogTracing tracing) {
         this.tracing = tracing;
@@ -68,6 +74,7 @@ public final class EngineWorker implements Agent {
         this.nextOffsets = new long[partitions.length];
         this.log = log;
         this.store = store;
+        this.state = state;
         this.codec = codec;
         this.processor = processor;
         this.verdicts = verdicts;
@@ -81,7 +88,7 @@ public final class EngineWorker implements Agent {
                 // partition from its log, publishing again from the first command whose output may be missing.
                 long from = interrupted ? Math.min(published, store.interruptedAt(partition)) : published;
                 LOG.warn("{}: orders-{} stopped {} at offset {}; rebuilding the partition by replaying its log", roleName(),
-                        partition, interrupted ? "in the middle of a command" : "before its output was durable", from);
+                        partition, interrupted ? "while writing its state" : "before its output was durable", from);
                 store.wipe(partition, symbol -> log.partitionFor(symbol.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 processor.publishFrom(partition, from);
             }
@@ -106,8 +113,12 @@ public final class EngineWorker implements Agent {
         int answered = queries.drain(Runnable::run);
         int work = 0;
         for (current = 0; current < partitions.length; current++) {
-            int applied = log.poll(partitions[current], nextOffsets[current], MAX_POLL_BYTES, handler);
+            long from = nextOffsets[current];
+            int applied = log.poll(partitions[current], from, MAX_POLL_BYTES, handler);
             if (applied > 0) {
+                state.flush(partitions[current], from, nextOffsets[current]);
+                answers.forEach(Runnable::run);
+                answers.clear();
                 // Output records of the batch are durable before the store says so (a crash in between
                 // rebuilds the partition and publishes them again, with the same ids).
                 processor.awaitPublished();
@@ -140,15 +151,14 @@ public final class EngineWorker implements Agent {
 
     /** {@code span}: the command's process span, or null when untraced. */
     private void apply(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value, Span span) {
-        store.beginApply(partition, offset);
         byte[] bytes = bytes(value);
         for (int attempt = 1; ; attempt++) {
             try {
                 Command command = codec.decode(bytes);
                 inject(command, attempt);
                 Verdict verdict = processor.apply(partition, offset, timestamp, command);
-                complete(partition, offset);
-                verdicts.applied(partition, offset, verdict);
+                complete(offset);
+                answers.add(() -> verdicts.applied(partition, offset, verdict));
                 if (span != null) {
                     traced(span, command, verdict);
                 }
@@ -173,8 +183,8 @@ public final class EngineWorker implements Agent {
                 }
                 deadLetter(new DeadLetter(Topics.ORDERS, partition, offset, timestamp, bytes(key), bytes, reason, e,
                         attempt, "engine.apply", System.currentTimeMillis()));
-                complete(partition, offset);
-                verdicts.failed(partition, offset, e);
+                complete(offset);
+                answers.add(() -> verdicts.failed(partition, offset, e));
                 return;
             }
         }
@@ -212,7 +222,7 @@ public final class EngineWorker implements Agent {
 
     /** Publishes the dead letter durably before the partition moves past the record. */
     private void deadLetter(DeadLetter letter) {
-        store.markDeadLettered(new dev.oms.engine.order.OrderId(letter.partition(), letter.offset()), letter.failedAt());
+        state.markDeadLettered(new dev.oms.engine.order.OrderId(letter.partition(), letter.offset()), letter.failedAt());
         try {
             log.publish(Topics.ORDERS_DLT, letter.partition(), letter.key(), letter.value(), letter.timestamp(),
                     letter.headers()).join();
@@ -233,9 +243,9 @@ public final class EngineWorker implements Agent {
         }
     }
 
-    private void complete(int partition, long offset) {
+    /** The command at {@code offset} is applied (its state reaches the store with the batch's flush). */
+    private void complete(long offset) {
         nextOffsets[current] = offset + 1;
-        store.checkpoint(partition, offset + 1);
     }
 
     private static byte[] bytes(ByteBuffer value) {

@@ -8,6 +8,7 @@ import dev.oms.engine.command.CommandCodec;
 import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
+import dev.oms.engine.state.WorkingState;
 import dev.oms.engine.trace.LogTracing;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
@@ -34,9 +35,10 @@ public final class EngineWorkers implements AutoCloseable {
             for (int i = 0; i < owned.length; i++) {
                 owned[i] = w + i * count;
             }
-            OrderProcessor processor = new OrderProcessor(store, log, new EventCodec(config.priceScale()),
+            WorkingState state = new WorkingState(store);
+            OrderProcessor processor = new OrderProcessor(state, log, new EventCodec(config.priceScale()),
                     config.riskLimits(), config.selfTradePrevention(), stats);
-            workers.add(new EngineWorker(w, owned, log, store, codec, verdicts, config.pinWorkers(), processor,
+            workers.add(new EngineWorker(w, owned, log, store, state, codec, verdicts, config.pinWorkers(), processor,
                     config.retryPolicy(), config.failureInjection(), stats, tracing));
         }
     }

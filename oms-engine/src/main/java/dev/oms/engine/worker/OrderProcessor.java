@@ -26,7 +26,7 @@ import dev.oms.engine.order.Side;
 import dev.oms.engine.risk.RejectReason;
 import dev.oms.engine.risk.RiskCheck;
 import dev.oms.engine.risk.RiskLimits;
-import dev.oms.engine.state.OrderStore;
+import dev.oms.engine.state.WorkingState;
 import org.agrona.collections.LongHashSet;
 import org.agrona.collections.Object2IntHashMap;
 
@@ -44,7 +44,7 @@ import org.agrona.collections.Object2IntHashMap;
 final class OrderProcessor implements BookListener {
     private static final long DAY_MS = 24L * 3600 * 1000;
 
-    private final OrderStore store;
+    private final WorkingState store;
     private final OrderLog log;
     private final EventCodec events;
     private final RiskLimits limits;
@@ -68,7 +68,7 @@ final class OrderProcessor implements BookListener {
     private long timestamp;
     private int sequence;
 
-    OrderProcessor(OrderStore store, OrderLog log, EventCodec events, RiskLimits limits, SelfTradePrevention stp,
+    OrderProcessor(WorkingState store, OrderLog log, EventCodec events, RiskLimits limits, SelfTradePrevention stp,
                    EngineStats stats) {
         this.stats = stats;
         this.store = store;

@@ -45,11 +45,17 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class ApplyBenchmark {
     private static final int COMMANDS = 1 << 20;
+    /**
+     * Commands per state flush: the worker flushes once per polled batch, which holds up to 256 KiB
+     * of commands (over a thousand) when it is saturated; 256 is on the safe side.
+     */
+    private static final int FLUSH_EVERY = 256;
     private static final String[] ACCOUNTS = {"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"};
 
     private Path dir;
     private OrderStore store;
     private OrderProcessor processor;
+    private dev.oms.engine.state.WorkingState state;
     private OrderBook book;
     private Command[] commands;
     /** For a cancel or replace: how many commands back the order it names was placed. */
@@ -62,7 +68,8 @@ public class ApplyBenchmark {
         dir = Files.createTempDirectory("oms-apply-bench");
         store = OrderStore.open(dir, 8L * COMMANDS);
         PriceScale scale = new PriceScale(4);
-        processor = new OrderProcessor(store, new DiscardingLog(), new EventCodec(scale), RiskLimits.UNLIMITED,
+        state = new dev.oms.engine.state.WorkingState(store);
+        processor = new OrderProcessor(state, new DiscardingLog(), new EventCodec(scale), RiskLimits.UNLIMITED,
                 SelfTradePrevention.NONE, new EngineStats());
         book = new OrderBook("BENCH", SelfTradePrevention.NONE, new BookListener() {
             @Override
@@ -120,7 +127,11 @@ public class ApplyBenchmark {
         long at = offset++;
         // Offsets keep growing past the mix, and so do the ids: every NewOrder is new to the store.
         Command command = at(at);
-        return processor.apply(0, at, 1_767_225_600_000L, command);
+        Verdict verdict = processor.apply(0, at, 1_767_225_600_000L, command);
+        if ((at & (FLUSH_EVERY - 1)) == FLUSH_EVERY - 1) {
+            state.flush(0, at - FLUSH_EVERY + 1, at + 1);
+        }
+        return verdict;
     }
 
     @Benchmark

@@ -1,0 +1,132 @@
+package dev.oms.engine.state;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.oms.engine.order.Order;
+import dev.oms.engine.order.OrderId;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongHashSet;
+import org.agrona.collections.Object2LongHashMap;
+
+/**
+ * One engine worker's view of the {@link OrderStore}: group commit for state. The commands of a
+ * polled batch read and write here, on the heap; {@link #flush} then writes what they changed to
+ * the Chronicle Maps at once — each order once however often it was touched — and moves the
+ * partition's checkpoint past the batch. Open orders stay cached here while they are open: the
+ * books touch them on every match, and decoding them from the map each time was most of the cost
+ * of a command.
+ *
+ * <p>Crash consistency: the maps change only inside {@link #flush}, which is marked in progress in
+ * the store first. A stop between flushes leaves the store exactly at its checkpoint, and the
+ * commands after it are applied again; a stop inside a flush is seen at start and the partition is
+ * rebuilt from its log.
+ *
+ * <p>Threads: the owning worker only. Other threads read the store, which holds every batch once
+ * its verdicts are out (the worker answers after the flush).
+ */
+public final class WorkingState {
+    private final OrderStore store;
+    /** Orders written since the last flush, and every open order read or written. */
+    private final Long2ObjectHashMap<Order> orders = new Long2ObjectHashMap<>();
+    private final LongHashSet dirty = new LongHashSet();
+    private final Map<String, Long> clientOrderIds = new HashMap<>();
+    private final Object2LongHashMap<String> positions = new Object2LongHashMap<>(Long.MIN_VALUE);
+    private final Long2LongHashMap deadLettered = new Long2LongHashMap(Long.MIN_VALUE);
+
+    public WorkingState(OrderStore store) {
+        this.store = store;
+    }
+
+    public Optional<Order> order(OrderId id) {
+        long key = id.packed();
+        Order cached = orders.get(key);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<Order> stored = store.order(id);
+        stored.filter(Order::isOpen).ifPresent(order -> orders.put(key, order));
+        return stored;
+    }
+
+    public void put(Order order) {
+        long key = order.id().packed();
+        orders.put(key, order);
+        dirty.add(key);
+    }
+
+    public Optional<OrderId> byClientOrderId(String account, String clientOrderId) {
+        Long packed = clientOrderIds.get(OrderStore.clientKey(account, clientOrderId));
+        return packed != null ? Optional.of(OrderId.unpack(packed)) : store.byClientOrderId(account, clientOrderId);
+    }
+
+    public void indexClientOrderId(String account, String clientOrderId, OrderId id) {
+        clientOrderIds.put(OrderStore.clientKey(account, clientOrderId), id.packed());
+    }
+
+    public long position(String account, String symbol) {
+        long pending = positions.getValue(OrderStore.clientKey(account, symbol));
+        return pending != Long.MIN_VALUE ? pending : store.position(account, symbol);
+    }
+
+    public void addPosition(String account, String symbol, long delta) {
+        positions.put(OrderStore.clientKey(account, symbol), position(account, symbol) + delta);
+    }
+
+    public void markDeadLettered(OrderId id, long failedAt) {
+        deadLettered.put(id.packed(), failedAt);
+    }
+
+    public boolean isDeadLettered(OrderId id) {
+        return deadLettered.containsKey(id.packed()) || store.isDeadLettered(id);
+    }
+
+    /** The open orders of {@code partition} from the store, in queue order; cached from now on. */
+    public List<Order> openOrders(int partition) {
+        List<Order> open = store.openOrders(partition);
+        for (Order order : open) {
+            orders.put(order.id().packed(), order);
+        }
+        return open;
+    }
+
+    /** True when commands since the last flush changed something. */
+    public boolean changed() {
+        return !dirty.isEmpty() || !clientOrderIds.isEmpty() || !positions.isEmpty() || !deadLettered.isEmpty();
+    }
+
+    /**
+     * Writes the batch of {@code partition} that started at {@code fromOffset} to the store and
+     * moves its checkpoint to {@code nextOffset}.
+     */
+    public void flush(int partition, long fromOffset, long nextOffset) {
+        if (changed()) {
+            store.beginApply(partition, fromOffset);
+            // Orders before their client-order-id index: the index never names a missing order.
+            List<Long> closed = new ArrayList<>();
+            for (LongHashSet.LongIterator keys = dirty.iterator(); keys.hasNext(); ) {
+                long key = keys.nextValue();
+                Order order = orders.get(key);
+                store.put(order);
+                if (!order.isOpen()) {
+                    closed.add(key);
+                }
+            }
+            for (Long key : closed) {
+                orders.remove(key.longValue());
+            }
+            dirty.clear();
+            clientOrderIds.forEach(store::indexClientOrderId);
+            clientOrderIds.clear();
+            positions.forEachLong(store::setPosition);
+            positions.clear();
+            deadLettered.forEachLong((key, failedAt) -> store.markDeadLettered(OrderId.unpack(key), failedAt));
+            deadLettered.clear();
+        }
+        store.checkpoint(partition, nextOffset);
+    }
+}
