@@ -106,4 +106,27 @@ class EmbeddedBrokerTest {
                     .isInstanceOf(UnknownTopicOrPartitionException.class).hasMessageContaining("orders-5");
         }
     }
+
+    @Test
+    void anInProcessSubscriberPollingAnIdlePartitionAllocatesNothing() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            broker.createTopic("orders", 1);
+            TopicPartition tp = new TopicPartition("orders", 0);
+            broker.append(tp, batch("only")).join();
+            dev.oms.streaming.client.PartitionSubscription subscription =
+                    dev.oms.streaming.client.PartitionSubscription.of(broker, tp, 0);
+            java.util.function.Consumer<org.apache.kafka.common.record.internal.Record> ignore = record -> { };
+            assertThat(subscription.pollRecords(1 << 20, ignore)).isEqualTo(1);
+            for (int i = 0; i < 20_000; i++) { // warm up
+                subscription.pollRecords(1 << 20, ignore);
+            }
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 100_000; i++) {
+                subscription.pollRecords(1 << 20, ignore);
+            }
+            // An engine worker polls its partitions whenever it wakes: idle, that must not feed the GC.
+            assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes for 100,000 idle polls").isLessThan(1024);
+        }
+    }
 }

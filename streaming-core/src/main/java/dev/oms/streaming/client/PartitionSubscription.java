@@ -48,6 +48,9 @@ public final class PartitionSubscription {
 
     /** Like {@link #poll}, handing over whole records (with their headers); valid only during the call. */
     public int pollRecords(int maxBytes, java.util.function.Consumer<Record> handler) {
+        if (position >= broker.highWatermark(partition)) {
+            return 0; // nothing new: an idle poller allocates nothing
+        }
         int handled = 0;
         for (RecordBatch batch : broker.read(partition, position, maxBytes).batches()) {
             if (batch.lastOffset() < position) {
