@@ -212,16 +212,23 @@ public final class OrderService implements HttpService {
                 c.priceTicks(), c.quantity(), 0, OrdStatus.PENDING_NEW, receivedAt, id.offset(), null);
     }
 
-    /** Waits until the command is durable; a full shard means "retry", anything else is ours. */
+    /**
+     * Waits until the command is durable. When the log cannot take it — a full shard, a cluster
+     * that does not answer in time, a disk that refuses the write — nothing was acknowledged and
+     * the client should retry (a repeated clientOrderId is harmless): 503 with Retry-After.
+     */
     private static OrderId durable(java.util.concurrent.CompletableFuture<OrderId> append) throws Exception {
         try {
             return append.get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ShardBusyException busy) {
-                throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy",
-                        busy.getMessage()).withRetryAfter(1));
+            Throwable cause = e.getCause();
+            if (cause instanceof ShardBusyException || cause instanceof org.apache.kafka.common.errors.RetriableException
+                    || cause instanceof IOException || cause instanceof java.io.UncheckedIOException) {
+                throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/log-unavailable",
+                        "Log unavailable", "the log cannot take writes now (" + cause.getMessage()
+                                + "); nothing was acknowledged, retry").withRetryAfter(1));
             }
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            throw cause instanceof Exception exception ? exception : e;
         }
     }
 

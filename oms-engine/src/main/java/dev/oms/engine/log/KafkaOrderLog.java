@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaOrderLog.class);
     private static final Duration POLL = Duration.ofMillis(1);
+    /** How long an append may wait for the cluster to make it durable. */
+    static final Duration APPEND_TIMEOUT = Duration.ofSeconds(10);
 
     private final String bootstrap;
     private final String topic;
@@ -80,6 +82,12 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // An append that the cluster cannot take within this fails (the API answers 503 and the
+        // client retries: a repeated clientOrderId is harmless) instead of holding the request
+        // for Kafka's default two minutes.
+        producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) APPEND_TIMEOUT.toMillis());
+        producerProps.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) APPEND_TIMEOUT.toMillis() / 2);
+        producerProps.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) APPEND_TIMEOUT.toMillis());
         this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -214,7 +222,7 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
 
     @Override
     public void close() {
-        producer.close();
+        producer.close(APPEND_TIMEOUT);
         consumers.values().forEach(c -> {
             synchronized (c) {
                 c.close();
