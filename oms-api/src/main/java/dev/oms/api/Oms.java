@@ -85,8 +85,9 @@ public final class Oms implements AutoCloseable {
         KafkaOrderLog external = null;
         Engine engine = null;
         DeadLetterQueue deadLetters = null;
-        Telemetry telemetry = Telemetry.start(config.tracing());
+        Telemetry telemetry = Telemetry.OFF;
         try {
+            telemetry = Telemetry.start(config.tracing());
             PrometheusRegistry registry = new PrometheusRegistry();
             OrderLog log;
             if (config.brokers().isEmpty()) {
@@ -173,7 +174,7 @@ public final class Oms implements AutoCloseable {
         }
         routing.addFilter(metrics)
                 .register("/metrics", metrics)
-                .register("/health", new HealthService(engine::caughtUp))
+                .register("/health", new HealthService(engine::caughtUp, engine::stoppedPartitions))
                 .register("/accounts", new AccountService(engine))
                 .register(new MarketDataService(engine))
                 .register("/dlq", new DeadLetterService(deadLetters, registry))

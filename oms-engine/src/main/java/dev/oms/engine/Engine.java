@@ -191,6 +191,19 @@ public final class Engine implements AutoCloseable {
         return priceScale;
     }
 
+    /**
+     * Partitions the engine stopped applying because a batch could not be made to stick, with why;
+     * empty when all is well. A restart rebuilds them from the log.
+     */
+    public List<String> stoppedPartitions() {
+        return workers.stopped();
+    }
+
+    /** True when the engine stopped applying {@code partition} (see {@link #stoppedPartitions}). */
+    public boolean stopped(int partition) {
+        return workers.owner(partition).stopped().containsKey(partition);
+    }
+
     public List<String> workerNames() {
         return new ArrayList<>(workers.names());
     }

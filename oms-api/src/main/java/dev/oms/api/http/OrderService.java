@@ -12,6 +12,7 @@ import dev.oms.engine.command.CancelOrder;
 import dev.oms.engine.command.Command;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
+import dev.oms.engine.worker.PartitionStoppedException;
 import dev.oms.engine.worker.Verdict;
 import dev.oms.engine.order.OrdStatus;
 import dev.oms.engine.order.Order;
@@ -171,14 +172,28 @@ public final class OrderService implements HttpService {
      * within the verdict timeout; a command that could not be processed is a 500 naming the DLT.
      */
     private Optional<Verdict> awaitVerdict(OrderId id, Command command) throws InterruptedException {
+        if (engine.stopped(id.partition())) {
+            throw partitionStopped(id, engine.stoppedPartitions().toString());
+        }
         try {
             return Optional.of(engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof PartitionStoppedException stopped) {
+                throw partitionStopped(id, stopped.getMessage());
+            }
             throw deadLettered(id, e.getCause());
         } catch (TimeoutException e) {
             engine.forgetVerdict(id);
             return Optional.empty();
         }
+    }
+
+    /** The command is durable, but the engine stopped applying its partition until a restart rebuilds it. */
+    private static ProblemException partitionStopped(OrderId id, String reason) {
+        return new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-stopped",
+                "Engine unavailable", "the request is durable as " + id + " and will be applied once oms restarts and"
+                        + " rebuilds the partition (" + reason + "); GET it then").withRetryAfter(5)
+                .withReason("PARTITION_STOPPED"));
     }
 
     /** The command is durable but could not be processed: it went to the dead-letter topic. */
@@ -213,9 +228,11 @@ public final class OrderService implements HttpService {
     }
 
     /**
-     * Waits until the command is durable. When the log cannot take it — a full shard, a cluster
-     * that does not answer in time, a disk that refuses the write — nothing was acknowledged and
-     * the client should retry (a repeated clientOrderId is harmless): 503 with Retry-After.
+     * Waits until the command is durable. When the log does not confirm it — a full shard, a
+     * cluster that does not answer in time, a disk that refuses the write — the answer is 503 with
+     * Retry-After. Nothing was acknowledged, but a timed-out write may still land: a placement
+     * retried with the same clientOrderId is applied once; a cancel or replace is best retried
+     * after reading the order.
      */
     private static OrderId durable(java.util.concurrent.CompletableFuture<OrderId> append) throws Exception {
         try {
@@ -225,8 +242,9 @@ public final class OrderService implements HttpService {
             if (cause instanceof ShardBusyException || cause instanceof org.apache.kafka.common.errors.RetriableException
                     || cause instanceof IOException || cause instanceof java.io.UncheckedIOException) {
                 throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/log-unavailable",
-                        "Log unavailable", "the log cannot take writes now (" + cause.getMessage()
-                                + "); nothing was acknowledged, retry").withRetryAfter(1));
+                        "Log unavailable", "the log did not confirm the write (" + cause.getMessage()
+                                + "); nothing was acknowledged. Retry: an order placed again with the same clientOrderId"
+                                + " is applied once; for a cancel or replace, read the order first").withRetryAfter(1));
             }
             throw cause instanceof Exception exception ? exception : e;
         }

@@ -27,16 +27,28 @@ public final class EventCodec {
 
     private final PriceScale priceScale;
     private final ByteArrayBuilder buffer = new ByteArrayBuilder(512);
-    private final JsonGenerator json;
+    private JsonGenerator json;
 
     public EventCodec(PriceScale priceScale) {
         this.priceScale = priceScale;
+        this.json = newGenerator();
+    }
+
+    private JsonGenerator newGenerator() {
         try {
-            this.json = JSON.createGenerator(buffer);
+            JsonGenerator generator = JSON.createGenerator(buffer);
+            generator.setRootValueSeparator(null); // one record per root value, nothing between them
+            return generator;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        json.setRootValueSeparator(null); // one record per root value, nothing between them
+    }
+
+    /** After a record failed half-way: a fresh generator and buffer, so the next record starts clean. */
+    private RuntimeException failed(Exception e) {
+        buffer.reset();
+        json = newGenerator();
+        return e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
 
     /** The record written since the last call, as its own array; the buffer is reused. */
@@ -78,8 +90,8 @@ public final class EventCodec {
             json.writeStringField("time", Instant.ofEpochMilli(time).toString());
             json.writeEndObject();
             return take();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            throw failed(e);
         }
     }
 
@@ -98,8 +110,8 @@ public final class EventCodec {
             json.writeStringField("time", Instant.ofEpochMilli(time).toString());
             json.writeEndObject();
             return take();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            throw failed(e);
         }
     }
 

@@ -63,9 +63,11 @@ public final class EmbeddedOrderLog implements OrderLog {
     @Override
     public CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
                                            java.util.Map<String, byte[]> headers) {
-        org.apache.kafka.common.header.Header[] recordHeaders = headers.entrySet().stream()
-                .map(h -> new org.apache.kafka.common.header.internals.RecordHeader(h.getKey(), h.getValue()))
-                .toArray(org.apache.kafka.common.header.Header[]::new);
+        org.apache.kafka.common.header.Header[] recordHeaders = headers.isEmpty()
+                ? org.apache.kafka.common.record.internal.Record.EMPTY_HEADERS
+                : headers.entrySet().stream()
+                        .map(h -> new org.apache.kafka.common.header.internals.RecordHeader(h.getKey(), h.getValue()))
+                        .toArray(org.apache.kafka.common.header.Header[]::new);
         return broker.append(new TopicPartition(topic, partition),
                 MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value, recordHeaders)));
     }

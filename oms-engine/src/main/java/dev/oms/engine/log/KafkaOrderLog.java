@@ -85,7 +85,8 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
         // An append that the cluster cannot take within this fails (the API answers 503 and the
         // client retries: a repeated clientOrderId is harmless) instead of holding the request
         // for Kafka's default two minutes.
-        producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) APPEND_TIMEOUT.toMillis());
+        // Waiting for metadata and waiting for delivery add up: 5 s + 10 s at most.
+        producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) APPEND_TIMEOUT.toMillis() / 2);
         producerProps.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) APPEND_TIMEOUT.toMillis() / 2);
         producerProps.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) APPEND_TIMEOUT.toMillis());
         this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());

@@ -94,6 +94,17 @@ public final class WorkingState {
         return open;
     }
 
+    /** Forgets the changes since the last flush (they could not be written). */
+    public void discard() {
+        for (LongHashSet.LongIterator keys = dirty.iterator(); keys.hasNext(); ) {
+            orders.remove(keys.nextValue()); // newer than the store: read again from it
+        }
+        dirty.clear();
+        clientOrderIds.clear();
+        positions.clear();
+        deadLettered.clear();
+    }
+
     /** True when commands since the last flush changed something. */
     public boolean changed() {
         return !dirty.isEmpty() || !clientOrderIds.isEmpty() || !positions.isEmpty() || !deadLettered.isEmpty();

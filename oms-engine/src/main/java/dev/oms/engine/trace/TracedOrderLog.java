@@ -29,7 +29,11 @@ public final class TracedOrderLog implements OrderLog {
     public CompletableFuture<Long> append(int partition, byte[] key, byte[] value, long timestamp, Map<String, byte[]> headers) {
         Map<String, byte[]> traced = new LinkedHashMap<>(headers);
         Span span = tracing.startSend(commandTopic, partition, key, value.length, traced);
-        return ended(span, log.append(partition, key, value, timestamp, traced));
+        try {
+            return ended(span, log.append(partition, key, value, timestamp, traced));
+        } catch (RuntimeException e) {
+            return ended(span, CompletableFuture.failedFuture(e));
+        }
     }
 
     @Override
@@ -37,7 +41,11 @@ public final class TracedOrderLog implements OrderLog {
                                            Map<String, byte[]> headers) {
         Map<String, byte[]> traced = new LinkedHashMap<>(headers);
         Span span = tracing.startSend(topic, partition, key, value == null ? 0 : value.length, traced);
-        return ended(span, log.publish(topic, partition, key, value, timestamp, traced));
+        try {
+            return ended(span, log.publish(topic, partition, key, value, timestamp, traced));
+        } catch (RuntimeException e) {
+            return ended(span, CompletableFuture.failedFuture(e));
+        }
     }
 
     private static CompletableFuture<Long> ended(Span span, CompletableFuture<Long> appended) {

@@ -43,7 +43,13 @@ public final class EngineWorker implements Agent {
     /** This worker's reads and writes of the store, flushed once per polled batch. */
     private final WorkingState state;
     /** The batch's verdicts, given out once its state is flushed (so a reader of the store sees what they say). */
-    private final java.util.List<Runnable> answers = new java.util.ArrayList<>();
+    private final java.util.List<Answer> answers = new java.util.ArrayList<>();
+    /** Partitions this worker stopped applying, with why: a restart rebuilds them from the log. */
+    private final java.util.Map<Integer, String> stopped = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A command's verdict, or the failure that sent it to the dead-letter topic. */
+    private record Answer(int partition, long offset, Verdict verdict, RuntimeException failure) {
+    }
     private final CommandCodec codec;
     private final OrderProcessor processor;
     private final Verdicts verdicts;
@@ -113,20 +119,62 @@ public final class EngineWorker implements Agent {
         int answered = queries.drain(Runnable::run);
         int work = 0;
         for (current = 0; current < partitions.length; current++) {
+            int partition = partitions[current];
+            if (stopped.containsKey(partition)) {
+                continue;
+            }
             long from = nextOffsets[current];
-            int applied = log.poll(partitions[current], from, MAX_POLL_BYTES, handler);
-            if (applied > 0) {
-                state.flush(partitions[current], from, nextOffsets[current]);
-                answers.forEach(Runnable::run);
-                answers.clear();
-                // Output records of the batch are durable before the store says so (a crash in between
-                // rebuilds the partition and publishes them again, with the same ids).
-                processor.awaitPublished();
-                store.publishedUpTo(partitions[current], nextOffsets[current]);
-                work += applied;
+            try {
+                int applied = log.poll(partition, from, MAX_POLL_BYTES, handler);
+                if (applied > 0) {
+                    state.flush(partition, from, nextOffsets[current]);
+                    answer(null);
+                    // Output records of the batch are durable before the store says so (a crash in between
+                    // rebuilds the partition and publishes them again, with the same ids).
+                    processor.awaitPublished();
+                    store.publishedUpTo(partition, nextOffsets[current]);
+                    work += applied;
+                }
+            } catch (RuntimeException e) {
+                stop(partition, from, e);
             }
         }
         return work + answered;
+    }
+
+    private void answer(PartitionStoppedException batchFailure) {
+        for (Answer a : answers) {
+            if (batchFailure != null) {
+                verdicts.abandoned(a.partition(), a.offset(), batchFailure);
+            } else if (a.failure() == null) {
+                verdicts.applied(a.partition(), a.offset(), a.verdict());
+            } else {
+                verdicts.failed(a.partition(), a.offset(), a.failure());
+            }
+        }
+        answers.clear();
+    }
+
+    /**
+     * The batch from {@code from} could not be made to stick (its state not written, or its output
+     * records not durable): the partition stops here rather than go on from a state that is not the
+     * log's. The store keeps its last checkpoint and, if the write was cut short, the mark that
+     * makes the next start rebuild the partition from its log; health reports the process down
+     * so that an orchestrator restarts it.
+     */
+    private void stop(int partition, long from, RuntimeException e) {
+        LOG.error("{}: orders-{} stopped at offset {}: {}; restart oms to rebuild the partition from its log", roleName(),
+                partition, from, e.toString(), e);
+        String reason = "orders-" + partition + " stopped at offset " + from + ": " + e;
+        stopped.put(partition, reason);
+        state.discard();
+        processor.discardPublished();
+        answer(new PartitionStoppedException(reason));
+    }
+
+    /** The partitions this worker stopped, with why. */
+    public java.util.Map<Integer, String> stopped() {
+        return java.util.Map.copyOf(stopped);
     }
 
     /**
@@ -158,7 +206,7 @@ public final class EngineWorker implements Agent {
                 inject(command, attempt);
                 Verdict verdict = processor.apply(partition, offset, timestamp, command);
                 complete(offset);
-                answers.add(() -> verdicts.applied(partition, offset, verdict));
+                answers.add(new Answer(partition, offset, verdict, null));
                 if (span != null) {
                     traced(span, command, verdict);
                 }
@@ -184,7 +232,7 @@ public final class EngineWorker implements Agent {
                 deadLetter(new DeadLetter(Topics.ORDERS, partition, offset, timestamp, bytes(key), bytes, reason, e,
                         attempt, "engine.apply", System.currentTimeMillis()));
                 complete(offset);
-                answers.add(() -> verdicts.failed(partition, offset, e));
+                answers.add(new Answer(partition, offset, null, e));
                 return;
             }
         }

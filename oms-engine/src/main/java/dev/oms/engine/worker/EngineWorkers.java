@@ -61,6 +61,13 @@ public final class EngineWorkers implements AutoCloseable {
         return workers.get(partition % workers.size());
     }
 
+    /** Why partitions stopped, in partition order: empty while every partition is applied. */
+    public List<String> stopped() {
+        java.util.TreeMap<Integer, String> all = new java.util.TreeMap<>();
+        workers.forEach(worker -> all.putAll(worker.stopped()));
+        return List.copyOf(all.values());
+    }
+
     public List<String> names() {
         return workers.stream().map(EngineWorker::roleName).toList();
     }

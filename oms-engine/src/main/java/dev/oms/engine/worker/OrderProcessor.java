@@ -93,9 +93,17 @@ final class OrderProcessor implements BookListener {
 
     /** Waits until every output record published so far is durable (before the worker says so in the store). */
     void awaitPublished() {
-        for (var future : published) {
-            future.join();
+        try {
+            for (var future : published) {
+                future.join();
+            }
+        } finally {
+            published.clear();
         }
+    }
+
+    /** Forgets output records whose durability no longer matters (their partition stopped). */
+    void discardPublished() {
         published.clear();
     }
 

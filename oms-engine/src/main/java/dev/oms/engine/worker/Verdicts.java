@@ -83,6 +83,14 @@ public final class Verdicts {
         }
     }
 
+    /** The record at {@code (partition, offset)} was applied but its batch did not stick: no verdict now. */
+    void abandoned(int partition, long offset, RuntimeException cause) {
+        CompletableFuture<Verdict> waiter = waiting.remove(new OrderId(partition, offset).packed());
+        if (waiter != null) {
+            waiter.completeExceptionally(cause);
+        }
+    }
+
     /** Publishes where a worker resumes after start, before it applies anything. */
     void resumeAt(int partition, long nextOffset) {
         appliedUpTo.set(partition, nextOffset);

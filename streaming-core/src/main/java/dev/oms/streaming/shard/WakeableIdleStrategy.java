@@ -71,6 +71,9 @@ public final class WakeableIdleStrategy implements IdleStrategy {
 
     /** Called after handing the agent work: unparks it if it is idle. */
     public void wake() {
+        // The work was published with a release store; without a full fence this load could be
+        // done before that store is visible, and both sides would miss each other (Dekker).
+        java.lang.invoke.VarHandle.fullFence();
         Thread thread = idleThread;
         if (thread != null) {
             LockSupport.unpark(thread);
