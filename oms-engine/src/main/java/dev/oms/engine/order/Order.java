@@ -19,6 +19,11 @@ public record Order(OrderId id, String account, String clientOrderId, String sym
 
     /** NEW or PARTIALLY_FILLED: resting in the book. */
     public boolean isOpen() {
+        return isOpen(status);
+    }
+
+    /** NEW or PARTIALLY_FILLED. */
+    public static boolean isOpen(OrdStatus status) {
         return status == OrdStatus.NEW || status == OrdStatus.PARTIALLY_FILLED;
     }
 

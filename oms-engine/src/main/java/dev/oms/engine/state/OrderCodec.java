@@ -39,6 +39,14 @@ final class OrderCodec {
         return b.array();
     }
 
+    /** Whether the encoded order is open, read from its status byte without decoding the rest. */
+    static boolean isOpen(byte[] bytes) {
+        return bytes[0] == VERSION && Order.isOpen(OrdStatus.values()[bytes[STATUS_AT]]);
+    }
+
+    /** Where the status byte is: after the version, the id, side, type and time in force. */
+    private static final int STATUS_AT = 1 + 8 + 3;
+
     static Order decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         byte version = b.get();

@@ -30,8 +30,14 @@ import org.agrona.collections.Object2LongHashMap;
  * its verdicts are out (the worker answers after the flush).
  */
 public final class WorkingState {
+    /**
+     * Open orders kept on the heap at most (beyond, they are read from the store when touched):
+     * about 300 MB of heap at this size.
+     */
+    static final int MAX_CACHED = 1_000_000;
+
     private final OrderStore store;
-    /** Orders written since the last flush, and every open order read or written. */
+    /** Orders written since the last flush, and open orders read or written, up to {@link #MAX_CACHED} besides those. */
     private final Long2ObjectHashMap<Order> orders = new Long2ObjectHashMap<>();
     private final LongHashSet dirty = new LongHashSet();
     private final Map<String, Long> clientOrderIds = new HashMap<>();
@@ -49,7 +55,7 @@ public final class WorkingState {
             return Optional.of(cached);
         }
         Optional<Order> stored = store.order(id);
-        stored.filter(Order::isOpen).ifPresent(order -> orders.put(key, order));
+        stored.filter(Order::isOpen).ifPresent(this::cache);
         return stored;
     }
 
@@ -85,13 +91,18 @@ public final class WorkingState {
         return deadLettered.containsKey(id.packed()) || store.isDeadLettered(id);
     }
 
-    /** The open orders of {@code partition} from the store, in queue order; cached from now on. */
-    public List<Order> openOrders(int partition) {
-        List<Order> open = store.openOrders(partition);
-        for (Order order : open) {
+    /** The open orders of each of {@code partitions} from the store, in queue order; cached from now on. */
+    public Map<Integer, List<Order>> openOrders(int[] partitions) {
+        Map<Integer, List<Order>> open = store.openOrders(partitions);
+        open.values().forEach(list -> list.forEach(this::cache));
+        return open;
+    }
+
+    /** Keeps an open order on the heap, while the cache has room (beyond it, reads go to the store). */
+    private void cache(Order order) {
+        if (orders.size() < MAX_CACHED) {
             orders.put(order.id().packed(), order);
         }
-        return open;
     }
 
     /** Forgets the changes since the last flush (they could not be written). */
@@ -123,8 +134,8 @@ public final class WorkingState {
                 long key = keys.nextValue();
                 Order order = orders.get(key);
                 store.put(order);
-                if (!order.isOpen()) {
-                    closed.add(key);
+                if (!order.isOpen() || orders.size() - closed.size() > MAX_CACHED) {
+                    closed.add(key); // closed, or past the cache's room: the store has it now
                 }
             }
             for (Long key : closed) {

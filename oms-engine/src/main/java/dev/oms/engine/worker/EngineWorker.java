@@ -101,8 +101,8 @@ public final class EngineWorker implements Agent {
             log.onAppended(partition, idle::wake);
             nextOffsets[i] = store.checkpoint(partition);
             verdicts.resumeAt(partition, nextOffsets[i]);
-            processor.restore(partition);
         }
+        processor.restore(partitions);
     }
 
     WakeableIdleStrategy idleStrategy() {

@@ -78,11 +78,22 @@ final class OrderProcessor implements BookListener {
         this.selfTradePrevention = stp;
     }
 
-    /** Puts the open orders of {@code partition} back into their books, in queue order. */
-    void restore(int partition) {
-        List<Order> open = store.openOrders(partition);
+    /** Puts the open orders of {@code partitions} back into their books, in queue order. */
+    void restore(int[] partitions) {
+        for (List<Order> open : store.openOrders(partitions).values()) {
+            restore(open);
+        }
+    }
+
+    private void restore(List<Order> open) {
+        String symbol = null;
+        OrderBook book = null;
         for (Order order : open) {
-            BookResult result = book(order.symbol()).restore(order.id().packed(), order.account(), order.side(),
+            if (!order.symbol().equals(symbol)) { // orders of a symbol come in runs: look its book up once a run
+                symbol = order.symbol();
+                book = book(symbol);
+            }
+            BookResult result = book.restore(order.id().packed(), order.account(), order.side(),
                     order.timeInForce(), order.priceTicks(), order.quantity(), order.filledQuantity(), order.createdAt());
             if (result == BookResult.OK) {
                 resting.add(order.id().packed());
