@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Engine benchmark (JMH): one worker applying a 70/20/10 place/cancel/replace mix with its
 # Chronicle Map state, next to the order book alone as the baseline of the same run; then replay
-# speed and restart time (REPLAY_COMMANDS, default 1,000,000). Writes the
+# speed and restart time (REPLAY_COMMANDS, default 10,000,000: the restart target's size). Writes the
 # results between the ENGINE markers of docs/benchmarks.md.
 #   bench/engine.sh
 set -euo pipefail
@@ -17,8 +17,8 @@ mvn -B -q -f "$ROOT/oms-engine/pom.xml" test-compile dependency:build-classpath 
 CP="$ROOT/oms-engine/target/test-classes:$ROOT/oms-engine/target/classes:$(cat "$WORK/cp.txt")"
 "$JAVA_HOME/bin/java" $(cat "$ROOT/oms-api/target/jvm.options") -Xmx4g -cp "$CP" org.openjdk.jmh.Main ApplyBenchmark \
   -f 1 -wi 2 -w 2s -i 3 -r 3s -rf json -rff "$WORK/jmh.json" >&2
-REPLAY_COMMANDS="${REPLAY_COMMANDS:-1000000}"
-"$JAVA_HOME/bin/java" $(cat "$ROOT/oms-api/target/jvm.options") -Xmx4g -cp "$CP" dev.oms.engine.ReplayBenchmark \
+REPLAY_COMMANDS="${REPLAY_COMMANDS:-10000000}"
+"$JAVA_HOME/bin/java" $(cat "$ROOT/oms-api/target/jvm.options") -Xmx8g -cp "$CP" dev.oms.engine.ReplayBenchmark \
   "$REPLAY_COMMANDS" 2>/dev/null | tee "$WORK/replay.txt" >&2
 
 python3 - "$WORK/jmh.json" "$ROOT/docs/benchmarks.md" "$WORK/replay.txt" \
