@@ -20,6 +20,11 @@ public final class EmbeddedOrderLog implements OrderLog {
     private final String topic;
     private final TopicPartition[] partitions;
     private final PartitionSubscription[] subscriptions;
+    /** The output topics, whose records are held per partition until {@link #flushPublished}. */
+    private static final java.util.List<String> OUTPUTS = java.util.List.of(Topics.ORDER_EVENTS, Topics.TRADES, Topics.ORDERS_DLT);
+    /** Bounds one batch (about 300 KB of execution reports). */
+    private static final int MAX_RECORDS_PER_BATCH = 1000;
+    private final Staged[][] staged;
 
     /**
      * Reads commands from {@code topic} and publishes to the output topics, which are created with
@@ -29,8 +34,12 @@ public final class EmbeddedOrderLog implements OrderLog {
         this.broker = broker;
         this.topic = topic;
         this.partitions = new TopicPartition[broker.partitionCount(topic)];
-        for (String output : java.util.List.of(Topics.ORDER_EVENTS, Topics.TRADES, Topics.ORDERS_DLT)) {
-            broker.createTopic(output, partitions.length);
+        this.staged = new Staged[OUTPUTS.size()][partitions.length];
+        for (int output = 0; output < OUTPUTS.size(); output++) {
+            broker.createTopic(OUTPUTS.get(output), partitions.length);
+            for (int p = 0; p < partitions.length; p++) {
+                staged[output][p] = new Staged();
+            }
         }
         this.subscriptions = new PartitionSubscription[partitions.length];
         for (int p = 0; p < partitions.length; p++) {
@@ -68,8 +77,60 @@ public final class EmbeddedOrderLog implements OrderLog {
                 : headers.entrySet().stream()
                         .map(h -> new org.apache.kafka.common.header.internals.RecordHeader(h.getKey(), h.getValue()))
                         .toArray(org.apache.kafka.common.header.Header[]::new);
-        return broker.append(new TopicPartition(topic, partition),
-                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, key, value, recordHeaders)));
+        SimpleRecord record = new SimpleRecord(timestamp, key, value, recordHeaders);
+        int output = OUTPUTS.indexOf(topic);
+        if (output < 0 || partition >= partitions.length) {
+            return broker.append(new TopicPartition(topic, partition), MemoryRecords.withRecords(Compression.NONE, record));
+        }
+        Staged held = staged[output][partition];
+        CompletableFuture<Long> offset = new CompletableFuture<>();
+        held.records.add(record);
+        held.offsets.add(offset);
+        if (held.records.size() >= MAX_RECORDS_PER_BATCH) {
+            held.appendTo(broker, new TopicPartition(topic, partition));
+        }
+        return offset;
+    }
+
+    @Override
+    public void flushPublished(int partition) {
+        for (int output = 0; output < OUTPUTS.size(); output++) {
+            staged[output][partition].appendTo(broker, new TopicPartition(OUTPUTS.get(output), partition));
+        }
+    }
+
+    /**
+     * Output records of one partition of one output topic, held until the worker's batch ends and
+     * then appended as one record batch: one shard hand-off, one CRC and one index entry for all of
+     * them instead of one each. Touched by the one worker that owns the partition.
+     */
+    private static final class Staged {
+        final java.util.List<SimpleRecord> records = new java.util.ArrayList<>();
+        final java.util.List<CompletableFuture<Long>> offsets = new java.util.ArrayList<>();
+
+        void appendTo(EmbeddedBroker broker, TopicPartition tp) {
+            if (records.isEmpty()) {
+                return;
+            }
+            java.util.List<CompletableFuture<Long>> waiting = java.util.List.copyOf(offsets);
+            CompletableFuture<Long> appended;
+            try {
+                appended = broker.append(tp, MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new)));
+            } catch (RuntimeException e) {
+                appended = CompletableFuture.failedFuture(e);
+            }
+            records.clear();
+            offsets.clear();
+            appended.whenComplete((base, error) -> {
+                for (int i = 0; i < waiting.size(); i++) {
+                    if (error != null) {
+                        waiting.get(i).completeExceptionally(error);
+                    } else {
+                        waiting.get(i).complete(base + i);
+                    }
+                }
+            });
+        }
     }
 
     @Override

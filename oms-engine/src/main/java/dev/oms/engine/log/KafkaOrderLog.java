@@ -146,6 +146,11 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     }
 
     @Override
+    public void flushPublished(int partition) {
+        // The producer batches by itself (linger.ms): publish() sent each record already.
+    }
+
+    @Override
     public void onAppended(int partition, Runnable listener) {
         // Nothing tells a Kafka client of new records but a fetch: poll() long-polls instead.
     }

@@ -31,7 +31,8 @@ public interface OrderLog {
     /**
      * Appends an output record (an execution report, a trade, a dead letter) to partition
      * {@code partition} of {@code topic}; completes with its offset once durable. Records of one
-     * worker land in the order it publishes them.
+     * worker land in the order it publishes them. An adapter may hold them until
+     * {@link #flushPublished} and append them together.
      */
     CompletableFuture<Long> publish(String topic, int partition, byte[] key, byte[] value, long timestamp,
                                     java.util.Map<String, byte[]> headers);
@@ -42,6 +43,12 @@ public interface OrderLog {
      * that cannot tell does nothing: its {@link #poll} waits for records itself.
      */
     void onAppended(int partition, Runnable listener);
+
+    /**
+     * Appends the output records published for {@code partition} (of any output topic) that the
+     * adapter still holds: one batch per topic instead of one per record.
+     */
+    void flushPublished(int partition);
 
     /** Like {@link #poll}, for any topic of the log (the output topics, for followers). */
     int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler);

@@ -96,6 +96,11 @@ public final class TracedOrderLog implements OrderLog {
     }
 
     @Override
+    public void flushPublished(int partition) {
+        log.flushPublished(partition);
+    }
+
+    @Override
     public void onAppended(int partition, Runnable listener) {
         log.onAppended(partition, listener);
     }

@@ -127,6 +127,7 @@ public final class EngineWorker implements Agent {
             try {
                 int applied = log.poll(partition, from, MAX_POLL_BYTES, handler);
                 if (applied > 0) {
+                    log.flushPublished(partition); // the outputs' fsync overlaps the state flush
                     state.flush(partition, from, nextOffsets[current]);
                     answer(null);
                     // Output records of the batch are durable before the store says so (a crash in between
@@ -272,8 +273,10 @@ public final class EngineWorker implements Agent {
     private void deadLetter(DeadLetter letter) {
         state.markDeadLettered(new dev.oms.engine.order.OrderId(letter.partition(), letter.offset()), letter.failedAt());
         try {
-            log.publish(Topics.ORDERS_DLT, letter.partition(), letter.key(), letter.value(), letter.timestamp(),
-                    letter.headers()).join();
+            var appended = log.publish(Topics.ORDERS_DLT, letter.partition(), letter.key(), letter.value(),
+                    letter.timestamp(), letter.headers());
+            log.flushPublished(letter.partition());
+            appended.join();
             stats.onDeadLettered(letter.reason());
             LOG.error("{}: orders-{} offset {} dead-lettered ({} after {} attempt(s)): {}", roleName(), letter.partition(),
                     letter.offset(), letter.reason(), letter.attempts(), letter.error().toString());

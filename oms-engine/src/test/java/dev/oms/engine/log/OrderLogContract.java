@@ -99,18 +99,25 @@ abstract class OrderLogContract {
 
     @Test
     void publishedOutputRecordsCanBeFollowedAndTailedByKey() throws Exception {
+        List<java.util.concurrent.CompletableFuture<Long>> offsets = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            log.publish(Topics.TRADES, 2, bytes(i % 2 == 0 ? "AAPL" : "MSFT"), bytes("t" + i), 5000 + i, Map.of());
+            offsets.add(log.publish(Topics.TRADES, 2, bytes(i % 2 == 0 ? "AAPL" : "MSFT"), bytes("t" + i), 5000 + i,
+                    Map.of("h", bytes("v" + i))));
+        }
+        log.flushPublished(2);
+        for (int i = 0; i < 6; i++) {
+            assertThat(offsets.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS)).as("offset of record " + i).isEqualTo(i);
         }
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> log.endOffset(Topics.TRADES, 2) == 6);
         assertThat(log.tail(Topics.TRADES, 2, bytes("AAPL"), 2).stream().map(OrderLogContract::string).toList())
                 .containsExactly("t2", "t4");
         List<String> followed = new ArrayList<>();
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
-            log.pollTopic(Topics.TRADES, 2, followed.size(), 1 << 20, (p, offset, ts, key, value, headers) -> followed.add(string(value)));
+            log.pollTopic(Topics.TRADES, 2, followed.size(), 1 << 20, (p, offset, ts, key, value, headers) ->
+                    followed.add(string(value) + "/" + new String(headers[0].value(), StandardCharsets.UTF_8)));
             return followed.size() == 6;
         });
-        assertThat(followed).containsExactly("t0", "t1", "t2", "t3", "t4", "t5");
+        assertThat(followed).containsExactly("t0/v0", "t1/v1", "t2/v2", "t3/v3", "t4/v4", "t5/v5");
     }
 
     static byte[] bytes(String s) {

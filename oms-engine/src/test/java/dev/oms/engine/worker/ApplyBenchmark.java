@@ -202,6 +202,10 @@ public class ApplyBenchmark {
         }
 
         @Override
+        public void flushPublished(int partition) {
+        }
+
+        @Override
         public int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
             return 0;
         }
