@@ -7,5 +7,7 @@ public enum FailureReason {
     /** The handler kept failing until the retry budget ran out. */
     RETRIES_EXHAUSTED,
     /** The record depends on one that was dead-lettered (a cancel of an order whose placement was). */
-    DEPENDS_ON_DEAD_LETTERED
+    DEPENDS_ON_DEAD_LETTERED,
+    /** The state store has no room for another order: redrive once it has been given more. */
+    STORE_FULL
 }

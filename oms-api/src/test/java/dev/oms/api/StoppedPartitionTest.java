@@ -5,68 +5,82 @@ import static dev.oms.api.Http.order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.Properties;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * When the engine cannot write a batch's state (here: an order store sized far too small, so
- * Chronicle Map refuses new entries), it stops that partition instead of going on from a state
- * that is not the log's: orders there get 503 with their durable id, health says the process is
- * down so an orchestrator restarts it, and a restart that rebuilds the state from the log applies
- * every durable order.
+ * What the engine does when its own storage lets it down. A full order store is one command's
+ * problem: it goes to the dead-letter topic and the partition goes on. A batch whose output
+ * cannot be written (here an operator deletes {@code order-events} under a running oms) stops its
+ * partition rather than go on from a state that is not the log's: orders there get 503 with their
+ * durable id, health reports the process down so that an orchestrator restarts it, and the
+ * restart rebuilds the partition from its log.
  */
 class StoppedPartitionTest {
     @TempDir
     Path dir;
 
     @Test
-    void aPartitionWhoseStateCannotBeWrittenStopsTheProcessIsReportedDownAndARebuildAppliesEveryDurableOrder() throws Exception {
+    void aFullOrderStoreDeadLettersTheOrderThatWouldOutgrowItAndThePartitionGoesOn() throws Exception {
+        try (Oms oms = TestOms.start(dir.resolve("data"), Map.of("OMS_ENGINE_MAX_ORDERS", "10", "OMS_LOG_PARTITIONS", "1"))) {
+            Http http = new Http(oms.httpPort());
+            List<String> placed = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                HttpResponse<String> ok = http.postJson("/orders", order("acct-" + i, "c-" + i, "AAPL", "BUY", "10", 1));
+                assertThat(ok.statusCode()).isEqualTo(201);
+                placed.add(json(ok).get("id").asText());
+            }
+            HttpResponse<String> full = http.postJson("/orders", order("acct-x", "c-x", "AAPL", "BUY", "10", 1));
+            assertThat(full.statusCode()).isEqualTo(500);
+            assertThat(json(full).get("reason").asText()).isEqualTo("DEAD_LETTERED");
+            assertThat(json(full).get("detail").asText()).contains("order store is full");
+            assertThat(json(http.get("/dlq?reason=STORE_FULL")).get("entries")).hasSize(1);
+
+            // The partition goes on: the orders it holds can still be canceled.
+            assertThat(http.delete("/orders/" + placed.getFirst()).statusCode()).isEqualTo(200);
+            assertThat(http.get("/health/live").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aBatchWhoseOutputCannotBeWrittenStopsItsPartitionUntilARestartRebuildsIt() throws Exception {
         Path data = dir.resolve("data");
         List<String> durable = new ArrayList<>();
-        HttpResponse<String> refused = null;
-        try (Oms oms = TestOms.start(data, Map.of("OMS_ENGINE_MAX_ORDERS", "10", "OMS_LOG_PARTITIONS", "1"))) {
+        try (Oms oms = TestOms.start(data, Map.of("OMS_LOG_PARTITIONS", "1"))) {
             Http http = new Http(oms.httpPort());
-            assertThat(http.get("/health/live").statusCode()).isEqualTo(200);
-            for (int i = 0; i < 20_000 && refused == null; i++) {
-                HttpResponse<String> placed = http.postJson("/orders", order("acct-" + i, "c-" + i, "AAPL", "BUY", "10", 1));
-                if (placed.statusCode() == 201) {
-                    durable.add(json(placed).get("id").asText());
-                } else {
-                    refused = placed;
-                }
+            HttpResponse<String> first = http.postJson("/orders", order("ann", "a-1", "AAPL", "BUY", "10", 1));
+            assertThat(first.statusCode()).isEqualTo(201);
+            durable.add(json(first).get("id").asText());
+
+            Properties props = new Properties();
+            props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + oms.kafkaPort());
+            try (Admin admin = Admin.create(props)) {
+                admin.deleteTopics(List.of("order-events")).all().get();
             }
-            assertThat(refused).as("the store filled up").isNotNull();
+            // This order is applied, but its execution report has nowhere to go: the partition stops.
+            HttpResponse<String> second = http.postJson("/orders", order("ann", "a-2", "AAPL", "BUY", "10", 1));
+            durable.add(second.statusCode() == 201 ? json(second).get("id").asText() : idIn(second));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> http.get("/health/live").statusCode() == 503);
+            assertThat(http.get("/health/live").body()).contains("orders-0 stopped");
+            assertThat(http.get("/health/ready").statusCode()).isEqualTo(503);
+
+            HttpResponse<String> refused = http.postJson("/orders", order("ann", "a-3", "AAPL", "BUY", "10", 1));
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(json(refused).get("reason").asText()).isEqualTo("PARTITION_STOPPED");
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
-            String refusedId = json(refused).get("detail").asText().replaceAll("(?s).*durable as (\\S+) .*", "$1");
-            durable.add(refusedId);
-
-            // Later orders to the stopped partition are durable, and told so at once.
-            HttpResponse<String> later = http.postJson("/orders", order("acct-x", "late", "AAPL", "BUY", "10", 1));
-            assertThat(later.statusCode()).isEqualTo(503);
-            durable.add(json(later).get("detail").asText().replaceAll("(?s).*durable as (\\S+) .*", "$1"));
-
-            HttpResponse<String> live = http.get("/health/live");
-            assertThat(live.statusCode()).isEqualTo(503);
-            assertThat(live.body()).contains("orders-0 stopped");
-            assertThat(http.get("/health/ready").statusCode()).isEqualTo(503);
+            durable.add(idIn(refused));
         }
 
-        // The operator gives the store room and restarts; the state is rebuilt from the log.
-        try (Stream<Path> files = Files.walk(data.resolve("state"))) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(file);
-            }
-        }
+        // The restart recreates the topic and rebuilds the partition from its log.
         try (Oms oms = TestOms.start(data, Map.of("OMS_LOG_PARTITIONS", "1"))) {
             Http http = new Http(oms.httpPort());
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
@@ -78,5 +92,10 @@ class StoppedPartitionTest {
                 assertThat(json(found).get("status").asText()).isEqualTo("NEW");
             }
         }
+    }
+
+    /** The durable id a 503 names. */
+    private static String idIn(HttpResponse<String> response) throws Exception {
+        return json(response).get("detail").asText().replaceAll("(?s).*durable as (\\S+) .*", "$1");
     }
 }

@@ -35,9 +35,12 @@ public final class OrderStore implements AutoCloseable {
     private final ChronicleMap<String, Long> positions;
     private final ChronicleMap<Long, Long> deadLettered;
 
-    private OrderStore(Path dir, ChronicleMap<Long, byte[]> orders, ChronicleMap<String, Long> clientOrderIds,
+    private final long maxOrders;
+
+    private OrderStore(Path dir, long maxOrders, ChronicleMap<Long, byte[]> orders, ChronicleMap<String, Long> clientOrderIds,
                        ChronicleMap<Integer, Long> checkpoints, ChronicleMap<String, Long> positions,
                        ChronicleMap<Long, Long> deadLettered) {
+        this.maxOrders = maxOrders;
         this.deadLettered = deadLettered;
         this.dir = dir;
         this.orders = orders;
@@ -79,7 +82,7 @@ public final class OrderStore implements AutoCloseable {
                 .name("positions").entries(Math.max(1024, maxOrders / 4)).averageKeySize(40), dir.resolve("positions.dat"), crashed);
         ChronicleMap<Long, Long> deadLettered = persisted(ChronicleMap.of(Long.class, Long.class)
                 .name("dead-lettered").entries(Math.max(1024, maxOrders / 16)), dir.resolve("dead-lettered.dat"), crashed);
-        return new OrderStore(dir, orders, clientOrderIds, checkpoints, positions, deadLettered);
+        return new OrderStore(dir, maxOrders, orders, clientOrderIds, checkpoints, positions, deadLettered);
     }
 
     private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
@@ -290,6 +293,11 @@ public final class OrderStore implements AutoCloseable {
         for (int i = 0; i < keys.length; i++) {
             orders.set(i, byKey.get(keys[i]));
         }
+    }
+
+    /** How many orders the store was sized for ({@code engine.max-orders}): no more are taken. */
+    public long maxOrders() {
+        return maxOrders;
     }
 
     public long orderCount() {

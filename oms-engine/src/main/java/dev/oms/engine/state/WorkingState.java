@@ -43,6 +43,9 @@ public final class WorkingState {
     private final Map<String, Long> clientOrderIds = new HashMap<>();
     private final Object2LongHashMap<String> positions = new Object2LongHashMap<>(Long.MIN_VALUE);
     private final Long2LongHashMap deadLettered = new Long2LongHashMap(Long.MIN_VALUE);
+    /** Orders in the store as of the last flush (-1: not counted yet), and orders created since. */
+    private long storedOrders = -1;
+    private long newOrders;
 
     public WorkingState(OrderStore store) {
         this.store = store;
@@ -63,6 +66,22 @@ public final class WorkingState {
         long key = order.id().packed();
         orders.put(key, order);
         dirty.add(key);
+    }
+
+    /**
+     * Claims room for one more order, or refuses when the store is full: a command that would
+     * outgrow it goes to the dead-letter topic (to be redriven once the store is bigger) and the
+     * partition goes on, rather than failing a whole batch at the flush.
+     */
+    public void claimRoomForOrder() {
+        if (storedOrders < 0) {
+            storedOrders = store.orderCount();
+        }
+        if (storedOrders + newOrders >= store.maxOrders()) {
+            throw new dev.oms.deadletter.PermanentFailure(dev.oms.deadletter.FailureReason.STORE_FULL,
+                    "the order store is full (" + store.maxOrders() + " orders, engine.max-orders)", null);
+        }
+        newOrders++;
     }
 
     public Optional<OrderId> byClientOrderId(String account, String clientOrderId) {
@@ -114,6 +133,8 @@ public final class WorkingState {
         clientOrderIds.clear();
         positions.clear();
         deadLettered.clear();
+        newOrders = 0;
+        storedOrders = -1;
     }
 
     /** True when commands since the last flush changed something. */
@@ -150,5 +171,8 @@ public final class WorkingState {
             deadLettered.clear();
         }
         store.checkpoint(partition, nextOffset);
+        // Other workers add to the store too: count afresh once per batch.
+        storedOrders = -1;
+        newOrders = 0;
     }
 }

@@ -148,6 +148,7 @@ final class OrderProcessor implements BookListener {
                     && o.priceTicks() == command.priceTicks() && o.quantity() == command.quantity());
             return new Verdict(o, same ? null : "DUPLICATE_CLIENT_ORDER_ID");
         }
+        store.claimRoomForOrder();
         OrderBook book = book(command.symbol());
         Order order = new Order(id, command.account(), command.clientOrderId(), command.symbol(), command.side(),
                 command.type(), command.timeInForce(), command.priceTicks(), command.quantity(), 0, OrdStatus.NEW,
