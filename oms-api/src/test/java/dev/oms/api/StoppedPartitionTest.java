@@ -30,9 +30,12 @@ class StoppedPartitionTest {
 
     @Test
     void aFullOrderStoreDeadLettersTheOrderThatWouldOutgrowItAndThePartitionGoesOn() throws Exception {
-        try (Oms oms = TestOms.start(dir.resolve("data"), Map.of("OMS_ENGINE_MAX_ORDERS", "10", "OMS_LOG_PARTITIONS", "1"))) {
+        Path data = dir.resolve("data");
+        Map<String, String> settings = Map.of("OMS_ENGINE_MAX_ORDERS", "10", "OMS_LOG_PARTITIONS", "1");
+        List<String> placed = new ArrayList<>();
+        String refusedId;
+        try (Oms oms = TestOms.start(data, settings)) {
             Http http = new Http(oms.httpPort());
-            List<String> placed = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 HttpResponse<String> ok = http.postJson("/orders", order("acct-" + i, "c-" + i, "AAPL", "BUY", "10", 1));
                 assertThat(ok.statusCode()).isEqualTo(201);
@@ -42,11 +45,33 @@ class StoppedPartitionTest {
             assertThat(full.statusCode()).isEqualTo(500);
             assertThat(json(full).get("reason").asText()).isEqualTo("DEAD_LETTERED");
             assertThat(json(full).get("detail").asText()).contains("order store is full");
+            refusedId = idIn(full);
             assertThat(json(http.get("/dlq?reason=STORE_FULL")).get("entries")).hasSize(1);
 
             // The partition goes on: the orders it holds can still be canceled.
             assertThat(http.delete("/orders/" + placed.getFirst()).statusCode()).isEqualTo(200);
             assertThat(http.get("/health/live").statusCode()).isEqualTo(200);
+        }
+
+        // The decision is the log's: a state rebuilt by replaying it refuses the same order again.
+        deleteState(data);
+        try (Oms oms = TestOms.start(data, settings)) {
+            Http http = new Http(oms.httpPort());
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> http.get("/health/ready").statusCode() == 200);
+            for (String id : placed) {
+                assertThat(http.get("/orders/" + id).statusCode()).as("order " + id).isEqualTo(200);
+            }
+            assertThat(json(http.get("/orders/" + placed.getFirst())).get("status").asText()).isEqualTo("CANCELED");
+            assertThat(http.get("/orders/" + refusedId).statusCode()).isEqualTo(404);
+        }
+    }
+
+    private static void deleteState(Path data) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(data.resolve("state"))) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(file);
+            }
         }
     }
 

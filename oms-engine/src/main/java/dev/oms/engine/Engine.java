@@ -98,6 +98,13 @@ public final class Engine implements AutoCloseable {
      */
     public CompletableFuture<Verdict> verdict(OrderId id, Command command) {
         CompletableFuture<Verdict> verdict = verdicts.register(id);
+        if (stopped(id.partition())) {
+            // Checked after registering: a stop after this point fails the registered waiter itself.
+            verdicts.forget(id);
+            verdict.completeExceptionally(new dev.oms.engine.worker.PartitionStoppedException(
+                    String.join("; ", stoppedPartitions())));
+            return verdict;
+        }
         if (verdicts.isApplied(id)) {
             // Applied before we registered: the verdict was kept for us.
             verdicts.forget(id);
@@ -201,7 +208,7 @@ public final class Engine implements AutoCloseable {
 
     /** True when the engine stopped applying {@code partition} (see {@link #stoppedPartitions}). */
     public boolean stopped(int partition) {
-        return workers.owner(partition).stopped().containsKey(partition);
+        return workers.owner(partition).isStopped(partition);
     }
 
     public List<String> workerNames() {

@@ -172,9 +172,6 @@ public final class OrderService implements HttpService {
      * within the verdict timeout; a command that could not be processed is a 500 naming the DLT.
      */
     private Optional<Verdict> awaitVerdict(OrderId id, Command command) throws InterruptedException {
-        if (engine.stopped(id.partition())) {
-            throw partitionStopped(id, engine.stoppedPartitions().toString());
-        }
         try {
             return Optional.of(engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {

@@ -253,22 +253,34 @@ public final class OrderStore implements AutoCloseable {
     }
 
     /**
-     * The open orders of each of {@code partitions}, each list in the order its orders joined their
-     * price levels: one scan of the store, and only open orders decoded.
+     * What a worker restores its partitions from: per partition, the open orders in the order they
+     * joined their price levels, and how many orders (open or not) the partition holds.
      */
-    public java.util.Map<Integer, List<Order>> openOrders(int[] partitions) {
+    public record Restored(java.util.Map<Integer, List<Order>> open, java.util.Map<Integer, Long> orderCounts) {
+    }
+
+    /** {@link Restored} for each of {@code partitions}: one scan of the store, and only open orders decoded. */
+    public Restored openOrders(int[] partitions) {
         java.util.Map<Integer, List<Order>> open = new java.util.HashMap<>();
+        java.util.Map<Integer, long[]> counts = new java.util.HashMap<>();
         for (int partition : partitions) {
             open.put(partition, new java.util.ArrayList<>());
+            counts.put(partition, new long[1]);
         }
         orders.forEach((key, bytes) -> {
-            List<Order> list = open.get(OrderId.unpack(key).partition());
-            if (list != null && OrderCodec.isOpen(bytes)) {
-                list.add(OrderCodec.decode(bytes));
+            int partition = OrderId.unpack(key).partition();
+            List<Order> list = open.get(partition);
+            if (list != null) {
+                counts.get(partition)[0]++;
+                if (OrderCodec.isOpen(bytes)) {
+                    list.add(OrderCodec.decode(bytes));
+                }
             }
         });
         open.values().forEach(OrderStore::sortByQueue);
-        return open;
+        java.util.Map<Integer, Long> orderCounts = new java.util.HashMap<>();
+        counts.forEach((partition, count) -> orderCounts.put(partition, count[0]));
+        return new Restored(open, orderCounts);
     }
 
     /**
@@ -295,7 +307,7 @@ public final class OrderStore implements AutoCloseable {
         }
     }
 
-    /** How many orders the store was sized for ({@code engine.max-orders}): no more are taken. */
+    /** How many orders the store was sized for ({@code engine.max-orders}). */
     public long maxOrders() {
         return maxOrders;
     }

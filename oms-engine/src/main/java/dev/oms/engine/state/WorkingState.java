@@ -43,12 +43,18 @@ public final class WorkingState {
     private final Map<String, Long> clientOrderIds = new HashMap<>();
     private final Object2LongHashMap<String> positions = new Object2LongHashMap<>(Long.MIN_VALUE);
     private final Long2LongHashMap deadLettered = new Long2LongHashMap(Long.MIN_VALUE);
-    /** Orders in the store as of the last flush (-1: not counted yet), and orders created since. */
-    private long storedOrders = -1;
-    private long newOrders;
+    /**
+     * Each partition may hold this many orders: the store's capacity shared evenly, so that whether
+     * an order finds room depends on its own partition's log alone and a replay decides the same.
+     */
+    private final long partitionQuota;
+    /** Orders each owned partition holds, counted at restore and with every new order. */
+    private final org.agrona.collections.Int2ObjectHashMap<long[]> orderCounts = new org.agrona.collections.Int2ObjectHashMap<>();
 
-    public WorkingState(OrderStore store) {
+    /** A worker's state over {@code store}, shared by the workers of {@code partitions} partitions. */
+    public WorkingState(OrderStore store, int partitions) {
         this.store = store;
+        this.partitionQuota = store.maxOrders() / partitions;
     }
 
     public Optional<Order> order(OrderId id) {
@@ -69,19 +75,21 @@ public final class WorkingState {
     }
 
     /**
-     * Claims room for one more order, or refuses when the store is full: a command that would
-     * outgrow it goes to the dead-letter topic (to be redriven once the store is bigger) and the
-     * partition goes on, rather than failing a whole batch at the flush.
+     * Claims room for one more order in {@code partition}, or refuses when its share of the store is
+     * used up: a command that would outgrow it goes to the dead-letter topic and the partition goes
+     * on, rather than failing a whole batch at the flush.
      */
-    public void claimRoomForOrder() {
-        if (storedOrders < 0) {
-            storedOrders = store.orderCount();
+    public void claimRoomForOrder(int partition) {
+        long[] count = orderCounts.get(partition);
+        if (count == null) {
+            throw new IllegalStateException("orders-" + partition + " was not restored by this worker");
         }
-        if (storedOrders + newOrders >= store.maxOrders()) {
+        if (count[0] >= partitionQuota) {
             throw new dev.oms.deadletter.PermanentFailure(dev.oms.deadletter.FailureReason.STORE_FULL,
-                    "the order store is full (" + store.maxOrders() + " orders, engine.max-orders)", null);
+                    "the order store is full: orders-" + partition + " holds its share, " + partitionQuota
+                            + " orders (engine.max-orders / log.partitions)", null);
         }
-        newOrders++;
+        count[0]++;
     }
 
     public Optional<OrderId> byClientOrderId(String account, String clientOrderId) {
@@ -110,11 +118,15 @@ public final class WorkingState {
         return deadLettered.containsKey(id.packed()) || store.isDeadLettered(id);
     }
 
-    /** The open orders of each of {@code partitions} from the store, in queue order; cached from now on. */
-    public Map<Integer, List<Order>> openOrders(int[] partitions) {
-        Map<Integer, List<Order>> open = store.openOrders(partitions);
-        open.values().forEach(list -> list.forEach(this::cache));
-        return open;
+    /**
+     * Restores {@code partitions} from the store: their open orders in queue order (returned, and
+     * cached from now on) and their order counts.
+     */
+    public Map<Integer, List<Order>> restore(int[] partitions) {
+        OrderStore.Restored restored = store.openOrders(partitions);
+        restored.orderCounts().forEach((partition, count) -> orderCounts.put(partition.intValue(), new long[] {count}));
+        restored.open().values().forEach(list -> list.forEach(this::cache));
+        return restored.open();
     }
 
     /** Keeps an open order on the heap, while the cache has room (beyond it, reads go to the store). */
@@ -133,8 +145,6 @@ public final class WorkingState {
         clientOrderIds.clear();
         positions.clear();
         deadLettered.clear();
-        newOrders = 0;
-        storedOrders = -1;
     }
 
     /** True when commands since the last flush changed something. */
@@ -171,8 +181,5 @@ public final class WorkingState {
             deadLettered.clear();
         }
         store.checkpoint(partition, nextOffset);
-        // Other workers add to the store too: count afresh once per batch.
-        storedOrders = -1;
-        newOrders = 0;
     }
 }

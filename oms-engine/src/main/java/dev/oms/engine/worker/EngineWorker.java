@@ -178,6 +178,11 @@ public final class EngineWorker implements Agent {
         return java.util.Map.copyOf(stopped);
     }
 
+    /** True when this worker stopped applying {@code partition}. */
+    public boolean isStopped(int partition) {
+        return stopped.containsKey(partition);
+    }
+
     /**
      * Applies one command. A failure is retried in place with the policy's backoff (the partition
      * waits, boundedly); a permanent failure, or one that outlasts the budget, sends the record to

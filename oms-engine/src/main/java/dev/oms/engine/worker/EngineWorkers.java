@@ -35,7 +35,7 @@ public final class EngineWorkers implements AutoCloseable {
             for (int i = 0; i < owned.length; i++) {
                 owned[i] = w + i * count;
             }
-            WorkingState state = new WorkingState(store);
+            WorkingState state = new WorkingState(store, log.partitionCount());
             OrderProcessor processor = new OrderProcessor(state, log, new EventCodec(config.priceScale()),
                     config.riskLimits(), config.selfTradePrevention(), stats);
             workers.add(new EngineWorker(w, owned, log, store, state, codec, verdicts, config.pinWorkers(), processor,

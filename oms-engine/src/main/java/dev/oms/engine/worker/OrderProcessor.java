@@ -80,7 +80,7 @@ final class OrderProcessor implements BookListener {
 
     /** Puts the open orders of {@code partitions} back into their books, in queue order. */
     void restore(int[] partitions) {
-        for (List<Order> open : store.openOrders(partitions).values()) {
+        for (List<Order> open : store.restore(partitions).values()) {
             restore(open);
         }
     }
@@ -148,7 +148,7 @@ final class OrderProcessor implements BookListener {
                     && o.priceTicks() == command.priceTicks() && o.quantity() == command.quantity());
             return new Verdict(o, same ? null : "DUPLICATE_CLIENT_ORDER_ID");
         }
-        store.claimRoomForOrder();
+        store.claimRoomForOrder(partition);
         OrderBook book = book(command.symbol());
         Order order = new Order(id, command.account(), command.clientOrderId(), command.symbol(), command.side(),
                 command.type(), command.timeInForce(), command.priceTicks(), command.quantity(), 0, OrdStatus.NEW,

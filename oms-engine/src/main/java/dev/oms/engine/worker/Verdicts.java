@@ -14,16 +14,22 @@ import dev.oms.engine.order.OrderId;
  * <p>Threads: {@link #applied} from the worker owning the partition; the rest from any thread.
  */
 public final class Verdicts {
-    private static final int RECENT = 1 << 16;
+    /** Verdicts kept per partition for callers that register late. */
+    private static final int RECENT = 1 << 14;
 
     private final ConcurrentHashMap<Long, CompletableFuture<Verdict>> waiting = new ConcurrentHashMap<>();
     /** Verdicts nobody waited for yet (the caller registers after the append returns), newest kept. */
     private final ConcurrentHashMap<Long, Verdict> recent = new ConcurrentHashMap<>();
-    private final java.util.ArrayDeque<Long> recentOrder = new java.util.ArrayDeque<>();
+    /** Per partition, the keys in {@link #recent} oldest first; each touched only by the partition's worker. */
+    private final org.agrona.collections.LongArrayQueue[] recentOrder;
     private final AtomicLongArray appliedUpTo;
 
     public Verdicts(int partitions) {
         this.appliedUpTo = new AtomicLongArray(partitions);
+        this.recentOrder = new org.agrona.collections.LongArrayQueue[partitions];
+        for (int p = 0; p < partitions; p++) {
+            recentOrder[p] = new org.agrona.collections.LongArrayQueue(Long.MIN_VALUE);
+        }
     }
 
     /** Registers interest in the verdict on the command at {@code id}. */
@@ -61,9 +67,10 @@ public final class Verdicts {
             return;
         }
         recent.put(key, verdict);
-        recentOrder.add(key);
-        if (recentOrder.size() > RECENT) {
-            recent.remove(recentOrder.poll());
+        org.agrona.collections.LongArrayQueue order = recentOrder[partition];
+        order.offerLong(key);
+        if (order.size() > RECENT) {
+            recent.remove(order.pollLong());
         }
         // Published after the verdict is kept, so a caller that sees it applied finds the verdict.
         appliedUpTo.set(partition, offset + 1);

@@ -68,9 +68,10 @@ public class ApplyBenchmark {
         dir = Files.createTempDirectory("oms-apply-bench");
         store = OrderStore.open(dir, 8L * COMMANDS);
         PriceScale scale = new PriceScale(4);
-        state = new dev.oms.engine.state.WorkingState(store);
+        state = new dev.oms.engine.state.WorkingState(store, 1);
         processor = new OrderProcessor(state, new DiscardingLog(), new EventCodec(scale), RiskLimits.UNLIMITED,
                 SelfTradePrevention.NONE, new EngineStats());
+        processor.restore(new int[] {0});
         book = new OrderBook("BENCH", SelfTradePrevention.NONE, new BookListener() {
             @Override
             public void onTrade(long a, long r, Side s, long p, long q, long al, long rl) {
