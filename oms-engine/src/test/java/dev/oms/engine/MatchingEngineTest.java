@@ -149,6 +149,23 @@ class MatchingEngineTest extends EngineTestBase {
     }
 
     @Test
+    void aCleanStopLeavesEveryOutputNotedDurableSoTheNextStartRebuildsNothing() throws Exception {
+        start();
+        Order buy = null;
+        for (int i = 0; i < 200; i++) {
+            buy = place(limit("alice", "d" + i, Side.BUY, "10", 10)).order();
+            place(limit("bob", "s" + i, Side.SELL, "10", 10));
+        }
+        stop();
+        try (var store = dev.oms.engine.state.OrderStore.open(dir.resolve("state"), 10_000)) {
+            int partition = buy.id().partition();
+            assertThat(store.interrupted(partition)).isFalse();
+            assertThat(store.publishedUpTo(partition)).as("outputs noted durable up to the checkpoint")
+                    .isEqualTo(store.checkpoint(partition));
+        }
+    }
+
+    @Test
     void outputRecordsNotYetDurableAtACrashArePublishedAgainWithTheSameIds() throws Exception {
         start();
         Order buy = place(limit("alice", "o1", Side.BUY, "10", 10)).order();

@@ -102,20 +102,11 @@ final class OrderProcessor implements BookListener {
         }
     }
 
-    /** Waits until every output record published so far is durable (before the worker says so in the store). */
-    void awaitPublished() {
-        try {
-            for (var future : published) {
-                future.join();
-            }
-        } finally {
-            published.clear();
-        }
-    }
-
-    /** Forgets output records whose durability no longer matters (their partition stopped). */
-    void discardPublished() {
+    /** Completes when every output record published since the last call is durable (or one failed). */
+    java.util.concurrent.CompletableFuture<Void> takePublished() {
+        var all = java.util.concurrent.CompletableFuture.allOf(published.toArray(java.util.concurrent.CompletableFuture[]::new));
         published.clear();
+        return all;
     }
 
     /** While the partition replays up to {@code offset}, its output records are not published again. */
