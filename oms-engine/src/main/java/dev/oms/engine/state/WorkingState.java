@@ -119,13 +119,13 @@ public final class WorkingState {
     }
 
     /**
-     * Restores {@code partitions} from the store: their open orders in queue order (returned, and
-     * cached from now on) and their order counts.
+     * Restores {@code partitions} from the store: their open orders in queue order and their order
+     * counts. The orders are cached as commands touch them, not here (a restart with millions of
+     * open orders would spend its time filling the cache).
      */
     public Map<Integer, List<Order>> restore(int[] partitions) {
         OrderStore.Restored restored = store.openOrders(partitions);
         restored.orderCounts().forEach((partition, count) -> orderCounts.put(partition.intValue(), new long[] {count}));
-        restored.open().values().forEach(list -> list.forEach(this::cache));
         return restored.open();
     }
 
