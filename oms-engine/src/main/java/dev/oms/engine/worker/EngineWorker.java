@@ -51,17 +51,6 @@ public final class EngineWorker implements Agent {
     private record Answer(int partition, long offset, Verdict verdict, RuntimeException failure) {
     }
 
-    /** A batch's output records, not yet known durable; until they are, the store does not say so. */
-    private record Outputs(int partition, long nextOffset, java.util.concurrent.CompletableFuture<Void> durable) {
-    }
-
-    /**
-     * Batches whose outputs are on their way to disk, oldest first: the worker applies the next
-     * batch meanwhile instead of waiting for each group commit (which halved a replay's speed).
-     */
-    private final java.util.ArrayDeque<Outputs> outputs = new java.util.ArrayDeque<>();
-    /** Batches in flight at most; past it the worker waits for the oldest. */
-    private static final int MAX_OUTPUTS_IN_FLIGHT = 16;
     private final CommandCodec codec;
     private final OrderProcessor processor;
     private final Verdicts verdicts;
@@ -129,7 +118,7 @@ public final class EngineWorker implements Agent {
     @Override
     public int doWork() {
         int answered = queries.drain(Runnable::run);
-        int work = markDurableOutputs(false);
+        int work = 0;
         for (current = 0; current < partitions.length; current++) {
             int partition = partitions[current];
             if (stopped.containsKey(partition)) {
@@ -139,13 +128,14 @@ public final class EngineWorker implements Agent {
             try {
                 int applied = log.poll(partition, from, MAX_POLL_BYTES, handler);
                 if (applied > 0) {
-                    log.flushPublished(partition); // the outputs' fsync overlaps the state flush
+                    // The batch's output records are durable before its state is written and its checkpoint
+                    // moves: a crash before that applies the batch again from the checkpoint and publishes
+                    // the same records again, with the same ids; no partition needs rebuilding for them.
+                    log.flushPublished(partition);
+                    processor.takePublished().join();
+                    store.publishedUpTo(partition, nextOffsets[current]);
                     state.flush(partition, from, nextOffsets[current]);
                     answer(null);
-                    outputs.add(new Outputs(partition, nextOffsets[current], processor.takePublished()));
-                    if (outputs.size() > MAX_OUTPUTS_IN_FLIGHT) {
-                        markDurableOutputs(true);
-                    }
                     work += applied;
                 }
             } catch (RuntimeException e) {
@@ -153,30 +143,6 @@ public final class EngineWorker implements Agent {
             }
         }
         return work + answered;
-    }
-
-    /**
-     * Notes in the store, oldest first, how far each partition's output records are durable (a
-     * crash before that rebuilds the partition and publishes them again, with the same ids). A
-     * batch whose outputs failed stops its partition. {@code waitForOldest}: block on the oldest.
-     */
-    private int markDurableOutputs(boolean waitForOldest) {
-        int marked = 0;
-        while (!outputs.isEmpty() && (outputs.peekFirst().durable().isDone() || waitForOldest)) {
-            Outputs batch = outputs.pollFirst();
-            waitForOldest = false;
-            if (stopped.containsKey(batch.partition())) {
-                continue;
-            }
-            try {
-                batch.durable().join();
-                store.publishedUpTo(batch.partition(), batch.nextOffset());
-                marked++;
-            } catch (RuntimeException e) {
-                stop(batch.partition(), batch.nextOffset(), e);
-            }
-        }
-        return marked;
     }
 
     private void answer(PartitionStoppedException batchFailure) {
@@ -206,7 +172,6 @@ public final class EngineWorker implements Agent {
         stopped.put(partition, reason);
         state.discard();
         processor.takePublished();
-        outputs.removeIf(batch -> batch.partition() == partition);
         answer(new PartitionStoppedException(reason));
     }
 
@@ -363,10 +328,6 @@ public final class EngineWorker implements Agent {
 
     @Override
     public void onClose() {
-        // A clean stop leaves every output noted durable, so the next start needs no rebuild.
-        while (!outputs.isEmpty()) {
-            markDurableOutputs(true);
-        }
         cpu.close();
     }
 
