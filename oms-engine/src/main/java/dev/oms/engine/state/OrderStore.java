@@ -130,10 +130,6 @@ public final class OrderStore implements AutoCloseable {
         clientOrderIds.put(clientKey(account, clientOrderId), id.packed());
     }
 
-    /** Like the other, by the index's own key ({@link #clientKey}). */
-    void indexClientOrderId(String key, Long packedId) {
-        clientOrderIds.put(key, packedId);
-    }
 
     /** The next offset of {@code partition} to apply: everything before it is in this store. */
     public long checkpoint(int partition) {
@@ -151,6 +147,132 @@ public final class OrderStore implements AutoCloseable {
     // the partition is rebuilt.
     private static long inProgress(long offset) {
         return -offset - 1;
+    }
+
+    /**
+     * Writes one worker batch's changes to the maps all or nothing, and moves the partition's
+     * checkpoint from {@code fromOffset} to {@code nextOffset}. The changes go first to a redo file
+     * (as durable as the maps: the page cache), then the maps are marked in progress, changed, and
+     * the checkpoint moved; a process that dies in between finishes the job from the redo file at
+     * its next start ({@link #recover}) instead of rebuilding the partition from its log. Values are
+     * absolute (whole orders, positions), so writing them twice is harmless.
+     */
+    public void commit(int partition, long fromOffset, long nextOffset, List<Order> changedOrders,
+                       java.util.Map<String, Long> clientOrderIds, java.util.Map<String, Long> positions,
+                       java.util.Map<Long, Long> deadLettered) throws IOException {
+        List<byte[]> encoded = writeRedo(partition, fromOffset, nextOffset, changedOrders, clientOrderIds, positions,
+                deadLettered);
+        beginApply(partition, fromOffset);
+        // Orders before their client-order-id index: the index never names a missing order.
+        for (int i = 0; i < changedOrders.size(); i++) {
+            orders.put(changedOrders.get(i).id().packed(), encoded.get(i));
+        }
+        clientOrderIds.forEach(this.clientOrderIds::put);
+        positions.forEach(this.positions::put);
+        deadLettered.forEach(this.deadLettered::put);
+        checkpoint(partition, nextOffset);
+        Files.delete(redoFile(partition));
+    }
+
+    /** The first step of {@link #commit}: the redo file. Returns the orders encoded. */
+    List<byte[]> writeRedo(int partition, long fromOffset, long nextOffset, List<Order> changedOrders,
+                           java.util.Map<String, Long> clientOrderIds, java.util.Map<String, Long> positions,
+                           java.util.Map<Long, Long> deadLettered) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(256 + changedOrders.size() * 128);
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.writeInt(REDO_MAGIC);
+        out.writeInt(partition);
+        out.writeLong(fromOffset);
+        out.writeLong(nextOffset);
+        out.writeInt(changedOrders.size());
+        List<byte[]> encoded = new java.util.ArrayList<>(changedOrders.size());
+        for (Order order : changedOrders) {
+            byte[] value = OrderCodec.encode(order);
+            encoded.add(value);
+            out.writeLong(order.id().packed());
+            out.writeInt(value.length);
+            out.write(value);
+        }
+        writeStrings(out, clientOrderIds);
+        writeStrings(out, positions);
+        out.writeInt(deadLettered.size());
+        for (var entry : deadLettered.entrySet()) {
+            out.writeLong(entry.getKey());
+            out.writeLong(entry.getValue());
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int) crc.getValue());
+        Files.write(redoFile(partition), bytes.toByteArray());
+        return encoded;
+    }
+
+    private static final int REDO_MAGIC = 0x6f6d7352; // "omsR"
+
+    private Path redoFile(int partition) {
+        return dir.resolve("redo-" + partition);
+    }
+
+    private static void writeStrings(java.io.DataOutputStream out, java.util.Map<String, Long> entries) throws IOException {
+        out.writeInt(entries.size());
+        for (var entry : entries.entrySet()) {
+            out.writeUTF(entry.getKey());
+            out.writeLong(entry.getValue());
+        }
+    }
+
+    private static java.util.Map<String, Long> readStrings(java.io.DataInputStream in) throws IOException {
+        int n = in.readInt();
+        java.util.Map<String, Long> entries = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            entries.put(in.readUTF(), in.readLong());
+        }
+        return entries;
+    }
+
+    /**
+     * Finishes a {@link #commit} of {@code partition} that a stopped process left half done, from its
+     * redo file; true when it did. A redo file that is incomplete, or whose commit never started or
+     * already finished, is dropped.
+     */
+    public boolean recover(int partition) throws IOException {
+        Path redo = redoFile(partition);
+        if (!Files.exists(redo)) {
+            return false;
+        }
+        byte[] bytes = Files.readAllBytes(redo);
+        boolean finished = false;
+        if (bytes.length > 4) {
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(bytes, 0, bytes.length - 4);
+            int stored = java.nio.ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes, 0, bytes.length - 4));
+            if (stored == (int) crc.getValue() && in.readInt() == REDO_MAGIC && in.readInt() == partition) {
+                long from = in.readLong();
+                long next = in.readLong();
+                if (interrupted(partition) && interruptedAt(partition) == from) {
+                    int count = in.readInt();
+                    for (int i = 0; i < count; i++) {
+                        long key = in.readLong();
+                        byte[] value = new byte[in.readInt()];
+                        in.readFully(value);
+                        orders.put(key, value);
+                    }
+                    readStrings(in).forEach(clientOrderIds::put);
+                    readStrings(in).forEach(positions::put);
+                    int dead = in.readInt();
+                    for (int i = 0; i < dead; i++) {
+                        deadLettered.put(in.readLong(), in.readLong());
+                    }
+                    checkpoint(partition, next);
+                    finished = true;
+                    LOG.info("orders-{}: finished writing the state of offsets {} to {} from its redo file", partition,
+                            from, next);
+                }
+            }
+        }
+        Files.delete(redo);
+        return finished;
     }
 
     /** Marks the state of the commands of {@code partition} from {@code offset} on as being written. */
@@ -211,11 +333,6 @@ public final class OrderStore implements AutoCloseable {
     public long position(String account, String symbol) {
         Long position = positions.get(clientKey(account, symbol));
         return position == null ? 0 : position;
-    }
-
-    /** Sets a position by its key ({@link #clientKey} of account and symbol). */
-    void setPosition(String key, long position) {
-        positions.put(key, position);
     }
 
     public void addPosition(String account, String symbol, long delta) {

@@ -157,29 +157,33 @@ public final class WorkingState {
      * moves its checkpoint to {@code nextOffset}.
      */
     public void flush(int partition, long fromOffset, long nextOffset) {
-        if (changed()) {
-            store.beginApply(partition, fromOffset);
-            // Orders before their client-order-id index: the index never names a missing order.
-            List<Long> closed = new ArrayList<>();
-            for (LongHashSet.LongIterator keys = dirty.iterator(); keys.hasNext(); ) {
-                long key = keys.nextValue();
-                Order order = orders.get(key);
-                store.put(order);
-                if (!order.isOpen() || orders.size() - closed.size() > MAX_CACHED) {
-                    closed.add(key); // closed, or past the cache's room: the store has it now
-                }
-            }
-            for (Long key : closed) {
-                orders.remove(key.longValue());
-            }
-            dirty.clear();
-            clientOrderIds.forEach(store::indexClientOrderId);
-            clientOrderIds.clear();
-            positions.forEachLong(store::setPosition);
-            positions.clear();
-            deadLettered.forEachLong((key, failedAt) -> store.markDeadLettered(OrderId.unpack(key), failedAt));
-            deadLettered.clear();
+        if (!changed()) {
+            store.checkpoint(partition, nextOffset);
+            return;
         }
-        store.checkpoint(partition, nextOffset);
+        List<Order> changed = new ArrayList<>(dirty.size());
+        for (LongHashSet.LongIterator keys = dirty.iterator(); keys.hasNext(); ) {
+            changed.add(orders.get(keys.nextValue()));
+        }
+        Map<String, Long> positionValues = new HashMap<>();
+        positions.forEachLong(positionValues::put);
+        Map<Long, Long> deadLetteredAt = new HashMap<>();
+        deadLettered.forEachLong(deadLetteredAt::put);
+        try {
+            store.commit(partition, fromOffset, nextOffset, changed, clientOrderIds, positionValues, deadLetteredAt);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing the state of orders-" + partition, e);
+        }
+        int cached = orders.size();
+        for (Order order : changed) {
+            if (!order.isOpen() || cached > MAX_CACHED) {
+                orders.remove(order.id().packed()); // closed, or past the cache's room: the store has it now
+                cached--;
+            }
+        }
+        dirty.clear();
+        clientOrderIds.clear();
+        positions.clear();
+        deadLettered.clear();
     }
 }

@@ -88,6 +88,11 @@ public final class EngineWorker implements Agent {
         this.pin = pin;
         for (int i = 0; i < partitions.length; i++) {
             int partition = partitions[i];
+            try {
+                store.recover(partition); // a state write cut short: finished from its redo file
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("recovering the state of orders-" + partition, e);
+            }
             long published = store.publishedUpTo(partition);
             boolean interrupted = store.interrupted(partition);
             if (interrupted || published < store.checkpoint(partition)) {

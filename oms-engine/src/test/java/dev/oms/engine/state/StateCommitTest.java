@@ -1,0 +1,83 @@
+package dev.oms.engine.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import dev.oms.engine.order.OrdStatus;
+import dev.oms.engine.order.Order;
+import dev.oms.engine.order.OrderId;
+import dev.oms.engine.order.OrderType;
+import dev.oms.engine.order.Side;
+import dev.oms.engine.order.TimeInForce;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A batch's state reaches the Chronicle Maps all or nothing: a process that dies half way through
+ * writing them leaves a redo file, and the next start finishes the write from it instead of
+ * rebuilding the partition from its log.
+ */
+class StateCommitTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCommitCutShortIsFinishedFromItsRedoFileAtTheNextStart() throws Exception {
+        Order first = order(0, "c-0", OrdStatus.NEW);
+        Order second = order(1, "c-1", OrdStatus.NEW);
+        Order filled = first.withFill(5);
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            store.commit(3, 0, 1, List.of(first), Map.of(OrderStore.clientKey("acct", "c-0"), first.id().packed()),
+                    Map.of(), Map.of());
+            assertThat(Files.exists(dir.resolve("redo-3"))).as("gone once the commit is done").isFalse();
+
+            // The next batch: its redo file written, the maps marked, one change made, then the process dies.
+            store.writeRedo(3, 1, 2, List.of(filled, second), Map.of(OrderStore.clientKey("acct", "c-1"), second.id().packed()),
+                    Map.of(OrderStore.clientKey("acct", "S"), 5L), Map.of());
+            store.beginApply(3, 1);
+            store.put(filled);
+        }
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            assertThat(store.interrupted(3)).isTrue();
+            assertThat(store.recover(3)).isTrue();
+            assertThat(store.interrupted(3)).isFalse();
+            assertThat(store.checkpoint(3)).isEqualTo(2);
+            assertThat(store.order(first.id())).contains(filled);
+            assertThat(store.order(second.id())).contains(second);
+            assertThat(store.byClientOrderId("acct", "c-1")).contains(second.id());
+            assertThat(store.position("acct", "S")).isEqualTo(5);
+            assertThat(Files.exists(dir.resolve("redo-3"))).isFalse();
+        }
+    }
+
+    @Test
+    void aRedoFileWhoseCommitNeverStartedOrIsTornChangesNothing() throws Exception {
+        Order first = order(0, "c-0", OrdStatus.NEW);
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            store.commit(3, 0, 1, List.of(first), Map.of(), Map.of(), Map.of());
+            // Died after writing the redo file, before marking the maps: the batch is simply applied again.
+            store.writeRedo(3, 1, 2, List.of(first.withFill(5)), Map.of(), Map.of(), Map.of());
+        }
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            assertThat(store.recover(3)).isFalse();
+            assertThat(store.checkpoint(3)).isEqualTo(1);
+            assertThat(store.order(first.id())).contains(first);
+            // A torn redo file (the process died while writing it) is dropped too.
+            store.writeRedo(3, 1, 2, List.of(first.withFill(5)), Map.of(), Map.of(), Map.of());
+            store.beginApply(3, 1);
+            byte[] whole = Files.readAllBytes(dir.resolve("redo-3"));
+            Files.write(dir.resolve("redo-3"), java.util.Arrays.copyOf(whole, whole.length / 2));
+            assertThat(store.recover(3)).isFalse();
+            assertThat(store.interrupted(3)).as("left to the rebuild from the log").isTrue();
+        }
+    }
+
+    private static Order order(long offset, String clientOrderId, OrdStatus status) {
+        return new Order(new OrderId(3, offset), "acct", clientOrderId, "S", Side.BUY, OrderType.LIMIT, TimeInForce.GTC,
+                100_000, 10, 0, status, 1_000, offset, null);
+    }
+}
