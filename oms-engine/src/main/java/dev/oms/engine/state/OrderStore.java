@@ -201,9 +201,10 @@ public final class OrderStore implements AutoCloseable {
             out.writeLong(entry.getValue());
         }
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
-        Files.write(redoFile(partition), bytes.toByteArray());
+        byte[] body = bytes.toByteArray();
+        crc.update(body);
+        Files.write(redoFile(partition), java.nio.ByteBuffer.allocate(body.length + 4).put(body)
+                .putInt((int) crc.getValue()).array());
         return encoded;
     }
 
@@ -251,28 +252,44 @@ public final class OrderStore implements AutoCloseable {
                 long from = in.readLong();
                 long next = in.readLong();
                 if (interrupted(partition) && interruptedAt(partition) == from) {
-                    int count = in.readInt();
-                    for (int i = 0; i < count; i++) {
-                        long key = in.readLong();
-                        byte[] value = new byte[in.readInt()];
-                        in.readFully(value);
-                        orders.put(key, value);
+                    finished = replay(partition, next, in);
+                    if (finished) {
+                        LOG.info("orders-{}: finished writing the state of offsets {} to {} from its redo file",
+                                partition, from, next);
                     }
-                    readStrings(in).forEach(clientOrderIds::put);
-                    readStrings(in).forEach(positions::put);
-                    int dead = in.readInt();
-                    for (int i = 0; i < dead; i++) {
-                        deadLettered.put(in.readLong(), in.readLong());
-                    }
-                    checkpoint(partition, next);
-                    finished = true;
-                    LOG.info("orders-{}: finished writing the state of offsets {} to {} from its redo file", partition,
-                            from, next);
                 }
             }
         }
         Files.delete(redo);
         return finished;
+    }
+
+    /**
+     * Applies a redo file's changes and moves the checkpoint; false, leaving the in-progress mark
+     * (so the partition is rebuilt from its log), when the maps refuse them again.
+     */
+    private boolean replay(int partition, long next, java.io.DataInputStream in) throws IOException {
+        try {
+            int count = in.readInt();
+            for (int i = 0; i < count; i++) {
+                long key = in.readLong();
+                byte[] value = new byte[in.readInt()];
+                in.readFully(value);
+                orders.put(key, value);
+            }
+            readStrings(in).forEach(clientOrderIds::put);
+            readStrings(in).forEach(positions::put);
+            int dead = in.readInt();
+            for (int i = 0; i < dead; i++) {
+                deadLettered.put(in.readLong(), in.readLong());
+            }
+            checkpoint(partition, next);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("orders-{}: its redo file could not be applied ({}); the partition is rebuilt from its log", partition,
+                    e.toString());
+            return false;
+        }
     }
 
     /** Marks the state of the commands of {@code partition} from {@code offset} on as being written. */
