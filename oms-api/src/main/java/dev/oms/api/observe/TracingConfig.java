@@ -9,5 +9,4 @@ package dev.oms.api.observe;
  * @param sampleRatio  share of new traces kept; a request with a traceparent follows its caller
  */
 public record TracingConfig(boolean enabled, String serviceName, String otlpEndpoint, double sampleRatio) {
-    public static final TracingConfig OFF = new TracingConfig(false, "oms", "http://127.0.0.1:4318", 1.0);
 }

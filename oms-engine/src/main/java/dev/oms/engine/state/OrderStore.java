@@ -457,10 +457,6 @@ public final class OrderStore implements AutoCloseable {
         return maxOrders;
     }
 
-    public long orderCount() {
-        return orders.longSize();
-    }
-
     static String clientKey(String account, String clientOrderId) {
         // U+0000 cannot appear in either part (the API refuses control characters).
         return account + '\u0000' + clientOrderId;

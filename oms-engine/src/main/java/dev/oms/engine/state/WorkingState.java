@@ -148,7 +148,7 @@ public final class WorkingState {
     }
 
     /** True when commands since the last flush changed something. */
-    public boolean changed() {
+    private boolean changed() {
         return !dirty.isEmpty() || !clientOrderIds.isEmpty() || !positions.isEmpty() || !deadLettered.isEmpty();
     }
 

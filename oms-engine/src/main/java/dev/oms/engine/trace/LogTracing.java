@@ -42,7 +42,7 @@ public final class LogTracing {
     static final AttributeKey<String> CONSUMER_GROUP = AttributeKey.stringKey("messaging.consumer.group.name");
 
     /** The consumer group name the engine's process spans carry (the engine is one logical consumer). */
-    public static final String ENGINE_GROUP = "oms-engine";
+    private static final String ENGINE_GROUP = "oms-engine";
 
     private static final TextMapGetter<Header[]> HEADERS = new TextMapGetter<>() {
         @Override
