@@ -31,6 +31,7 @@ import dev.oms.engine.log.Topics;
 import dev.oms.engine.order.PriceScale;
 import dev.oms.streaming.BrokerMetrics;
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.cluster.ReplicatedLog;
 import dev.oms.streaming.group.GroupCoordinator;
 import dev.oms.streaming.kafka.KafkaServer;
 import io.helidon.http.DirectHandler;
@@ -86,6 +87,9 @@ public final class Oms implements AutoCloseable {
         Engine engine = null;
         DeadLetterQueue deadLetters = null;
         Telemetry telemetry = Telemetry.OFF;
+        if (config.cluster() != null) {
+            return startClusterNode(config, data, lock);
+        }
         try {
             telemetry = Telemetry.start(config.tracing());
             PrometheusRegistry registry = new PrometheusRegistry();
@@ -117,24 +121,7 @@ public final class Oms implements AutoCloseable {
                     data, engine.workerNames());
             return new Oms(lock, broker, groups, kafka, external, engine, deadLetters, server, telemetry);
         } catch (IOException | RuntimeException | InterruptedException e) {
-            if (deadLetters != null) {
-                deadLetters.close();
-            }
-            if (engine != null) {
-                engine.close();
-            }
-            if (kafka != null) {
-                kafka.close();
-            }
-            if (groups != null) {
-                groups.close();
-            }
-            if (broker != null) {
-                broker.close();
-            }
-            if (external != null) {
-                external.close();
-            }
+            closeAfterFailedStart(e, deadLetters, engine, kafka, groups, broker, external);
             telemetry.close();
             lock.close();
             if (e instanceof InterruptedException) {
@@ -145,6 +132,66 @@ public final class Oms implements AutoCloseable {
                 throw io;
             }
             throw (RuntimeException) e;
+        }
+    }
+
+    /**
+     * A node of a cluster: the replicated log and its Kafka listener, with an HTTP side for
+     * operators (/cluster, /metrics, /health). The order engine does not run on cluster nodes yet:
+     * its routes answer 503 saying so.
+     */
+    private static Oms startClusterNode(OmsConfig config, Path data, FileChannel lock) throws IOException {
+        EmbeddedBroker broker = null;
+        GroupCoordinator groups = null;
+        KafkaServer kafka = null;
+        try {
+            PrometheusRegistry registry = new PrometheusRegistry();
+            BrokerMetrics brokerMetrics = new BrokerMetrics(registry);
+            broker = EmbeddedBroker.open(data.resolve("log"), config.broker(), brokerMetrics, config.cluster());
+            groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
+            kafka = KafkaServer.start(broker, groups, config.kafka());
+            ReplicatedLog cluster = broker.cluster().orElseThrow();
+            String advertised = config.kafka().advertisedHost();
+            cluster.register(advertised, config.kafka().advertisedPort() > 0 ? config.kafka().advertisedPort() : kafka.port());
+            MetricsService metrics = new MetricsService(registry);
+            EmbeddedBroker node = broker;
+            WebServer server = WebServer.builder()
+                    .host(config.httpHost())
+                    .port(config.httpPort())
+                    .shutdownHook(false)
+                    .routing(routing -> routing.addFilter(metrics)
+                            .register("/metrics", metrics)
+                            .get("/health/live", (req, res) -> res.send("live"))
+                            .get("/health/ready", (req, res) -> res.send("ready"))
+                            .get("/cluster", (req, res) -> {
+                                res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
+                                res.send(ClusterInfo.of(node).toJson());
+                            })
+                            .any((req, res) -> Problem.of(Status.SERVICE_UNAVAILABLE_503, "about:blank",
+                                    "Service Unavailable", "this is a cluster node: it serves the replicated log over"
+                                            + " Kafka; the order engine runs in single-node mode only for now").send(res)))
+                    .build()
+                    .start();
+            LOG.info("oms cluster node {} started: HTTP on {}:{}, Kafka on {}:{}, data in {}", config.cluster().nodeId(),
+                    config.httpHost(), server.port(), config.kafka().host(), kafka.port(), data);
+            return new Oms(lock, broker, groups, kafka, null, null, null, server, Telemetry.OFF);
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailedStart(e, kafka, groups, broker);
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Closes what a failed start had opened, in order; their own failures go with the cause. */
+    private static void closeAfterFailedStart(Exception cause, AutoCloseable... opened) {
+        for (AutoCloseable part : opened) {
+            if (part != null) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    cause.addSuppressed(e);
+                }
+            }
         }
     }
 
@@ -225,13 +272,17 @@ public final class Oms implements AutoCloseable {
         }
         closed = true;
         server.stop();
-        deadLetters.close();
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
         if (kafka != null) {
             kafka.close();
             groups.close();
         }
         try {
-            engine.close();
+            if (engine != null) {
+                engine.close();
+            }
         } catch (IOException e) {
             LOG.error("closing the engine state", e);
         }

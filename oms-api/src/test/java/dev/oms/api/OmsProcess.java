@@ -87,6 +87,10 @@ final class OmsProcess implements AutoCloseable {
         }
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     int httpPort() {
         return httpPort;
     }

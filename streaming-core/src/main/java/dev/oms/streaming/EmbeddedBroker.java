@@ -19,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.oms.streaming.cluster.ClusterConfig;
+import dev.oms.streaming.cluster.ReplicatedLog;
 import dev.oms.streaming.shard.Shard;
 import dev.oms.streaming.shard.ShardStats;
 import dev.oms.streaming.storage.ClusterMetadata;
@@ -29,6 +31,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.record.internal.FileRecords;
@@ -63,6 +66,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final String clusterId;
     private final ProducerIdManager producerIds;
     private final BrokerMetrics metrics;
+    /** In cluster mode, the Raft groups every partition is replicated by; null on a single node. */
+    private ReplicatedLog cluster;
     private int nextShard;
 
     private record Owned(PartitionLog log, Shard shard) {
@@ -102,8 +107,21 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Opens every partition found under {@code logDir} (recovering each), then starts the shards. */
     public static EmbeddedBroker open(Path logDir, BrokerConfig config, BrokerMetrics metrics) throws IOException {
+        return open(logDir, config, metrics, null);
+    }
+
+    /**
+     * Opens as a node of a cluster (when {@code clusterConfig} is not null): every partition is
+     * replicated by a Raft group on all nodes, topics are created through the cluster's
+     * controller group, and Raft's own files live in {@code raft} next to {@code logDir}.
+     */
+    public static EmbeddedBroker open(Path logDir, BrokerConfig config, BrokerMetrics metrics,
+                                      ClusterConfig clusterConfig) throws IOException {
         Files.createDirectories(logDir.resolve("topic-configs"));
         EmbeddedBroker broker = new EmbeddedBroker(logDir, config, metrics);
+        if (clusterConfig != null) {
+            broker.cluster = new ReplicatedLog(clusterConfig, broker::openReplicatedTopic);
+        }
         Map<String, Integer> found = new TreeMap<>();
         try (Stream<Path> dirs = Files.list(logDir)) {
             dirs.filter(Files::isDirectory).forEach(dir -> {
@@ -114,11 +132,38 @@ public final class EmbeddedBroker implements AutoCloseable {
             });
         }
         for (Map.Entry<String, Integer> topic : found.entrySet()) {
-            broker.openTopic(topic.getKey(), topic.getValue(), broker.readOverrides(topic.getKey()));
+            broker.openTopic(topic.getKey(), topic.getValue(), broker.readOverrides(topic.getKey()), null);
         }
         broker.start();
+        if (broker.cluster != null) {
+            for (Map.Entry<TopicPartition, Owned> p : broker.partitions.entrySet()) {
+                broker.cluster.adopt(p.getKey(), broker.topics.get(p.getKey().topic()).id(), p.getValue().log);
+            }
+            broker.cluster.start(logDir.toAbsolutePath().getParent().resolve("raft"));
+        }
         metrics.registerLogGauges(broker);
         return broker;
+    }
+
+    /** The cluster this node belongs to, if it runs as one. */
+    public Optional<ReplicatedLog> cluster() {
+        return Optional.ofNullable(cluster);
+    }
+
+    /** Opens a topic the cluster's controller created (on every node), unless it is open already. */
+    private synchronized List<PartitionLog> openReplicatedTopic(String topic, Uuid id, int partitionCount,
+                                                                Map<String, String> overrides) throws IOException {
+        if (!topics.containsKey(topic)) {
+            if (!overrides.isEmpty()) {
+                writeOverrides(topic, overrides);
+            }
+            openTopic(topic, partitionCount, overrides, id);
+        }
+        List<PartitionLog> logs = new ArrayList<>();
+        for (int p = 0; p < partitionCount; p++) {
+            logs.add(owned(new TopicPartition(topic, p)).log);
+        }
+        return logs;
     }
 
     public BrokerMetrics metrics() {
@@ -134,7 +179,16 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /** Creates {@code topic} with {@code partitionCount} partitions; an existing topic keeps its count. */
-    public synchronized int createTopic(String topic, int partitionCount) throws IOException {
+    public int createTopic(String topic, int partitionCount) throws IOException {
+        if (cluster != null) {
+            // Not under the monitor: the topic opens on the cluster's own thread, which takes it.
+            org.apache.kafka.common.internals.Topic.validate(topic);
+            return cluster.createTopic(topic, partitionCount, Map.of()).partitions();
+        }
+        return createLocalTopic(topic, partitionCount);
+    }
+
+    private synchronized int createLocalTopic(String topic, int partitionCount) throws IOException {
         Topic existing = topics.get(topic);
         if (existing != null) {
             if (existing.partitionCount() != partitionCount) {
@@ -154,7 +208,22 @@ public final class EmbeddedBroker implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.InvalidTopicException for a name Kafka would refuse
      * @throws org.apache.kafka.common.errors.InvalidConfigurationException for a bad setting
      */
-    public synchronized Topic createTopic(String topic, int partitionCount, Map<String, String> overrides)
+    public Topic createTopic(String topic, int partitionCount, Map<String, String> overrides) throws IOException {
+        if (cluster != null) {
+            org.apache.kafka.common.internals.Topic.validate(topic);
+            if (partitionCount < 1) {
+                throw new InvalidPartitionsException("a topic needs at least one partition, got " + partitionCount);
+            }
+            config.topicDefaults().with(overrides); // refuses bad settings before anything is written
+            if (!cluster.createTopic(topic, partitionCount, overrides).created()) {
+                throw new TopicExistsException("topic '" + topic + "' already exists");
+            }
+            return topics.get(topic);
+        }
+        return createLocalTopic(topic, partitionCount, overrides);
+    }
+
+    private synchronized Topic createLocalTopic(String topic, int partitionCount, Map<String, String> overrides)
             throws IOException {
         if (topics.containsKey(topic)) {
             throw new TopicExistsException("topic '" + topic + "' already exists");
@@ -167,20 +236,23 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (!overrides.isEmpty()) {
             writeOverrides(topic, overrides);
         }
-        openTopic(topic, partitionCount, overrides);
+        openTopic(topic, partitionCount, overrides, null);
         LOG.info("created topic {} with {} partitions{}", topic, partitionCount, overrides.isEmpty() ? "" : " " + overrides);
         return topics.get(topic);
     }
 
-    private void openTopic(String topic, int partitionCount, Map<String, String> overrides) throws IOException {
+    /** Opens a topic's partitions; in cluster mode their Raft groups write them, not a shard. */
+    private void openTopic(String topic, int partitionCount, Map<String, String> overrides, Uuid id) throws IOException {
         TopicConfig settings = config.topicDefaults().with(overrides);
-        Uuid id = null;
         for (int p = 0; p < partitionCount; p++) {
             TopicPartition tp = new TopicPartition(topic, p);
             PartitionLog log = PartitionLog.open(logDir, tp, settings);
             id = ClusterMetadata.topicId(logDir, tp, id);
-            Shard shard = shards[nextShard++ % shards.length];
-            shard.own(log);
+            Shard shard = null;
+            if (cluster == null) {
+                shard = shards[nextShard++ % shards.length];
+                shard.own(log);
+            }
             partitions.put(tp, new Owned(log, shard));
         }
         topics.put(topic, new Topic(topic, id, partitionCount, Map.copyOf(overrides), settings));
@@ -189,6 +261,7 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Grows {@code topic} to {@code totalCount} partitions (CreatePartitions); existing ones stay as they are. */
     public synchronized void createPartitions(String topic, int totalCount) throws IOException {
+        notInCluster("CreatePartitions");
         Topic existing = topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("unknown topic " + topic));
         if (totalCount <= existing.partitionCount()) {
             throw new InvalidPartitionsException("topic '" + topic + "' has " + existing.partitionCount()
@@ -211,6 +284,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      * its shard after the appends queued before, then its files are removed.
      */
     public synchronized void deleteTopic(String topic) throws IOException {
+        notInCluster("DeleteTopics");
         Topic existing = topics.remove(topic);
         if (existing == null) {
             throw new UnknownTopicOrPartitionException("unknown topic " + topic);
@@ -261,12 +335,20 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     public String clusterId() {
-        return clusterId;
+        return cluster != null ? cluster.clusterId() : clusterId;
+    }
+
+    private void notInCluster(String what) {
+        if (cluster != null) {
+            throw new InvalidRequestException(what + " is not supported in cluster mode yet");
+        }
     }
 
     /** A producer id never handed out before, durably (InitProducerId). */
     public long nextProducerId() throws IOException {
-        return producerIds.next();
+        long next = producerIds.next();
+        // Each node hands out ids of its own: the low bits name the node, so two never collide.
+        return cluster == null ? next : next << 10 | cluster.nodeId();
     }
 
     /**
@@ -274,6 +356,9 @@ public final class EmbeddedBroker implements AutoCloseable {
      * offset once the batch is durable (fsync'd), never before.
      */
     public CompletableFuture<Long> append(TopicPartition tp, MemoryRecords records) {
+        if (cluster != null) {
+            return cluster.append(tp, records);
+        }
         Owned owned = owned(tp);
         return owned.shard.offer(owned.log, records);
     }
@@ -316,6 +401,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      * queued before; completes with the new log start offset.
      */
     public CompletableFuture<Long> deleteRecordsBefore(TopicPartition tp, long offset) {
+        notInCluster("DeleteRecords");
         Owned owned = owned(tp);
         CompletableFuture<Long> start = new CompletableFuture<>();
         owned.shard.run(logs -> start.complete(owned.log.deleteRecordsBefore(offset, System.currentTimeMillis())))
@@ -387,6 +473,14 @@ public final class EmbeddedBroker implements AutoCloseable {
             if (runner != null) {
                 runner.close();
             }
+        }
+        if (cluster != null) {
+            try {
+                cluster.close(); // its state machines close the partitions
+            } catch (IOException e) {
+                LOG.error("closing the Raft server", e);
+            }
+            return;
         }
         for (Owned owned : partitions.values()) {
             try {

@@ -15,6 +15,7 @@ import dev.oms.engine.FailureInjection;
 import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.risk.RiskLimits;
 import dev.oms.streaming.BrokerConfig;
+import dev.oms.streaming.cluster.ClusterConfig;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
 import dev.oms.streaming.storage.TopicConfig;
 import io.helidon.config.Config;
@@ -32,7 +33,8 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                         long initialRebalanceDelayMs, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals, RiskLimits riskLimits,
                         SelfTradePrevention selfTradePrevention, RetryPolicy retryPolicy,
-                        FailureInjection failureInjection, TracingConfig tracing, String logFormat) {
+                        FailureInjection failureInjection, TracingConfig tracing, String logFormat,
+                        ClusterConfig cluster) {
 
     public static final String DEFAULTS = "oms.yaml";
 
@@ -41,15 +43,20 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
             "--data-dir", "data-dir",
             "--brokers", "brokers",
             "--http-port", "http.port",
-            "--kafka-port", "kafka.port");
+            "--kafka-port", "kafka.port",
+            "--node-id", "cluster.node-id",
+            "--peers", "cluster.peers");
 
     public static final String USAGE = """
             usage: oms [--data-dir DIR] [--http-port N] [--kafka-port N] [--brokers HOSTS] [--config FILE]
+                       [--node-id N --peers ID@HOST:PORT,...]
               --data-dir DIR    where the log and the state live (OMS_DATA_DIR, default ./data)
               --brokers HOSTS   run against an external Kafka/Redpanda cluster instead of the embedded log (OMS_BROKERS)
               --http-port N     HTTP API port (OMS_HTTP_PORT, default 8080; 0 picks a free port)
               --kafka-port N    Kafka protocol port (OMS_KAFKA_PORT, default 9092)
               --config FILE     a YAML file overriding any key of oms.yaml (OMS_CONFIG)
+              --node-id N       this node's id in a cluster (OMS_CLUSTER_NODE_ID)
+              --peers LIST      every cluster node's Raft address, id@host:port,… (OMS_CLUSTER_PEERS)
             Every key of oms.yaml is also settable as OMS_<KEY> in the environment.""";
 
     /** Reads the configuration from {@code args} and {@code env} over the file and the defaults. */
@@ -147,7 +154,26 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                 failureInjection(config),
                 new TracingConfig(bool(config, "tracing.enabled"), string(config, "tracing.service-name"),
                         string(config, "tracing.otlp-endpoint"), ratio(config, "tracing.sample-ratio")),
-                oneOf(config, "logging.format", "text", "json"));
+                oneOf(config, "logging.format", "text", "json"),
+                cluster(config));
+    }
+
+    /** A cluster node when peers are given; a single node (null) otherwise. */
+    private static ClusterConfig cluster(Config config) {
+        String peers = config.get("cluster.peers").asString().orElse("").trim();
+        if (peers.isEmpty()) {
+            return null;
+        }
+        if (!config.get("brokers").asString().orElse("").isBlank()) {
+            throw new ConfigException("cluster.peers (a cluster of oms nodes) and brokers (an external Kafka cluster)"
+                    + " exclude each other");
+        }
+        int nodeId = intIn(config, "cluster.node-id", 0, Integer.MAX_VALUE);
+        try {
+            return ClusterConfig.parse(nodeId, peers);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("cluster.peers: " + e.getMessage() + " (OMS_CLUSTER_PEERS)");
+        }
     }
 
     private static double ratio(Config config, String key) {

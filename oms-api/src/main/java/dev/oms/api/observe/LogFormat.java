@@ -35,11 +35,15 @@ public final class LogFormat extends Formatter {
         };
     }
 
+    /** Ratis logs every retried request and election at INFO: warnings are what an operator needs. */
+    private static final Logger RATIS = Logger.getLogger("org.apache.ratis");
+
     /** Formats every line of the process this way (the root logger's handlers). */
     public void install() {
         for (Handler handler : Logger.getLogger("").getHandlers()) {
             handler.setFormatter(this);
         }
+        RATIS.setLevel(java.util.logging.Level.WARNING);
     }
 
     @Override

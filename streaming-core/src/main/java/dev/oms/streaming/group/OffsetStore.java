@@ -40,9 +40,13 @@ public final class OffsetStore {
     OffsetStore(EmbeddedBroker broker, int partitions) throws IOException {
         this.broker = broker;
         if (broker.topic(TOPIC).isEmpty()) {
-            // Compacted: only the latest commit of each group and partition is kept.
-            broker.createTopic(TOPIC, partitions, Map.of(TopicConfig.CLEANUP_POLICY, "compact",
-                    TopicConfig.SEGMENT_BYTES, Integer.toString(16 * 1024 * 1024)));
+            try {
+                // Compacted: only the latest commit of each group and partition is kept.
+                broker.createTopic(TOPIC, partitions, Map.of(TopicConfig.CLEANUP_POLICY, "compact",
+                        TopicConfig.SEGMENT_BYTES, Integer.toString(16 * 1024 * 1024)));
+            } catch (org.apache.kafka.common.errors.TopicExistsException e) {
+                // another cluster node created it first
+            }
         }
         this.partitions = broker.partitionCount(TOPIC);
         load();

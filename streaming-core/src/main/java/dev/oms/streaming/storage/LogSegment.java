@@ -138,6 +138,23 @@ final class LogSegment {
         return found == null || found.offset >= beforeOffset ? Optional.empty() : Optional.of(found);
     }
 
+    /** The bytes between two positions, as written. */
+    java.nio.ByteBuffer readBytes(int from, int to) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(to - from);
+        while (buf.hasRemaining()) {
+            if (records.channel().read(buf, from + buf.position()) < 0) {
+                throw new java.io.EOFException(file + " ends before byte " + to);
+            }
+        }
+        return buf.flip();
+    }
+
+    /** Cuts the file at {@code position} (a batch boundary), durably. */
+    void truncateTo(int position) throws IOException {
+        records.truncateTo(position);
+        records.channel().force(true);
+    }
+
     void flush() throws IOException {
         records.channel().force(false);
     }

@@ -260,12 +260,123 @@ public final class PartitionLog implements AutoCloseable {
         pendingBytes = 0;
         LogSegment active = active();
         visible = new Visible(logEndOffset, active, active.size());
+        notifyHighWatermarkMoved();
+    }
+
+    private void notifyHighWatermarkMoved() {
         CompletableFuture<Void> moved = highWatermarkMoved;
         highWatermarkMoved = new CompletableFuture<>();
         moved.complete(null);
         for (Runnable listener : highWatermarkListeners) {
             listener.run();
         }
+    }
+
+    /**
+     * Where the log ends now: the offset the next record gets and the byte position after the last
+     * batch in the active segment. A replicated partition notes it per Raft entry, to make the
+     * entry visible once committed ({@link #publishUpTo}) or to cut it if it is not ({@link #truncateTo}).
+     */
+    public record End(long offset, long segmentBase, int position) {
+    }
+
+    /** Where the log ends now. Owner only. */
+    public End end() {
+        LogSegment active = active();
+        return new End(logEndOffset, active.baseOffset(), active.size());
+    }
+
+    /**
+     * Makes appended batches durable without making them visible: a replicated partition shows a
+     * batch only once a majority holds it ({@link #publishUpTo}). Owner only.
+     */
+    public void sync() throws IOException {
+        if (unsynced) {
+            active().flush();
+            unsynced = false;
+        }
+    }
+
+    /**
+     * Moves the high watermark to {@code end} (an end noted earlier and still in the log); never
+     * backwards. The one thread that applies committed entries calls it.
+     */
+    public void publishUpTo(End end) {
+        if (end.offset() <= visible.highWatermark()) {
+            return;
+        }
+        LogSegment[] segs = segments;
+        LogSegment segment = null;
+        for (int i = segs.length - 1; i >= 0; i--) {
+            if (segs[i].baseOffset() == end.segmentBase()) {
+                segment = segs[i];
+                break;
+            }
+        }
+        if (segment == null) {
+            throw new IllegalStateException(topicPartition + ": no segment at " + end.segmentBase() + " to publish " + end);
+        }
+        visible = new Visible(end.offset(), segment, end.position());
+        notifyHighWatermarkMoved();
+    }
+
+    /**
+     * Hides everything past {@code end} from readers, once, right after opening a replicated
+     * partition: what was written but not yet known committed stays invisible until it is.
+     */
+    public void hideAfter(End end) {
+        visible = new Visible(end.offset(), segmentAt(end.segmentBase()), end.position());
+    }
+
+    /** Where the log starts: {@link #hideAfter} this to show nothing. */
+    public End start() {
+        return new End(segments[0].baseOffset(), segments[0].baseOffset(), 0);
+    }
+
+    /**
+     * The bytes appended between two ends (one append: a roll in it puts the batches at the start
+     * of the new segment), as written, for a follower that needs them again.
+     */
+    public ByteBuffer bytesBetween(End from, End to) throws IOException {
+        int start = from.segmentBase() == to.segmentBase() ? from.position() : 0;
+        return segmentAt(to.segmentBase()).readBytes(start, to.position());
+    }
+
+    private LogSegment segmentAt(long base) {
+        for (LogSegment segment : segments) {
+            if (segment.baseOffset() == base) {
+                return segment;
+            }
+        }
+        throw new IllegalStateException(topicPartition + ": no segment at " + base);
+    }
+
+    /**
+     * Removes every batch from {@code end} on (Raft entries a new leader did not keep), rebuilding
+     * indexes and producer state from what remains. Nothing visible may be cut. Owner only.
+     */
+    public void truncateTo(End end) throws IOException {
+        if (end.offset() < visible.highWatermark()) {
+            throw new IllegalStateException(topicPartition + ": cannot truncate to " + end.offset()
+                    + " below the high watermark " + visible.highWatermark());
+        }
+        if (end.offset() >= logEndOffset) {
+            return;
+        }
+        Visible keep = visible;
+        for (LogSegment segment : segments) {
+            if (segment.baseOffset() == end.segmentBase()) {
+                segment.truncateTo(end.position());
+            }
+            segment.close();
+            if (segment.baseOffset() > end.segmentBase()) {
+                Files.deleteIfExists(segment.file());
+            }
+        }
+        producers.clear();
+        recover();
+        LOG.warn("{}: truncated to offset {} (uncommitted Raft entries replaced)", topicPartition, end.offset());
+        visible = new Visible(keep.highWatermark(), segmentAt(keep.segment().baseOffset()), keep.bytes());
     }
 
     /** Runs {@code listener} (quick, on the owner shard's thread) every time the high watermark moves. */
@@ -438,6 +549,11 @@ public final class PartitionLog implements AutoCloseable {
 
     private LogSegment active() {
         return segments[segments.length - 1];
+    }
+
+    /** The partition's directory. */
+    public Path directory() {
+        return dir;
     }
 
     public TopicPartition topicPartition() {

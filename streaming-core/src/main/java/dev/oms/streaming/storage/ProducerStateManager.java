@@ -19,6 +19,11 @@ final class ProducerStateManager {
 
     private final Long2ObjectHashMap<ProducerState> producers = new Long2ObjectHashMap<>();
 
+    /** Forgets every producer (before rebuilding from the log). */
+    void clear() {
+        producers.clear();
+    }
+
     private static final class ProducerState {
         short epoch;
         final int[] firstSequences = new int[CACHED_BATCHES];

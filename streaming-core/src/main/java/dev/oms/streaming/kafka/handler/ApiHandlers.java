@@ -30,7 +30,7 @@ public final class ApiHandlers {
         add(new CreatePartitionsHandler(broker));
         add(new DescribeConfigsHandler(broker));
         add(new DeleteRecordsHandler(broker));
-        add(new FindCoordinatorHandler(config));
+        add(new FindCoordinatorHandler(broker, config));
         add(new JoinGroupHandler(groups));
         add(new SyncGroupHandler(groups));
         add(new HeartbeatHandler(groups));

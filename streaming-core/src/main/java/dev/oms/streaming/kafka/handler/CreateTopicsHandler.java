@@ -16,7 +16,10 @@ import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
-/** CreateTopics on this single node: replication factor 1 (or -1, the default), any partition count. */
+/**
+ * CreateTopics: any partition count; the replication factor is the number of nodes (1 on a single
+ * node; in a cluster every node holds a replica), or -1 for that default.
+ */
 final class CreateTopicsHandler extends VersionedHandler<CreateTopicsRequest> {
     private final EmbeddedBroker broker;
     private final KafkaListenerConfig config;
@@ -38,9 +41,11 @@ final class CreateTopicsHandler extends VersionedHandler<CreateTopicsRequest> {
             topic.configs().forEach(c -> overrides.put(c.name(), c.value()));
             Errors error = Errors.NONE;
             String message = null;
-            if (topic.replicationFactor() != -1 && topic.replicationFactor() != 1) {
+            int nodes = broker.cluster().map(c -> c.replicas().size()).orElse(1);
+            if (topic.replicationFactor() != -1 && topic.replicationFactor() != nodes) {
                 error = Errors.INVALID_REPLICATION_FACTOR;
-                message = "replication factor " + topic.replicationFactor() + " is more than the 1 node of this cluster";
+                message = "replication factor " + topic.replicationFactor() + ": every partition has a replica on each of the "
+                        + nodes + " node" + (nodes == 1 ? "" : "s") + " of this cluster, so the factor is " + nodes + " (or -1)";
             } else if (!topic.assignments().isEmpty()) {
                 error = Errors.INVALID_REQUEST;
                 message = "manual replica assignment is not supported";
@@ -55,7 +60,7 @@ final class CreateTopicsHandler extends VersionedHandler<CreateTopicsRequest> {
                     } else {
                         result.setTopicId(broker.createTopic(topic.name(), partitions, overrides).id());
                     }
-                    result.setNumPartitions(partitions).setReplicationFactor((short) 1);
+                    result.setNumPartitions(partitions).setReplicationFactor((short) nodes);
                 } catch (ApiException e) {
                     error = Errors.forException(e);
                     message = e.getMessage();

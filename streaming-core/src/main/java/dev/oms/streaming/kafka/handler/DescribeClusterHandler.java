@@ -26,9 +26,10 @@ final class DescribeClusterHandler extends VersionedHandler<DescribeClusterReque
         DescribeClusterResponseData response = new DescribeClusterResponseData()
                 .setErrorCode(Errors.NONE.code())
                 .setClusterId(broker.clusterId())
-                .setControllerId(KafkaListenerConfig.NODE_ID);
-        response.brokers().add(new DescribeClusterBroker().setBrokerId(KafkaListenerConfig.NODE_ID)
-                .setHost(config.advertisedHost()).setPort(config.advertisedPort()));
+                .setControllerId(ClusterView.controllerId(broker));
+        for (var node : ClusterView.brokers(broker, config)) {
+            response.brokers().add(new DescribeClusterBroker().setBrokerId(node.id()).setHost(node.host()).setPort(node.port()));
+        }
         return new DescribeClusterResponse(response);
     }
 }

@@ -2,6 +2,7 @@ package dev.oms.streaming.kafka.handler;
 
 import java.util.List;
 
+import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
@@ -14,10 +15,12 @@ import org.apache.kafka.common.requests.RequestContext;
 /** FindCoordinator: this node coordinates every group. Transactions are not offered. */
 final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorRequest> {
     private static final byte GROUP = 0;
+    private final EmbeddedBroker broker;
     private final KafkaListenerConfig config;
 
-    FindCoordinatorHandler(KafkaListenerConfig config) {
+    FindCoordinatorHandler(EmbeddedBroker broker, KafkaListenerConfig config) {
         super(ApiKeys.FIND_COORDINATOR, 0, 6);
+        this.broker = broker;
         this.config = config;
     }
 
@@ -43,7 +46,7 @@ final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorReque
             return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
                     .setErrorMessage("this broker coordinates consumer groups only; transactions and share groups are not offered");
         }
-        return c.setErrorCode(Errors.NONE.code()).setNodeId(KafkaListenerConfig.NODE_ID)
+        return c.setErrorCode(Errors.NONE.code()).setNodeId(ClusterView.selfId(broker))
                 .setHost(config.advertisedHost()).setPort(config.advertisedPort());
     }
 }

@@ -6,7 +6,9 @@ import java.util.Optional;
 
 import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.EmbeddedBroker.Topic;
+import dev.oms.streaming.cluster.ReplicatedLog;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -39,28 +41,30 @@ final class MetadataHandler extends VersionedHandler<MetadataRequest> {
         MetadataRequestData data = request.data();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(broker.clusterId())
-                .setControllerId(KafkaListenerConfig.NODE_ID);
-        response.brokers().add(new MetadataResponseBroker().setNodeId(KafkaListenerConfig.NODE_ID)
-                .setHost(config.advertisedHost()).setPort(config.advertisedPort()));
+                .setControllerId(ClusterView.controllerId(broker));
+        List<ReplicatedLog.Node> nodes = ClusterView.brokers(broker, config);
+        for (ReplicatedLog.Node node : nodes) {
+            response.brokers().add(new MetadataResponseBroker().setNodeId(node.id()).setHost(node.host()).setPort(node.port()));
+        }
 
         if (data.topics() == null) {
             for (Topic topic : broker.topics()) {
-                response.topics().add(describe(topic, context.apiVersion()));
+                response.topics().add(describe(topic, context.apiVersion(), nodes));
             }
         } else {
             for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
-                response.topics().add(lookUp(wanted, data.allowAutoTopicCreation(), context.apiVersion()));
+                response.topics().add(lookUp(wanted, data.allowAutoTopicCreation(), context.apiVersion(), nodes));
             }
         }
         return new MetadataResponse(response, context.apiVersion());
     }
 
     private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean allowAutoCreate,
-                                         short version) throws Exception {
+                                         short version, List<ReplicatedLog.Node> nodes) throws Exception {
         if (wanted.name() == null) {
             Uuid id = wanted.topicId();
             Optional<Topic> topic = broker.topicName(id).flatMap(broker::topic);
-            return topic.map(t -> describe(t, version)).orElseGet(() -> new MetadataResponseTopic().setTopicId(id)
+            return topic.map(t -> describe(t, version, nodes)).orElseGet(() -> new MetadataResponseTopic().setTopicId(id)
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
         }
         String name = wanted.name();
@@ -73,20 +77,35 @@ final class MetadataHandler extends VersionedHandler<MetadataRequest> {
                 return new MetadataResponseTopic().setName(name).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
             }
         }
-        return topic.map(t -> describe(t, version)).orElseGet(() -> new MetadataResponseTopic().setName(name)
+        return topic.map(t -> describe(t, version, nodes)).orElseGet(() -> new MetadataResponseTopic().setName(name)
                 .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
     }
 
-    private MetadataResponseTopic describe(Topic topic, short version) {
+    private MetadataResponseTopic describe(Topic topic, short version, List<ReplicatedLog.Node> nodes) {
         MetadataResponseTopic described = new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
                 .setIsInternal(topic.name().startsWith("__")).setErrorCode(Errors.NONE.code());
-        List<Integer> self = List.of(KafkaListenerConfig.NODE_ID);
+        Optional<ReplicatedLog> cluster = broker.cluster();
+        List<Integer> replicas = cluster.map(ReplicatedLog::replicas).orElse(List.of(KafkaListenerConfig.NODE_ID));
         for (int p = 0; p < topic.partitionCount(); p++) {
-            described.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
-                    .setErrorCode(Errors.NONE.code()).setLeaderId(KafkaListenerConfig.NODE_ID)
-                    // Versions before 7 have no leader epoch, and the codec refuses a value it cannot write.
-                    .setLeaderEpoch(version >= 7 ? 0 : -1)
-                    .setReplicaNodes(self).setIsrNodes(self).setOfflineReplicas(new ArrayList<>()));
+            MetadataResponsePartition partition = new MetadataResponsePartition().setPartitionIndex(p)
+                    .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(new ArrayList<>());
+            described.partitions().add(partition);
+            if (cluster.isEmpty()) {
+                // Versions before 7 have no leader epoch, and the codec refuses a value it cannot write.
+                partition.setErrorCode(Errors.NONE.code()).setLeaderId(KafkaListenerConfig.NODE_ID)
+                        .setLeaderEpoch(version >= 7 ? 0 : -1);
+                continue;
+            }
+            // A leader clients cannot reach yet (no Kafka address announced) is no leader to them.
+            Optional<ReplicatedLog.Leader> leader = cluster.get().leader(new TopicPartition(topic.name(), p))
+                    .filter(l -> nodes.stream().anyMatch(n -> n.id() == l.nodeId()));
+            if (leader.isEmpty()) {
+                partition.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1)
+                        .setLeaderEpoch(version >= 7 ? 0 : -1);
+            } else {
+                partition.setErrorCode(Errors.NONE.code()).setLeaderId(leader.get().nodeId())
+                        .setLeaderEpoch(version >= 7 ? leader.get().epoch() : -1);
+            }
         }
         return described;
     }

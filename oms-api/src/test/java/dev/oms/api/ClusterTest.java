@@ -1,0 +1,246 @@
+package dev.oms.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three oms processes as a cluster on loopback ports: every partition replicated by Raft on all
+ * three, acks=all answered once a majority has the records on disk.
+ */
+class ClusterTest {
+    private static final String TOPIC = "payments";
+    private static final int NODES = 3;
+
+    @TempDir
+    Path dir;
+
+    private final OmsProcess[] nodes = new OmsProcess[NODES];
+    private final int[] raftPorts = new int[NODES];
+    private String peers;
+
+    @AfterEach
+    void stopNodes() throws InterruptedException {
+        for (OmsProcess node : nodes) {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
+    @Test
+    void killingThePartitionLeaderLosesNoAcknowledgedRecordAndTheConsumerSeesEachOnceInOrder() throws Exception {
+        startCluster();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+        }
+        int leader = leaderOf(new TopicPartition(TOPIC, 0));
+
+        Map<Long, String> acknowledged = new ConcurrentSkipListMap<>(); // offset -> value
+        long failoverMs = -1;
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 6_000; i++) {
+                String value = "payment-" + i;
+                var sent = producer.send(new ProducerRecord<>(TOPIC, value), (metadata, error) -> {
+                    if (error == null) {
+                        acknowledged.put(metadata.offset(), value);
+                    }
+                });
+                if (i == 2_000) {
+                    nodes[leader - 1].kill9(); // the leader dies with batches on their way
+                    long killedAt = System.nanoTime();
+                    sent.get(2, TimeUnit.MINUTES);
+                    failoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+                }
+            }
+            producer.flush();
+        }
+        assertThat(acknowledged).hasSize(6_000);
+        System.out.printf("leader %d killed: the first record sent before its death was acknowledged %d ms after%n",
+                leader, failoverMs);
+        assertThat(leaderOf(new TopicPartition(TOPIC, 0))).isNotEqualTo(leader);
+
+        List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
+        assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
+        assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
+        // In the order sent: one producer, idempotent, one partition.
+        assertThat(read).extracting(r -> Integer.parseInt(r.value().substring("payment-".length()))).isSorted();
+
+        // The killed node comes back and catches up: the leader sees every follower at its end.
+        nodes[leader - 1] = startNode(leader).join();
+        awaitFollowersCaughtUp();
+    }
+
+    @Test
+    void aWholeClusterKilledAndRestartedKeepsEveryAcknowledgedRecord() throws Exception {
+        startCluster();
+        Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 3_000; i++) {
+                String value = "order-" + i;
+                producer.send(new ProducerRecord<>(TOPIC, value), (metadata, error) -> {
+                    if (error == null) {
+                        acknowledged.put(metadata.offset(), value);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        assertThat(acknowledged).hasSize(3_000);
+        for (OmsProcess node : nodes) {
+            node.kill9();
+        }
+        startCluster();
+        List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
+        assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
+        assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
+    }
+
+    /** Starts (or restarts, on the same data directories and ports) all nodes at once: each waits for a majority. */
+    private void startCluster() throws Exception {
+        if (peers == null) {
+            List<String> list = new ArrayList<>();
+            for (int i = 0; i < NODES; i++) {
+                try (ServerSocket socket = new ServerSocket(0)) {
+                    raftPorts[i] = socket.getLocalPort();
+                }
+                list.add((i + 1) + "@127.0.0.1:" + raftPorts[i]);
+            }
+            peers = String.join(",", list);
+        }
+        List<CompletableFuture<OmsProcess>> starting = new ArrayList<>();
+        for (int id = 1; id <= NODES; id++) {
+            starting.add(startNode(id));
+        }
+        for (int i = 0; i < NODES; i++) {
+            nodes[i] = starting.get(i).get(3, TimeUnit.MINUTES);
+        }
+    }
+
+    private CompletableFuture<OmsProcess> startNode(int id) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return OmsProcess.start(dir.resolve("node-" + id), Map.of("OMS_GROUPS_OFFSETS_PARTITIONS", "1",
+                        "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", "1"), "--node-id", Integer.toString(id), "--peers", peers);
+            } catch (Exception e) {
+                throw new IllegalStateException("node " + id + " did not start", e);
+            }
+        });
+    }
+
+    private String bootstrap() {
+        List<String> alive = new ArrayList<>();
+        for (OmsProcess node : nodes) {
+            if (node != null && node.isAlive()) {
+                alive.add(node.kafkaBootstrap());
+            }
+        }
+        return String.join(",", alive);
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()));
+    }
+
+    private int leaderOf(TopicPartition tp) throws Exception {
+        try (Admin admin = admin()) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (true) {
+                TopicDescription topic = admin.describeTopics(List.of(tp.topic())).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(tp.topic());
+                var leader = topic.partitions().get(tp.partition()).leader();
+                if (leader != null && leader.id() >= 1 || System.currentTimeMillis() > deadline) {
+                    assertThat(leader).as("leader of " + tp).isNotNull();
+                    return leader.id();
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private KafkaProducer<String, String> producer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    }
+
+    /** Reads the topic from the start until {@code count} records arrived (or a minute passed). */
+    private List<ConsumerRecord<String, String>> readAll(int count) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<ConsumerRecord<String, String>> read = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            TopicPartition tp = new TopicPartition(TOPIC, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (read.size() < count && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(read::add);
+            }
+            // Nothing more than was acknowledged: no duplicate from the producer's retries.
+            consumer.poll(Duration.ofMillis(1000)).forEach(read::add);
+        }
+        return read;
+    }
+
+    /** Until the leader of each partition reports every follower at its log end (GET /cluster). */
+    private void awaitFollowersCaughtUp() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.currentTimeMillis() + 60_000;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            StringBuilder lags = new StringBuilder();
+            for (OmsProcess node : nodes) {
+                HttpResponse<String> info = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
+                        + "/cluster")).build(), HttpResponse.BodyHandlers.ofString());
+                lags.append(info.body());
+            }
+            last = lags.toString();
+            Collection<String> behind = java.util.regex.Pattern.compile("\"followerLag\":\\[([^\\]]*)]").matcher(last).results()
+                    .map(m -> m.group(1)).filter(l -> !l.matches("0(,0)*")).collect(Collectors.toList());
+            if (behind.isEmpty() && last.contains("\"followerLag\":[0,0]")) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("followers did not catch up within 60 s: " + last);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.oms.streaming.cluster;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+
+/**
+ * The controller group's state machine: the cluster metadata every node holds, replicated by a
+ * Raft group of all nodes (KRaft's metadata log, in miniature). Entries are JSON commands:
+ * {@code register} (a node's Kafka address, sent by each node as it starts) and
+ * {@code createTopic} (name, id, partition count, settings). Applying a new topic tells the node,
+ * which opens the partitions and joins their Raft groups; a topic that exists is answered as it is.
+ * A snapshot is the whole metadata as JSON.
+ */
+final class ControllerStateMachine extends SnapshotFileStateMachine {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A node as Kafka clients reach it. */
+    record NodeInfo(int id, String host, int kafkaPort) {
+    }
+
+    /** A topic, the same on every node; its id names its partitions' Raft groups. */
+    record TopicInfo(String name, String id, int partitions, Map<String, String> configs) {
+    }
+
+    /** A command, as written to the controller's log. */
+    record Command(String op, NodeInfo node, TopicInfo topic) {
+        static Command register(NodeInfo node) {
+            return new Command("register", node, null);
+        }
+
+        static Command createTopic(TopicInfo topic) {
+            return new Command("createTopic", null, topic);
+        }
+    }
+
+    private record Snapshot(List<NodeInfo> nodes, List<TopicInfo> topics) {
+    }
+
+    private final Map<Integer, NodeInfo> nodes = new ConcurrentSkipListMap<>();
+    private final Map<String, TopicInfo> topics = new ConcurrentSkipListMap<>();
+    private final Consumer<TopicInfo> onTopic;
+
+    /** @param onTopic told of every topic, on start and as created; must be idempotent */
+    ControllerStateMachine(Consumer<TopicInfo> onTopic) {
+        this.onTopic = onTopic;
+    }
+
+    static Message encode(Command command) {
+        try {
+            return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations
+                    .unsafeWrap(JSON.writeValueAsBytes(command)));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static TopicInfo topicOf(Message reply) throws IOException {
+        return JSON.readValue(reply.getContent().toByteArray(), TopicInfo.class);
+    }
+
+    Collection<NodeInfo> nodes() {
+        return nodes.values();
+    }
+
+    TopicInfo topic(String name) {
+        return topics.get(name);
+    }
+
+    Collection<TopicInfo> topics() {
+        return topics.values();
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        SingleFileSnapshotInfo snapshot = initStorage(raftStorage);
+        if (snapshot != null) {
+            Snapshot s = JSON.readValue(snapshot.getFile().getPath().toFile(), Snapshot.class);
+            s.nodes().forEach(n -> nodes.put(n.id(), n));
+            s.topics().forEach(t -> topics.put(t.name(), t));
+            topics.values().forEach(onTopic);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        Command command;
+        try {
+            command = JSON.readValue(entry.getStateMachineLogEntry().getLogData().toByteArray(), Command.class);
+        } catch (IOException e) {
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            return CompletableFuture.failedFuture(e);
+        }
+        Message reply = Message.EMPTY;
+        switch (command.op()) {
+            case "register" -> nodes.put(command.node().id(), command.node());
+            case "createTopic" -> {
+                TopicInfo existing = topics.putIfAbsent(command.topic().name(), command.topic());
+                TopicInfo topic = existing != null ? existing : command.topic();
+                if (existing == null) {
+                    onTopic.accept(topic);
+                }
+                try {
+                    reply = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations
+                            .unsafeWrap(JSON.writeValueAsBytes(topic)));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            default -> {
+                // A command from a newer version: skipped alike on every node.
+            }
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    @Override
+    protected void writeSnapshot(java.io.File file) throws IOException {
+        JSON.writeValue(file, new Snapshot(new ArrayList<>(nodes.values()), new ArrayList<>(topics.values())));
+    }
+}

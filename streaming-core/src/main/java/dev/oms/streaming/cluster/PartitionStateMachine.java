@@ -1,0 +1,264 @@
+package dev.oms.streaming.cluster;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+
+import dev.oms.streaming.storage.InvalidBatchException;
+import dev.oms.streaming.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replicated partition: the Raft group's state machine, whose data is the partition log
+ * itself (Ratis' data API, the pattern of Apache Ozone's container state machine). A produce
+ * request's record batches travel as the entry's state-machine data: every replica writes them
+ * once, to its segment, when Raft appends the entry ({@link #write}), and makes them durable when
+ * Raft flushes ({@link #flush}), so an entry a majority acknowledged is on a majority's disks.
+ * Raft's own log keeps only the entry's header. The high watermark moves when an entry is
+ * committed and applied ({@link #applyTransaction}); entries a new leader did not keep are cut
+ * from the segment ({@link #truncate}).
+ *
+ * <p>Offsets are assigned by each replica as it writes, in Raft's order, from identical logs, so
+ * they agree everywhere; so do the idempotent producer's checks, which therefore run on every
+ * replica and decide the same.
+ *
+ * <p>A snapshot records only where the applied entries end in the log (the records are already
+ * in the segments); it lets a restart show exactly the committed records again at once. Raft's
+ * log is not purged at snapshots: a lagging follower is sent entries from the segments.
+ */
+final class PartitionStateMachine extends SnapshotFileStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
+    private static final long MAINTENANCE_INTERVAL_MS = 1000;
+
+    private final TopicPartition topicPartition;
+    private final PartitionLog log;
+    private final RaftEntryIndex entries;
+    /** Where the applied entries end in the log. */
+    private volatile PartitionLog.End applied;
+    private long lastMaintenanceMs;
+
+    PartitionStateMachine(TopicPartition topicPartition, PartitionLog log) throws IOException {
+        this.topicPartition = topicPartition;
+        this.log = log;
+        java.nio.file.Path file = log.directory().resolve("raft-entries");
+        if (!Files.exists(file) && log.end().offset() > log.start().offset()) {
+            throw new IllegalStateException(topicPartition + " holds records written outside Raft (a single-node data"
+                    + " directory?): a cluster node starts from its own, empty data directory");
+        }
+        this.entries = RaftEntryIndex.open(file);
+    }
+
+    TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    PartitionLog log() {
+        return log;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        // What the segment holds past the last entry noted, or what a noted entry claims past the
+        // segment's end, was never flushed by Raft: neither belongs to an entry Raft kept.
+        log.hideAfter(log.start());
+        RaftEntryIndex.Entry last = entries.last();
+        while (last != null && last.end().offset() > log.end().offset()) {
+            entries.truncateFrom(last.index());
+            last = entries.last();
+        }
+        log.truncateTo(last == null ? log.start() : last.end());
+        applied = log.start();
+        SingleFileSnapshotInfo snapshot = initStorage(raftStorage);
+        if (snapshot != null) {
+            Properties props = new Properties();
+            try (var in = Files.newBufferedReader(snapshot.getFile().getPath())) {
+                props.load(in);
+            }
+            applied = new PartitionLog.End(Long.parseLong(props.getProperty("offset")),
+                    Long.parseLong(props.getProperty("segment")), Integer.parseInt(props.getProperty("position")));
+        }
+        log.hideAfter(applied);
+        LOG.info("{}: replica ready, {} records visible, log ends at {}", topicPartition, applied.offset(),
+                log.end().offset());
+    }
+
+    /** Refuses a request that is not a valid v2 batch before it takes a place in Raft's log. */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        ByteString data = request.getMessage().getContent();
+        MemoryRecords records = MemoryRecords.readableRecords(data.asReadOnlyByteBuffer());
+        int batches = 0;
+        try {
+            for (MutableRecordBatch batch : records.batches()) {
+                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                    throw new InvalidBatchException("only record batch format v2 is supported, got magic " + batch.magic());
+                }
+                batch.ensureValid();
+                batches++;
+            }
+        } catch (CorruptRecordException e) {
+            throw new InvalidBatchException(e.getMessage());
+        }
+        if (batches == 0) {
+            throw new InvalidBatchException("no record batch in the request");
+        }
+        return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
+                .setLogData(ByteString.EMPTY).setStateMachineData(data).build();
+    }
+
+    /** On every replica, in Raft's order, as the entry is appended: the batches go to the segment. */
+    @Override
+    public CompletableFuture<?> write(LogEntryProto entry, TransactionContext context) {
+        try {
+            RaftEntryIndex.Entry known = entries.ceiling(entry.getIndex());
+            if (known != null) {
+                // Raft writes this index again (after a restart, or a leader's replacement): cut first.
+                cut(entry.getIndex());
+            }
+            ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+            byte[] bytes = data.toByteArray(); // offsets are assigned in place: a private copy
+            MemoryRecords records = MemoryRecords.readableRecords(ByteBuffer.wrap(bytes));
+            PartitionLog.End start = log.end();
+            long ack = -1;
+            short error = 0;
+            try {
+                ack = log.append(records, System.currentTimeMillis());
+            } catch (IOException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // A producer check refused it: the same on every replica, answered as Kafka would.
+                error = (e instanceof InvalidBatchException ? Errors.CORRUPT_MESSAGE : Errors.forException(e)).code();
+            }
+            PartitionLog.End end = log.end();
+            entries.append(new RaftEntryIndex.Entry(entry.getIndex(), ack, error, start, end,
+                    start.offset() == end.offset() ? data.toByteArray() : null));
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Raft flushes its log: the segment and the entry index first, so an entry Raft keeps has its records. */
+    @Override
+    public CompletableFuture<Void> flush(long index) {
+        try {
+            log.sync();
+            entries.sync();
+            long now = System.currentTimeMillis();
+            if (now - lastMaintenanceMs >= MAINTENANCE_INTERVAL_MS) {
+                lastMaintenanceMs = now;
+                log.maintain(now);
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Entries from {@code index} on were replaced by a new leader: their records leave the segment. */
+    @Override
+    public CompletableFuture<Void> truncate(long index) {
+        try {
+            cut(index);
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void cut(long index) throws IOException {
+        RaftEntryIndex.Entry first = entries.ceiling(index);
+        if (first != null) {
+            log.truncateTo(first.start());
+            entries.truncateFrom(index);
+        }
+    }
+
+    /** The entry's request as sent, from the segment, for a follower that needs it. */
+    @Override
+    public CompletableFuture<ByteString> read(LogEntryProto entry, TransactionContext context) {
+        RaftEntryIndex.Entry e = entries.get(entry.getIndex());
+        if (e == null) {
+            return CompletableFuture.failedFuture(new IOException(topicPartition + ": no Raft entry " + entry.getIndex()));
+        }
+        if (e.wroteNothing()) {
+            return CompletableFuture.completedFuture(UnsafeByteOperations.unsafeWrap(e.unwritten()));
+        }
+        try {
+            return CompletableFuture.completedFuture(UnsafeByteOperations.unsafeWrap(log.bytesBetween(e.start(), e.end())));
+        } catch (IOException e2) {
+            return CompletableFuture.failedFuture(e2);
+        }
+    }
+
+    /** Committed: the entry's records become visible; the producer is told its offset or its error. */
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        RaftEntryIndex.Entry e = entries.get(entry.getIndex());
+        if (e == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(topicPartition + ": committed entry "
+                    + entry.getIndex() + " was never written"));
+        }
+        log.publishUpTo(e.end());
+        applied = e.end();
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        ByteBuffer reply = ByteBuffer.allocate(10).putLong(e.ack()).putShort(e.error()).flip();
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+    }
+
+    /** Decodes {@link #applyTransaction}'s reply: the first offset, or the Kafka error. */
+    static long offsetOf(Message reply) {
+        ByteBuffer buf = reply.getContent().asReadOnlyByteBuffer();
+        long offset = buf.getLong();
+        short error = buf.getShort();
+        if (error != 0) {
+            throw Errors.forCode(error).exception();
+        }
+        return offset;
+    }
+
+    @Override
+    protected void writeSnapshot(java.io.File file) throws IOException {
+        PartitionLog.End end = applied;
+        Properties props = new Properties();
+        props.setProperty("offset", Long.toString(end.offset()));
+        props.setProperty("segment", Long.toString(end.segmentBase()));
+        props.setProperty("position", Integer.toString(end.position()));
+        try (var out = Files.newBufferedWriter(file.toPath())) {
+            props.store(out, topicPartition + ": where the applied entries end in the log");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        super.close();
+        entries.close();
+        try {
+            log.close();
+        } catch (UncheckedIOException e) {
+            LOG.error("closing {}", topicPartition, e);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.oms.streaming.cluster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's Ratis server: one server, many Raft groups (multi-Raft), a group for the cluster
+ * metadata (the controller) and one per partition. Group ids and memberships follow from names
+ * alone, so every node computes the same ones without asking.
+ *
+ * <p>Leaders are spread by priority: partition {@code p} of a topic prefers the {@code p mod n}-th
+ * node, and Ratis hands leadership back to a preferred node once it has caught up after a return.
+ */
+public final class RaftNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+
+    private final ClusterConfig config;
+    private final RaftServer server;
+    private final RaftGroup controllerGroup;
+    private final RaftClient controllerClient;
+    private final ClientId localClient = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+
+    private RaftNode(ClusterConfig config, RaftServer server, RaftGroup controllerGroup, RaftClient controllerClient) {
+        this.config = config;
+        this.server = server;
+        this.controllerGroup = controllerGroup;
+        this.controllerClient = controllerClient;
+    }
+
+    /** Starts the server on the node's Raft port, loading every group it already has on disk. */
+    static RaftNode start(ClusterConfig config, Path dir, StateMachine.Registry stateMachines) throws IOException {
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
+        GrpcConfigKeys.Server.setHost(props, config.self().host());
+        GrpcConfigKeys.Server.setPort(props, config.self().port());
+        // The partition's records are the state machine's data: Raft's log holds headers only,
+        // and waits for the data's fsync before it counts an entry as flushed.
+        RaftServerConfigKeys.Log.StateMachineData.setSync(props, true);
+        RaftServerConfigKeys.Log.StateMachineData.setCachingEnabled(props, true);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("8MB"));
+        // A snapshot notes where applied entries end; Raft's log is kept (followers are sent
+        // entries read back from the segments), so nothing purges it.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 10_000);
+        RaftServerConfigKeys.Log.setPurgeGap(props, Integer.MAX_VALUE);
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        RaftGroup controller = group(config, "__cluster_metadata", 0, 0);
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(peerId(config.nodeId()))
+                .setGroup(controller)
+                .setProperties(props)
+                .setStateMachineRegistry(stateMachines)
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        server.start();
+        RaftProperties clientProps = new RaftProperties();
+        RaftClient client = RaftClient.newBuilder().setProperties(clientProps).setRaftGroup(controller)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
+                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        LOG.info("node {} serves Raft on {} with peers {}", config.nodeId(), config.self().address(), config.peers());
+        return new RaftNode(config, server, controller, client);
+    }
+
+    static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf("n" + nodeId);
+    }
+
+    static int nodeId(RaftPeerId peer) {
+        return Integer.parseInt(peer.toString().substring(1));
+    }
+
+    /** The group of a named thing on every node, its leader preferably the {@code preferred mod n}-th. */
+    static RaftGroup group(ClusterConfig config, String name, int index, int preferred) {
+        UUID uuid = UUID.nameUUIDFromBytes((name + "/" + index).getBytes(StandardCharsets.UTF_8));
+        List<ClusterConfig.Peer> peers = config.peers();
+        int favourite = Math.floorMod(preferred, peers.size());
+        List<RaftPeer> members = new java.util.ArrayList<>();
+        for (int i = 0; i < peers.size(); i++) {
+            ClusterConfig.Peer p = peers.get(i);
+            members.add(RaftPeer.newBuilder().setId(peerId(p.id())).setAddress(p.address())
+                    .setPriority(i == favourite ? 1 : 0).build());
+        }
+        return RaftGroup.valueOf(RaftGroupId.valueOf(uuid), members);
+    }
+
+    /** The Raft group of a partition, named by its topic's id. */
+    RaftGroup partitionGroup(String topicId, int partition) {
+        return group(config, topicId, partition, partition);
+    }
+
+    RaftGroupId controllerGroupId() {
+        return controllerGroup.getGroupId();
+    }
+
+    /** Makes this server a member of {@code group}, unless it already is. */
+    void join(RaftGroup group) throws IOException {
+        try {
+            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(localClient, server.getId(),
+                    callIds.incrementAndGet(), group));
+            Exception failure = reply.getException();
+            if (!reply.isSuccess() && !(failure instanceof AlreadyExistsException)
+                    && !String.valueOf(failure).contains("already exists")) {
+                throw new IOException("joining Raft group " + group.getGroupId() + " failed", reply.getException());
+            }
+        } catch (AlreadyExistsException e) {
+            // a member since an earlier start
+        }
+    }
+
+    /** Submits a write to the controller group, wherever its leader is; waits for it to be applied. */
+    Message submitToController(Message command) throws IOException {
+        RaftClientReply reply = controllerClient.io().send(command);
+        if (!reply.isSuccess()) {
+            throw new IOException("the cluster metadata did not take the change", reply.getException());
+        }
+        return reply.getMessage();
+    }
+
+    /**
+     * Submits a write to a group this node leads; completes with the state machine's reply once a
+     * majority has it and it is applied. Fails with Ratis' NotLeaderException on a follower.
+     */
+    CompletableFuture<RaftClientReply> submit(RaftGroupId group, ByteString data) throws IOException {
+        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(localClient).setServerId(server.getId())
+                .setGroupId(group).setCallId(callIds.incrementAndGet()).setMessage(Message.valueOf(data))
+                .setType(RaftClientRequest.writeRequestType()).build();
+        return server.submitClientRequestAsync(request);
+    }
+
+    /** The current leader of a group and its term (Kafka's leader epoch), if one is known. */
+    record Leader(int nodeId, long term, boolean ready) {
+    }
+
+    Optional<Leader> leader(RaftGroupId group) {
+        try {
+            RaftServer.Division division = server.getDivision(group);
+            RaftPeerId leader = division.getInfo().getLeaderId();
+            if (leader == null) {
+                return Optional.empty();
+            }
+            boolean self = division.getInfo().isLeader();
+            return Optional.of(new Leader(nodeId(leader), division.getInfo().getCurrentTerm(),
+                    !self || division.getInfo().isLeaderReady()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** How far each follower's log is behind the leader's, in entries, when this node leads the group. */
+    Optional<long[]> followerLag(RaftGroupId group) {
+        try {
+            RaftServer.Division division = server.getDivision(group);
+            if (!division.getInfo().isLeader()) {
+                return Optional.empty();
+            }
+            long last = division.getRaftLog().getLastEntryTermIndex().getIndex();
+            long[] match = division.getInfo().getFollowerMatchIndices();
+            long[] lag = new long[match.length];
+            for (int i = 0; i < match.length; i++) {
+                lag[i] = Math.max(0, last - match[i]);
+            }
+            return Optional.of(lag);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    ClusterConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() throws IOException {
+        controllerClient.close();
+        server.close();
+    }
+}

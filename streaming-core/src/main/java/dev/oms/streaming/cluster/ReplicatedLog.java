@@ -1,0 +1,248 @@
+package dev.oms.streaming.cluster;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.oms.streaming.storage.InvalidBatchException;
+import dev.oms.streaming.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of a cluster node: every partition replicated by its own Raft group on all nodes
+ * ({@link PartitionStateMachine}), topics created through the controller group
+ * ({@link ControllerStateMachine}). An append is taken by the partition's leader only, and
+ * answered once a majority has it on disk; a follower answers NOT_LEADER_OR_FOLLOWER, and clients
+ * find the leader in Metadata.
+ *
+ * <p>Threads: every method may be called from any thread; topics are opened on one thread of
+ * their own, in the order the controller applied them.
+ */
+public final class ReplicatedLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedLog.class);
+    /** Longer than a leader election, shorter than a producer's delivery timeout. */
+    private static final long APPEND_TIMEOUT_MS = 30_000;
+    private static final long TOPIC_TIMEOUT_MS = 30_000;
+
+    /** What the node does when the controller says a topic exists: open its partitions (idempotent). */
+    public interface Host {
+        List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException;
+    }
+
+    /** A node as Kafka clients reach it. */
+    public record Node(int id, String host, int port) {
+    }
+
+    /** A partition's leader now: its node and its Raft term, Kafka's leader epoch. */
+    public record Leader(int nodeId, int epoch) {
+    }
+
+    private final ClusterConfig config;
+    private final Host host;
+    private final Map<RaftGroupId, PartitionStateMachine> machines = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, RaftGroupId> groups = new ConcurrentHashMap<>();
+    private final ControllerStateMachine controller;
+    private final CompletableFuture<RaftNode> node = new CompletableFuture<>();
+    private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "oms-cluster-topics");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public ReplicatedLog(ClusterConfig config, Host host) {
+        this.config = config;
+        this.host = host;
+        this.controller = new ControllerStateMachine(topic -> opener.execute(() -> open(topic)));
+    }
+
+    /** Takes a partition found on disk; call before {@link #start}. */
+    public void adopt(TopicPartition tp, Uuid topicId, PartitionLog log) throws IOException {
+        RaftGroupId group = RaftNode.group(config, topicId.toString(), tp.partition(), tp.partition()).getGroupId();
+        if (groups.putIfAbsent(tp, group) == null) {
+            machines.put(group, new PartitionStateMachine(tp, log));
+        }
+    }
+
+    /** Starts the Raft server: every group on disk resumes, and the controller brings new topics. */
+    public void start(Path raftDir) throws IOException {
+        StateMachine.Registry registry = group -> {
+            if (group.equals(RaftNode.group(config, "__cluster_metadata", 0, 0).getGroupId())) {
+                return controller;
+            }
+            PartitionStateMachine machine = machines.get(group);
+            if (machine == null) {
+                throw new IllegalStateException("Raft group " + group + " belongs to no partition this node has");
+            }
+            return machine;
+        };
+        node.complete(RaftNode.start(config, raftDir, registry));
+    }
+
+    private void open(ControllerStateMachine.TopicInfo topic) {
+        try {
+            RaftNode raft = node.join();
+            Uuid id = Uuid.fromString(topic.id());
+            List<PartitionLog> logs = host.openTopic(topic.name(), id, topic.partitions(), topic.configs());
+            for (int p = 0; p < logs.size(); p++) {
+                adopt(new TopicPartition(topic.name(), p), id, logs.get(p));
+                raft.join(raft.partitionGroup(topic.id(), p));
+            }
+            LOG.info("topic {}: {} partitions replicated on {} nodes", topic.name(), topic.partitions(),
+                    config.peers().size());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("opening topic {} from the cluster metadata failed", topic.name(), e);
+        }
+    }
+
+    /** Announces this node's Kafka address to the cluster. */
+    public void register(String host, int kafkaPort) throws IOException {
+        node.join().submitToController(ControllerStateMachine.encode(
+                ControllerStateMachine.Command.register(new ControllerStateMachine.NodeInfo(config.nodeId(), host, kafkaPort))));
+    }
+
+    /**
+     * Creates a topic through the controller, or finds it; returns once its partitions are open
+     * here. The answer says whether it was new.
+     */
+    public record Created(boolean created, Uuid id, int partitions, Map<String, String> configs) {
+    }
+
+    public Created createTopic(String name, int partitions, Map<String, String> configs) throws IOException {
+        Uuid proposed = Uuid.randomUuid();
+        ControllerStateMachine.TopicInfo topic = ControllerStateMachine.topicOf(node.join().submitToController(
+                ControllerStateMachine.encode(ControllerStateMachine.Command.createTopic(
+                        new ControllerStateMachine.TopicInfo(name, proposed.toString(), partitions, Map.copyOf(configs))))));
+        long deadline = System.currentTimeMillis() + TOPIC_TIMEOUT_MS;
+        while (!groups.containsKey(new TopicPartition(name, topic.partitions() - 1))) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IOException("topic " + name + " was created but its partitions did not open here within "
+                        + TOPIC_TIMEOUT_MS + " ms");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        return new Created(topic.id().equals(proposed.toString()), Uuid.fromString(topic.id()), topic.partitions(),
+                topic.configs());
+    }
+
+    /**
+     * Appends through the partition's Raft group; completes with the first offset once a majority
+     * holds the records durably, or with NOT_LEADER_OR_FOLLOWER on a node that does not lead it.
+     */
+    public CompletableFuture<Long> append(TopicPartition tp, MemoryRecords records) {
+        RaftGroupId group = groups.get(tp);
+        RaftNode raft = node.getNow(null);
+        if (group == null || raft == null) {
+            return CompletableFuture.failedFuture(new NotLeaderOrFollowerException(tp + " has no replica here"));
+        }
+        try {
+            return raft.submit(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()))
+                    .orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                    .handle((reply, error) -> answer(tp, reply, error));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new KafkaStorageException(e.getMessage(), e));
+        }
+    }
+
+    private static long answer(TopicPartition tp, RaftClientReply reply, Throwable error) {
+        if (error != null) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            if (cause instanceof TimeoutException) {
+                throw new org.apache.kafka.common.errors.TimeoutException(tp + ": no majority took the records within " + APPEND_TIMEOUT_MS + " ms");
+            }
+            throw new KafkaStorageException(tp + ": " + cause.getMessage(), cause);
+        }
+        if (reply.isSuccess()) {
+            return PartitionStateMachine.offsetOf(reply.getMessage());
+        }
+        if (reply.getNotLeaderException() != null || reply.getException() instanceof NotLeaderException) {
+            throw new NotLeaderOrFollowerException("node no longer leads " + tp);
+        }
+        StateMachineException refused = reply.getStateMachineException();
+        if (refused != null && refused.getCause() instanceof InvalidBatchException invalid) {
+            throw new CorruptRecordException(invalid.getMessage());
+        }
+        Throwable cause = reply.getException();
+        throw new NotLeaderOrFollowerException(tp + ": " + (cause == null ? "not appended" : cause.getMessage()));
+    }
+
+    /** The leader of a partition, if one is elected and known here. */
+    public Optional<Leader> leader(TopicPartition tp) {
+        RaftGroupId group = groups.get(tp);
+        RaftNode raft = node.getNow(null);
+        if (group == null || raft == null) {
+            return Optional.empty();
+        }
+        return raft.leader(group).map(l -> new Leader(l.nodeId(), (int) Math.min(Integer.MAX_VALUE, l.term())));
+    }
+
+    /** How many Raft entries each follower is behind, when this node leads the partition. */
+    public Optional<long[]> followerLag(TopicPartition tp) {
+        RaftGroupId group = groups.get(tp);
+        RaftNode raft = node.getNow(null);
+        return group == null || raft == null ? Optional.empty() : raft.followerLag(group);
+    }
+
+    /** Every node's id: each partition has a replica on each. */
+    public List<Integer> replicas() {
+        List<Integer> ids = new ArrayList<>();
+        config.peers().forEach(p -> ids.add(p.id()));
+        return ids;
+    }
+
+    /** The nodes that announced their Kafka address. */
+    public Collection<Node> nodes() {
+        return controller.nodes().stream().map(n -> new Node(n.id(), n.host(), n.kafkaPort())).toList();
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /** The same on every node: named after the controller group. */
+    public String clusterId() {
+        return RaftNode.group(config, "__cluster_metadata", 0, 0).getGroupId().getUuid().toString();
+    }
+
+    /** The controller group's leader, Kafka's active controller. */
+    public int controllerId() {
+        RaftNode raft = node.getNow(null);
+        return raft == null ? -1 : raft.leader(raft.controllerGroupId()).map(RaftNode.Leader::nodeId).orElse(-1);
+    }
+
+    @Override
+    public void close() throws IOException {
+        opener.shutdownNow();
+        RaftNode raft = node.getNow(null);
+        if (raft != null) {
+            raft.close(); // closes every state machine, and with them the partition logs
+        }
+    }
+}
