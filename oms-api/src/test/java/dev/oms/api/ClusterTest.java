@@ -1,6 +1,7 @@
 package dev.oms.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -126,6 +127,45 @@ class ClusterTest {
         List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
         assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
         assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
+    }
+
+    @Test
+    void aLeaderCutOffFromBothFollowersAcknowledgesNothingAndTheClusterResumesWhenTheyReturn() throws Exception {
+        startCluster();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+        }
+        int leader = leaderOf(new TopicPartition(TOPIC, 0));
+        List<OmsProcess> followers = new ArrayList<>();
+        for (int id = 1; id <= NODES; id++) {
+            if (id != leader) {
+                followers.add(nodes[id - 1]);
+            }
+        }
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes[leader - 1].kafkaBootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(TOPIC, "before")).get(30, TimeUnit.SECONDS);
+            followers.forEach(OmsProcess::pause); // the leader is now a minority of one
+            var alone = producer.send(new ProducerRecord<>(TOPIC, "alone"));
+            assertThatThrownBy(() -> alone.get(30, TimeUnit.SECONDS)).as("a minority acknowledged a write")
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        } finally {
+            followers.forEach(OmsProcess::resume);
+        }
+        // Back together: a write is acknowledged again, and read back with the one before the cut.
+        Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
+        try (KafkaProducer<String, String> producer = producer()) {
+            var after = producer.send(new ProducerRecord<>(TOPIC, "after")).get(60, TimeUnit.SECONDS);
+            acknowledged.put(after.offset(), "after");
+        }
+        List<ConsumerRecord<String, String>> read = readAll((int) (acknowledged.keySet().iterator().next() + 1));
+        assertThat(read).extracting(ConsumerRecord::value).contains("before", "after");
+        assertThat(read).extracting(ConsumerRecord::value).filteredOn("before"::equals).hasSize(1);
     }
 
     /** Starts (or restarts, on the same data directories and ports) all nodes at once: each waits for a majority. */

@@ -14,6 +14,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -68,7 +69,9 @@ public final class RaftNode implements AutoCloseable {
         // The partition's records are the state machine's data: Raft's log holds headers only,
         // and waits for the data's fsync before it counts an entry as flushed.
         RaftServerConfigKeys.Log.StateMachineData.setSync(props, true);
-        RaftServerConfigKeys.Log.StateMachineData.setCachingEnabled(props, true);
+        // false: Raft's log cache keeps recent entries with their records, so followers are sent
+        // them without a read back from the segment (read() serves only older entries).
+        RaftServerConfigKeys.Log.StateMachineData.setCachingEnabled(props, false);
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("8MB"));
         // A snapshot notes where applied entries end; Raft's log is kept (followers are sent
         // entries read back from the segments), so nothing purges it.
@@ -77,6 +80,9 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeGap(props, Integer.MAX_VALUE);
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
+        // Any Ratis setting may be given as a system property (-Draft.server.…), over these.
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("raft."))
+                .forEach(k -> props.set(k, System.getProperty(k)));
         RaftGroup controller = group(config, "__cluster_metadata", 0, 0);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(peerId(config.nodeId()))
@@ -153,11 +159,17 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Submits a write to a group this node leads; completes with the state machine's reply once a
      * majority has it and it is applied. Fails with Ratis' NotLeaderException on a follower.
+     * Writes submitted one after another from one thread take their places in the group's log in
+     * that order (the division is called directly: the server's own entry point hands requests to
+     * a thread pool, which could reorder a producer's pipelined batches).
      */
     CompletableFuture<RaftClientReply> submit(RaftGroupId group, ByteString data) throws IOException {
         RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(localClient).setServerId(server.getId())
                 .setGroupId(group).setCallId(callIds.incrementAndGet()).setMessage(Message.valueOf(data))
                 .setType(RaftClientRequest.writeRequestType()).build();
+        if (server.getDivision(group) instanceof RaftClientAsynchronousProtocol division) {
+            return division.submitClientRequestAsync(request);
+        }
         return server.submitClientRequestAsync(request);
     }
 

@@ -145,8 +145,19 @@ final class KafkaConnection {
                     System.nanoTime());
         }
         long received = System.nanoTime();
-        CompletableFuture<AbstractResponse> response = new CompletableFuture<>();
         boolean answered = !(request instanceof ProduceRequest produce && produce.acks() == 0);
+        CompletableFuture<AbstractResponse> ordered;
+        try {
+            ordered = handler.startInOrder(context, request);
+        } catch (RuntimeException e) {
+            LOG.warn("{} {} from {} failed", header.apiKey(), version, peer, e);
+            ordered = CompletableFuture.completedFuture(request.getErrorResponse(e));
+        }
+        if (ordered != null) {
+            ordered.whenComplete((r, e) -> metrics.onRequest(header.apiKey(), System.nanoTime() - received));
+            return new InFlight(context, request, answered ? ordered : null, received);
+        }
+        CompletableFuture<AbstractResponse> response = new CompletableFuture<>();
         requests.execute(() -> {
             try {
                 response.complete(handler.handle(context, request));

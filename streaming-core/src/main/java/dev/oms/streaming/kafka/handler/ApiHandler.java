@@ -1,5 +1,7 @@
 package dev.oms.streaming.kafka.handler;
 
+import java.util.concurrent.CompletableFuture;
+
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
@@ -23,4 +25,15 @@ public interface ApiHandler<R extends AbstractRequest> {
 
     /** Answers {@code request}; {@code null} means no response is sent (a produce with acks=0). */
     AbstractResponse handle(RequestContext context, R request) throws Exception;
+
+    /**
+     * For an API whose effects must follow the order of requests on a connection (a producer's
+     * pipelined batches to one partition must reach the log in sequence order): starts the work on
+     * the connection's reader, in arrival order, without blocking, and returns the answer to come
+     * (completing with {@code null} for no response). {@code null} (the default): the request is
+     * handled by {@link #handle} on a thread of its own.
+     */
+    default CompletableFuture<AbstractResponse> startInOrder(RequestContext context, R request) {
+        return null;
+    }
 }

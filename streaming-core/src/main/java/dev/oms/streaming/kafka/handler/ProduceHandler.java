@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.storage.InvalidBatchException;
@@ -17,13 +16,16 @@ import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
- * Produce: every partition's batch goes to its shard at once, so one request's partitions share
- * group commits; the answer waits until each is durable. With acks=0 nothing is answered.
+ * Produce: every partition's batch goes to the log at once, so one request's partitions share
+ * group commits, and in the order requests arrive on the connection, so an idempotent producer's
+ * pipelined batches reach a partition in sequence; the answer waits until each is durable. With
+ * acks=0 nothing is answered.
  */
 final class ProduceHandler extends VersionedHandler<ProduceRequest> {
     private final EmbeddedBroker broker;
@@ -38,6 +40,15 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
 
     @Override
     public ProduceResponse handle(RequestContext context, ProduceRequest request) throws Exception {
+        return (ProduceResponse) startInOrder(context, request).get();
+    }
+
+    /**
+     * Hands every partition's batch to the log at once (so one request's partitions share group
+     * commits) and in the order requests arrived; the answer completes when each is durable.
+     */
+    @Override
+    public CompletableFuture<AbstractResponse> startInOrder(RequestContext context, ProduceRequest request) {
         boolean errorMessages = context.apiVersion() >= 8;
         ProduceRequestData data = request.data();
         ProduceResponseData response = new ProduceResponseData();
@@ -61,25 +72,33 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
                     partitionResponse.setErrorCode(Errors.CORRUPT_MESSAGE.code());
                     continue;
                 }
-                pending.add(new Pending(partitionResponse,
-                        broker.append(new TopicPartition(name.get(), partitionData.index()), records)));
+                CompletableFuture<Long> append;
+                try {
+                    append = broker.append(new TopicPartition(name.get(), partitionData.index()), records);
+                } catch (RuntimeException e) {
+                    append = CompletableFuture.failedFuture(e);
+                }
+                pending.add(new Pending(partitionResponse, append));
             }
         }
         if (data.acks() == 0) {
-            return null;
+            return CompletableFuture.completedFuture(null);
         }
-        for (Pending p : pending) {
-            try {
-                p.response.setBaseOffset(p.append.get()).setLogStartOffset(0).setErrorCode(Errors.NONE.code());
-            } catch (ExecutionException | CompletionException e) {
-                Throwable cause = e.getCause();
-                Errors error = cause instanceof InvalidBatchException ? Errors.CORRUPT_MESSAGE : Errors.forException(cause);
-                p.response.setErrorCode(error.code());
-                if (errorMessages) {
-                    p.response.setErrorMessage(cause.getMessage());
+        CompletableFuture<?>[] appends = pending.stream().map(Pending::append).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(appends).handle((ignored, failure) -> {
+            for (Pending p : pending) {
+                try {
+                    p.response.setBaseOffset(p.append.join()).setLogStartOffset(0).setErrorCode(Errors.NONE.code());
+                } catch (CompletionException e) {
+                    Throwable cause = e.getCause();
+                    Errors error = cause instanceof InvalidBatchException ? Errors.CORRUPT_MESSAGE : Errors.forException(cause);
+                    p.response.setErrorCode(error.code());
+                    if (errorMessages) {
+                        p.response.setErrorMessage(cause.getMessage());
+                    }
                 }
             }
-        }
-        return new ProduceResponse(response);
+            return new ProduceResponse(response);
+        });
     }
 }
