@@ -1,10 +1,20 @@
-"""Turns bench/broker.sh's raw result lines into the broker section of docs/benchmarks.md."""
+"""Turns a bench script's raw result lines into its section of docs/benchmarks.md.
+
+report.py RESULTS DOC COMMAND MACHINE [SECTION BASELINE DESCRIPTION]: SECTION names the markers
+(BROKER by default), BASELINE is part of the name of the row the ratios are to, DESCRIPTION a
+sentence on what the run compares.
+"""
 import re
 import sys
 from datetime import date
 
 results_file, doc, command, machine = sys.argv[1:5]
-BEGIN, END = "<!-- BROKER:BEGIN -->", "<!-- BROKER:END -->"
+section = sys.argv[5] if len(sys.argv) > 5 else "BROKER"
+baseline = sys.argv[6] if len(sys.argv) > 6 else "flush.messages=1"
+description = sys.argv[7] if len(sys.argv) > 7 else (
+    "Ratios are to Apache Kafka with `flush.messages=1` (durable before ack, like oms), measured in the same run. "
+    "The load generator shares the 2 cores with the broker.")
+BEGIN, END = f"<!-- {section}:BEGIN -->", f"<!-- {section}:END -->"
 
 
 def producer(line):
@@ -39,7 +49,7 @@ for raw in open(results_file):
     name, max_line, fixed_line, e2e_line, consumer_line = (raw.rstrip("\n").split("|") + [""])[:5]
     rows.append((name, producer(max_line), producer(fixed_line), e2e(e2e_line), consumer(consumer_line)))
 
-base = next((r for r in rows if "flush.messages=1" in r[0]), None)
+base = next((r for r in rows if baseline in r[0]), None)
 
 
 def ratio(value, baseline, higher_is_better=True):
@@ -50,8 +60,8 @@ def ratio(value, baseline, higher_is_better=True):
 
 lines = [BEGIN, "", f"Measured {date.today().isoformat()} with `{command}`.", "", f"Machine: {machine}.", "",
          "Producer: kafka-tools ProducerPerformance, 256-byte records, acks=all, idempotent, linger.ms=1, "
-         "3 partitions. Consumer: ConsumerPerformance in a consumer group, reading the throughput run's records. Ratios are to Apache Kafka with `flush.messages=1` (durable before ack, like oms), "
-         "measured in the same run. The load generator shares the 2 cores with the broker.", "",
+         "3 partitions. Consumer: ConsumerPerformance in a consumer group, reading the throughput run's records. "
+         + description, "",
          "| broker | max throughput (records/s) | MB/s | p99 at max (ms) | p50 / p99 / p99.9 at fixed rate (ms) | end-to-end avg (ms) | end-to-end p50 / p99 / p99.9 (ms) | consumer (records/s) |",
          "|---|---|---|---|---|---|---|---|"]
 for name, mx, fx, (avg, pct, why), cons in rows:

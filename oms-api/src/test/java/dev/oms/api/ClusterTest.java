@@ -105,7 +105,7 @@ class ClusterTest {
     }
 
     @Test
-    void aWholeClusterKilledAndRestartedKeepsEveryAcknowledgedRecord() throws Exception {
+    void aWholeClusterKilledAndRestartedKeepsEveryAcknowledgedRecordAndCommittedOffset() throws Exception {
         startCluster();
         Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
         try (KafkaProducer<String, String> producer = producer()) {
@@ -120,6 +120,10 @@ class ClusterTest {
             producer.flush();
         }
         assertThat(acknowledged).hasSize(3_000);
+        try (KafkaConsumer<String, String> audit = groupConsumer("audit")) {
+            // The group's coordinator is the leader of its offsets partition, wherever that is.
+            audit.commitSync(Map.of(new TopicPartition(TOPIC, 0), new org.apache.kafka.clients.consumer.OffsetAndMetadata(1_000)));
+        }
         for (OmsProcess node : nodes) {
             node.kill9();
         }
@@ -127,6 +131,18 @@ class ClusterTest {
         List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
         assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
         assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
+        try (KafkaConsumer<String, String> audit = groupConsumer("audit")) {
+            assertThat(audit.committed(java.util.Set.of(new TopicPartition(TOPIC, 0)), Duration.ofSeconds(30)))
+                    .extractingByKey(new TopicPartition(TOPIC, 0)).extracting(c -> c.offset()).isEqualTo(1_000L);
+        }
+    }
+
+    private KafkaConsumer<String, String> groupConsumer(String group) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
     }
 
     @Test

@@ -32,6 +32,8 @@ public final class OffsetStore {
     private final EmbeddedBroker broker;
     private final int partitions;
     private final Map<String, Map<TopicPartition, Committed>> committed = new ConcurrentHashMap<>();
+    /** Where this node has read each partition of {@link #TOPIC} up to. */
+    private final PartitionSubscription[] readers;
 
     /** A committed position. */
     public record Committed(long offset, int leaderEpoch, String metadata, long commitTimestamp) {
@@ -49,14 +51,23 @@ public final class OffsetStore {
             }
         }
         this.partitions = broker.partitionCount(TOPIC);
-        load();
-    }
-
-    private void load() {
+        this.readers = new PartitionSubscription[partitions];
         for (int p = 0; p < partitions; p++) {
             TopicPartition tp = new TopicPartition(TOPIC, p);
-            PartitionSubscription records = PartitionSubscription.of(broker, tp, broker.logStartOffset(tp));
-            long end = broker.highWatermark(tp);
+            readers[p] = PartitionSubscription.of(broker, tp, broker.logStartOffset(tp));
+            catchUp(p);
+        }
+    }
+
+    /**
+     * Applies the commits of a partition this node has not read yet: in a cluster another node may
+     * have coordinated the group (before a failover), and its commits reach this node through the
+     * replicated log. On a single node it only re-reads this node's own commits.
+     */
+    private void catchUp(int partition) {
+        PartitionSubscription records = readers[partition];
+        synchronized (records) {
+            long end = broker.highWatermark(records.partition());
             // Compaction may leave the last offsets empty, so stop when a poll finds nothing.
             while (records.position() < end && records.poll(1 << 20, (offset, timestamp, key, value) -> apply(key, value)) > 0) {
                 // applied in the handler
@@ -88,6 +99,7 @@ public final class OffsetStore {
         if (offsets.isEmpty()) {
             return;
         }
+        catchUp(partitionFor(group));
         List<SimpleRecord> records = new ArrayList<>(offsets.size());
         long now = System.currentTimeMillis();
         offsets.forEach((tp, c) -> records.add(new SimpleRecord(now, key(group, tp), value(c))));
@@ -98,6 +110,7 @@ public final class OffsetStore {
 
     /** Deletes every offset of {@code group} (DeleteGroups). */
     void delete(String group) {
+        catchUp(partitionFor(group));
         Map<TopicPartition, Committed> offsets = committed.get(group);
         if (offsets == null || offsets.isEmpty()) {
             return;
@@ -116,16 +129,25 @@ public final class OffsetStore {
 
     /** The group's committed offsets (a copy). */
     public Map<TopicPartition, Committed> offsets(String group) {
+        catchUp(partitionFor(group));
         Map<TopicPartition, Committed> offsets = committed.get(group);
         return offsets == null ? Map.of() : Map.copyOf(offsets);
     }
 
     /** Every group with committed offsets. */
     public List<String> groups() {
+        for (int p = 0; p < partitions; p++) {
+            catchUp(p);
+        }
         return List.copyOf(committed.keySet());
     }
 
     int partitionFor(String group) {
+        return partitionFor(group, partitions);
+    }
+
+    /** The partition of {@link #TOPIC} that holds a group's offsets (Kafka's choice: murmur2 of the id). */
+    public static int partitionFor(String group, int partitions) {
         return Utils.toPositive(Utils.murmur2(group.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 

@@ -1,9 +1,13 @@
 package dev.oms.streaming.kafka.handler;
 
 import java.util.List;
+import java.util.Optional;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.cluster.ReplicatedLog;
+import dev.oms.streaming.group.OffsetStore;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -12,7 +16,10 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
-/** FindCoordinator: this node coordinates every group. Transactions are not offered. */
+/**
+ * FindCoordinator: a single node coordinates every group; in a cluster, the leader of the group's
+ * partition of {@code __consumer_offsets} does, as in Kafka. Transactions are not offered.
+ */
 final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorRequest> {
     private static final byte GROUP = 0;
     private final EmbeddedBroker broker;
@@ -45,6 +52,18 @@ final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorReque
         if (keyType != GROUP) {
             return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
                     .setErrorMessage("this broker coordinates consumer groups only; transactions and share groups are not offered");
+        }
+        if (broker.cluster().isPresent()) {
+            // As Kafka: a group's coordinator is the leader of the partition its offsets live in.
+            Optional<ReplicatedLog.Node> leader = broker.topic(OffsetStore.TOPIC).flatMap(offsets -> broker.cluster().get()
+                    .leader(new TopicPartition(OffsetStore.TOPIC, OffsetStore.partitionFor(key, offsets.partitionCount()))))
+                    .flatMap(l -> ClusterView.brokers(broker, config).stream().filter(n -> n.id() == l.nodeId()).findFirst());
+            if (leader.isEmpty()) {
+                return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
+                        .setErrorMessage("the group's offsets partition has no leader yet");
+            }
+            return c.setErrorCode(Errors.NONE.code()).setNodeId(leader.get().id()).setHost(leader.get().host())
+                    .setPort(leader.get().port());
         }
         return c.setErrorCode(Errors.NONE.code()).setNodeId(ClusterView.selfId(broker))
                 .setHost(config.advertisedHost()).setPort(config.advertisedPort());
