@@ -50,13 +50,17 @@ class ClusterTest {
 
     private final OmsProcess[] nodes = new OmsProcess[NODES];
     private final int[] raftPorts = new int[NODES];
+    /** Where each node listens, and the command that launches it (a network namespace for some). */
+    private final String[] hosts = {"127.0.0.1", "127.0.0.1", "127.0.0.1"};
+    private final List<List<String>> launchers = new ArrayList<>(List.of(List.of(), List.of(), List.of()));
     private String peers;
 
     @AfterEach
     void stopNodes() throws InterruptedException {
-        for (OmsProcess node : nodes) {
-            if (node != null) {
-                node.close();
+        for (int i = 0; i < NODES; i++) {
+            if (nodes[i] != null) {
+                nodes[i].close();
+                nodes[i] = null;
             }
         }
     }
@@ -99,9 +103,22 @@ class ClusterTest {
         // In the order sent: one producer, idempotent, one partition.
         assertThat(read).extracting(r -> Integer.parseInt(r.value().substring("payment-".length()))).isSorted();
 
-        // The killed node comes back and catches up: the leader sees every follower at its end.
+        // The killed node comes back and catches up: the leader sees every follower at its end; and
+        // being partition 0's preferred leader, it is handed the leadership back.
         nodes[leader - 1] = startNode(leader).join();
         awaitFollowersCaughtUp();
+        if (leader == 1) {
+            awaitPreferredLeader();
+        }
+    }
+
+    /** Partition 0 prefers node 1: Ratis hands it leadership whenever another node holds it and node 1 is caught up. */
+    private void awaitPreferredLeader() throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (leaderOf(new TopicPartition(TOPIC, 0)) != 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(leaderOf(new TopicPartition(TOPIC, 0))).as("the leader partition 0 prefers").isEqualTo(1);
     }
 
     @Test
@@ -184,6 +201,50 @@ class ClusterTest {
         assertThat(read).extracting(ConsumerRecord::value).filteredOn("before"::equals).hasSize(1);
     }
 
+    @Test
+    void aFollowerCutOffByTheNetworkCatchesUpOnceBackAndItsSideAcknowledgesNoWrite() throws Exception {
+        try (NetworkNamespace network = NetworkNamespace.create()) {
+            // Nodes 1 and 2 on this side of a veth pair, node 3 in a namespace on the other.
+            hosts[0] = network.hostAddress();
+            hosts[1] = network.hostAddress();
+            hosts[2] = network.innerAddress();
+            launchers.set(2, network.launcher());
+            startCluster();
+            try (Admin admin = admin()) {
+                admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+            }
+            awaitPreferredLeader();
+
+            network.cut();
+            Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
+            try (KafkaProducer<String, String> producer = producer(nodes[0].kafkaBootstrap() + "," + nodes[1].kafkaBootstrap())) {
+                for (int i = 0; i < 2_000; i++) {
+                    String value = "while-cut-" + i;
+                    producer.send(new ProducerRecord<>(TOPIC, value), (metadata, error) -> {
+                        if (error == null) {
+                            acknowledged.put(metadata.offset(), value);
+                        }
+                    });
+                }
+                producer.flush();
+            }
+            assertThat(acknowledged).as("the majority side goes on").hasSize(2_000);
+            // The cut-off side: a client there, talking to node 3, gets no acknowledgement.
+            NetworkNamespace.Result minority = network.exec("minority\n", 60, Tools.binary("kcat", "apt-get install kcat"),
+                    "-b", nodes[2].kafkaBootstrap(), "-P", "-t", TOPIC, "-p", "0", "-X", "acks=all",
+                    "-X", "message.timeout.ms=10000");
+            assertThat(minority.exitCode()).as("kcat on the minority side: " + minority.output()).isNotZero();
+
+            network.restore();
+            awaitFollowersCaughtUp();
+            List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
+            assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values())
+                    .doesNotContain("minority");
+        } finally {
+            stopNodes(); // before the namespace they run in goes
+        }
+    }
+
     /** Starts (or restarts, on the same data directories and ports) all nodes at once: each waits for a majority. */
     private void startCluster() throws Exception {
         if (peers == null) {
@@ -192,7 +253,7 @@ class ClusterTest {
                 try (ServerSocket socket = new ServerSocket(0)) {
                     raftPorts[i] = socket.getLocalPort();
                 }
-                list.add((i + 1) + "@127.0.0.1:" + raftPorts[i]);
+                list.add((i + 1) + "@" + hosts[i] + ":" + raftPorts[i]);
             }
             peers = String.join(",", list);
         }
@@ -208,8 +269,11 @@ class ClusterTest {
     private CompletableFuture<OmsProcess> startNode(int id) {
         return CompletableFuture.supplyAsync(() -> {
             try {
+                String host = hosts[id - 1];
                 return OmsProcess.start(dir.resolve("node-" + id), Map.of("OMS_GROUPS_OFFSETS_PARTITIONS", "1",
-                        "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", "1"), "--node-id", Integer.toString(id), "--peers", peers);
+                        "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", "1", "OMS_HTTP_HOST", host, "OMS_KAFKA_HOST", host,
+                        "OMS_KAFKA_ADVERTISED_HOST", host), launchers.get(id - 1),
+                        "--node-id", Integer.toString(id), "--peers", peers);
             } catch (Exception e) {
                 throw new IllegalStateException("node " + id + " did not start", e);
             }
@@ -247,8 +311,12 @@ class ClusterTest {
     }
 
     private KafkaProducer<String, String> producer() {
+        return producer(bootstrap());
+    }
+
+    private KafkaProducer<String, String> producer(String bootstrap) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
@@ -285,8 +353,8 @@ class ClusterTest {
         while (System.currentTimeMillis() < deadline) {
             StringBuilder lags = new StringBuilder();
             for (OmsProcess node : nodes) {
-                HttpResponse<String> info = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
-                        + "/cluster")).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> info = http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/cluster")).build(),
+                        HttpResponse.BodyHandlers.ofString());
                 lags.append(info.body());
             }
             last = lags.toString();

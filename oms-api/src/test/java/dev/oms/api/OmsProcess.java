@@ -20,17 +20,21 @@ import java.util.regex.Pattern;
  * definition in the parent POM). Stops with SIGTERM or dies with SIGKILL.
  */
 final class OmsProcess implements AutoCloseable {
-    private static final Pattern READY = Pattern.compile("oms ready: http://[^:]+:(\\d+)/ kafka [^:]+:(\\d+) ");
+    private static final Pattern READY = Pattern.compile("oms ready: http://([^:]+):(\\d+)/ kafka ([^:]+):(\\d+) ");
 
     private final Process process;
+    private final String httpHost;
     private final int httpPort;
+    private final String kafkaHost;
     private final int kafkaPort;
     private final Path log;
 
-    private OmsProcess(Process process, int[] ports, Path log) {
+    private OmsProcess(Process process, Matcher ready, Path log) {
         this.process = process;
-        this.httpPort = ports[0];
-        this.kafkaPort = ports[1];
+        this.httpHost = ready.group(1);
+        this.httpPort = Integer.parseInt(ready.group(2));
+        this.kafkaHost = ready.group(3);
+        this.kafkaPort = Integer.parseInt(ready.group(4));
         this.log = log;
     }
 
@@ -41,7 +45,16 @@ final class OmsProcess implements AutoCloseable {
 
     /** Starts oms with more settings as environment variables. */
     static OmsProcess start(Path dataDir, Map<String, String> settings, String... extraArgs) throws Exception {
-        List<String> command = new ArrayList<>();
+        return start(dataDir, settings, List.of(), extraArgs);
+    }
+
+    /**
+     * Starts oms through {@code launcher} (a command that runs the next one, as
+     * {@code ip netns exec NS} does) with more settings as environment variables.
+     */
+    static OmsProcess start(Path dataDir, Map<String, String> settings, List<String> launcher, String... extraArgs)
+            throws Exception {
+        List<String> command = new ArrayList<>(launcher);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("--enable-native-access") || arg.startsWith("--sun-misc")
@@ -63,13 +76,13 @@ final class OmsProcess implements AutoCloseable {
         env.putAll(settings);
         Process process = builder.start();
 
-        CompletableFuture<int[]> port = new CompletableFuture<>();
+        CompletableFuture<Matcher> port = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
                     Matcher m = READY.matcher(line);
                     if (m.find()) {
-                        port.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
+                        port.complete(m);
                     }
                 }
                 port.completeExceptionally(new IllegalStateException("oms exited before it was ready"));
@@ -120,7 +133,12 @@ final class OmsProcess implements AutoCloseable {
     }
 
     String kafkaBootstrap() {
-        return "127.0.0.1:" + kafkaPort;
+        return kafkaHost + ":" + kafkaPort;
+    }
+
+    /** The base of its HTTP API, {@code http://host:port}. */
+    String httpUrl() {
+        return "http://" + httpHost + ":" + httpPort;
     }
 
     /** SIGKILL: no shutdown hook, no flush, nothing but what is already on disk. */
