@@ -144,6 +144,7 @@ public final class Oms implements AutoCloseable {
         EmbeddedBroker broker = null;
         GroupCoordinator groups = null;
         KafkaServer kafka = null;
+        WebServer server = null;
         try {
             PrometheusRegistry registry = new PrometheusRegistry();
             BrokerMetrics brokerMetrics = new BrokerMetrics(registry);
@@ -151,11 +152,9 @@ public final class Oms implements AutoCloseable {
             groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
             kafka = KafkaServer.start(broker, groups, config.kafka());
             ReplicatedLog cluster = broker.cluster().orElseThrow();
-            String advertised = config.kafka().advertisedHost();
-            cluster.register(advertised, config.kafka().advertisedPort() > 0 ? config.kafka().advertisedPort() : kafka.port());
             MetricsService metrics = new MetricsService(registry);
             EmbeddedBroker node = broker;
-            WebServer server = WebServer.builder()
+            server = WebServer.builder()
                     .host(config.httpHost())
                     .port(config.httpPort())
                     .shutdownHook(false)
@@ -172,10 +171,15 @@ public final class Oms implements AutoCloseable {
                                             + " Kafka; the order engine runs in single-node mode only for now").send(res)))
                     .build()
                     .start();
+            cluster.register(config.kafka().advertisedHost(),
+                    config.kafka().advertisedPort() > 0 ? config.kafka().advertisedPort() : kafka.port(), server.port());
             LOG.info("oms cluster node {} started: HTTP on {}:{}, Kafka on {}:{}, data in {}", config.cluster().nodeId(),
                     config.httpHost(), server.port(), config.kafka().host(), kafka.port(), data);
             return new Oms(lock, broker, groups, kafka, null, null, null, server, Telemetry.OFF);
         } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.stop();
+            }
             closeAfterFailedStart(e, kafka, groups, broker);
             lock.close();
             throw e;

@@ -110,6 +110,21 @@ class ClusterTest {
         if (leader == 1) {
             awaitPreferredLeader();
         }
+        // What an operator sees: the nodes, then each partition's leader, replicas and follower lag.
+        String info = cli("cluster", "info", "--brokers", bootstrap(), "--url", nodes[1].httpUrl());
+        assertThat(info).contains("CONTROLLER").containsPattern("(?m)^payments\\s+0\\s+" + leaderOf(new TopicPartition(TOPIC, 0))
+                + "\\s+1,2,3\\s+1,2,3\\s+0,0\\s*$");
+    }
+
+    /** Runs {@code ./oms} with a command of its command line (the Cli class, as the launcher does). */
+    private static String cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), dev.oms.api.cli.Cli.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+        return output;
     }
 
     /** Partition 0 prefers node 1: Ratis hands it leadership whenever another node holds it and node 1 is caught up. */

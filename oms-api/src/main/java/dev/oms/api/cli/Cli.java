@@ -52,7 +52,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Cli {
     static final String USAGE = """
             usage: oms <topic|group|cluster> <command> [options]   (--brokers HOST:PORT, default localhost:9092 or OMS_BROKERS)
-              cluster info
+              cluster info | partitions [--url URL]   nodes; each partition's leader, replicas and follower lag
               topic list | describe TOPIC | create TOPIC [--partitions N] [--config KEY=VALUE]... | delete TOPIC
               topic produce TOPIC [--key-separator SEP]         records from standard input, one per line
               topic consume TOPIC [--group G] [--from-beginning] [--num N] [--timeout-ms MS]
@@ -94,7 +94,8 @@ public final class Cli {
         String brokers = a.option("brokers").orElse(env.getOrDefault("OMS_BROKERS", "localhost:9092"));
         try {
             return switch (a.word(0) + " " + a.word(1)) {
-                case "cluster info" -> clusterInfo(brokers, a);
+                case "cluster info" -> clusterInfo(brokers, a, env);
+                case "cluster partitions" -> clusterPartitions(brokers, a, env);
                 case "topic list" -> topicList(brokers, a);
                 case "topic describe" -> topicDescribe(brokers, a);
                 case "topic create" -> topicCreate(brokers, a);
@@ -138,7 +139,7 @@ public final class Cli {
         return Admin.create(props);
     }
 
-    private int clusterInfo(String brokers, Args a) throws Exception {
+    private int clusterInfo(String brokers, Args a, Map<String, String> env) throws Exception {
         try (Admin admin = admin(brokers)) {
             DescribeClusterResult cluster = admin.describeCluster();
             String id = cluster.clusterId().get();
@@ -149,7 +150,72 @@ public final class Cli {
             }
             table.print(out, a.flag("json"));
         }
+        if (!a.flag("json")) {
+            out.println();
+            clusterPartitions(brokers, a, env);
+        }
         return 0;
+    }
+
+    /**
+     * Every partition's leader, replicas and in-sync replicas (Kafka's Metadata), and in a cluster
+     * of oms nodes how many Raft entries each follower is behind, as its leader sees it (GET
+     * /cluster on each node, found from the one at --url).
+     */
+    private int clusterPartitions(String brokers, Args a, Map<String, String> env) throws Exception {
+        Map<TopicPartition, String> lags = followerLags(a.option("url").orElse(env.getOrDefault("OMS_URL",
+                "http://localhost:8080")));
+        try (Admin admin = admin(brokers)) {
+            Set<String> names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true))
+                    .names().get();
+            Map<String, TopicDescription> topics = new TreeMap<>(admin.describeTopics(names).allTopicNames().get());
+            Table table = new Table("topic", "partition", "leader", "replicas", "isr", "follower_lag");
+            topics.forEach((name, description) -> description.partitions().forEach(p -> table.row(name, p.partition(),
+                    p.leader() == null ? -1 : p.leader().id(), ids(p.replicas()), ids(p.isr()),
+                    lags.getOrDefault(new TopicPartition(name, p.partition()), ""))));
+            table.print(out, a.flag("json"));
+        }
+        return 0;
+    }
+
+    private static String ids(List<Node> nodes) {
+        return nodes.stream().map(n -> Integer.toString(n.id())).collect(Collectors.joining(","));
+    }
+
+    /** Follower lag per partition from each oms node's /cluster; empty when no oms node answers there. */
+    private static Map<TopicPartition, String> followerLags(String url) {
+        Map<TopicPartition, String> lags = new HashMap<>();
+        var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            var first = json.readTree(get(http, url + "/cluster"));
+            for (var node : first.path("nodes")) {
+                if (node.path("httpPort").asInt() <= 0) {
+                    continue;
+                }
+                var info = json.readTree(get(http, "http://" + node.path("host").asText() + ":" + node.path("httpPort").asInt()
+                        + "/cluster"));
+                for (var p : info.path("partitions")) {
+                    if (p.path("followerLag").isArray()) {
+                        List<String> lag = new ArrayList<>();
+                        p.path("followerLag").forEach(l -> lag.add(l.asText()));
+                        lags.put(new TopicPartition(p.path("topic").asText(), p.path("partition").asInt()), String.join(",", lag));
+                    }
+                }
+            }
+        } catch (Exception e) {
+            // not a cluster of oms nodes, or not reachable: the table goes without lag
+        }
+        return lags;
+    }
+
+    private static String get(java.net.http.HttpClient http, String url) throws Exception {
+        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(url + " answered " + response.statusCode());
+        }
+        return response.body();
     }
 
     private int topicList(String brokers, Args a) throws Exception {

@@ -29,8 +29,8 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 final class ControllerStateMachine extends SnapshotFileStateMachine {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A node as Kafka clients reach it. */
-    record NodeInfo(int id, String host, int kafkaPort) {
+    /** A node as Kafka clients and HTTP callers reach it. */
+    record NodeInfo(int id, String host, int kafkaPort, int httpPort) {
     }
 
     /** A topic, the same on every node; its id names its partitions' Raft groups. */

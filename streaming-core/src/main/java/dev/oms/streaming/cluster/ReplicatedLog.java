@@ -52,8 +52,8 @@ public final class ReplicatedLog implements AutoCloseable {
         List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException;
     }
 
-    /** A node as Kafka clients reach it. */
-    public record Node(int id, String host, int port) {
+    /** A node as Kafka clients reach it ({@code port}), and its HTTP API ({@code httpPort}, 0 if unknown). */
+    public record Node(int id, String host, int port, int httpPort) {
     }
 
     /** A partition's leader now: its node and its Raft term, Kafka's leader epoch. */
@@ -117,10 +117,10 @@ public final class ReplicatedLog implements AutoCloseable {
         }
     }
 
-    /** Announces this node's Kafka address to the cluster. */
-    public void register(String host, int kafkaPort) throws IOException {
-        node.join().submitToController(ControllerStateMachine.encode(
-                ControllerStateMachine.Command.register(new ControllerStateMachine.NodeInfo(config.nodeId(), host, kafkaPort))));
+    /** Announces this node's Kafka and HTTP addresses to the cluster. */
+    public void register(String host, int kafkaPort, int httpPort) throws IOException {
+        node.join().submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(
+                new ControllerStateMachine.NodeInfo(config.nodeId(), host, kafkaPort, httpPort))));
     }
 
     /**
@@ -219,7 +219,7 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /** The nodes that announced their Kafka address. */
     public Collection<Node> nodes() {
-        return controller.nodes().stream().map(n -> new Node(n.id(), n.host(), n.kafkaPort())).toList();
+        return controller.nodes().stream().map(n -> new Node(n.id(), n.host(), n.kafkaPort(), n.httpPort())).toList();
     }
 
     public int nodeId() {
