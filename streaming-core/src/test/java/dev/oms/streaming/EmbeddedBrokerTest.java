@@ -126,7 +126,9 @@ class EmbeddedBrokerTest {
                 subscription.pollRecords(1 << 20, ignore);
             }
             // An engine worker polls its partitions whenever it wakes: idle, that must not feed the GC.
-            assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes for 100,000 idle polls").isLessThan(1024);
+            // Less than a byte per poll: any object per poll (16 bytes at least) would be 1.6 MB here,
+            // while the JIT may allocate a few hundred bytes once, whichever tests ran before.
+            assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes for 100,000 idle polls").isLessThan(100_000);
         }
     }
 }

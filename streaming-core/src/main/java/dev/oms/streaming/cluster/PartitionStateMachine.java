@@ -44,18 +44,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A snapshot records only where the applied entries end in the log (the records are already
  * in the segments); it lets a restart show exactly the committed records again at once. Raft's
- * log is not purged at snapshots: a lagging follower is sent entries from the segments.
+ * log is not purged at snapshots: a lagging follower is sent entries from the segments, which
+ * therefore are never rewritten or deleted under Raft: no compaction, no retention on a
+ * replicated partition (yet), segments roll by size and age as they are written.
+ *
+ * <p>Threads (Ratis 3.2): {@link #write} and {@link #truncate} run on the thread that appends to
+ * Raft's log, under its lock, in index order; {@link #flush} on the log worker, beside them;
+ * {@link #applyTransaction} and snapshots on the updater; {@link #read} on appender threads.
  */
 final class PartitionStateMachine extends SnapshotFileStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
-    private static final long MAINTENANCE_INTERVAL_MS = 1000;
 
     private final TopicPartition topicPartition;
     private final PartitionLog log;
     private final RaftEntryIndex entries;
     /** Where the applied entries end in the log. */
     private volatile PartitionLog.End applied;
-    private long lastMaintenanceMs;
 
     PartitionStateMachine(TopicPartition topicPartition, PartitionLog log) throws IOException {
         this.topicPartition = topicPartition;
@@ -88,6 +92,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             last = entries.last();
         }
         log.truncateTo(last == null ? log.start() : last.end());
+        PartitionLog.End written = log.end();
         applied = log.start();
         SingleFileSnapshotInfo snapshot = initStorage(raftStorage);
         if (snapshot != null) {
@@ -97,6 +102,11 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             }
             applied = new PartitionLog.End(Long.parseLong(props.getProperty("offset")),
                     Long.parseLong(props.getProperty("segment")), Integer.parseInt(props.getProperty("position")));
+            // A leader applies what two followers hold before its own flush: its snapshot may name
+            // records its own disk lost in a crash. Raft sends them again; until then they are not shown.
+            if (applied.offset() > written.offset()) {
+                applied = written;
+            }
         }
         log.hideAfter(applied);
         LOG.info("{}: replica ready, {} records visible, log ends at {}", topicPartition, applied.offset(),
@@ -154,7 +164,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             entries.append(new RaftEntryIndex.Entry(entry.getIndex(), ack, error, start, end,
                     start.offset() == end.offset() ? data.toByteArray() : null));
             return CompletableFuture.completedFuture(null);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: writing Raft entry {} failed", topicPartition, entry.getIndex(), e);
             return CompletableFuture.failedFuture(e);
         }
     }
@@ -165,13 +176,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         try {
             log.sync();
             entries.sync();
-            long now = System.currentTimeMillis();
-            if (now - lastMaintenanceMs >= MAINTENANCE_INTERVAL_MS) {
-                lastMaintenanceMs = now;
-                log.maintain(now);
-            }
             return CompletableFuture.completedFuture(null);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: flushing to Raft entry {} failed", topicPartition, index, e);
             return CompletableFuture.failedFuture(e);
         }
     }
@@ -182,7 +189,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         try {
             cut(index);
             return CompletableFuture.completedFuture(null);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: truncating from Raft entry {} failed", topicPartition, index, e);
             return CompletableFuture.failedFuture(e);
         }
     }
@@ -207,7 +215,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
         try {
             return CompletableFuture.completedFuture(UnsafeByteOperations.unsafeWrap(log.bytesBetween(e.start(), e.end())));
-        } catch (IOException e2) {
+        } catch (IOException | RuntimeException e2) {
             return CompletableFuture.failedFuture(e2);
         }
     }
@@ -217,12 +225,17 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         RaftEntryIndex.Entry e = entries.get(entry.getIndex());
-        if (e == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException(topicPartition + ": committed entry "
-                    + entry.getIndex() + " was never written"));
+        try {
+            if (e == null) {
+                throw new IllegalStateException(topicPartition + ": committed entry " + entry.getIndex() + " was never written");
+            }
+            log.publishUpTo(e.end());
+            applied = e.end();
+        } catch (RuntimeException failure) {
+            LOG.error("{}: applying Raft entry {} failed", topicPartition, entry.getIndex(), failure);
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            return CompletableFuture.failedFuture(failure);
         }
-        log.publishUpTo(e.end());
-        applied = e.end();
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         ByteBuffer reply = ByteBuffer.allocate(10).putLong(e.ack()).putShort(e.error()).flip();
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
@@ -248,6 +261,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         props.setProperty("position", Integer.toString(end.position()));
         try (var out = Files.newBufferedWriter(file.toPath())) {
             props.store(out, topicPartition + ": where the applied entries end in the log");
+        }
+        try (var channel = java.nio.channels.FileChannel.open(file.toPath(), java.nio.file.StandardOpenOption.WRITE)) {
+            channel.force(true);
         }
     }
 

@@ -28,6 +28,8 @@ import dev.oms.streaming.storage.PartitionLog;
  */
 final class RaftEntryIndex implements Closeable {
     private static final int HEADER = 4 + 8 + 8 + 2 + 2 * (8 + 8 + 4) + 4;
+    /** Larger than any request the broker takes (kafka.max-request-bytes): a longer length is corruption. */
+    private static final int MAX_RECORD = HEADER + (256 << 20);
 
     /**
      * @param ack       the offset the producer is told (its first record's, or the original for a retry); -1 on error
@@ -60,38 +62,35 @@ final class RaftEntryIndex implements Closeable {
         return index;
     }
 
+    /** Reads record by record; the file is cut only at a torn or corrupt record, never for its size. */
     private void load() throws IOException {
         long fileSize = channel.size();
-        ByteBuffer all = ByteBuffer.allocate((int) Math.min(fileSize, Integer.MAX_VALUE - 8));
-        while (all.hasRemaining() && channel.read(all, all.position()) > 0) {
-            // read the whole file
-        }
-        all.flip();
         long position = 0;
-        while (all.remaining() >= HEADER) {
-            int start = all.position();
-            int length = all.getInt(start);
-            if (length < HEADER || length > all.remaining()) {
+        var in = new java.io.DataInputStream(new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(
+                channel.position(0)), 1 << 16));
+        while (fileSize - position >= HEADER) {
+            int length = in.readInt();
+            if (length < HEADER || length > fileSize - position || length > MAX_RECORD) {
                 break;
             }
+            ByteBuffer record = ByteBuffer.allocate(length).putInt(length);
+            in.readFully(record.array(), 4, length - 4);
             CRC32C crc = new CRC32C();
-            crc.update(all.slice(start, length - 4));
-            if ((int) crc.getValue() != all.getInt(start + length - 4)) {
+            crc.update(record.array(), 0, length - 4);
+            if ((int) crc.getValue() != record.getInt(length - 4)) {
                 break;
             }
-            all.getInt();
-            long index = all.getLong();
-            long ack = all.getLong();
-            short error = all.getShort();
-            PartitionLog.End from = new PartitionLog.End(all.getLong(), all.getLong(), all.getInt());
-            PartitionLog.End to = new PartitionLog.End(all.getLong(), all.getLong(), all.getInt());
+            long index = record.getLong();
+            long ack = record.getLong();
+            short error = record.getShort();
+            PartitionLog.End from = new PartitionLog.End(record.getLong(), record.getLong(), record.getInt());
+            PartitionLog.End to = new PartitionLog.End(record.getLong(), record.getLong(), record.getInt());
             int payload = length - HEADER;
             byte[] unwritten = null;
             if (payload > 0) {
                 unwritten = new byte[payload];
-                all.get(unwritten);
+                record.get(unwritten);
             }
-            all.getInt();
             entries.put(index, new Entry(index, ack, error, from, to, unwritten));
             positions.put(index, position);
             position += length;
@@ -100,6 +99,7 @@ final class RaftEntryIndex implements Closeable {
         if (size < fileSize) {
             channel.truncate(size);
         }
+        channel.position(0);
     }
 
     void append(Entry entry) throws IOException {

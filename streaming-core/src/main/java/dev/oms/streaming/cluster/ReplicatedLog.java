@@ -56,14 +56,19 @@ public final class ReplicatedLog implements AutoCloseable {
     public record Node(int id, String host, int port, int httpPort) {
     }
 
-    /** A partition's leader now: its node and its Raft term, Kafka's leader epoch. */
-    public record Leader(int nodeId, int epoch) {
+    /**
+     * A partition's leader now: its node and its Raft term, Kafka's leader epoch; {@code ready}
+     * once it has applied everything committed before its term (only then may it coordinate).
+     */
+    public record Leader(int nodeId, int epoch, boolean ready) {
     }
 
     private final ClusterConfig config;
     private final Host host;
     private final Map<RaftGroupId, PartitionStateMachine> machines = new ConcurrentHashMap<>();
     private final Map<TopicPartition, RaftGroupId> groups = new ConcurrentHashMap<>();
+    /** Partitions whose Raft group this node has joined (or had joined before this start). */
+    private final java.util.Set<TopicPartition> joined = ConcurrentHashMap.newKeySet();
     private final ControllerStateMachine controller;
     private final CompletableFuture<RaftNode> node = new CompletableFuture<>();
     private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> {
@@ -83,6 +88,9 @@ public final class ReplicatedLog implements AutoCloseable {
         RaftGroupId group = RaftNode.group(config, topicId.toString(), tp.partition(), tp.partition()).getGroupId();
         if (groups.putIfAbsent(tp, group) == null) {
             machines.put(group, new PartitionStateMachine(tp, log));
+        }
+        if (!node.isDone()) {
+            joined.add(tp); // found on disk: Ratis resumes its group when the server starts
         }
     }
 
@@ -107,13 +115,35 @@ public final class ReplicatedLog implements AutoCloseable {
             Uuid id = Uuid.fromString(topic.id());
             List<PartitionLog> logs = host.openTopic(topic.name(), id, topic.partitions(), topic.configs());
             for (int p = 0; p < logs.size(); p++) {
-                adopt(new TopicPartition(topic.name(), p), id, logs.get(p));
-                raft.join(raft.partitionGroup(topic.id(), p));
+                TopicPartition tp = new TopicPartition(topic.name(), p);
+                adopt(tp, id, logs.get(p));
+                joinWithRetries(raft, raft.partitionGroup(topic.id(), p));
+                joined.add(tp);
             }
             LOG.info("topic {}: {} partitions replicated on {} nodes", topic.name(), topic.partitions(),
                     config.peers().size());
         } catch (IOException | RuntimeException e) {
             LOG.error("opening topic {} from the cluster metadata failed", topic.name(), e);
+        }
+    }
+
+    private static void joinWithRetries(RaftNode raft, org.apache.ratis.protocol.RaftGroup group) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                raft.join(group);
+                return;
+            } catch (IOException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+                LOG.warn("joining Raft group {} failed (attempt {}), retrying", group.getGroupId(), attempt, e);
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", interrupted);
+                }
+            }
         }
     }
 
@@ -136,7 +166,7 @@ public final class ReplicatedLog implements AutoCloseable {
                 ControllerStateMachine.encode(ControllerStateMachine.Command.createTopic(
                         new ControllerStateMachine.TopicInfo(name, proposed.toString(), partitions, Map.copyOf(configs))))));
         long deadline = System.currentTimeMillis() + TOPIC_TIMEOUT_MS;
-        while (!groups.containsKey(new TopicPartition(name, topic.partitions() - 1))) {
+        while (!joined.containsAll(partitionsOf(name, topic.partitions()))) {
             if (System.currentTimeMillis() > deadline) {
                 throw new IOException("topic " + name + " was created but its partitions did not open here within "
                         + TOPIC_TIMEOUT_MS + " ms");
@@ -150,6 +180,14 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         return new Created(topic.id().equals(proposed.toString()), Uuid.fromString(topic.id()), topic.partitions(),
                 topic.configs());
+    }
+
+    private static List<TopicPartition> partitionsOf(String topic, int count) {
+        List<TopicPartition> partitions = new ArrayList<>(count);
+        for (int p = 0; p < count; p++) {
+            partitions.add(new TopicPartition(topic, p));
+        }
+        return partitions;
     }
 
     /**
@@ -200,7 +238,7 @@ public final class ReplicatedLog implements AutoCloseable {
         if (group == null || raft == null) {
             return Optional.empty();
         }
-        return raft.leader(group).map(l -> new Leader(l.nodeId(), (int) Math.min(Integer.MAX_VALUE, l.term())));
+        return raft.leader(group).map(l -> new Leader(l.nodeId(), (int) Math.min(Integer.MAX_VALUE, l.term()), l.ready()));
     }
 
     /** How many Raft entries each follower is behind, when this node leads the partition. */

@@ -124,7 +124,15 @@ public final class OffsetStore {
 
     private void write(String group, List<SimpleRecord> records) {
         TopicPartition tp = new TopicPartition(TOPIC, partitionFor(group));
-        broker.append(tp, MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new))).join();
+        try {
+            broker.append(tp, MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new))).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException) {
+                // In a cluster, leadership of the offsets partition moved: the client finds the new coordinator.
+                throw new org.apache.kafka.common.errors.NotCoordinatorException("this node no longer coordinates " + group);
+            }
+            throw e;
+        }
     }
 
     /** The group's committed offsets (a copy). */

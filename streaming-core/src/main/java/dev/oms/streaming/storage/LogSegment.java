@@ -149,8 +149,9 @@ final class LogSegment {
         return buf.flip();
     }
 
-    /** Cuts the file at {@code position} (a batch boundary), durably. */
+    /** Cuts the file at {@code position} (a batch boundary), durably, and its index with it. */
     void truncateTo(int position) throws IOException {
+        index.truncateTo(position);
         records.truncateTo(position);
         records.channel().force(true);
     }

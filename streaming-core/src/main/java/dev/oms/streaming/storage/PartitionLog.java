@@ -288,13 +288,13 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Makes appended batches durable without making them visible: a replicated partition shows a
-     * batch only once a majority holds it ({@link #publishUpTo}). Owner only.
+     * batch only once a majority holds it ({@link #publishUpTo}). May run beside {@link #append}
+     * on another thread (Raft syncs on its log worker while the next entries are written): it
+     * forces the active segment unconditionally, and a roll forces the segment it closes, so
+     * every batch appended before the call is on disk when it returns.
      */
     public void sync() throws IOException {
-        if (unsynced) {
-            active().flush();
-            unsynced = false;
-        }
+        active().flush();
     }
 
     /**
@@ -352,8 +352,10 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Removes every batch from {@code end} on (Raft entries a new leader did not keep), rebuilding
-     * indexes and producer state from what remains. Nothing visible may be cut. Owner only.
+     * Removes every batch from {@code end} on (Raft entries a new leader did not keep): later
+     * segments go, the one holding {@code end} is cut there, and the producer state is rebuilt
+     * from what remains. Nothing visible may be cut, so readers, who see only what is below the
+     * high watermark, are not disturbed. Owner only.
      */
     public void truncateTo(End end) throws IOException {
         if (end.offset() < visible.highWatermark()) {
@@ -363,20 +365,28 @@ public final class PartitionLog implements AutoCloseable {
         if (end.offset() >= logEndOffset) {
             return;
         }
-        Visible keep = visible;
+        LogSegment[] segs = segments;
+        int keep = 0;
+        while (keep < segs.length && segs[keep].baseOffset() <= end.segmentBase()) {
+            keep++;
+        }
+        if (keep == 0 || segs[keep - 1].baseOffset() != end.segmentBase()) {
+            throw new IllegalStateException(topicPartition + ": no segment at " + end.segmentBase() + " to truncate to");
+        }
+        segments = Arrays.copyOf(segs, keep);
+        for (int i = keep; i < segs.length; i++) {
+            segs[i].close();
+            Files.deleteIfExists(segs[i].file());
+        }
+        segs[keep - 1].truncateTo(end.position());
+        logEndOffset = end.offset();
+        producers.clear();
         for (LogSegment segment : segments) {
-            if (segment.baseOffset() == end.segmentBase()) {
-                segment.truncateTo(end.position());
-            }
-            segment.close();
-            if (segment.baseOffset() > end.segmentBase()) {
-                Files.deleteIfExists(segment.file());
+            for (var batch : segment.batches()) {
+                producers.onAppend(batch);
             }
         }
-        producers.clear();
-        recover();
         LOG.warn("{}: truncated to offset {} (uncommitted Raft entries replaced)", topicPartition, end.offset());
-        visible = new Visible(keep.highWatermark(), segmentAt(keep.segment().baseOffset()), keep.bytes());
     }
 
     /** Runs {@code listener} (quick, on the owner shard's thread) every time the high watermark moves. */

@@ -58,6 +58,16 @@ final class SegmentIndex {
         return found < 0 ? 0 : p[found];
     }
 
+    /** Forgets the entries at or after {@code position} (the file is cut there). */
+    void truncateTo(int position) {
+        int n = count;
+        while (n > 0 && positions[n - 1] >= position) {
+            n--;
+        }
+        count = n;
+        bytesSinceLastEntry = intervalBytes; // the next batch gets an entry
+    }
+
     private void add(long offset, long timestampBefore, int position) {
         int n = count;
         if (n == positions.length) {

@@ -154,4 +154,42 @@ class PartitionLogTest {
         }
         return dir.resolve("orders-3").resolve("00000000000000000000.log");
     }
+
+    @Test
+    void truncatingToAnEndCutsTheLaterBatchesAcrossSegmentsAndTheLogGoesOnFromThere() throws IOException {
+        TopicConfig smallSegments = TopicConfig.DEFAULTS.with(java.util.Map.of("segment.bytes", "1024"));
+        try (PartitionLog log = PartitionLog.open(dir, TP, smallSegments)) {
+            log.append(batch("a", "b"));
+            log.sync();
+            log.publishUpTo(log.end()); // committed: a, b
+            PartitionLog.End committed = log.end();
+            for (int i = 0; i < 40; i++) {
+                log.append(batch("uncommitted-" + i)); // rolls segments along the way
+            }
+            assertThat(log.segmentCount()).isGreaterThan(1);
+
+            log.truncateTo(committed);
+            assertThat(log.end()).isEqualTo(committed);
+            assertThat(log.segmentCount()).isEqualTo(1);
+            assertThat(log.append(batch("c"))).isEqualTo(2);
+            log.sync();
+            log.publishUpTo(log.end());
+            assertThat(values(log.read(0, 1 << 20))).containsExactly("0:a", "1:b", "2:c");
+        }
+        try (PartitionLog reopened = PartitionLog.open(dir, TP, smallSegments)) {
+            assertThat(values(reopened.read(0, 1 << 20))).containsExactly("0:a", "1:b", "2:c");
+        }
+    }
+
+    @Test
+    void truncationRefusesToCutWhatReadersCanSee() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP)) {
+            PartitionLog.End start = log.end();
+            log.append(batch("a"));
+            log.sync();
+            log.publishUpTo(log.end());
+            assertThatThrownBy(() -> log.truncateTo(start)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("below the high watermark");
+        }
+    }
 }

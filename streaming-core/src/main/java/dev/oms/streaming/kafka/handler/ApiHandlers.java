@@ -31,12 +31,12 @@ public final class ApiHandlers {
         add(new DescribeConfigsHandler(broker));
         add(new DeleteRecordsHandler(broker));
         add(new FindCoordinatorHandler(broker, config));
-        add(new JoinGroupHandler(groups));
-        add(new SyncGroupHandler(groups));
-        add(new HeartbeatHandler(groups));
-        add(new LeaveGroupHandler(groups));
-        add(new OffsetCommitHandler(broker, groups));
-        add(new OffsetFetchHandler(broker, groups));
+        add(new CoordinatorFence<>(new JoinGroupHandler(groups), broker));
+        add(new CoordinatorFence<>(new SyncGroupHandler(groups), broker));
+        add(new CoordinatorFence<>(new HeartbeatHandler(groups), broker));
+        add(new CoordinatorFence<>(new LeaveGroupHandler(groups), broker));
+        add(new CoordinatorFence<>(new OffsetCommitHandler(broker, groups), broker));
+        add(new CoordinatorFence<>(new OffsetFetchHandler(broker, groups), broker));
         add(new DescribeGroupsHandler(groups));
         add(new ListGroupsHandler(groups));
         add(new DeleteGroupsHandler(groups));

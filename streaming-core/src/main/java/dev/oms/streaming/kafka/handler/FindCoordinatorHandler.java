@@ -57,6 +57,7 @@ final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorReque
             // As Kafka: a group's coordinator is the leader of the partition its offsets live in.
             Optional<ReplicatedLog.Node> leader = broker.topic(OffsetStore.TOPIC).flatMap(offsets -> broker.cluster().get()
                     .leader(new TopicPartition(OffsetStore.TOPIC, OffsetStore.partitionFor(key, offsets.partitionCount()))))
+                    .filter(ReplicatedLog.Leader::ready) // a new leader first applies what it has committed
                     .flatMap(l -> ClusterView.brokers(broker, config).stream().filter(n -> n.id() == l.nodeId()).findFirst());
             if (leader.isEmpty()) {
                 return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
