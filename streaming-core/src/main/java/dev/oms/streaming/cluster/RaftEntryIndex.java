@@ -23,13 +23,20 @@ import dev.oms.streaming.storage.PartitionLog;
  * producer checks refused) keeps its request bytes here, so a follower can be sent the same entry
  * and reach the same answer.
  *
+ * <p>Memory: every entry's place in the file is kept (16 bytes each, in arrays); the entries
+ * themselves only for the last {@value #CACHED} Raft indexes (those Raft re-applies after a restart or
+ * cuts when a leader changes), older ones are read back from the file when a lagging follower
+ * needs them.
+ *
  * <p>Threads: {@link #append}, {@link #sync} and {@link #truncateFrom} on the Raft log's writer;
- * {@link #get} from any thread.
+ * the readers from any thread.
  */
 final class RaftEntryIndex implements Closeable {
     private static final int HEADER = 4 + 8 + 8 + 2 + 2 * (8 + 8 + 4) + 4;
     /** Larger than any request the broker takes (kafka.max-request-bytes): a longer length is corruption. */
     private static final int MAX_RECORD = HEADER + (256 << 20);
+    /** Entries kept in memory: well past a snapshot interval (Raft re-applies at most that many at start). */
+    static final int CACHED = 100_000;
 
     /**
      * @param ack       the offset the producer is told (its first record's, or the original for a retry); -1 on error
@@ -45,19 +52,30 @@ final class RaftEntryIndex implements Closeable {
     }
 
     private final FileChannel channel;
-    private final ConcurrentSkipListMap<Long, Entry> entries = new ConcurrentSkipListMap<>();
-    private final ConcurrentSkipListMap<Long, Long> positions = new ConcurrentSkipListMap<>();
+    private final int cached;
+    /** The entries of the last {@code cached} Raft indexes. */
+    private final ConcurrentSkipListMap<Long, Entry> recent = new ConcurrentSkipListMap<>();
+    /** Every entry's index and file position, in index order (guarded by this). */
+    private long[] indexes = new long[1024];
+    private long[] positions = new long[1024];
+    private int count;
     private long size;
 
-    private RaftEntryIndex(FileChannel channel) {
+    private RaftEntryIndex(FileChannel channel, int cached) {
         this.channel = channel;
+        this.cached = cached;
     }
 
     /** Opens (or creates) the file and reads every whole entry; a torn or corrupt tail is cut. */
     static RaftEntryIndex open(Path file) throws IOException {
+        return open(file, CACHED);
+    }
+
+    /** Keeping the entries of the last {@code cached} indexes in memory. */
+    static RaftEntryIndex open(Path file, int cached) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        RaftEntryIndex index = new RaftEntryIndex(channel);
+        RaftEntryIndex index = new RaftEntryIndex(channel, cached);
         index.load();
         return index;
     }
@@ -75,24 +93,11 @@ final class RaftEntryIndex implements Closeable {
             }
             ByteBuffer record = ByteBuffer.allocate(length).putInt(length);
             in.readFully(record.array(), 4, length - 4);
-            CRC32C crc = new CRC32C();
-            crc.update(record.array(), 0, length - 4);
-            if ((int) crc.getValue() != record.getInt(length - 4)) {
+            Entry entry = parse(record);
+            if (entry == null) {
                 break;
             }
-            long index = record.getLong();
-            long ack = record.getLong();
-            short error = record.getShort();
-            PartitionLog.End from = new PartitionLog.End(record.getLong(), record.getLong(), record.getInt());
-            PartitionLog.End to = new PartitionLog.End(record.getLong(), record.getLong(), record.getInt());
-            int payload = length - HEADER;
-            byte[] unwritten = null;
-            if (payload > 0) {
-                unwritten = new byte[payload];
-                record.get(unwritten);
-            }
-            entries.put(index, new Entry(index, ack, error, from, to, unwritten));
-            positions.put(index, position);
+            remember(entry, position);
             position += length;
         }
         size = position;
@@ -100,6 +105,41 @@ final class RaftEntryIndex implements Closeable {
             channel.truncate(size);
         }
         channel.position(0);
+    }
+
+    /** The entry in a whole record (its length first), or null when its checksum fails. */
+    private static Entry parse(ByteBuffer record) {
+        int length = record.getInt(0);
+        CRC32C crc = new CRC32C();
+        crc.update(record.array(), 0, length - 4);
+        if ((int) crc.getValue() != record.getInt(length - 4)) {
+            return null;
+        }
+        record.position(4);
+        long index = record.getLong();
+        long ack = record.getLong();
+        short error = record.getShort();
+        PartitionLog.End from = new PartitionLog.End(record.getLong(), record.getLong(), record.getInt());
+        PartitionLog.End to = new PartitionLog.End(record.getLong(), record.getLong(), record.getInt());
+        int payload = length - HEADER;
+        byte[] unwritten = null;
+        if (payload > 0) {
+            unwritten = new byte[payload];
+            record.get(unwritten);
+        }
+        return new Entry(index, ack, error, from, to, unwritten);
+    }
+
+    private synchronized void remember(Entry entry, long position) {
+        if (count == indexes.length) {
+            indexes = java.util.Arrays.copyOf(indexes, count * 2);
+            positions = java.util.Arrays.copyOf(positions, count * 2);
+        }
+        indexes[count] = entry.index();
+        positions[count] = position;
+        count++;
+        recent.put(entry.index(), entry);
+        recent.headMap(entry.index() - cached, false).clear();
     }
 
     void append(Entry entry) throws IOException {
@@ -119,8 +159,7 @@ final class RaftEntryIndex implements Closeable {
             channel.write(buf, at + buf.position());
         }
         size += buf.limit();
-        positions.put(entry.index(), at);
-        entries.put(entry.index(), entry);
+        remember(entry, at);
     }
 
     private static void put(ByteBuffer buf, PartitionLog.End end) {
@@ -133,37 +172,94 @@ final class RaftEntryIndex implements Closeable {
 
     /** Forgets the entries from {@code index} on. */
     void truncateFrom(long index) throws IOException {
-        Map.Entry<Long, Long> first = positions.ceilingEntry(index);
-        if (first == null) {
-            return;
+        synchronized (this) {
+            int first = ceilingSlot(index);
+            if (first == count) {
+                return;
+            }
+            size = positions[first];
+            count = first;
         }
-        size = first.getValue();
         channel.truncate(size);
         channel.force(false);
-        entries.tailMap(index, true).clear();
-        positions.tailMap(index, true).clear();
+        recent.tailMap(index, true).clear();
+    }
+
+    /** The first slot whose index is at or after {@code index} ({@code count} if none). */
+    private int ceilingSlot(long index) {
+        int lo = 0;
+        int hi = count;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (indexes[mid] < index) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     Entry get(long index) {
-        return entries.get(index);
+        Entry entry = recent.get(index);
+        if (entry != null) {
+            return entry;
+        }
+        long position;
+        synchronized (this) {
+            int slot = ceilingSlot(index);
+            if (slot == count || indexes[slot] != index) {
+                return null;
+            }
+            position = positions[slot];
+        }
+        return readAt(position);
     }
 
     /** The first entry at or after {@code index}, or null. */
     Entry ceiling(long index) {
-        Map.Entry<Long, Entry> e = entries.ceilingEntry(index);
-        return e == null ? null : e.getValue();
+        long found;
+        synchronized (this) {
+            int slot = ceilingSlot(index);
+            if (slot == count) {
+                return null;
+            }
+            found = indexes[slot];
+        }
+        return get(found);
     }
 
     /** The last entry, or null. */
     Entry last() {
-        Map.Entry<Long, Entry> e = entries.lastEntry();
-        return e == null ? null : e.getValue();
+        Map.Entry<Long, Entry> e = recent.lastEntry();
+        if (e != null) {
+            return e.getValue();
+        }
+        long lastIndex;
+        synchronized (this) {
+            if (count == 0) {
+                return null;
+            }
+            lastIndex = indexes[count - 1];
+        }
+        return get(lastIndex);
     }
 
-    /** The last entry at or before {@code index}, or null. */
-    Entry floor(long index) {
-        Map.Entry<Long, Entry> e = entries.floorEntry(index);
-        return e == null ? null : e.getValue();
+    /** An older entry, read back from the file (a follower far behind). */
+    private Entry readAt(long position) {
+        try {
+            ByteBuffer length = ByteBuffer.allocate(4);
+            channel.read(length, position);
+            ByteBuffer record = ByteBuffer.allocate(length.getInt(0));
+            while (record.hasRemaining()) {
+                if (channel.read(record, position + record.position()) < 0) {
+                    return null;
+                }
+            }
+            return parse(record);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

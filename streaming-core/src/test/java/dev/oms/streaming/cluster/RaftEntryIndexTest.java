@@ -1,0 +1,77 @@
+package dev.oms.streaming.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import dev.oms.streaming.storage.PartitionLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The map from Raft entries to their bytes in a replicated partition's segment, on a real file. */
+class RaftEntryIndexTest {
+    @TempDir
+    Path dir;
+
+    /** Entry {@code i} (Raft indexes 2, 4, 6…: other entries are Raft's own) covers offsets 10i to 10i+10. */
+    private static RaftEntryIndex.Entry entry(long i) {
+        return new RaftEntryIndex.Entry(2 * i, 10 * i, (short) 0, new PartitionLog.End(10 * i, 0, (int) (100 * i)),
+                new PartitionLog.End(10 * i + 10, 0, (int) (100 * i + 100)), i % 7 == 0 ? ("request " + i).getBytes() : null);
+    }
+
+    @Test
+    void entriesOlderThanTheCacheAreReadBackFromTheFileAndAllSurviveAReopen() throws IOException {
+        Path file = dir.resolve("raft-entries");
+        try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
+            for (long i = 1; i <= 50; i++) {
+                index.append(entry(i));
+            }
+            index.sync();
+            assertThat(index.get(2 * 3)).usingRecursiveComparison().isEqualTo(entry(3)); // from the file
+            assertThat(index.get(2 * 49)).usingRecursiveComparison().isEqualTo(entry(49)); // from memory
+            assertThat(index.get(7)).as("an index that is Raft's own").isNull();
+            assertThat(index.ceiling(7).index()).isEqualTo(8);
+        }
+        try (RaftEntryIndex reopened = RaftEntryIndex.open(file, 10)) {
+            assertThat(reopened.last()).usingRecursiveComparison().isEqualTo(entry(50));
+            assertThat(reopened.get(2 * 14)).usingRecursiveComparison().isEqualTo(entry(14));
+        }
+    }
+
+    @Test
+    void truncatingForgetsTheLaterEntriesInTheFileAndInMemory() throws IOException {
+        Path file = dir.resolve("raft-entries");
+        try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
+            for (long i = 1; i <= 30; i++) {
+                index.append(entry(i));
+            }
+            index.truncateFrom(2 * 5 + 1); // a new leader replaced everything after entry 5
+            assertThat(index.last().index()).isEqualTo(2 * 5);
+            assertThat(index.get(2 * 20)).isNull();
+            index.append(entry(6));
+        }
+        try (RaftEntryIndex reopened = RaftEntryIndex.open(file, 10)) {
+            assertThat(reopened.last()).usingRecursiveComparison().isEqualTo(entry(6));
+            assertThat(reopened.ceiling(2 * 7)).isNull();
+        }
+    }
+
+    @Test
+    void aTornLastRecordIsDroppedAtOpen() throws IOException {
+        Path file = dir.resolve("raft-entries");
+        try (RaftEntryIndex index = RaftEntryIndex.open(file)) {
+            for (long i = 1; i <= 3; i++) {
+                index.append(entry(i));
+            }
+        }
+        long whole = Files.size(file);
+        Files.write(file, new byte[] {0, 0, 0, 90, 1, 2, 3}, StandardOpenOption.APPEND); // a record cut short
+        try (RaftEntryIndex reopened = RaftEntryIndex.open(file)) {
+            assertThat(reopened.last()).usingRecursiveComparison().isEqualTo(entry(3));
+        }
+        assertThat(Files.size(file)).isEqualTo(whole);
+    }
+}
