@@ -129,11 +129,53 @@ class ClusterTest {
 
     /** Partition 0 prefers node 1: Ratis hands it leadership whenever another node holds it and node 1 is caught up. */
     private void awaitPreferredLeader() throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (leaderOf(new TopicPartition(TOPIC, 0)) != 1 && System.currentTimeMillis() < deadline) {
+        awaitLeader(new TopicPartition(TOPIC, 0), 1);
+    }
+
+    /** Partition p prefers node p mod 3 + 1. */
+    private void awaitLeader(TopicPartition tp, int node) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (leaderOf(tp) != node && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);
         }
-        assertThat(leaderOf(new TopicPartition(TOPIC, 0))).as("the leader partition 0 prefers").isEqualTo(1);
+        assertThat(leaderOf(tp)).as("the leader " + tp + " prefers").isEqualTo(node);
+    }
+
+    @Test
+    void aFollowerThatMissedEntriesIsSentThemFromTheLeadersSegmentsAndServesThemOnceItLeads() throws Exception {
+        startCluster();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+        }
+        TopicPartition third = new TopicPartition(TOPIC, 2); // prefers node 3
+        awaitLeader(third, 3);
+        nodes[2].kill9();
+        Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 3_000; i++) {
+                String value = "missed-" + i;
+                producer.send(new ProducerRecord<>(TOPIC, 2, null, value), (metadata, error) -> {
+                    if (error == null) {
+                        acknowledged.put(metadata.offset(), value);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        assertThat(acknowledged).hasSize(3_000);
+        // Restarted, nodes 1 and 2 hold those entries only on disk: Raft's log keeps headers, the
+        // records are in the segments, so node 3 can only be sent them as read back from there.
+        nodes[0].kill9();
+        nodes[1].kill9();
+        CompletableFuture<OmsProcess> first = startNode(1);
+        CompletableFuture<OmsProcess> second = startNode(2);
+        nodes[0] = first.get(3, TimeUnit.MINUTES);
+        nodes[1] = second.get(3, TimeUnit.MINUTES);
+        nodes[2] = startNode(3).get(3, TimeUnit.MINUTES);
+        awaitLeader(third, 3); // caught up, node 3 gets its partition back and serves it from its own segments
+        List<ConsumerRecord<String, String>> read = readAll(third, acknowledged.size());
+        assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
+        assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
     }
 
     @Test
@@ -342,12 +384,15 @@ class ClusterTest {
 
     /** Reads the topic from the start until {@code count} records arrived (or a minute passed). */
     private List<ConsumerRecord<String, String>> readAll(int count) {
+        return readAll(new TopicPartition(TOPIC, 0), count);
+    }
+
+    private List<ConsumerRecord<String, String>> readAll(TopicPartition tp, int count) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         List<ConsumerRecord<String, String>> read = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-            TopicPartition tp = new TopicPartition(TOPIC, 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
             long deadline = System.currentTimeMillis() + 60_000;
