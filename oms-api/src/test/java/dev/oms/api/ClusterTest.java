@@ -150,18 +150,7 @@ class ClusterTest {
         TopicPartition third = new TopicPartition(TOPIC, 2); // prefers node 3
         awaitLeader(third, 3);
         nodes[2].kill9();
-        Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
-        try (KafkaProducer<String, String> producer = producer()) {
-            for (int i = 0; i < 3_000; i++) {
-                String value = "missed-" + i;
-                producer.send(new ProducerRecord<>(TOPIC, 2, null, value), (metadata, error) -> {
-                    if (error == null) {
-                        acknowledged.put(metadata.offset(), value);
-                    }
-                });
-            }
-            producer.flush();
-        }
+        Map<Long, String> acknowledged = produce(bootstrap(), 2, "missed-", 3_000);
         assertThat(acknowledged).hasSize(3_000);
         // Restarted, nodes 1 and 2 hold those entries only on disk: Raft's log keeps headers, the
         // records are in the segments, so node 3 can only be sent them as read back from there.
@@ -181,18 +170,7 @@ class ClusterTest {
     @Test
     void aWholeClusterKilledAndRestartedKeepsEveryAcknowledgedRecordAndCommittedOffset() throws Exception {
         startCluster();
-        Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
-        try (KafkaProducer<String, String> producer = producer()) {
-            for (int i = 0; i < 3_000; i++) {
-                String value = "order-" + i;
-                producer.send(new ProducerRecord<>(TOPIC, value), (metadata, error) -> {
-                    if (error == null) {
-                        acknowledged.put(metadata.offset(), value);
-                    }
-                });
-            }
-            producer.flush();
-        }
+        Map<Long, String> acknowledged = produce(bootstrap(), 0, "order-", 3_000);
         assertThat(acknowledged).hasSize(3_000);
         try (KafkaConsumer<String, String> audit = groupConsumer("audit")) {
             // The group's coordinator is the leader of its offsets partition, wherever that is.
@@ -273,18 +251,8 @@ class ClusterTest {
             awaitPreferredLeader();
 
             network.cut();
-            Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
-            try (KafkaProducer<String, String> producer = producer(nodes[0].kafkaBootstrap() + "," + nodes[1].kafkaBootstrap())) {
-                for (int i = 0; i < 2_000; i++) {
-                    String value = "while-cut-" + i;
-                    producer.send(new ProducerRecord<>(TOPIC, value), (metadata, error) -> {
-                        if (error == null) {
-                            acknowledged.put(metadata.offset(), value);
-                        }
-                    });
-                }
-                producer.flush();
-            }
+            Map<Long, String> acknowledged = produce(nodes[0].kafkaBootstrap() + "," + nodes[1].kafkaBootstrap(), 0,
+                    "while-cut-", 2_000);
             assertThat(acknowledged).as("the majority side goes on").hasSize(2_000);
             // The cut-off side: a client there, talking to node 3, gets no acknowledgement.
             NetworkNamespace.Result minority = network.exec("minority\n", 60, Tools.binary("kcat", "apt-get install kcat"),
@@ -365,6 +333,23 @@ class ClusterTest {
                 Thread.sleep(200);
             }
         }
+    }
+
+    /** Sends {@code count} records {@code prefix0, prefix1…} to a partition; the acknowledged ones by offset. */
+    private Map<Long, String> produce(String bootstrap, int partition, String prefix, int count) {
+        Map<Long, String> acknowledged = new ConcurrentSkipListMap<>();
+        try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+            for (int i = 0; i < count; i++) {
+                String value = prefix + i;
+                producer.send(new ProducerRecord<>(TOPIC, partition, null, value), (metadata, error) -> {
+                    if (error == null) {
+                        acknowledged.put(metadata.offset(), value);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        return acknowledged;
     }
 
     private KafkaProducer<String, String> producer() {

@@ -210,11 +210,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     public Topic createTopic(String topic, int partitionCount, Map<String, String> overrides) throws IOException {
         if (cluster != null) {
-            org.apache.kafka.common.internals.Topic.validate(topic);
-            if (partitionCount < 1) {
-                throw new InvalidPartitionsException("a topic needs at least one partition, got " + partitionCount);
-            }
-            config.topicDefaults().with(overrides); // refuses bad settings before anything is written
+            validateNewTopic(topic, partitionCount, overrides);
             if (!cluster.createTopic(topic, partitionCount, overrides).created()) {
                 throw new TopicExistsException("topic '" + topic + "' already exists");
             }
@@ -228,17 +224,22 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (topics.containsKey(topic)) {
             throw new TopicExistsException("topic '" + topic + "' already exists");
         }
-        org.apache.kafka.common.internals.Topic.validate(topic);
-        if (partitionCount < 1) {
-            throw new InvalidPartitionsException("a topic needs at least one partition, got " + partitionCount);
-        }
-        config.topicDefaults().with(overrides); // refuses bad settings before anything is written
+        validateNewTopic(topic, partitionCount, overrides);
         if (!overrides.isEmpty()) {
             writeOverrides(topic, overrides);
         }
         openTopic(topic, partitionCount, overrides, null);
         LOG.info("created topic {} with {} partitions{}", topic, partitionCount, overrides.isEmpty() ? "" : " " + overrides);
         return topics.get(topic);
+    }
+
+    /** Refuses a name Kafka would refuse, no partitions, or a bad setting, before anything is written. */
+    private void validateNewTopic(String topic, int partitionCount, Map<String, String> overrides) {
+        org.apache.kafka.common.internals.Topic.validate(topic);
+        if (partitionCount < 1) {
+            throw new InvalidPartitionsException("a topic needs at least one partition, got " + partitionCount);
+        }
+        config.topicDefaults().with(overrides);
     }
 
     /** Opens a topic's partitions; in cluster mode their Raft groups write them, not a shard. */

@@ -52,9 +52,4 @@ public record ClusterConfig(int nodeId, List<Peer> peers) {
     public Peer self() {
         return peers.stream().filter(p -> p.id() == nodeId).findFirst().orElseThrow();
     }
-
-    /** Writes are acknowledged by this many nodes. */
-    public int majority() {
-        return peers.size() / 2 + 1;
-    }
 }

@@ -61,9 +61,13 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
     }
 
     static Message encode(Command command) {
+        return json(command);
+    }
+
+    private static Message json(Object value) {
         try {
             return Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations
-                    .unsafeWrap(JSON.writeValueAsBytes(command)));
+                    .unsafeWrap(JSON.writeValueAsBytes(value)));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -75,14 +79,6 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
 
     Collection<NodeInfo> nodes() {
         return nodes.values();
-    }
-
-    TopicInfo topic(String name) {
-        return topics.get(name);
-    }
-
-    Collection<TopicInfo> topics() {
-        return topics.values();
     }
 
     @Override
@@ -116,12 +112,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
                 if (existing == null) {
                     onTopic.accept(topic);
                 }
-                try {
-                    reply = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations
-                            .unsafeWrap(JSON.writeValueAsBytes(topic)));
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
+                reply = json(topic);
             }
             default -> {
                 // A command from a newer version: skipped alike on every node.

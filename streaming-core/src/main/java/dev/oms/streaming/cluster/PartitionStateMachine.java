@@ -72,14 +72,6 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         this.entries = RaftEntryIndex.open(file);
     }
 
-    TopicPartition topicPartition() {
-        return topicPartition;
-    }
-
-    PartitionLog log() {
-        return log;
-    }
-
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);

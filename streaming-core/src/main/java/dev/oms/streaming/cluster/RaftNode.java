@@ -83,7 +83,7 @@ public final class RaftNode implements AutoCloseable {
         // Any Ratis setting may be given as a system property (-Draft.server.…), over these.
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("raft."))
                 .forEach(k -> props.set(k, System.getProperty(k)));
-        RaftGroup controller = group(config, "__cluster_metadata", 0, 0);
+        RaftGroup controller = controllerGroup(config);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(peerId(config.nodeId()))
                 .setGroup(controller)
@@ -107,6 +107,11 @@ public final class RaftNode implements AutoCloseable {
 
     static int nodeId(RaftPeerId peer) {
         return Integer.parseInt(peer.toString().substring(1));
+    }
+
+    /** The group that holds the cluster metadata, of every node. */
+    static RaftGroup controllerGroup(ClusterConfig config) {
+        return group(config, "__cluster_metadata", 0, 0);
     }
 
     /** The group of a named thing on every node, its leader preferably the {@code preferred mod n}-th. */
@@ -209,10 +214,6 @@ public final class RaftNode implements AutoCloseable {
         } catch (IOException e) {
             return Optional.empty();
         }
-    }
-
-    ClusterConfig config() {
-        return config;
     }
 
     @Override

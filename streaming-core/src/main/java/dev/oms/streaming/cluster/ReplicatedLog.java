@@ -96,8 +96,9 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /** Starts the Raft server: every group on disk resumes, and the controller brings new topics. */
     public void start(Path raftDir) throws IOException {
+        RaftGroupId controllerGroup = RaftNode.controllerGroup(config).getGroupId();
         StateMachine.Registry registry = group -> {
-            if (group.equals(RaftNode.group(config, "__cluster_metadata", 0, 0).getGroupId())) {
+            if (group.equals(controllerGroup)) {
                 return controller;
             }
             PartitionStateMachine machine = machines.get(group);
@@ -157,7 +158,7 @@ public final class ReplicatedLog implements AutoCloseable {
      * Creates a topic through the controller, or finds it; returns once its partitions are open
      * here. The answer says whether it was new.
      */
-    public record Created(boolean created, Uuid id, int partitions, Map<String, String> configs) {
+    public record Created(boolean created, int partitions) {
     }
 
     public Created createTopic(String name, int partitions, Map<String, String> configs) throws IOException {
@@ -178,8 +179,7 @@ public final class ReplicatedLog implements AutoCloseable {
                 throw new IOException("interrupted", e);
             }
         }
-        return new Created(topic.id().equals(proposed.toString()), Uuid.fromString(topic.id()), topic.partitions(),
-                topic.configs());
+        return new Created(topic.id().equals(proposed.toString()), topic.partitions());
     }
 
     private static List<TopicPartition> partitionsOf(String topic, int count) {
@@ -266,7 +266,7 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /** The same on every node: named after the controller group. */
     public String clusterId() {
-        return RaftNode.group(config, "__cluster_metadata", 0, 0).getGroupId().getUuid().toString();
+        return RaftNode.controllerGroup(config).getGroupId().getUuid().toString();
     }
 
     /** The controller group's leader, Kafka's active controller. */

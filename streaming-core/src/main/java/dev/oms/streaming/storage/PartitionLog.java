@@ -305,18 +305,7 @@ public final class PartitionLog implements AutoCloseable {
         if (end.offset() <= visible.highWatermark()) {
             return;
         }
-        LogSegment[] segs = segments;
-        LogSegment segment = null;
-        for (int i = segs.length - 1; i >= 0; i--) {
-            if (segs[i].baseOffset() == end.segmentBase()) {
-                segment = segs[i];
-                break;
-            }
-        }
-        if (segment == null) {
-            throw new IllegalStateException(topicPartition + ": no segment at " + end.segmentBase() + " to publish " + end);
-        }
-        visible = new Visible(end.offset(), segment, end.position());
+        visible = new Visible(end.offset(), segmentAt(end.segmentBase()), end.position());
         notifyHighWatermarkMoved();
     }
 
@@ -342,10 +331,12 @@ public final class PartitionLog implements AutoCloseable {
         return segmentAt(to.segmentBase()).readBytes(start, to.position());
     }
 
+    /** The segment starting at {@code base}; searched from the newest, where replication works. */
     private LogSegment segmentAt(long base) {
-        for (LogSegment segment : segments) {
-            if (segment.baseOffset() == base) {
-                return segment;
+        LogSegment[] segs = segments;
+        for (int i = segs.length - 1; i >= 0; i--) {
+            if (segs[i].baseOffset() == base) {
+                return segs[i];
             }
         }
         throw new IllegalStateException(topicPartition + ": no segment at " + base);

@@ -5,7 +5,6 @@ import java.util.Optional;
 import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.cluster.ReplicatedLog;
 import dev.oms.streaming.group.OffsetStore;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CoordinatorLoadInProgressException;
 import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -49,12 +48,10 @@ final class CoordinatorFence<R extends AbstractRequest> implements ApiHandler<R>
     }
 
     private RuntimeException refusal(ReplicatedLog cluster, String group) {
-        int partitions = broker.topic(OffsetStore.TOPIC).map(EmbeddedBroker.Topic::partitionCount).orElse(0);
-        if (partitions == 0) {
+        if (broker.topic(OffsetStore.TOPIC).isEmpty()) {
             return new CoordinatorLoadInProgressException("the offsets topic is not open yet");
         }
-        Optional<ReplicatedLog.Leader> leader = cluster.leader(
-                new TopicPartition(OffsetStore.TOPIC, OffsetStore.partitionFor(group, partitions)));
+        Optional<ReplicatedLog.Leader> leader = ClusterView.coordinator(broker, group);
         if (leader.isEmpty() || leader.get().nodeId() != cluster.nodeId()) {
             return new NotCoordinatorException("node " + cluster.nodeId() + " does not coordinate group " + group);
         }

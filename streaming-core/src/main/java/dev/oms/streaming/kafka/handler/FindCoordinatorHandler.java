@@ -5,9 +5,7 @@ import java.util.Optional;
 
 import dev.oms.streaming.EmbeddedBroker;
 import dev.oms.streaming.cluster.ReplicatedLog;
-import dev.oms.streaming.group.OffsetStore;
 import dev.oms.streaming.kafka.KafkaListenerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -55,8 +53,7 @@ final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorReque
         }
         if (broker.cluster().isPresent()) {
             // As Kafka: a group's coordinator is the leader of the partition its offsets live in.
-            Optional<ReplicatedLog.Node> leader = broker.topic(OffsetStore.TOPIC).flatMap(offsets -> broker.cluster().get()
-                    .leader(new TopicPartition(OffsetStore.TOPIC, OffsetStore.partitionFor(key, offsets.partitionCount()))))
+            Optional<ReplicatedLog.Node> leader = ClusterView.coordinator(broker, key)
                     .filter(ReplicatedLog.Leader::ready) // a new leader first applies what it has committed
                     .flatMap(l -> ClusterView.brokers(broker, config).stream().filter(n -> n.id() == l.nodeId()).findFirst());
             if (leader.isEmpty()) {
