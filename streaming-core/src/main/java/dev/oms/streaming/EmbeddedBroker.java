@@ -364,6 +364,24 @@ public final class EmbeddedBroker implements AutoCloseable {
         return owned.shard.offer(owned.log, records);
     }
 
+    /**
+     * The in-process writers' append (the engine's): like {@link #append}, except that in a
+     * cluster a node that does not lead the partition sends the batch to the one that does, over
+     * Raft, instead of refusing it. Kafka clients find the leader themselves and get
+     * NOT_LEADER_OR_FOLLOWER from {@link #append}.
+     */
+    public CompletableFuture<Long> appendAtLeader(TopicPartition tp, MemoryRecords records) {
+        return cluster != null ? cluster.appendAtLeader(tp, records) : append(tp, records);
+    }
+
+    /**
+     * True when this node takes the partition's writes and has applied everything committed before
+     * it did (Raft's leader, ready); always true on a single node.
+     */
+    public boolean leads(TopicPartition tp) {
+        return cluster == null || cluster.leadsHere(tp);
+    }
+
     /** Durable batches from {@code offset}, about {@code maxBytes} at most. */
     public Records read(TopicPartition tp, long offset, int maxBytes) {
         return owned(tp).log.read(offset, maxBytes);

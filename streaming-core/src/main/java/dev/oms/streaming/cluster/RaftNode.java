@@ -52,6 +52,8 @@ public final class RaftNode implements AutoCloseable {
     private final RaftClient controllerClient;
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** Raft clients that send in-process writes to the leaders of groups this node does not lead. */
+    private final java.util.Map<RaftGroupId, RaftClient> forwarders = new java.util.concurrent.ConcurrentHashMap<>();
 
     private RaftNode(ClusterConfig config, RaftServer server, RaftGroup controllerGroup, RaftClient controllerClient) {
         this.config = config;
@@ -178,6 +180,38 @@ public final class RaftNode implements AutoCloseable {
         return server.submitClientRequestAsync(request);
     }
 
+    /**
+     * Sends a write to a group's leader, wherever it is, through this node's Raft client for the
+     * group: one client per group, so writes sent one after another keep their order, and the
+     * client finds a new leader after a change (retrying for up to about 30 s).
+     */
+    CompletableFuture<RaftClientReply> forward(RaftGroupId groupId, ByteString data) {
+        RaftClient client = forwarders.get(groupId);
+        if (client == null) {
+            RaftGroup group;
+            try {
+                group = server.getDivision(groupId).getGroup();
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            client = forwarders.computeIfAbsent(groupId, id -> RaftClient.newBuilder()
+                    .setProperties(new RaftProperties()).setRaftGroup(group)
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(300,
+                            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                    .build());
+        }
+        return client.async().send(Message.valueOf(data));
+    }
+
+    /** True when this node leads {@code group} now. */
+    boolean leads(RaftGroupId group) {
+        try {
+            return server.getDivision(group).getInfo().isLeader();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The current leader of a group and its term (Kafka's leader epoch), if one is known. */
     record Leader(int nodeId, long term, boolean ready) {
     }
@@ -219,6 +253,9 @@ public final class RaftNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         controllerClient.close();
+        for (RaftClient client : forwarders.values()) {
+            client.close();
+        }
         server.close();
     }
 }

@@ -209,6 +209,41 @@ public final class ReplicatedLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Appends through the partition's Raft group wherever its leader is: submitted here when this
+     * node leads, else sent to the leader by a Raft client (which follows leadership changes and
+     * keeps one sender's writes in order). For in-process writers; Kafka clients use {@link #append}.
+     */
+    public CompletableFuture<Long> appendAtLeader(TopicPartition tp, MemoryRecords records) {
+        RaftGroupId group = groups.get(tp);
+        RaftNode raft = node.getNow(null);
+        if (group == null || raft == null) {
+            return append(tp, records);
+        }
+        if (raft.leads(group)) {
+            // Here, unless leadership is just moving (or not ready yet): then through the client.
+            return append(tp, records).exceptionallyCompose(e -> unwrap(e) instanceof NotLeaderOrFollowerException
+                    ? forward(raft, group, tp, records) : CompletableFuture.failedFuture(unwrap(e)));
+        }
+        return forward(raft, group, tp, records);
+    }
+
+    private static CompletableFuture<Long> forward(RaftNode raft, RaftGroupId group, TopicPartition tp,
+                                                   MemoryRecords records) {
+        return raft.forward(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()))
+                .orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .handle((reply, error) -> answer(tp, reply, error));
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    /** True when this node leads the partition and has applied everything committed before its term. */
+    public boolean leadsHere(TopicPartition tp) {
+        return leader(tp).filter(l -> l.nodeId() == config.nodeId() && l.ready()).isPresent();
+    }
+
     private static long answer(TopicPartition tp, RaftClientReply reply, Throwable error) {
         if (error != null) {
             Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
