@@ -36,10 +36,6 @@ public final class Engine implements AutoCloseable {
     private final Verdicts verdicts;
     private final EngineWorkers workers;
     private final PriceScale priceScale;
-    /** The log end offsets when the engine started: caught up means replayed at least this far. */
-    private final long[] endOffsetsAtStart;
-    private volatile boolean caughtUp;
-
     private Engine(OrderLog log, OrderStore store, EngineConfig config, LogTracing tracing) {
         this.log = log;
         this.store = store;
@@ -47,23 +43,41 @@ public final class Engine implements AutoCloseable {
         this.codec = new CommandCodec(priceScale);
         this.verdicts = new Verdicts(log.partitionCount());
         this.workers = new EngineWorkers(config, log, store, codec, verdicts, tracing);
-        this.endOffsetsAtStart = new long[log.partitionCount()];
-        for (int p = 0; p < endOffsetsAtStart.length; p++) {
-            endOffsetsAtStart[p] = log.endOffset(p);
-        }
     }
 
-    /** True once the workers have applied everything the log held when the engine started (readiness). */
+    /**
+     * True once every partition applied here has been applied as far as the log reached when its
+     * worker took it (readiness). On a cluster node, partitions other nodes lead do not count.
+     */
     public boolean caughtUp() {
-        if (!caughtUp) {
-            for (int p = 0; p < endOffsetsAtStart.length; p++) {
-                if (verdicts.appliedUpTo(p) < endOffsetsAtStart[p]) {
-                    return false;
-                }
+        for (int p = 0; p < log.partitionCount(); p++) {
+            if (log.leads(p) && !workers.owner(p).caughtUp(p)) {
+                return false;
             }
-            caughtUp = true;
         }
         return true;
+    }
+
+    /**
+     * True when {@code partition}'s commands are applied here and its state is current (caught
+     * up): always on one node once started; on a cluster node, for the partitions it leads.
+     */
+    public boolean serves(int partition) {
+        return log.leads(partition) && workers.owner(partition).caughtUp(partition);
+    }
+
+    /** True when this process applies {@code partition}'s commands (see {@link OrderLog#leads}). */
+    public boolean leads(int partition) {
+        return log.leads(partition);
+    }
+
+    /** The command partition of a symbol: where its book lives. */
+    public int partitionOf(String symbol) {
+        return log.partitionFor(symbol.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public int partitionCount() {
+        return log.partitionCount();
     }
 
     /** Opens the state, then starts the workers, which replay from their checkpoints. */
@@ -105,6 +119,13 @@ public final class Engine implements AutoCloseable {
                     String.join("; ", stoppedPartitions())));
             return verdict;
         }
+        if (!log.leads(id.partition())) {
+            // Checked after registering: a move after this point fails the registered waiter itself.
+            verdicts.forget(id);
+            verdict.completeExceptionally(new dev.oms.engine.worker.PartitionMovedException(
+                    "orders-" + id.partition() + " is applied by another node"));
+            return verdict;
+        }
         if (verdicts.isApplied(id)) {
             // Applied before we registered: the verdict was kept for us.
             verdicts.forget(id);
@@ -143,7 +164,13 @@ public final class Engine implements AutoCloseable {
      * cursor: the last id of the previous page), at most {@code limit}.
      */
     public List<Order> orders(String account, String symbol, dev.oms.engine.order.OrdStatus status, OrderId after, int limit) {
-        return store.orders(o -> (account == null || o.account().equals(account))
+        return orders(account, symbol, status, after, limit, p -> true);
+    }
+
+    /** Like {@link #orders(String, String, dev.oms.engine.order.OrdStatus, OrderId, int)}, of the partitions that pass {@code partitions}. */
+    public List<Order> orders(String account, String symbol, dev.oms.engine.order.OrdStatus status, OrderId after, int limit,
+                              java.util.function.IntPredicate partitions) {
+        return store.orders(o -> partitions.test(o.id().partition()) && (account == null || o.account().equals(account))
                 && (symbol == null || o.symbol().equals(symbol)) && (status == null || o.status() == status)
                 && (after == null || o.id().packed() > after.packed()), limit);
     }
@@ -189,6 +216,9 @@ public final class Engine implements AutoCloseable {
         List<PartitionLag> lags = new ArrayList<>();
         List<String> names = workers.names();
         for (int p = 0; p < log.partitionCount(); p++) {
+            if (!log.leads(p)) {
+                continue; // applied by another node's engine, which reports it
+            }
             lags.add(new PartitionLag(p, names.get(p % names.size()), log.endOffset(p), verdicts.appliedUpTo(p)));
         }
         return lags;

@@ -115,6 +115,28 @@ public final class EventCodec {
         }
     }
 
+    /** The string field {@code field} of a record written here (an eventId, a tradeId), or null. */
+    public static String idOf(java.nio.ByteBuffer value, String field) {
+        byte[] bytes = new byte[value.remaining()];
+        value.duplicate().get(bytes);
+        try (com.fasterxml.jackson.core.JsonParser parser = new com.fasterxml.jackson.core.JsonFactory().createParser(bytes)) {
+            if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                com.fasterxml.jackson.core.JsonToken token = parser.nextToken();
+                if (name.equals(field) && token == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                    return parser.getText();
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null; // not one of ours
+        }
+    }
+
     private String price(long ticks) {
         return priceScale.toPrice(ticks).stripTrailingZeros().toPlainString();
     }

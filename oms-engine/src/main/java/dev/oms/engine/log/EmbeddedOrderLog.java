@@ -59,6 +59,11 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
+    public boolean leads(int partition) {
+        return broker.leads(partitions[partition]);
+    }
+
+    @Override
     public long endOffset(int partition) {
         return broker.highWatermark(partitions[partition]);
     }
@@ -80,7 +85,7 @@ public final class EmbeddedOrderLog implements OrderLog {
         SimpleRecord record = new SimpleRecord(timestamp, key, value, recordHeaders);
         int output = OUTPUTS.indexOf(topic);
         if (output < 0 || partition >= partitions.length) {
-            return broker.append(new TopicPartition(topic, partition), MemoryRecords.withRecords(Compression.NONE, record));
+            return broker.appendAtLeader(new TopicPartition(topic, partition), MemoryRecords.withRecords(Compression.NONE, record));
         }
         Staged held = staged[output][partition];
         CompletableFuture<Long> offset = new CompletableFuture<>();
@@ -107,18 +112,23 @@ public final class EmbeddedOrderLog implements OrderLog {
     private static final class Staged {
         final java.util.List<SimpleRecord> records = new java.util.ArrayList<>();
         final java.util.List<CompletableFuture<Long>> offsets = new java.util.ArrayList<>();
+        /**
+         * The previous append. A worker resumes publishing after the last record on the topic, so
+         * no record may land after one that did not: a batch appended while the one before is in
+         * flight waits for it, and is not appended if it failed.
+         */
+        CompletableFuture<Long> previous = CompletableFuture.completedFuture(0L);
 
         void appendTo(EmbeddedBroker broker, TopicPartition tp) {
             if (records.isEmpty()) {
                 return;
             }
             java.util.List<CompletableFuture<Long>> waiting = java.util.List.copyOf(offsets);
-            CompletableFuture<Long> appended;
-            try {
-                appended = broker.append(tp, MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new)));
-            } catch (RuntimeException e) {
-                appended = CompletableFuture.failedFuture(e);
-            }
+            MemoryRecords batch = MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new));
+            CompletableFuture<Long> appended = previous.isDone() && !previous.isCompletedExceptionally()
+                    ? append(broker, tp, batch)
+                    : previous.thenCompose(done -> append(broker, tp, batch));
+            previous = appended;
             records.clear();
             offsets.clear();
             appended.whenComplete((base, error) -> {
@@ -130,6 +140,14 @@ public final class EmbeddedOrderLog implements OrderLog {
                     }
                 }
             });
+        }
+
+        private static CompletableFuture<Long> append(EmbeddedBroker broker, TopicPartition tp, MemoryRecords batch) {
+            try {
+                return broker.appendAtLeader(tp, batch);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
     }
 

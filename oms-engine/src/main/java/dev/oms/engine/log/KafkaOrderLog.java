@@ -103,6 +103,11 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     }
 
     @Override
+    public boolean leads(int partition) {
+        return true; // this process is the engine of every partition; the cluster replicates the log
+    }
+
+    @Override
     public long endOffset(int partition) {
         return endOffset(topic, partition);
     }

@@ -21,6 +21,12 @@ public interface OrderLog {
     /** The partition a key goes to: Kafka's default partitioner, so any producer agrees. */
     int partitionFor(byte[] key);
 
+    /**
+     * True while this process is where {@code partition}'s commands are applied: always, except on
+     * a node of a cluster that does not lead the partition (its leader's engine applies it).
+     */
+    boolean leads(int partition);
+
     /** The offset after the last durable record of {@code partition}. */
     long endOffset(int partition);
 

@@ -66,6 +66,11 @@ public final class TracedOrderLog implements OrderLog {
     }
 
     @Override
+    public boolean leads(int partition) {
+        return log.leads(partition);
+    }
+
+    @Override
     public int partitionFor(byte[] key) {
         return log.partitionFor(key);
     }

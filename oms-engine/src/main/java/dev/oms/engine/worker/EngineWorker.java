@@ -10,6 +10,7 @@ import dev.oms.deadletter.RetryPolicy;
 import dev.oms.deadletter.TransientFailure;
 import dev.oms.engine.FailureInjection;
 import dev.oms.engine.command.Command;
+import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
@@ -38,6 +39,16 @@ public final class EngineWorker implements Agent {
     private final int id;
     private final int[] partitions;
     private final long[] nextOffsets;
+    /**
+     * Partitions applied here now. On one node all of them, from the first turn on; on a cluster
+     * node those whose leadership it holds (a partition's state here stays at its checkpoint while
+     * another node leads it, and resumes from there when the leadership comes back).
+     */
+    private final boolean[] applying;
+    /** Partitions whose books got ahead of the store (a batch that did not stick as the partition moved away). */
+    private final boolean[] reload;
+    /** The partitions applied here now, each with the log's end when this worker took it: caught up once applied that far. */
+    private final java.util.Map<Integer, Long> endWhenTaken = new java.util.concurrent.ConcurrentHashMap<>();
     private final OrderLog log;
     private final OrderStore store;
     /** This worker's reads and writes of the store, flushed once per polled batch. */
@@ -79,6 +90,8 @@ public final class EngineWorker implements Agent {
         this.id = id;
         this.partitions = partitions;
         this.nextOffsets = new long[partitions.length];
+        this.applying = new boolean[partitions.length];
+        this.reload = new boolean[partitions.length];
         this.log = log;
         this.store = store;
         this.state = state;
@@ -129,6 +142,15 @@ public final class EngineWorker implements Agent {
             if (stopped.containsKey(partition)) {
                 continue;
             }
+            if (!log.leads(partition)) {
+                if (applying[current]) {
+                    resign(partition);
+                }
+                continue;
+            }
+            if (!applying[current]) {
+                take(partition);
+            }
             long from = nextOffsets[current];
             try {
                 int applied = log.poll(partition, from, MAX_POLL_BYTES, handler);
@@ -144,13 +166,84 @@ public final class EngineWorker implements Agent {
                     work += applied;
                 }
             } catch (RuntimeException e) {
-                stop(partition, from, e);
+                if (log.leads(partition)) {
+                    stop(partition, from, e);
+                } else {
+                    lost(partition, from, e);
+                }
             }
         }
         return work + answered;
     }
 
-    private void answer(PartitionStoppedException batchFailure) {
+    /**
+     * Starts applying a partition: at start, or on a cluster node that became its leader. Its state
+     * here is as of its checkpoint (the log before it is the same on every replica), so it resumes
+     * from there; output records another node published for the commands it applies again are
+     * not published twice: each output topic resumes after its last record.
+     */
+    private void take(int partition) {
+        if (reload[current]) {
+            processor.reload(partition);
+            reload[current] = false;
+        }
+        long end = log.endOffset(partition);
+        processor.resumeAfter(partition, lastOutputId(Topics.ORDER_EVENTS, partition, "eventId"),
+                lastOutputId(Topics.TRADES, partition, "tradeId"));
+        verdicts.resumeAt(partition, nextOffsets[current]);
+        endWhenTaken.put(partition, end);
+        applying[current] = true;
+        if (end > nextOffsets[current]) {
+            LOG.info("{}: applying orders-{} from offset {} (log end {})", roleName(), partition, nextOffsets[current], end);
+        }
+    }
+
+    /** Stops applying a partition whose leadership went to another node; whoever waits here for a verdict is told. */
+    private void resign(int partition) {
+        applying[current] = false;
+        endWhenTaken.remove(partition);
+        LOG.info("{}: orders-{} is led by another node now; stopped applying it at offset {}", roleName(), partition,
+                nextOffsets[current]);
+        verdicts.abandonAll(partition, new PartitionMovedException("orders-" + partition
+                + " is applied by another node now; the command is durable and will be applied there"));
+    }
+
+    /**
+     * The id of the last record of an output topic's partition; null when there is none or it
+     * cannot be read (then everything is published again: a repeat, never a loss).
+     */
+    private String lastOutputId(String topic, int partition, String field) {
+        try {
+            long end = log.endOffset(topic, partition);
+            if (end <= log.startOffset(topic, partition)) {
+                return null;
+            }
+            String[] id = new String[1];
+            boolean[] read = new boolean[1];
+            long deadline = System.nanoTime() + 5_000_000_000L; // a remote cluster's first fetch takes a moment
+            while (!read[0] && System.nanoTime() < deadline) {
+                log.pollTopic(topic, partition, end - 1, 64 * 1024, (p, offset, timestamp, key, value, headers) -> {
+                    if (offset == end - 1) {
+                        read[0] = true;
+                        id[0] = value == null ? null : EventCodec.idOf(value, field);
+                    }
+                });
+            }
+            return id[0];
+        } catch (RuntimeException e) {
+            LOG.warn("{}: cannot read the last record of {}-{}; its records may be published again", roleName(), topic,
+                    partition, e);
+            return null;
+        }
+    }
+
+    /** True once the worker applies {@code partition} and has applied what the log held when it took it. */
+    public boolean caughtUp(int partition) {
+        Long end = endWhenTaken.get(partition);
+        return end != null && verdicts.appliedUpTo(partition) >= end;
+    }
+
+    private void answer(RuntimeException batchFailure) {
         for (Answer a : answers) {
             if (batchFailure != null) {
                 verdicts.abandoned(a.partition(), a.offset(), batchFailure);
@@ -178,6 +271,23 @@ public final class EngineWorker implements Agent {
         state.discard();
         processor.takePublished();
         answer(new PartitionStoppedException(reason));
+    }
+
+    /**
+     * A batch did not stick because the partition moved to another node meanwhile (its output
+     * could not be appended): nothing of it is kept, and the partition resumes from its checkpoint
+     * when it comes back.
+     */
+    private void lost(int partition, long from, RuntimeException e) {
+        LOG.warn("{}: orders-{} moved to another node while its batch from offset {} was being written ({}); resuming"
+                + " from there if it comes back", roleName(), partition, from, e.toString());
+        state.discard();
+        processor.takePublished();
+        answer(new PartitionMovedException("orders-" + partition + " moved to another node; the command is durable"
+                + " and will be applied there"));
+        nextOffsets[current] = from;
+        reload[current] = true;
+        resign(partition);
     }
 
     /** The partitions this worker stopped, with why. */

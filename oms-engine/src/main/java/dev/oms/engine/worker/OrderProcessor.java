@@ -102,11 +102,68 @@ final class OrderProcessor implements BookListener {
         }
     }
 
+    /**
+     * Puts the books of {@code partition} back as the store has them (its last checkpoint): after a
+     * batch was applied here but did not stick, its partition having moved to another node.
+     */
+    void reload(int partition) {
+        java.util.function.Predicate<String> inPartition = symbol ->
+                log.partitionFor(symbol.getBytes(StandardCharsets.UTF_8)) == partition;
+        books.keySet().removeIf(inPartition);
+        lastDayBySymbol.keySet().removeIf(inPartition);
+        openOrders.keySet().removeIf(key -> inPartition.test(key.substring(key.indexOf('\u0000') + 1)));
+        for (var ids = resting.iterator(); ids.hasNext(); ) {
+            if (OrderId.unpack(ids.nextValue()).partition() == partition) {
+                ids.remove();
+            }
+        }
+        restore(new int[] {partition});
+    }
+
     /** Completes when every output record published since the last call is durable (or one failed). */
     java.util.concurrent.CompletableFuture<Void> takePublished() {
         var all = java.util.concurrent.CompletableFuture.allOf(published.toArray(java.util.concurrent.CompletableFuture[]::new));
         published.clear();
         return all;
+    }
+
+    /**
+     * Output records already on the log, per partition: {offset, sequence} of the last one on
+     * {@code order-events}, then on {@code trades}. A command applied again (a new leader resuming
+     * from its checkpoint, a restart after a crash) publishes only the records that come after.
+     */
+    private final org.agrona.collections.Int2ObjectHashMap<long[]> lastOut = new org.agrona.collections.Int2ObjectHashMap<>();
+    private static final int EVENTS = 0;
+    private static final int TRADES = 2;
+
+    /** The ids of the last records of the partition's order-events and trades (null when none). */
+    void resumeAfter(int partition, String lastEventId, String lastTradeId) {
+        long[] last = {-1, -1, -1, -1};
+        parseId(lastEventId, partition, last, EVENTS);
+        parseId(lastTradeId, partition, last, TRADES);
+        lastOut.put(partition, last);
+    }
+
+    /** An output id is {@code partition-offset-sequence} (see {@link #nextId}). */
+    private static void parseId(String id, int partition, long[] into, int at) {
+        if (id == null) {
+            return;
+        }
+        String[] parts = id.split("-");
+        if (parts.length == 3 && parts[0].equals(Integer.toString(partition))) {
+            try {
+                into[at] = Long.parseLong(parts[1]);
+                into[at + 1] = Long.parseLong(parts[2]);
+            } catch (NumberFormatException e) {
+                // not ours: publish everything
+            }
+        }
+    }
+
+    /** True when the output record numbered {@code sequence} of the current command is on {@code output} already. */
+    private boolean out(int output, int sequence) {
+        long[] last = lastOut.get(partition);
+        return last != null && (offset < last[output] || offset == last[output] && sequence <= last[output + 1]);
     }
 
     /** While the partition replays up to {@code offset}, its output records are not published again. */
@@ -249,8 +306,9 @@ final class OrderProcessor implements BookListener {
         Order sell = aggressorSide == Side.BUY ? restingOrder : aggressor;
         store.addPosition(buy.account(), buy.symbol(), quantity);
         store.addPosition(sell.account(), sell.symbol(), -quantity);
+        int tradeSequence = sequence;
         String tradeId = nextId();
-        if (publishing()) {
+        if (publishing() && !out(TRADES, tradeSequence)) {
             stats.onTrade();
             if (aggressorLeaves == 0) {
                 stats.onFilled();
@@ -331,8 +389,9 @@ final class OrderProcessor implements BookListener {
     }
 
     private void report(String type, Order order, long lastQuantity, long lastPriceTicks, String reason) {
+        int eventSequence = sequence;
         String id = nextId();
-        if (!publishing()) {
+        if (!publishing() || out(EVENTS, eventSequence)) {
             return;
         }
         published.add(log.publish(Topics.ORDER_EVENTS, partition, order.id().toString().getBytes(StandardCharsets.UTF_8),

@@ -98,6 +98,17 @@ public final class Verdicts {
         }
     }
 
+    /** The partition is applied elsewhere from now on (its leadership moved): nobody here gets a verdict on it. */
+    void abandonAll(int partition, RuntimeException cause) {
+        waiting.entrySet().removeIf(waiter -> {
+            if (OrderId.unpack(waiter.getKey()).partition() != partition) {
+                return false;
+            }
+            waiter.getValue().completeExceptionally(cause);
+            return true;
+        });
+    }
+
     /** Publishes where a worker resumes after start, before it applies anything. */
     void resumeAt(int partition, long nextOffset) {
         appliedUpTo.set(partition, nextOffset);

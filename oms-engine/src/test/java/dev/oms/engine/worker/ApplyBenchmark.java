@@ -177,6 +177,11 @@ public class ApplyBenchmark {
         }
 
         @Override
+        public boolean leads(int partition) {
+            return true;
+        }
+
+        @Override
         public int partitionFor(byte[] key) {
             return 0;
         }
