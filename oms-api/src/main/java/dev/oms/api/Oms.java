@@ -13,6 +13,7 @@ import dev.oms.api.http.AccountService;
 import dev.oms.api.observe.Telemetry;
 import dev.oms.api.observe.TracingFilter;
 import dev.oms.api.http.DeadLetterService;
+import dev.oms.api.http.Forwarder;
 import dev.oms.api.http.HealthService;
 import dev.oms.api.http.MarketDataService;
 import dev.oms.api.http.MetricsService;
@@ -87,16 +88,14 @@ public final class Oms implements AutoCloseable {
         Engine engine = null;
         DeadLetterQueue deadLetters = null;
         Telemetry telemetry = Telemetry.OFF;
-        if (config.cluster() != null) {
-            return startClusterNode(config, data, lock);
-        }
         try {
             telemetry = Telemetry.start(config.tracing());
             PrometheusRegistry registry = new PrometheusRegistry();
             OrderLog log;
             if (config.brokers().isEmpty()) {
                 BrokerMetrics brokerMetrics = new BrokerMetrics(registry);
-                broker = EmbeddedBroker.open(data.resolve("log"), config.broker(), brokerMetrics);
+                // A cluster node's topics are created through the cluster (on any node, once).
+                broker = EmbeddedBroker.open(data.resolve("log"), config.broker(), brokerMetrics, config.cluster());
                 for (String topic : TOPICS) {
                     broker.createTopic(topic, config.partitions());
                 }
@@ -115,8 +114,14 @@ public final class Oms implements AutoCloseable {
                     telemetry.logTracing());
             OmsMetrics.register(registry, engine);
             deadLetters = new DeadLetterQueue(kafka != null ? "127.0.0.1:" + kafka.port() : config.brokers(), Topics.ORDERS_DLT);
-            WebServer server = httpServer(config, engine, registry, deadLetters, telemetry).start();
-            LOG.info("oms started: HTTP on {}:{}, {}, data in {}, workers {}", config.httpHost(), server.port(),
+            ReplicatedLog cluster = broker == null ? null : broker.cluster().orElse(null);
+            WebServer server = httpServer(config, engine, registry, deadLetters, telemetry, broker).start();
+            if (cluster != null) {
+                cluster.register(config.kafka().advertisedHost(),
+                        config.kafka().advertisedPort() > 0 ? config.kafka().advertisedPort() : kafka.port(), server.port());
+            }
+            LOG.info("oms {}started: HTTP on {}:{}, {}, data in {}, workers {}",
+                    cluster == null ? "" : "cluster node " + cluster.nodeId() + " ", config.httpHost(), server.port(),
                     kafka != null ? "Kafka on " + config.kafka().host() + ":" + kafka.port() : "against " + log,
                     data, engine.workerNames());
             return new Oms(lock, broker, groups, kafka, external, engine, deadLetters, server, telemetry);
@@ -135,57 +140,6 @@ public final class Oms implements AutoCloseable {
         }
     }
 
-    /**
-     * A node of a cluster: the replicated log and its Kafka listener, with an HTTP side for
-     * operators (/cluster, /metrics, /health). The order engine does not run on cluster nodes yet:
-     * its routes answer 503 saying so.
-     */
-    private static Oms startClusterNode(OmsConfig config, Path data, FileChannel lock) throws IOException {
-        EmbeddedBroker broker = null;
-        GroupCoordinator groups = null;
-        KafkaServer kafka = null;
-        WebServer server = null;
-        try {
-            PrometheusRegistry registry = new PrometheusRegistry();
-            BrokerMetrics brokerMetrics = new BrokerMetrics(registry);
-            broker = EmbeddedBroker.open(data.resolve("log"), config.broker(), brokerMetrics, config.cluster());
-            groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
-            kafka = KafkaServer.start(broker, groups, config.kafka());
-            ReplicatedLog cluster = broker.cluster().orElseThrow();
-            MetricsService metrics = new MetricsService(registry);
-            EmbeddedBroker node = broker;
-            server = WebServer.builder()
-                    .host(config.httpHost())
-                    .port(config.httpPort())
-                    .shutdownHook(false)
-                    .routing(routing -> routing.addFilter(metrics)
-                            .register("/metrics", metrics)
-                            .get("/health/live", (req, res) -> res.send("live"))
-                            .get("/health/ready", (req, res) -> res.send("ready"))
-                            .get("/cluster", (req, res) -> {
-                                res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
-                                res.send(ClusterInfo.of(node).toJson());
-                            })
-                            .any((req, res) -> Problem.of(Status.SERVICE_UNAVAILABLE_503, "about:blank",
-                                    "Service Unavailable", "this is a cluster node: it serves the replicated log over"
-                                            + " Kafka; the order engine runs in single-node mode only for now").send(res)))
-                    .build()
-                    .start();
-            cluster.register(config.kafka().advertisedHost(),
-                    config.kafka().advertisedPort() > 0 ? config.kafka().advertisedPort() : kafka.port(), server.port());
-            LOG.info("oms cluster node {} started: HTTP on {}:{}, Kafka on {}:{}, data in {}", config.cluster().nodeId(),
-                    config.httpHost(), server.port(), config.kafka().host(), kafka.port(), data);
-            return new Oms(lock, broker, groups, kafka, null, null, null, server, Telemetry.OFF);
-        } catch (IOException | RuntimeException e) {
-            if (server != null) {
-                server.stop();
-            }
-            closeAfterFailedStart(e, kafka, groups, broker);
-            lock.close();
-            throw e;
-        }
-    }
-
     /** Closes what a failed start had opened, in order; their own failures go with the cause. */
     private static void closeAfterFailedStart(Exception cause, AutoCloseable... opened) {
         for (AutoCloseable part : opened) {
@@ -200,7 +154,7 @@ public final class Oms implements AutoCloseable {
     }
 
     private static WebServer httpServer(OmsConfig config, Engine engine, PrometheusRegistry registry,
-                                        DeadLetterQueue deadLetters, Telemetry telemetry) {
+                                        DeadLetterQueue deadLetters, Telemetry telemetry, EmbeddedBroker broker) {
         DirectHandler problems = new ProblemDirectHandler();
         return WebServer.builder()
                 .host(config.httpHost())
@@ -212,22 +166,33 @@ public final class Oms implements AutoCloseable {
                         handlers.addHandler(type, problems);
                     }
                 })
-                .routing(routing -> routes(routing, config, engine, registry, deadLetters, telemetry))
+                .routing(routing -> routes(routing, config, engine, registry, deadLetters, telemetry, broker))
                 .build();
     }
 
     private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine, PrometheusRegistry registry,
-                               DeadLetterQueue deadLetters, Telemetry telemetry) {
+                               DeadLetterQueue deadLetters, Telemetry telemetry, EmbeddedBroker broker) {
         MetricsService metrics = new MetricsService(registry);
+        ReplicatedLog cluster = broker == null ? null : broker.cluster().orElse(null);
+        Forwarder forwarder = cluster == null ? Forwarder.local(engine)
+                : new Forwarder(engine, new ClusterNodes(cluster), cluster.nodeId(),
+                        java.time.Duration.ofMillis(config.verdictTimeoutMs() + 10_000));
+        if (cluster != null) {
+            routing.get("/cluster", (req, res) -> {
+                res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
+                res.send(ClusterInfo.of(broker).toJson());
+            });
+        }
         if (telemetry.enabled()) {
             // First, so that the request's span is current for the timing filter (exemplars) and the handlers.
             routing.addFilter(new TracingFilter(telemetry.openTelemetry()));
         }
         routing.addFilter(metrics)
                 .register("/metrics", metrics)
-                .register("/health", new HealthService(engine::caughtUp, engine::stoppedPartitions))
-                .register("/accounts", new AccountService(engine))
-                .register(new MarketDataService(engine))
+                .register("/health", new HealthService(() -> engine.caughtUp() && forwarder.everyPartitionLed(),
+                        engine::stoppedPartitions))
+                .register("/accounts", new AccountService(engine, forwarder))
+                .register(new MarketDataService(engine, forwarder))
                 .register("/dlq", new DeadLetterService(deadLetters, registry))
                 .get("/openapi", (req, res) -> {
                     res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/yaml");
@@ -236,7 +201,7 @@ public final class Oms implements AutoCloseable {
                     }
                 })
                 .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
-                        new OrderMetrics(registry)))
+                        new OrderMetrics(registry), forwarder))
                 .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",
                         "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ProblemException.class, (req, res, e) -> e.problem().send(res))

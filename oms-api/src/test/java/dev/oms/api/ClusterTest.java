@@ -54,6 +54,8 @@ class ClusterTest {
     private final String[] hosts = {"127.0.0.1", "127.0.0.1", "127.0.0.1"};
     private final List<List<String>> launchers = new ArrayList<>(List.of(List.of(), List.of(), List.of()));
     private String peers;
+    /** Partitions of the topics each node creates at start (orders and its outputs). */
+    private int partitions = 1;
 
     @AfterEach
     void stopNodes() throws InterruptedException {
@@ -270,6 +272,128 @@ class ClusterTest {
         }
     }
 
+    @Test
+    void ordersPlacedOverHttpDuringANodeKillAreAllThereAfterwardsWithTheStateOfAFullReplay() throws Exception {
+        partitions = 3;
+        startCluster();
+        awaitEngineServesEveryPartition(1);
+        int killed = leaderOf(new TopicPartition("orders", 0));
+        // Clients spread over all nodes; each retries a failed placement, with the same clientOrderId, on the next node.
+        Map<String, String> acknowledged = new java.util.concurrent.ConcurrentHashMap<>(); // order id -> clientOrderId
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(6);
+        List<java.util.concurrent.Future<Integer>> placed = new ArrayList<>();
+        for (int c = 0; c < 6; c++) {
+            int client = c;
+            placed.add(clients.submit(() -> {
+                int count = 0;
+                for (int i = 0; !stop.get(); i++) {
+                    String clientOrderId = "c" + client + "-" + i;
+                    String body = Http.order("acct-" + client, clientOrderId, "SYM" + (i % 6), (i + client) % 2 == 0 ? "BUY" : "SELL",
+                            Integer.toString(99 + (i * 7 + client) % 4), 1 + i % 9);
+                    for (int attempt = 0; attempt < 60; attempt++) {
+                        OmsProcess node = nodes[(client + attempt) % NODES];
+                        try {
+                            HttpResponse<String> answer = new Http(node.httpPort()).postJson("/orders", body);
+                            if (answer.statusCode() < 300) {
+                                acknowledged.put(Http.json(answer).get("id").asText(), clientOrderId);
+                                count++;
+                                break;
+                            }
+                            if (answer.statusCode() == 422) {
+                                break; // a business rejection: a verdict, not a failure
+                            }
+                            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+                        } catch (java.io.IOException e) {
+                            // that node is down: the next one
+                        }
+                        Thread.sleep(200);
+                    }
+                }
+                return count;
+            }));
+        }
+        while (acknowledged.size() < 200) {
+            Thread.sleep(10);
+        }
+        nodes[killed - 1].kill9();
+        int before = acknowledged.size();
+        long killedAt = System.currentTimeMillis();
+        while (acknowledged.size() < before + 400 && System.currentTimeMillis() - killedAt < 120_000) {
+            Thread.sleep(10);
+        }
+        stop.set(true);
+        for (var client : placed) {
+            client.get(2, TimeUnit.MINUTES);
+        }
+        clients.shutdown();
+        assertThat(acknowledged.size()).as("orders acknowledged after the kill").isGreaterThanOrEqualTo(before + 400);
+
+        // Every acknowledged order, read through any surviving node, is there.
+        OmsProcess survivor = nodes[killed % NODES];
+        Http http = new Http(survivor.httpPort());
+        for (Map.Entry<String, String> order : acknowledged.entrySet()) {
+            HttpResponse<String> read = http.get("/orders/" + order.getKey());
+            assertThat(read.statusCode()).as("acknowledged order %s", order.getKey()).isEqualTo(200);
+            assertThat(Http.json(read).get("clientOrderId").asText()).isEqualTo(order.getValue());
+        }
+
+        // The killed node comes back, takes its partition back and resumes it from its own state.
+        nodes[killed - 1] = startNode(killed).get(3, TimeUnit.MINUTES);
+        awaitEngineServesEveryPartition(killed);
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                .until(() -> leaderOf(new TopicPartition("orders", 0)) == killed);
+        String afterFailover = snapshot(nodes[killed - 1], 6);
+        assertThat(afterFailover).contains("FILLED");
+        for (OmsProcess node : nodes) {
+            assertThat(snapshot(node, 6)).as("the same answer from every node").isEqualTo(afterFailover);
+        }
+
+        // A full replay: every node's engine state deleted, the cluster restarted, the state rebuilt from the log.
+        stopNodes();
+        for (int id = 1; id <= NODES; id++) {
+            deleteRecursively(dir.resolve("node-" + id).resolve("state"));
+        }
+        startCluster();
+        awaitEngineServesEveryPartition(1);
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                .until(() -> leaderOf(new TopicPartition("orders", 0)) == killed);
+        assertThat(snapshot(nodes[0], 6)).as("state rebuilt from the replicated log alone").isEqualTo(afterFailover);
+    }
+
+    /** Until a node answers for every orders partition (each led somewhere and caught up). */
+    private void awaitEngineServesEveryPartition(int nodeId) {
+        Http http = new Http(nodes[nodeId - 1].httpPort());
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions().until(() -> http.get("/orders?limit=1").statusCode() == 200);
+    }
+
+    /** Every order and the positions of the test's accounts, as one node answers (merged from all nodes). */
+    private static String snapshot(OmsProcess node, int accounts) throws Exception {
+        Http http = new Http(node.httpPort());
+        StringBuilder all = new StringBuilder();
+        String after = null;
+        do {
+            HttpResponse<String> answer = http.get("/orders?limit=500" + (after == null ? "" : "&after=" + after));
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            var page = Http.json(answer);
+            page.get("orders").forEach(o -> all.append(o).append('\n'));
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (after != null);
+        for (int c = 0; c < accounts; c++) {
+            all.append(Http.json(http.get("/accounts/acct-" + c + "/positions"))).append('\n');
+        }
+        return all.toString();
+    }
+
+    private static void deleteRecursively(Path path) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(path)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
+
     /** Starts (or restarts, on the same data directories and ports) all nodes at once: each waits for a majority. */
     private void startCluster() throws Exception {
         if (peers == null) {
@@ -296,7 +420,7 @@ class ClusterTest {
             try {
                 String host = hosts[id - 1];
                 return OmsProcess.start(dir.resolve("node-" + id), Map.of("OMS_GROUPS_OFFSETS_PARTITIONS", "1",
-                        "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", "1", "OMS_HTTP_HOST", host, "OMS_KAFKA_HOST", host,
+                        "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", Integer.toString(partitions), "OMS_HTTP_HOST", host, "OMS_KAFKA_HOST", host,
                         "OMS_KAFKA_ADVERTISED_HOST", host), launchers.get(id - 1),
                         "--node-id", Integer.toString(id), "--peers", peers);
             } catch (Exception e) {

@@ -23,11 +23,14 @@ import io.helidon.webserver.http.ServerResponse;
  */
 public final class AccountService implements HttpService {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final long KEEP_ALIVE_NANOS = 5_000_000_000L;
     private final Engine engine;
+    private final Forwarder forwarder;
 
-    public AccountService(Engine engine) {
+    public AccountService(Engine engine, Forwarder forwarder) {
         this.engine = engine;
+        this.forwarder = forwarder;
     }
 
     @Override
@@ -66,7 +69,23 @@ public final class AccountService implements HttpService {
 
     private void positions(ServerRequest req, ServerResponse res) throws IOException {
         String account = req.path().pathParameters().get("id");
-        Map<String, Long> positions = engine.positions(account).getOrDefault(account, Map.of());
+        Map<String, Long> positions = new java.util.TreeMap<>();
+        java.util.Optional<List<byte[]>> parts = forwarder.fanOut(req);
+        if (parts.isPresent()) {
+            // Each node answered for the symbols of the partitions it serves: no symbol twice.
+            for (byte[] part : parts.get()) {
+                for (com.fasterxml.jackson.databind.JsonNode p : MAPPER.readTree(part).path("positions")) {
+                    positions.put(p.path("symbol").asText(), p.path("quantity").asLong());
+                }
+            }
+        } else {
+            java.util.function.IntPredicate served = forwarder.served(req, res);
+            engine.positions(account).getOrDefault(account, Map.of()).forEach((symbol, quantity) -> {
+                if (served.test(engine.partitionOf(symbol))) {
+                    positions.put(symbol, quantity);
+                }
+            });
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();

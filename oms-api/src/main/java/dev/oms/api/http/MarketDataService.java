@@ -27,9 +27,11 @@ public final class MarketDataService implements HttpService {
     private static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final Engine engine;
+    private final Forwarder forwarder;
 
-    public MarketDataService(Engine engine) {
+    public MarketDataService(Engine engine, Forwarder forwarder) {
         this.engine = engine;
+        this.forwarder = forwarder;
     }
 
     @Override
@@ -40,6 +42,9 @@ public final class MarketDataService implements HttpService {
     private void book(ServerRequest req, ServerResponse res) throws Exception {
         String symbol = req.path().pathParameters().get("symbol");
         int depth = intParam(req, "depth", 10, 1, 1000);
+        if (forwarder.forwardedOrCurrent(req, res, null, engine.partitionOf(symbol))) {
+            return;
+        }
         BookView view = engine.book(symbol, depth).get(5, TimeUnit.SECONDS);
         send(res, json -> {
             json.writeStringField("symbol", symbol);

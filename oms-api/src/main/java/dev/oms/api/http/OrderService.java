@@ -42,9 +42,11 @@ public final class OrderService implements HttpService {
     private final int maxBodyBytes;
     private final long verdictTimeoutMs;
     private final OrderMetrics metrics;
+    private final Forwarder forwarder;
 
-    public OrderService(Engine engine, int maxBodyBytes, long verdictTimeoutMs, OrderMetrics metrics) {
+    public OrderService(Engine engine, int maxBodyBytes, long verdictTimeoutMs, OrderMetrics metrics, Forwarder forwarder) {
         this.metrics = metrics;
+        this.forwarder = forwarder;
         this.engine = engine;
         this.maxBodyBytes = maxBodyBytes;
         this.verdictTimeoutMs = verdictTimeoutMs;
@@ -63,12 +65,17 @@ public final class OrderService implements HttpService {
         long start = System.nanoTime();
         metrics.received.inc();
         NewOrder command;
+        byte[] body;
         try {
             requireJson(req);
-            command = OrderRequest.parse(readBody(req), engine.priceScale());
+            body = readBody(req);
+            command = OrderRequest.parse(body, engine.priceScale());
         } catch (ProblemException e) {
             metrics.invalid.inc();
             throw e;
+        }
+        if (forwarder.forwarded(req, res, body, engine.partitionOf(command.symbol()))) {
+            return;
         }
         long receivedAt = System.currentTimeMillis();
         OrderId id = durable(engine.submit(command, receivedAt));
@@ -120,8 +127,14 @@ public final class OrderService implements HttpService {
                 Problem.invalidFields(java.util.List.of(new Problem.FieldError("after", "must be an order id, got '" + text + "'"))))))
                 .orElse(null);
         int limit = MarketDataService.intParam(req, "limit", 100, 1, 1000);
+        Optional<java.util.List<byte[]>> parts = forwarder.fanOut(req);
+        if (parts.isPresent()) {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send(mergePages(parts.get(), limit));
+            return;
+        }
         java.util.List<Order> page = engine.orders(req.query().first("account").orElse(null),
-                req.query().first("symbol").orElse(null), status, after, limit);
+                req.query().first("symbol").orElse(null), status, after, limit, forwarder.served(req, res));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.write("{\"orders\":[".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (int i = 0; i < page.size(); i++) {
@@ -136,18 +149,58 @@ public final class OrderService implements HttpService {
         res.send(out.toByteArray());
     }
 
+    /** Pages of the same query from every node, each in id order: the first {@code limit} of them all. */
+    private static byte[] mergePages(java.util.List<byte[]> pages, int limit) throws IOException {
+        java.util.TreeMap<Long, com.fasterxml.jackson.databind.JsonNode> all = new java.util.TreeMap<>();
+        for (byte[] page : pages) {
+            for (com.fasterxml.jackson.databind.JsonNode order : MAPPER.readTree(page).path("orders")) {
+                OrderId.parse(order.path("id").asText()).ifPresent(id -> all.put(id.packed(), order));
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode merged = MAPPER.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode orders = merged.putArray("orders");
+        all.values().stream().limit(limit).forEach(orders::add);
+        if (orders.size() == limit) {
+            merged.put("next", orders.get(limit - 1).path("id").asText());
+        } else {
+            merged.putNull("next");
+        }
+        return MAPPER.writeValueAsBytes(merged);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private void get(ServerRequest req, ServerResponse res) {
+        if (forwarder.forwardedOrCurrent(req, res, null, partitionOf(req))) {
+            return;
+        }
         respond(res, Status.OK_200, existing(req));
+    }
+
+    /** The partition an order id in the path names; -1 when it is no order id (answered as unknown here). */
+    private int partitionOf(ServerRequest req) {
+        return OrderId.parse(req.path().pathParameters().get("id")).map(OrderId::partition)
+                .filter(p -> p < engine.partitionCount()).orElse(-1);
     }
 
     /** DELETE /orders/{id}: cancels the open quantity; 422 when the order is no longer open. */
     private void cancel(ServerRequest req, ServerResponse res) throws Exception {
+        if (forwarder.forwardedOrCurrent(req, res, null, partitionOf(req))) {
+            return;
+        }
         Order order = existing(req);
         decide(res, new CancelOrder(order.id(), order.account(), order.symbol()), "Cancel rejected");
     }
 
     /** PATCH /orders/{id} with {@code price} and/or {@code quantity} (the new total): a cancel/replace. */
     private void replace(ServerRequest req, ServerResponse res) throws Exception {
+        int partition = partitionOf(req);
+        if (forwarder.forwards(partition)) {
+            requireJson(req);
+            forwarder.forward(req, res, readBody(req), partition);
+            return;
+        }
+        forwarder.forwardedOrCurrent(req, res, null, partition); // here: only checks that the state is current
         Order order = existing(req);
         requireJson(req);
         ReplaceRequest change = ReplaceRequest.parse(readBody(req), engine.priceScale());
@@ -177,6 +230,9 @@ public final class OrderService implements HttpService {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof PartitionStoppedException stopped) {
                 throw partitionStopped(id, stopped.getMessage());
+            }
+            if (e.getCause() instanceof dev.oms.engine.worker.PartitionMovedException) {
+                return Optional.empty(); // durable: the partition's new leader applies it
             }
             throw deadLettered(id, e.getCause());
         } catch (TimeoutException e) {
