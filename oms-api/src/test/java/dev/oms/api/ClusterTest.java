@@ -343,6 +343,7 @@ class ClusterTest {
         awaitEngineServesEveryPartition(killed);
         org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> leaderOf(new TopicPartition("orders", 0)) == killed);
+        everyRouteWorksThroughANodeThatDoesNotLeadThePartition();
         String afterFailover = snapshot(nodes[killed - 1], 6);
         assertThat(afterFailover).contains("FILLED");
         for (OmsProcess node : nodes) {
@@ -359,6 +360,29 @@ class ClusterTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> leaderOf(new TopicPartition("orders", 0)) == killed);
         assertThat(snapshot(nodes[0], 6)).as("state rebuilt from the replicated log alone").isEqualTo(afterFailover);
+    }
+
+    /** An order placed, replaced, read, its book read and the order canceled, all through a node that forwards. */
+    private void everyRouteWorksThroughANodeThatDoesNotLeadThePartition() throws Exception {
+        String order = Http.order("acct-route", "route-1", "ROUTE", "BUY", "50", 10);
+        var placed = Http.json(new Http(nodes[0].httpPort()).postJson("/orders", order));
+        String id = placed.get("id").asText();
+        int leader = leaderOf(new TopicPartition("orders", Integer.parseInt(id.split("-")[0])));
+        Http forwarding = new Http(nodes[leader % NODES].httpPort());
+        Http leading = new Http(nodes[leader - 1].httpPort());
+
+        assertThat(forwarding.postJson("/orders", order).statusCode()).as("a repeat, through the forwarding node").isEqualTo(200);
+        HttpResponse<String> replaced = forwarding.patchJson("/orders/" + id, "{\"quantity\": 4}");
+        assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
+        assertThat(Http.json(replaced).get("quantity").asLong()).isEqualTo(4);
+        assertThat(forwarding.get("/books/ROUTE?depth=50").body()).isEqualTo(leading.get("/books/ROUTE?depth=50").body())
+                .contains("\"price\":\"50\"");
+        HttpResponse<String> canceled = forwarding.delete("/orders/" + id);
+        assertThat(canceled.statusCode()).as(canceled.body()).isEqualTo(200);
+        assertThat(Http.json(forwarding.get("/orders/" + id)).get("status").asText()).isEqualTo("CANCELED");
+        assertThat(forwarding.get("/orders/no-such-order").statusCode()).isEqualTo(404);
+        assertThat(forwarding.postJson("/orders", "{\"symbol\": ").statusCode()).as("bad JSON, answered where it arrives")
+                .isEqualTo(400);
     }
 
     /** Until a node answers for every orders partition (each led somewhere and caught up). */
