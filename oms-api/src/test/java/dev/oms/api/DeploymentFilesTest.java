@@ -53,22 +53,59 @@ class DeploymentFilesTest {
 
     @Test
     void theKubernetesManifestsHoldAStatefulSetAServiceAndAConfigMapThatOmsLoads() throws Exception {
-        List<Map<String, Object>> documents = new ArrayList<>();
-        for (Object document : new Yaml().loadAll(Files.readString(DEPLOYMENT.resolve("kubernetes/oms.yaml")))) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> manifest = (Map<String, Object>) document;
-            documents.add(manifest);
-        }
-        assertThat(documents).extracting(d -> d.get("kind")).containsExactlyInAnyOrder("ConfigMap", "Service", "StatefulSet");
-        @SuppressWarnings("unchecked")
-        Map<String, String> data = (Map<String, String>) documents.stream().filter(d -> d.get("kind").equals("ConfigMap"))
-                .findFirst().orElseThrow().get("data");
-        Path file = dir.resolve("oms.yaml");
-        Files.writeString(file, data.get("oms.yaml"));
-        OmsConfig config = OmsConfig.load(new String[] {"--config", file.toString()}, Map.of());
+        Map<String, Map<String, Object>> manifests = manifests("kubernetes/oms.yaml");
+        assertThat(manifests).containsOnlyKeys("ConfigMap", "Service", "StatefulSet");
+        OmsConfig config = configOf(manifests, Map.of());
         assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/oms"));
         assertThat(config.tracing().enabled()).isTrue();
         assertThat(config.logFormat()).isEqualTo("json");
+    }
+
+    @Test
+    void theClusterManifestStartsAllPodsAtOnceAndEachFindsItselfAmongThePeersByItsOrdinal() throws Exception {
+        Map<String, Map<String, Object>> manifests = manifests("kubernetes/oms-cluster.yaml");
+        assertThat(manifests).containsOnlyKeys("ConfigMap", "Service", "StatefulSet");
+        Map<String, Object> set = map(manifests.get("StatefulSet"), "spec");
+        int replicas = (Integer) set.get("replicas");
+        String service = (String) set.get("serviceName");
+        String pods = (String) map(manifests.get("StatefulSet"), "metadata").get("name");
+        assertThat(set.get("podManagementPolicy")).as("a pod is ready only once a majority runs").isEqualTo("Parallel");
+        assertThat(map(manifests.get("Service"), "spec").get("publishNotReadyAddresses")).isEqualTo(true);
+        assertThat(map(manifests.get("Service"), "metadata").get("name")).isEqualTo(service);
+        for (int ordinal = 0; ordinal < replicas; ordinal++) {
+            // As the pod gets them: its ordinal from the downward API, its advertised name from its pod name.
+            OmsConfig config = configOf(manifests, Map.of("OMS_CLUSTER_NODE_ID", Integer.toString(ordinal),
+                    "OMS_KAFKA_ADVERTISED_HOST", pods + "-" + ordinal + "." + service));
+            assertThat(config.cluster().peers()).hasSize(replicas);
+            assertThat(config.cluster().self().host()).as("node %d's Raft address is its own pod's", ordinal)
+                    .isEqualTo(pods + "-" + ordinal + "." + service);
+            assertThat(config.kafka().advertisedHost()).isEqualTo(config.cluster().self().host());
+        }
+        String manifest = Files.readString(DEPLOYMENT.resolve("kubernetes/oms-cluster.yaml"));
+        assertThat(manifest).contains("apps.kubernetes.io/pod-index", "containerPort: " + 33145);
+    }
+
+    /** The documents of a manifest file by kind. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Object>> manifests(String file) throws IOException {
+        Map<String, Map<String, Object>> byKind = new java.util.LinkedHashMap<>();
+        for (Object document : new Yaml().loadAll(Files.readString(DEPLOYMENT.resolve(file)))) {
+            Map<String, Object> manifest = (Map<String, Object>) document;
+            byKind.put((String) manifest.get("kind"), manifest);
+        }
+        return byKind;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Map<String, Object> parent, String key) {
+        return (Map<String, Object>) parent.get(key);
+    }
+
+    /** The configuration oms loads from the manifest's ConfigMap, with {@code env} as the pod's environment. */
+    private OmsConfig configOf(Map<String, Map<String, Object>> manifests, Map<String, String> env) throws IOException {
+        Path file = dir.resolve("oms.yaml");
+        Files.writeString(file, (String) map(manifests.get("ConfigMap"), "data").get("oms.yaml"));
+        return OmsConfig.load(new String[] {"--config", file.toString()}, env);
     }
 
     private record Result(int exit, String output) {
