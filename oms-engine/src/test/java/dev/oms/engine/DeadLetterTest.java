@@ -96,6 +96,22 @@ class DeadLetterTest extends EngineTestBase {
         assertThat(engine.order(id)).isEmpty();
     }
 
+    @Test
+    void aCommandAppliedAgainAfterARestartIsNotDeadLetteredTwice() throws Exception {
+        start(new FailureInjection(Set.of("BRKN"), Set.of(), 0));
+        OrderId poisoned = engine.submit(order("alice", "broken-1", "BRKN", 5), 1000).join();
+        Awaitility.await().until(() -> engine.stats().deadLettered(FailureReason.RETRIES_EXHAUSTED) == 1);
+        assertThat(deadLetters(poisoned.partition())).hasSize(1);
+        stop();
+        deleteState(); // the next start applies every command again
+        start(new FailureInjection(Set.of("BRKN"), Set.of(), 0));
+        Awaitility.await().until(engine::caughtUp);
+        OrderId next = engine.submit(order("alice", "broken-2", "BRKN", 5), 1001).join();
+        Awaitility.await().until(() -> engine.stats().deadLettered(FailureReason.RETRIES_EXHAUSTED) == 1);
+        assertThat(deadLetters(poisoned.partition())).extracting(h -> h.get(DeadLetterHeaders.ORIGINAL_OFFSET))
+                .containsExactly(Long.toString(poisoned.offset()), Long.toString(next.offset()));
+    }
+
     private List<Map<String, String>> deadLetters(int partition) {
         List<Map<String, String>> letters = new ArrayList<>();
         TopicPartition dlt = new TopicPartition(Topics.ORDERS_DLT, partition);

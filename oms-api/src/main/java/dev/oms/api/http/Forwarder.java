@@ -123,12 +123,12 @@ public final class Forwarder {
     }
 
     /** True when a request about {@code partition} (-1: none) is served by another node. */
-    public boolean forwards(int partition) {
+    private boolean forwards(int partition) {
         return nodes != null && partition >= 0 && !engine.leads(partition);
     }
 
     /** Sends the request to the leader of {@code partition} and relays its answer. */
-    public void forward(ServerRequest req, ServerResponse res, byte[] body, int partition) {
+    private void forward(ServerRequest req, ServerResponse res, byte[] body, int partition) {
         if (fromPeer(req)) {
             throw moving(partition, "its leadership moved while the request was on its way");
         }

@@ -194,16 +194,13 @@ public final class OrderService implements HttpService {
 
     /** PATCH /orders/{id} with {@code price} and/or {@code quantity} (the new total): a cancel/replace. */
     private void replace(ServerRequest req, ServerResponse res) throws Exception {
-        int partition = partitionOf(req);
-        if (forwarder.forwards(partition)) {
-            requireJson(req);
-            forwarder.forward(req, res, readBody(req), partition);
+        // In a cluster the body is read first: the request may be forwarded with it.
+        byte[] body = forwarder.clustered() ? jsonBody(req) : null;
+        if (forwarder.forwardedOrCurrent(req, res, body, partitionOf(req))) {
             return;
         }
-        forwarder.forwardedOrCurrent(req, res, null, partition); // here: only checks that the state is current
         Order order = existing(req);
-        requireJson(req);
-        ReplaceRequest change = ReplaceRequest.parse(readBody(req), engine.priceScale());
+        ReplaceRequest change = ReplaceRequest.parse(body != null ? body : jsonBody(req), engine.priceScale());
         decide(res, new ReplaceOrder(order.id(), order.account(), order.symbol(),
                 change.priceTicks() > 0 ? change.priceTicks() : order.priceTicks(),
                 change.quantity() > 0 ? change.quantity() : order.quantity()), "Replace rejected");
@@ -312,6 +309,11 @@ public final class OrderService implements HttpService {
                     "Unsupported media type", "the body must be application/json, got "
                             + type.map(t -> t.text()).orElse("no Content-Type")));
         }
+    }
+
+    private byte[] jsonBody(ServerRequest req) throws IOException {
+        requireJson(req);
+        return readBody(req);
     }
 
     private byte[] readBody(ServerRequest req) throws IOException {

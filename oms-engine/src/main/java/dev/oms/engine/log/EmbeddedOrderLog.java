@@ -20,10 +20,15 @@ public final class EmbeddedOrderLog implements OrderLog {
     private final String topic;
     private final TopicPartition[] partitions;
     private final PartitionSubscription[] subscriptions;
-    /** The output topics, whose records are held per partition until {@link #flushPublished}. */
-    private static final java.util.List<String> OUTPUTS = java.util.List.of(Topics.ORDER_EVENTS, Topics.TRADES, Topics.ORDERS_DLT);
+    /**
+     * The output topics whose records are held per partition until {@link #flushPublished}. Dead
+     * letters are rare and appended one by one, each waited for.
+     */
+    private static final java.util.List<String> OUTPUTS = java.util.List.of(Topics.ORDER_EVENTS, Topics.TRADES);
     /** Bounds one batch (about 300 KB of execution reports). */
     private static final int MAX_RECORDS_PER_BATCH = 1000;
+    /** Longer than an append may take (a replicated one gives up after 30 s). */
+    private static final long RESET_WAIT_SECONDS = 35;
     private final Staged[][] staged;
 
     /**
@@ -35,6 +40,7 @@ public final class EmbeddedOrderLog implements OrderLog {
         this.topic = topic;
         this.partitions = new TopicPartition[broker.partitionCount(topic)];
         this.staged = new Staged[OUTPUTS.size()][partitions.length];
+        broker.createTopic(Topics.ORDERS_DLT, partitions.length);
         for (int output = 0; output < OUTPUTS.size(); output++) {
             broker.createTopic(OUTPUTS.get(output), partitions.length);
             for (int p = 0; p < partitions.length; p++) {
@@ -98,6 +104,13 @@ public final class EmbeddedOrderLog implements OrderLog {
     }
 
     @Override
+    public void resetPublished(int partition) {
+        for (Staged[] topic : staged) {
+            topic[partition].reset();
+        }
+    }
+
+    @Override
     public void flushPublished(int partition) {
         for (int output = 0; output < OUTPUTS.size(); output++) {
             staged[output][partition].appendTo(broker, new TopicPartition(OUTPUTS.get(output), partition));
@@ -140,6 +153,22 @@ public final class EmbeddedOrderLog implements OrderLog {
                     }
                 }
             });
+        }
+
+        /** Drops held records and lets the next append go on its own, once the one in flight has settled. */
+        void reset() {
+            try {
+                previous.handle((offset, error) -> null).get(RESET_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // still in flight: whatever it does, the worker resumes after the last record on the log
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            IllegalStateException dropped = new IllegalStateException("output dropped: the partition is applied again");
+            offsets.forEach(offset -> offset.completeExceptionally(dropped));
+            records.clear();
+            offsets.clear();
+            previous = CompletableFuture.completedFuture(0L);
         }
 
         private static CompletableFuture<Long> append(EmbeddedBroker broker, TopicPartition tp, MemoryRecords batch) {

@@ -151,6 +151,11 @@ public final class KafkaOrderLog implements OrderLog, AutoCloseable {
     }
 
     @Override
+    public void resetPublished(int partition) {
+        // Each record was sent on its own: nothing is held here.
+    }
+
+    @Override
     public void flushPublished(int partition) {
         // The producer batches by itself (linger.ms): publish() sent each record already.
     }

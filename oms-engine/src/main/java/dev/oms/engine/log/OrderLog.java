@@ -56,6 +56,14 @@ public interface OrderLog {
      */
     void flushPublished(int partition);
 
+    /**
+     * Forgets what was published for {@code partition} and not made durable: output records still
+     * held are dropped (their futures fail), and a failed append no longer holds back the next. For
+     * a worker that starts applying the partition: it reads where each output topic ends and
+     * publishes from there. Waits a bounded time for appends still in flight.
+     */
+    void resetPublished(int partition);
+
     /** Like {@link #poll}, for any topic of the log (the output topics, for followers). */
     int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler);
 

@@ -101,6 +101,11 @@ public final class TracedOrderLog implements OrderLog {
     }
 
     @Override
+    public void resetPublished(int partition) {
+        log.resetPublished(partition);
+    }
+
+    @Override
     public void flushPublished(int partition) {
         log.flushPublished(partition);
     }

@@ -45,6 +45,8 @@ public final class EngineWorker implements Agent {
      * another node leads it, and resumes from there when the leadership comes back).
      */
     private final boolean[] applying;
+    /** Per partition, the offset of the last command in orders.DLT when the worker took it (-1: none). */
+    private final long[] lastDeadLettered;
     /** Partitions whose books got ahead of the store (a batch that did not stick as the partition moved away). */
     private final boolean[] reload;
     /** The partitions applied here now, each with the log's end when this worker took it: caught up once applied that far. */
@@ -92,6 +94,7 @@ public final class EngineWorker implements Agent {
         this.nextOffsets = new long[partitions.length];
         this.applying = new boolean[partitions.length];
         this.reload = new boolean[partitions.length];
+        this.lastDeadLettered = new long[partitions.length];
         this.log = log;
         this.store = store;
         this.state = state;
@@ -166,7 +169,8 @@ public final class EngineWorker implements Agent {
                     work += applied;
                 }
             } catch (RuntimeException e) {
-                if (log.leads(partition)) {
+                // Lost to another node only if nothing of the batch reached the store; else a restart rebuilds it.
+                if (log.leads(partition) || store.interrupted(partition) || store.checkpoint(partition) != from) {
                     stop(partition, from, e);
                 } else {
                     lost(partition, from, e);
@@ -187,9 +191,13 @@ public final class EngineWorker implements Agent {
             processor.reload(partition);
             reload[current] = false;
         }
+        log.resetPublished(partition);
         long end = log.endOffset(partition);
-        processor.resumeAfter(partition, lastOutputId(Topics.ORDER_EVENTS, partition, "eventId"),
-                lastOutputId(Topics.TRADES, partition, "tradeId"));
+        processor.resumeAfter(partition,
+                lastOutput(Topics.ORDER_EVENTS, partition, (value, headers) -> EventCodec.idOf(value, "eventId")),
+                lastOutput(Topics.TRADES, partition, (value, headers) -> EventCodec.idOf(value, "tradeId")));
+        Long deadLettered = lastOutput(Topics.ORDERS_DLT, partition, EngineWorker::originalOffset);
+        lastDeadLettered[current] = deadLettered == null ? -1 : deadLettered;
         verdicts.resumeAt(partition, nextOffsets[current]);
         endWhenTaken.put(partition, end);
         applying[current] = true;
@@ -209,32 +217,45 @@ public final class EngineWorker implements Agent {
     }
 
     /**
-     * The id of the last record of an output topic's partition; null when there is none or it
-     * cannot be read (then everything is published again: a repeat, never a loss).
+     * What {@code reader} makes of the last record of an output topic's partition; null when there
+     * is none or it cannot be read (then its records may be published again: a repeat, never a loss).
      */
-    private String lastOutputId(String topic, int partition, String field) {
+    private <T> T lastOutput(String topic, int partition,
+                             java.util.function.BiFunction<ByteBuffer, org.apache.kafka.common.header.Header[], T> reader) {
         try {
             long end = log.endOffset(topic, partition);
             if (end <= log.startOffset(topic, partition)) {
                 return null;
             }
-            String[] id = new String[1];
-            boolean[] read = new boolean[1];
+            java.util.List<T> last = new java.util.ArrayList<>(1);
             long deadline = System.nanoTime() + 5_000_000_000L; // a remote cluster's first fetch takes a moment
-            while (!read[0] && System.nanoTime() < deadline) {
+            while (last.isEmpty() && System.nanoTime() < deadline) {
                 log.pollTopic(topic, partition, end - 1, 64 * 1024, (p, offset, timestamp, key, value, headers) -> {
                     if (offset == end - 1) {
-                        read[0] = true;
-                        id[0] = value == null ? null : EventCodec.idOf(value, field);
+                        last.add(value == null ? null : reader.apply(value, headers));
                     }
                 });
             }
-            return id[0];
+            return last.isEmpty() ? null : last.getFirst();
         } catch (RuntimeException e) {
             LOG.warn("{}: cannot read the last record of {}-{}; its records may be published again", roleName(), topic,
                     partition, e);
             return null;
         }
+    }
+
+    /** The offset in orders a dead letter came from (its provenance header), or null. */
+    private static Long originalOffset(ByteBuffer value, org.apache.kafka.common.header.Header[] headers) {
+        for (org.apache.kafka.common.header.Header header : headers) {
+            if (header.key().equals(dev.oms.deadletter.DeadLetterHeaders.ORIGINAL_OFFSET)) {
+                try {
+                    return Long.parseLong(new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     /** True once the worker applies {@code partition} and has applied what the log held when it took it. */
@@ -394,10 +415,12 @@ public final class EngineWorker implements Agent {
     /** Publishes the dead letter durably before the partition moves past the record. */
     private void deadLetter(DeadLetter letter) {
         state.markDeadLettered(new dev.oms.engine.order.OrderId(letter.partition(), letter.offset()), letter.failedAt());
+        if (letter.offset() <= lastDeadLettered[current]) {
+            return; // applied again after a restart or a move: in the DLT already
+        }
         try {
             var appended = log.publish(Topics.ORDERS_DLT, letter.partition(), letter.key(), letter.value(),
                     letter.timestamp(), letter.headers());
-            log.flushPublished(letter.partition());
             appended.join();
             stats.onDeadLettered(letter.reason());
             LOG.error("{}: orders-{} offset {} dead-lettered ({} after {} attempt(s)): {}", roleName(), letter.partition(),

@@ -111,7 +111,7 @@ final class OrderProcessor implements BookListener {
                 log.partitionFor(symbol.getBytes(StandardCharsets.UTF_8)) == partition;
         books.keySet().removeIf(inPartition);
         lastDayBySymbol.keySet().removeIf(inPartition);
-        openOrders.keySet().removeIf(key -> inPartition.test(key.substring(key.indexOf('\u0000') + 1)));
+        openOrders.keySet().removeIf(key -> inPartition.test(key.substring(key.lastIndexOf('\u0000') + 1)));
         for (var ids = resting.iterator(); ids.hasNext(); ) {
             if (OrderId.unpack(ids.nextValue()).partition() == partition) {
                 ids.remove();

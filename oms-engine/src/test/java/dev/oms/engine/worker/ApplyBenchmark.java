@@ -182,6 +182,10 @@ public class ApplyBenchmark {
         }
 
         @Override
+        public void resetPublished(int partition) {
+        }
+
+        @Override
         public int partitionFor(byte[] key) {
             return 0;
         }

@@ -203,10 +203,11 @@ public final class RaftNode implements AutoCloseable {
         return client.async().send(Message.valueOf(data));
     }
 
-    /** True when this node leads {@code group} now. */
-    boolean leads(RaftGroupId group) {
+    /** True when this node leads {@code group} now and has applied everything committed before its term. */
+    boolean leadsReady(RaftGroupId group) {
         try {
-            return server.getDivision(group).getInfo().isLeader();
+            var info = server.getDivision(group).getInfo();
+            return info.isLeader() && info.isLeaderReady();
         } catch (IOException e) {
             return false;
         }

@@ -211,8 +211,10 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /**
      * Appends through the partition's Raft group wherever its leader is: submitted here when this
-     * node leads, else sent to the leader by a Raft client (which follows leadership changes and
-     * keeps one sender's writes in order). For in-process writers; Kafka clients use {@link #append}.
+     * node leads (and is ready), else sent to the leader by a Raft client (which follows leadership
+     * changes, keeps one sender's writes in order, and retries with the same call id, so Raft's
+     * retry cache keeps a retry from being appended twice). For in-process writers; Kafka clients
+     * use {@link #append}.
      */
     public CompletableFuture<Long> appendAtLeader(TopicPartition tp, MemoryRecords records) {
         RaftGroupId group = groups.get(tp);
@@ -220,10 +222,11 @@ public final class ReplicatedLog implements AutoCloseable {
         if (group == null || raft == null) {
             return append(tp, records);
         }
-        if (raft.leads(group)) {
-            // Here, unless leadership is just moving (or not ready yet): then through the client.
-            return append(tp, records).exceptionallyCompose(e -> unwrap(e) instanceof NotLeaderOrFollowerException
-                    ? forward(raft, group, tp, records) : CompletableFuture.failedFuture(unwrap(e)));
+        if (raft.leadsReady(group)) {
+            // Not sent again through the client if it fails: a leader that steps down fails requests
+            // its successor may still commit, and a resend would append the batch twice. The
+            // caller sees the failure (a worker resumes from its checkpoint, an HTTP client retries).
+            return append(tp, records);
         }
         return forward(raft, group, tp, records);
     }
@@ -235,9 +238,7 @@ public final class ReplicatedLog implements AutoCloseable {
                 .handle((reply, error) -> answer(tp, reply, error));
     }
 
-    private static Throwable unwrap(Throwable e) {
-        return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    }
+
 
     /** True when this node leads the partition and has applied everything committed before its term. */
     public boolean leadsHere(TopicPartition tp) {
