@@ -159,8 +159,8 @@ public final class EngineWorker implements Agent {
                 int applied = log.poll(partition, from, MAX_POLL_BYTES, handler);
                 if (applied > 0) {
                     // The batch's output records are durable before its state is written and its checkpoint
-                    // moves: a crash before that applies the batch again from the checkpoint and publishes
-                    // the same records again, with the same ids; no partition needs rebuilding for them.
+                    // moves: a crash before that applies the batch again from the checkpoint, and publishes
+                    // only those records that did not reach the log (see take); no partition is rebuilt for them.
                     log.flushPublished(partition);
                     processor.takePublished().join();
                     store.publishedUpTo(partition, nextOffsets[current]);
