@@ -51,7 +51,7 @@ public final class Engine implements AutoCloseable {
      */
     public boolean caughtUp() {
         for (int p = 0; p < log.partitionCount(); p++) {
-            if (log.leads(p) && !workers.owner(p).caughtUp(p)) {
+            if (log.leads(p) && !serves(p)) {
                 return false;
             }
         }

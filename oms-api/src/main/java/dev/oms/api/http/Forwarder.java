@@ -77,7 +77,7 @@ public final class Forwarder {
     }
 
     /** True when the request came from another node (a forward or a node-local fan-out query). */
-    public static boolean fromPeer(ServerRequest req) {
+    private static boolean fromPeer(ServerRequest req) {
         return req.headers().contains(FORWARDED);
     }
 
@@ -190,9 +190,8 @@ public final class Forwarder {
             BitSet missing = new BitSet();
             missing.set(0, engine.partitionCount());
             missing.andNot(covered);
-            throw new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-moving",
-                    "Partition moving", "no node serves orders partitions " + missing + " right now (a leader being elected"
-                            + " or catching up); retry").withRetryAfter(1).withReason("PARTITION_MOVING"));
+            throw moving("no node serves orders partitions " + missing + " right now (a leader being elected or"
+                    + " catching up); retry");
         }
         return Optional.of(parts);
     }
@@ -232,15 +231,17 @@ public final class Forwarder {
     }
 
     private static ProblemException moving(int partition, String why) {
+        return moving("orders-" + partition + " is not served here and " + why + "; retry");
+    }
+
+    /** 503 with Retry-After: a partition's leadership is moving, which takes a few seconds. */
+    private static ProblemException moving(String detail) {
         return new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-moving",
-                "Partition moving", "orders-" + partition + " is not served here and " + why + "; retry")
-                .withRetryAfter(1).withReason("PARTITION_MOVING"));
+                "Partition moving", detail).withRetryAfter(1).withReason("PARTITION_MOVING"));
     }
 
     private static ProblemException unreachable(int partition, URI leader, Exception e) {
-        return new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-moving",
-                "Partition moving", "the leader of orders-" + partition + " (" + leader + ") did not answer (" + e
-                        + "); retry: an order placed again with the same clientOrderId is applied once, for a cancel"
-                        + " or replace read the order first").withRetryAfter(1).withReason("PARTITION_MOVING"));
+        return moving(partition, "its leader, " + leader + ", did not answer (" + e + "): an order placed again with the"
+                + " same clientOrderId is applied once, for a cancel or replace read the order first");
     }
 }

@@ -228,21 +228,19 @@ public final class ReplicatedLog implements AutoCloseable {
             // caller sees the failure (a worker resumes from its checkpoint, an HTTP client retries).
             return append(tp, records);
         }
-        return forward(raft, group, tp, records);
-    }
-
-    private static CompletableFuture<Long> forward(RaftNode raft, RaftGroupId group, TopicPartition tp,
-                                                   MemoryRecords records) {
         return raft.forward(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()))
                 .orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .handle((reply, error) -> answer(tp, reply, error));
     }
 
-
-
-    /** True when this node leads the partition and has applied everything committed before its term. */
+    /**
+     * True when this node leads the partition and has applied everything committed before its term.
+     * Asked by every engine worker on every turn: no allocation.
+     */
     public boolean leadsHere(TopicPartition tp) {
-        return leader(tp).filter(l -> l.nodeId() == config.nodeId() && l.ready()).isPresent();
+        RaftGroupId group = groups.get(tp);
+        RaftNode raft = node.getNow(null);
+        return group != null && raft != null && raft.leadsReady(group);
     }
 
     private static long answer(TopicPartition tp, RaftClientReply reply, Throwable error) {

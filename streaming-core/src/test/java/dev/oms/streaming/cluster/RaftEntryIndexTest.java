@@ -22,13 +22,18 @@ class RaftEntryIndexTest {
                 new PartitionLog.End(10 * i + 10, 0, (int) (100 * i + 100)), i % 7 == 0 ? ("request " + i).getBytes() : null);
     }
 
+    /** Entries 1 to {@code count}. */
+    private static void appendEntries(RaftEntryIndex index, int count) throws IOException {
+        for (long i = 1; i <= count; i++) {
+            index.append(entry(i));
+        }
+    }
+
     @Test
     void entriesOlderThanTheCacheAreReadBackFromTheFileAndAllSurviveAReopen() throws IOException {
         Path file = dir.resolve("raft-entries");
         try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
-            for (long i = 1; i <= 50; i++) {
-                index.append(entry(i));
-            }
+            appendEntries(index, 50);
             index.sync();
             assertThat(index.get(2 * 3)).usingRecursiveComparison().isEqualTo(entry(3)); // from the file
             assertThat(index.get(2 * 49)).usingRecursiveComparison().isEqualTo(entry(49)); // from memory
@@ -45,9 +50,7 @@ class RaftEntryIndexTest {
     void truncatingForgetsTheLaterEntriesInTheFileAndInMemory() throws IOException {
         Path file = dir.resolve("raft-entries");
         try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
-            for (long i = 1; i <= 30; i++) {
-                index.append(entry(i));
-            }
+            appendEntries(index, 30);
             index.truncateFrom(2 * 5 + 1); // a new leader replaced everything after entry 5
             assertThat(index.last().index()).isEqualTo(2 * 5);
             assertThat(index.get(2 * 20)).isNull();
@@ -63,9 +66,7 @@ class RaftEntryIndexTest {
     void aTornLastRecordIsDroppedAtOpen() throws IOException {
         Path file = dir.resolve("raft-entries");
         try (RaftEntryIndex index = RaftEntryIndex.open(file)) {
-            for (long i = 1; i <= 3; i++) {
-                index.append(entry(i));
-            }
+            appendEntries(index, 3);
         }
         long whole = Files.size(file);
         Files.write(file, new byte[] {0, 0, 0, 90, 1, 2, 3}, StandardOpenOption.APPEND); // a record cut short
