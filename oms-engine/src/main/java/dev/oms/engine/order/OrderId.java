@@ -20,7 +20,12 @@ public record OrderId(int partition, long offset) {
     }
 
     public static OrderId unpack(long packed) {
-        return new OrderId((int) (packed >>> OFFSET_BITS), packed & OFFSET_MASK);
+        return new OrderId(partitionOf(packed), packed & OFFSET_MASK);
+    }
+
+    /** The partition of a packed id, without unpacking it. */
+    public static int partitionOf(long packed) {
+        return (int) (packed >>> OFFSET_BITS);
     }
 
     /** Parses {@code "<partition>-<offset>"}; empty when the text is not an order id. */

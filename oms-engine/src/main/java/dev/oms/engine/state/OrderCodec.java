@@ -9,6 +9,7 @@ import dev.oms.engine.order.OrderId;
 import dev.oms.engine.order.OrderType;
 import dev.oms.engine.order.Side;
 import dev.oms.engine.order.TimeInForce;
+import net.openhft.chronicle.bytes.RandomDataInput;
 
 /**
  * The binary form of an {@link Order} in the state store: fixed-width numbers, then the three
@@ -16,6 +17,11 @@ import dev.oms.engine.order.TimeInForce;
  */
 final class OrderCodec {
     private static final byte VERSION = 2;
+    // values() copies its array on every call: once per decoded order was measurable at restart.
+    private static final Side[] SIDES = Side.values();
+    private static final OrderType[] TYPES = OrderType.values();
+    private static final TimeInForce[] TIMES_IN_FORCE = TimeInForce.values();
+    private static final OrdStatus[] STATUSES = OrdStatus.values();
 
     private OrderCodec() {
     }
@@ -39,9 +45,21 @@ final class OrderCodec {
         return b.array();
     }
 
-    /** Whether the encoded order is open, read from its status byte without decoding the rest. */
-    static boolean isOpen(byte[] bytes) {
-        return bytes[0] == VERSION && Order.isOpen(OrdStatus.values()[bytes[STATUS_AT]]);
+    /**
+     * Whether the order encoded at {@code offset} of {@code in} (a map entry's value) is open, read
+     * from its status byte in place.
+     */
+    static boolean isOpen(RandomDataInput in, long offset) {
+        return in.readByte(offset) == VERSION && Order.isOpen(STATUSES[in.readByte(offset + STATUS_AT)]);
+    }
+
+    /** The packed id of the order encoded at {@code offset} of {@code in}, read in place. */
+    static long packedId(RandomDataInput in, long offset) {
+        long id = 0;
+        for (int i = 1; i <= Long.BYTES; i++) { // big-endian, as ByteBuffer wrote it
+            id = id << 8 | (in.readByte(offset + i) & 0xFF);
+        }
+        return id;
     }
 
     /** Where the status byte is: after the version, the id, side, type and time in force. */
@@ -54,10 +72,10 @@ final class OrderCodec {
             throw new IllegalStateException("order record version " + version + " is not readable by this build");
         }
         OrderId id = OrderId.unpack(b.getLong());
-        Side side = Side.values()[b.get()];
-        OrderType type = OrderType.values()[b.get()];
-        TimeInForce tif = TimeInForce.values()[b.get()];
-        OrdStatus status = OrdStatus.values()[b.get()];
+        Side side = SIDES[b.get()];
+        OrderType type = TYPES[b.get()];
+        TimeInForce tif = TIMES_IN_FORCE[b.get()];
+        OrdStatus status = STATUSES[b.get()];
         long priceTicks = b.getLong();
         long quantity = b.getLong();
         long filled = b.getLong();
@@ -69,6 +87,44 @@ final class OrderCodec {
         String reason = getString(b);
         return new Order(id, account, clientOrderId, symbol, side, type, tif, priceTicks, quantity, filled,
                 status, createdAt, queuedAt, reason.isEmpty() ? null : reason);
+    }
+
+    /**
+     * Adds the book fields of the open order encoded at {@code offset} of {@code in} (a map entry's
+     * value) to {@code open}, read in place: a restart reads millions of them, and copying each out
+     * with its strings was most of the garbage it made.
+     */
+    static void decodeInto(RandomDataInput in, long offset, OpenOrders open) {
+        if (in.readByte(offset) != VERSION) {
+            throw new IllegalStateException("order record version " + in.readByte(offset) + " is not readable by this build");
+        }
+        long at = offset + 1;
+        long key = bigEndianLong(in, at);
+        Side side = SIDES[in.readByte(at + 8)];
+        TimeInForce tif = TIMES_IN_FORCE[in.readByte(at + 10)];
+        at += 8 + 4; // id, side, type, time in force, status
+        long priceTicks = bigEndianLong(in, at);
+        long quantity = bigEndianLong(in, at + 8);
+        long filled = bigEndianLong(in, at + 16);
+        long createdAt = bigEndianLong(in, at + 24);
+        long queuedAt = bigEndianLong(in, at + 32);
+        at += 40;
+        int accountLength = stringLength(in, at);
+        String account = open.string(in, at + 2, accountLength);
+        at += 2 + accountLength;
+        at += 2 + stringLength(in, at); // the clientOrderId: no book needs it
+        String symbol = open.string(in, at + 2, stringLength(in, at));
+        open.add(key, account, symbol, side, tif, priceTicks, quantity, filled, createdAt, queuedAt);
+    }
+
+    /** A long as ByteBuffer wrote it (big-endian); RandomDataInput reads in the platform's order. */
+    private static long bigEndianLong(RandomDataInput in, long at) {
+        long value = in.readLong(at);
+        return java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
+    }
+
+    private static int stringLength(RandomDataInput in, long at) {
+        return (in.readUnsignedByte(at) << 8) | in.readUnsignedByte(at + 1);
     }
 
     private static void putString(ByteBuffer b, byte[] s) {

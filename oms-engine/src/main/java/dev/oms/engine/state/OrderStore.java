@@ -104,6 +104,8 @@ public final class OrderStore implements AutoCloseable {
 
     private static <K, V> ChronicleMap<K, V> persisted(
             net.openhft.chronicle.map.ChronicleMapBuilder<K, V> builder, Path file, boolean recover) throws IOException {
+        // Nothing here reads what put or remove replaced, and returning it decodes (copies) the old value.
+        builder.putReturnsNull(true).removeReturnsNull(true);
         if (recover && Files.exists(file)) {
             return builder.recoverPersistedTo(file.toFile(), true,
                     corruption -> LOG.warn("{}: repaired: {}", file.getFileName(), corruption.message()));
@@ -387,70 +389,39 @@ public final class OrderStore implements AutoCloseable {
     }
 
     /**
-     * What a worker restores its partitions from: per partition, the open orders in the order they
-     * joined their price levels, and how many orders (open or not) the partition holds.
+     * What a worker restores its partitions from: per partition, its open orders in queue order, and
+     * how many orders (open or not) it holds.
      */
-    public record Restored(java.util.Map<Integer, List<Order>> open, java.util.Map<Integer, Long> orderCounts) {
+    public record Restored(java.util.Map<Integer, OpenOrders> open, java.util.Map<Integer, Long> orderCounts) {
     }
 
-    /** {@link Restored} for each of {@code partitions}: one scan of the store, and only open orders decoded. */
+    /**
+     * {@link Restored} for each of {@code partitions}: one scan of the store, each entry's id and
+     * status read in place, and only open orders copied out and decoded.
+     */
     public Restored openOrders(int[] partitions) {
-        java.util.Map<Integer, List<Order>> open = new java.util.HashMap<>();
-        java.util.Map<Integer, long[]> counts = new java.util.HashMap<>();
+        java.util.Map<Integer, OpenOrders> open = new java.util.HashMap<>();
+        org.agrona.collections.Int2ObjectHashMap<long[]> counts = new org.agrona.collections.Int2ObjectHashMap<>();
         for (int partition : partitions) {
-            open.put(partition, new java.util.ArrayList<>());
+            open.put(partition, new OpenOrders());
             counts.put(partition, new long[1]);
         }
-        orders.forEach((key, bytes) -> {
-            int partition = OrderId.unpack(key).partition();
-            List<Order> list = open.get(partition);
-            if (list != null) {
-                counts.get(partition)[0]++;
-                if (OrderCodec.isOpen(bytes)) {
-                    list.add(OrderCodec.decode(bytes));
+        orders.forEachEntry(entry -> {
+            var value = entry.value();
+            int partition = OrderId.partitionOf(OrderCodec.packedId(value.bytes(), value.offset()));
+            long[] count = counts.get(partition);
+            if (count != null) {
+                count[0]++;
+                if (OrderCodec.isOpen(value.bytes(), value.offset())) {
+                    OrderCodec.decodeInto(value.bytes(), value.offset(), open.get(partition));
                 }
             }
         });
-        open.values().forEach(OrderStore::sortByQueue);
+        open.values().forEach(OpenOrders::sortByQueue);
         java.util.Map<Integer, Long> orderCounts = new java.util.HashMap<>();
         counts.forEach((partition, count) -> orderCounts.put(partition, count[0]));
         return new Restored(open, orderCounts);
     }
-
-    /**
-     * Sorts one partition's orders into queue order: by {@code queuedAt}, the offset of the command
-     * that queued the order, then by id. Sorting packed longs, not the orders through a comparator
-     * (which dominated restarts with millions of open orders).
-     */
-    static void sortByQueue(List<Order> orders) {
-        int n = orders.size();
-        if (n >= 1 << INDEX_BITS) {
-            orders.sort(QUEUE_ORDER);
-            return;
-        }
-        // Each key: the queue position (an offset, under 2^40) above the order's index in the list.
-        long[] keys = new long[n];
-        for (int i = 0; i < n; i++) {
-            keys[i] = orders.get(i).queuedAt() << INDEX_BITS | i;
-        }
-        java.util.Arrays.sort(keys);
-        Order[] sorted = new Order[n];
-        for (int i = 0; i < n; i++) {
-            if (i > 0 && keys[i] >>> INDEX_BITS == keys[i - 1] >>> INDEX_BITS) {
-                orders.sort(QUEUE_ORDER); // one command queues one order; were it otherwise, the id decides
-                return;
-            }
-            sorted[i] = orders.get((int) (keys[i] & ((1L << INDEX_BITS) - 1)));
-        }
-        for (int i = 0; i < n; i++) {
-            orders.set(i, sorted[i]);
-        }
-    }
-
-    /** Bits of a sort key that hold the order's index: 2^23 orders per partition, over 2^40 offsets. */
-    private static final int INDEX_BITS = 23;
-    private static final java.util.Comparator<Order> QUEUE_ORDER =
-            java.util.Comparator.comparingLong(Order::queuedAt).thenComparingLong(o -> o.id().offset());
 
     /** How many orders the store was sized for ({@code engine.max-orders}). */
     public long maxOrders() {

@@ -123,7 +123,7 @@ public final class WorkingState {
      * counts. The orders are cached as commands touch them, not here (a restart with millions of
      * open orders would spend its time filling the cache).
      */
-    public Map<Integer, List<Order>> restore(int[] partitions) {
+    public Map<Integer, OpenOrders> restore(int[] partitions) {
         OrderStore.Restored restored = store.openOrders(partitions);
         restored.orderCounts().forEach((partition, count) -> orderCounts.put(partition.intValue(), new long[] {count}));
         return restored.open();

@@ -26,6 +26,7 @@ import dev.oms.engine.order.Side;
 import dev.oms.engine.risk.RejectReason;
 import dev.oms.engine.risk.RiskCheck;
 import dev.oms.engine.risk.RiskLimits;
+import dev.oms.engine.state.OpenOrders;
 import dev.oms.engine.state.WorkingState;
 import org.agrona.collections.LongHashSet;
 import org.agrona.collections.Object2IntHashMap;
@@ -80,26 +81,33 @@ final class OrderProcessor implements BookListener {
 
     /** Puts the open orders of {@code partitions} back into their books, in queue order. */
     void restore(int[] partitions) {
-        for (List<Order> open : store.restore(partitions).values()) {
+        for (OpenOrders open : store.restore(partitions).values()) {
             restore(open);
         }
     }
 
-    private void restore(List<Order> open) {
+    private void restore(OpenOrders open) {
+        // Open orders per account and symbol, counted by the (shared) strings and keyed once at the end.
+        Map<String, Map<String, int[]>> counts = new HashMap<>();
         String symbol = null;
         OrderBook book = null;
-        for (Order order : open) {
-            if (!order.symbol().equals(symbol)) { // orders of a symbol come in runs: look its book up once a run
-                symbol = order.symbol();
+        for (int i = 0; i < open.size(); i++) {
+            if (!open.symbol(i).equals(symbol)) { // orders of a symbol come in runs: look its book up once a run
+                symbol = open.symbol(i);
                 book = book(symbol);
             }
-            BookResult result = book.restore(order.id().packed(), order.account(), order.side(),
-                    order.timeInForce(), order.priceTicks(), order.quantity(), order.filledQuantity(), order.createdAt());
+            long key = open.key(i);
+            BookResult result = book.restore(key, open.account(i), open.side(i), open.timeInForce(i),
+                    open.priceTicks(i), open.quantity(i), open.filledQuantity(i), open.createdAt(i));
             if (result == BookResult.OK) {
-                resting.add(order.id().packed());
-                adjustOpenOrders(order, 1);
+                resting.add(key);
+                counts.computeIfAbsent(open.account(i), a -> new HashMap<>()).computeIfAbsent(symbol, s -> new int[1])[0]++;
             }
         }
+        counts.forEach((account, bySymbol) -> bySymbol.forEach((s, count) -> {
+            String key = accountSymbol(account, s);
+            openOrders.put(key, openOrders.getValue(key) + count[0]);
+        }));
     }
 
     /**
