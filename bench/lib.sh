@@ -20,6 +20,9 @@ mvn -B -q -f "$ROOT/bench/pom.xml" dependency:build-classpath -Dmdep.outputFile=
 CP="$(cat "$WORK/cp.txt")"
 "$ROOT/oms" build >&2 2>&1 | grep -v WARNING >&2 || true
 
+# Kafka runs with the heap and GC flags its own launcher gives it (kafka-server-start.sh,
+# kafka-run-class.sh) unless KAFKA_JVM_OPTS says otherwise.
+KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent}"
 tool() { "$JAVA" -Xmx512m -cp "$CP" -Dlog4j.configuration=file:"$WORK/log4j.properties" "$@"; }
 printf 'log4j.rootLogger=WARN, stderr\nlog4j.appender.stderr=org.apache.log4j.ConsoleAppender\nlog4j.appender.stderr.Target=System.err\nlog4j.appender.stderr.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stderr.layout.ConversionPattern=%%p %%c: %%m%%n\n' > "$WORK/log4j.properties"
 
@@ -49,7 +52,8 @@ group.initial.rebalance.delay.ms=0
 ${6:-}
 PROPS
   tool kafka.tools.StorageTool format -t "$KAFKA_CLUSTER_ID" -c "$dir/server.properties" > "$dir/format.log" 2>&1
-  "$JAVA" -Xmx1g -cp "$CP" -Dlog4j.configuration=file:"$WORK/log4j.properties" kafka.Kafka "$dir/server.properties" \
+  # shellcheck disable=SC2086
+  "$JAVA" $KAFKA_JVM_OPTS -cp "$CP" -Dlog4j.configuration=file:"$WORK/log4j.properties" kafka.Kafka "$dir/server.properties" \
     > "$dir/kafka.log" 2>&1 &
   PIDS+=($!)
   LAST_PID=$!
