@@ -11,7 +11,7 @@
 # page cache). Everything listens on 127.0.0.1 and stops when the script ends.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-RECORDS="${RECORDS:-500000}"
+RECORDS="${RECORDS:-2000000}"
 FIXED_RATE="${FIXED_RATE:-20000}"
 FIXED_SECONDS="${FIXED_SECONDS:-15}"
 E2E_RECORDS="${E2E_RECORDS:-20000}"
@@ -52,6 +52,6 @@ measure "Apache Kafka 4.4, defaults (page cache)" "127.0.0.1:$KAFKA_PORT" kp 1
 stop_kafka
 
 python3 "$ROOT/bench/report.py" "$WORK/results.txt" "$ROOT/docs/benchmarks.md" \
-  "bench/broker.sh (RECORDS=$RECORDS FIXED_RATE=$FIXED_RATE FIXED_SECONDS=$FIXED_SECONDS E2E_RECORDS=$E2E_RECORDS)" \
+  "bench/broker.sh (RECORDS=$RECORDS WARMUP_RECORDS=${WARMUP_RECORDS:-$RECORDS} FIXED_RATE=$FIXED_RATE FIXED_SECONDS=$FIXED_SECONDS E2E_RECORDS=$E2E_RECORDS)" \
   "$(machine)"
 echo "results written to docs/benchmarks.md" >&2

@@ -1,6 +1,7 @@
 # Shared by bench/broker.sh and bench/cluster.sh: Kafka's own tools against a bootstrap address,
 # 256-byte records, acks=all, and the processes each script starts (stopped when it ends).
-# Expects ROOT, RECORDS, FIXED_RATE, FIXED_SECONDS, E2E_RECORDS, PARTITIONS to be set.
+# Expects ROOT, RECORDS, FIXED_RATE, FIXED_SECONDS, E2E_RECORDS, PARTITIONS to be set; WARMUP_RECORDS
+# (default RECORDS) are produced to each broker before anything is measured.
 SIZE=256
 JAVA_HOME="$("$ROOT/oms" java-home)"
 export JAVA_HOME
@@ -91,6 +92,11 @@ measure() { # name bootstrap topic-prefix replication-factor [topic config]
   create_topic "$bootstrap" "$t-e2e" "$rf" "${5:-}"
   echo "== $name" >&2
   local max fixed lat read
+  # The same warm-up for every broker: a JVM's first seconds are its JIT compiling, not its speed.
+  if (( ${WARMUP_RECORDS:-$RECORDS} > 0 )); then
+    create_topic "$bootstrap" "$t-warmup" "$rf" "${5:-}"
+    produce "$bootstrap" "$t-warmup" "${WARMUP_RECORDS:-$RECORDS}" -1 > /dev/null
+  fi
   max="$(produce "$bootstrap" "$t-max" "$RECORDS" -1)"
   read="$(consume "$bootstrap" "$t-max" "$RECORDS")"
   fixed="$(produce "$bootstrap" "$t-fixed" $((FIXED_RATE * FIXED_SECONDS)) "$FIXED_RATE")"
