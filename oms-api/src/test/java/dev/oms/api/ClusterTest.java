@@ -98,6 +98,10 @@ class ClusterTest {
         System.out.printf("leader %d killed: the first record sent before its death was acknowledged %d ms after%n",
                 leader, failoverMs);
         assertThat(leaderOf(new TopicPartition(TOPIC, 0))).isNotEqualTo(leader);
+        // The dead node leaves the partition's in-sync replicas, on every node's Metadata (the nodes
+        // here allow a follower 2 s of lag).
+        awaitInSyncReplicas(new TopicPartition(TOPIC, 0), java.util.stream.IntStream.rangeClosed(1, NODES)
+                .filter(n -> n != leader).boxed().toList());
 
         List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
         assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
@@ -109,6 +113,7 @@ class ClusterTest {
         // being partition 0's preferred leader, it is handed the leadership back.
         nodes[leader - 1] = startNode(leader).join();
         awaitFollowersCaughtUp();
+        awaitInSyncReplicas(new TopicPartition(TOPIC, 0), List.of(1, 2, 3));
         if (leader == 1) {
             awaitPreferredLeader();
         }
@@ -127,6 +132,30 @@ class ClusterTest {
         String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(process.waitFor()).as(output).isZero();
         return output;
+    }
+
+    /** Waits until every live node's Metadata names {@code expected} as the in-sync replicas of {@code tp}. */
+    private void awaitInSyncReplicas(TopicPartition tp, List<Integer> expected) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        Map<String, List<Integer>> seen = new java.util.TreeMap<>();
+        while (System.currentTimeMillis() < deadline) {
+            seen.clear();
+            for (OmsProcess node : nodes) {
+                if (node != null && node.isAlive()) {
+                    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrap()))) {
+                        seen.put(node.kafkaBootstrap(), admin.describeTopics(List.of(tp.topic())).allTopicNames()
+                                .get(30, TimeUnit.SECONDS).get(tp.topic()).partitions().get(tp.partition()).isr().stream()
+                                .map(org.apache.kafka.common.Node::id).toList());
+                    }
+                }
+            }
+            if (seen.values().stream().allMatch(expected::equals)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        assertThat(seen).as("the in-sync replicas of " + tp + " by node").allSatisfy((node, isr) -> assertThat(isr)
+                .isEqualTo(expected));
     }
 
     /** Partition 0 prefers node 1: Ratis hands it leadership whenever another node holds it and node 1 is caught up. */
@@ -467,7 +496,7 @@ class ClusterTest {
                 String host = hosts[id - 1];
                 return OmsProcess.start(dir.resolve("node-" + id), Map.of("OMS_GROUPS_OFFSETS_PARTITIONS", "1",
                         "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", Integer.toString(partitions), "OMS_HTTP_HOST", host, "OMS_KAFKA_HOST", host,
-                        "OMS_KAFKA_ADVERTISED_HOST", host), launchers.get(id - 1),
+                        "OMS_KAFKA_ADVERTISED_HOST", host, "OMS_CLUSTER_REPLICA_LAG_TIME_MAX_MS", "2000"), launchers.get(id - 1),
                         "--node-id", Integer.toString(id), "--peers", peers);
             } catch (Exception e) {
                 throw new IllegalStateException("node " + id + " did not start", e);

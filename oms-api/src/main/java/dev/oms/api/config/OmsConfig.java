@@ -169,8 +169,9 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                     + " exclude each other");
         }
         int nodeId = intIn(config, "cluster.node-id", 0, Integer.MAX_VALUE);
+        long replicaLagTimeMaxMs = longIn(config, "cluster.replica-lag-time-max-ms", 100, 3_600_000);
         try {
-            return ClusterConfig.parse(nodeId, peers);
+            return ClusterConfig.parse(nodeId, peers).withReplicaLagTimeMaxMs(replicaLagTimeMaxMs);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("cluster.peers: " + e.getMessage() + " (OMS_CLUSTER_PEERS)");
         }

@@ -5,9 +5,14 @@ import java.util.List;
 
 /**
  * This node's place in a cluster: its id and every node's Raft address, the same list on every
- * node ({@code 1@host:33145,2@host:33146,3@host:33147}). Node ids are Kafka broker ids.
+ * node ({@code 1@host:33145,2@host:33146,3@host:33147}). Node ids are Kafka broker ids. A
+ * follower that has not caught up with its leader for {@code replicaLagTimeMaxMs} leaves the
+ * partition's in-sync replicas (Kafka's {@code replica.lag.time.max.ms}).
  */
-public record ClusterConfig(int nodeId, List<Peer> peers) {
+public record ClusterConfig(int nodeId, List<Peer> peers, long replicaLagTimeMaxMs) {
+    /** Kafka's default for {@code replica.lag.time.max.ms}. */
+    public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
+
     public record Peer(int id, String host, int port) {
         public String address() {
             return host + ":" + port;
@@ -22,6 +27,13 @@ public record ClusterConfig(int nodeId, List<Peer> peers) {
         if (peers.stream().map(Peer::id).distinct().count() != peers.size()) {
             throw new IllegalArgumentException("two peers share an id: " + peers);
         }
+        if (replicaLagTimeMaxMs < 1) {
+            throw new IllegalArgumentException("the replica lag time must be positive, got " + replicaLagTimeMaxMs);
+        }
+    }
+
+    public ClusterConfig withReplicaLagTimeMaxMs(long millis) {
+        return new ClusterConfig(nodeId, peers, millis);
     }
 
     /** Parses {@code id@host:port,…}; refuses anything else with the part it could not read. */
@@ -46,7 +58,7 @@ public record ClusterConfig(int nodeId, List<Peer> peers) {
                         + p + "'");
             }
         }
-        return new ClusterConfig(nodeId, parsed);
+        return new ClusterConfig(nodeId, parsed, DEFAULT_REPLICA_LAG_TIME_MAX_MS);
     }
 
     public Peer self() {

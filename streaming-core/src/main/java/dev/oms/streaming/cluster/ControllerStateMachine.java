@@ -5,11 +5,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -21,8 +24,10 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 /**
  * The controller group's state machine: the cluster metadata every node holds, replicated by a
  * Raft group of all nodes (KRaft's metadata log, in miniature). Entries are JSON commands:
- * {@code register} (a node's Kafka address, sent by each node as it starts) and
- * {@code createTopic} (name, id, partition count, settings). Applying a new topic tells the node,
+ * {@code register} (a node's Kafka address, sent by each node as it starts),
+ * {@code createTopic} (name, id, partition count, settings) and {@code isr} (a partition's
+ * in-sync replicas as its leader sees them: Kafka's AlterPartition; a report from an earlier
+ * term than the one recorded is ignored, so a deposed leader cannot overwrite its successor's). Applying a new topic tells the node,
  * which opens the partitions and joins their Raft groups; a topic that exists is answered as it is.
  * A snapshot is the whole metadata as JSON.
  */
@@ -37,22 +42,32 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
     record TopicInfo(String name, String id, int partitions, Map<String, String> configs) {
     }
 
+    /** A partition's in-sync replicas, reported by its leader in Raft term {@code term}. */
+    record IsrInfo(String topic, int partition, long term, List<Integer> isr) {
+    }
+
     /** A command, as written to the controller's log. */
-    record Command(String op, NodeInfo node, TopicInfo topic) {
+    record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr) {
         static Command register(NodeInfo node) {
-            return new Command("register", node, null);
+            return new Command("register", node, null, null);
         }
 
         static Command createTopic(TopicInfo topic) {
-            return new Command("createTopic", null, topic);
+            return new Command("createTopic", null, topic, null);
+        }
+
+        static Command isr(IsrInfo isr) {
+            return new Command("isr", null, null, isr);
         }
     }
 
-    private record Snapshot(List<NodeInfo> nodes, List<TopicInfo> topics) {
+    /** {@code isr} is absent from snapshots written before it existed. */
+    private record Snapshot(List<NodeInfo> nodes, List<TopicInfo> topics, List<IsrInfo> isr) {
     }
 
     private final Map<Integer, NodeInfo> nodes = new ConcurrentSkipListMap<>();
     private final Map<String, TopicInfo> topics = new ConcurrentSkipListMap<>();
+    private final Map<TopicPartition, IsrInfo> isr = new ConcurrentHashMap<>();
     private final Consumer<TopicInfo> onTopic;
 
     /** @param onTopic told of every topic, on start and as created; must be idempotent */
@@ -81,6 +96,16 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         return nodes.values();
     }
 
+    /** A partition's in-sync replicas as last reported; empty before its first leader reported. */
+    Optional<IsrInfo> isr(TopicPartition tp) {
+        return Optional.ofNullable(isr.get(tp));
+    }
+
+    private void recordIsr(IsrInfo reported) {
+        isr.merge(new TopicPartition(reported.topic(), reported.partition()), reported,
+                (recorded, update) -> update.term() >= recorded.term() ? update : recorded);
+    }
+
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
@@ -89,6 +114,9 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
             Snapshot s = JSON.readValue(snapshot.getFile().getPath().toFile(), Snapshot.class);
             s.nodes().forEach(n -> nodes.put(n.id(), n));
             s.topics().forEach(t -> topics.put(t.name(), t));
+            if (s.isr() != null) {
+                s.isr().forEach(this::recordIsr);
+            }
             topics.values().forEach(onTopic);
         }
     }
@@ -106,6 +134,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         Message reply = Message.EMPTY;
         switch (command.op()) {
             case "register" -> nodes.put(command.node().id(), command.node());
+            case "isr" -> recordIsr(command.isr());
             case "createTopic" -> {
                 TopicInfo existing = topics.putIfAbsent(command.topic().name(), command.topic());
                 TopicInfo topic = existing != null ? existing : command.topic();
@@ -124,6 +153,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
 
     @Override
     protected void writeSnapshot(java.io.File file) throws IOException {
-        JSON.writeValue(file, new Snapshot(new ArrayList<>(nodes.values()), new ArrayList<>(topics.values())));
+        JSON.writeValue(file, new Snapshot(new ArrayList<>(nodes.values()), new ArrayList<>(topics.values()),
+                new ArrayList<>(isr.values())));
     }
 }

@@ -251,6 +251,29 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /**
+     * What this node sees of its followers in {@code group} while it leads it: each follower's
+     * commit index as the follower last reported it, and the leader's term and last entry.
+     */
+    Optional<InSyncReplicas.Followers> followers(RaftGroupId group) {
+        try {
+            RaftServer.Division division = server.getDivision(group);
+            if (!division.getInfo().isLeader()) {
+                return Optional.empty();
+            }
+            var last = division.getRaftLog().getLastEntryTermIndex();
+            List<org.apache.ratis.proto.RaftProtos.CommitInfoProto> followers = division.getCommitInfos().stream()
+                    .filter(c -> nodeId(RaftPeerId.valueOf(c.getServer().getId())) != config.nodeId()).toList();
+            int[] ids = followers.stream().mapToInt(c -> nodeId(RaftPeerId.valueOf(c.getServer().getId()))).toArray();
+            long[] committed = followers.stream().mapToLong(org.apache.ratis.proto.RaftProtos.CommitInfoProto::getCommitIndex)
+                    .toArray();
+            return Optional.of(new InSyncReplicas.Followers(config.nodeId(), division.getInfo().getCurrentTerm(),
+                    last == null ? 0 : last.getIndex(), ids, committed));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void close() throws IOException {
         controllerClient.close();

@@ -76,6 +76,13 @@ public final class ReplicatedLog implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Looks at the followers of the partitions this node leads and reports their ISR to the controller. */
+    private final java.util.concurrent.ScheduledExecutorService isrReporter = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "oms-cluster-isr");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<TopicPartition, InSyncReplicas> inSync = new ConcurrentHashMap<>();
 
     public ReplicatedLog(ClusterConfig config, Host host) {
         this.config = config;
@@ -108,6 +115,40 @@ public final class ReplicatedLog implements AutoCloseable {
             return machine;
         };
         node.complete(RaftNode.start(config, raftDir, registry));
+        // Kafka looks every half of replica.lag.time.max.ms; a finer look costs little here.
+        long every = Math.max(100, Math.min(1_000, config.replicaLagTimeMaxMs() / 4));
+        isrReporter.scheduleWithFixedDelay(this::reportInSyncReplicas, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * For each partition this node leads, its in-sync replicas now; written to the controller
+     * when they differ from what it holds (or were reported in an earlier term).
+     */
+    private void reportInSyncReplicas() {
+        RaftNode raft = node.getNow(null);
+        long now = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+        for (var partition : groups.entrySet()) {
+            TopicPartition tp = partition.getKey();
+            try {
+                Optional<InSyncReplicas.Followers> followers = raft.followers(partition.getValue());
+                if (followers.isEmpty()) {
+                    inSync.remove(tp);
+                    continue;
+                }
+                long term = followers.get().term();
+                List<Integer> isr = inSync.computeIfAbsent(tp, t -> new InSyncReplicas(config.replicaLagTimeMaxMs()))
+                        .at(now, followers.get());
+                Optional<ControllerStateMachine.IsrInfo> recorded = controller.isr(tp);
+                if (recorded.isEmpty() || recorded.get().term() != term || !recorded.get().isr().equals(isr)) {
+                    raft.submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.isr(
+                            new ControllerStateMachine.IsrInfo(tp.topic(), tp.partition(), term, isr))));
+                    LOG.info("{}: in-sync replicas {} (term {})", tp, isr, term);
+                }
+            } catch (IOException | RuntimeException e) {
+                // The controller has no majority now, or this node stopped leading: the next look retries.
+                LOG.debug("{}: in-sync replicas not reported", tp, e);
+            }
+        }
     }
 
     private void open(ControllerStateMachine.TopicInfo topic) {
@@ -282,6 +323,14 @@ public final class ReplicatedLog implements AutoCloseable {
         return group == null || raft == null ? Optional.empty() : raft.followerLag(group);
     }
 
+    /**
+     * A partition's in-sync replicas, as its leader last reported them to the controller; every
+     * replica until a leader has.
+     */
+    public List<Integer> inSyncReplicas(TopicPartition tp) {
+        return controller.isr(tp).map(ControllerStateMachine.IsrInfo::isr).orElseGet(this::replicas);
+    }
+
     /** Every node's id: each partition has a replica on each. */
     public List<Integer> replicas() {
         List<Integer> ids = new ArrayList<>();
@@ -311,6 +360,7 @@ public final class ReplicatedLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        isrReporter.shutdownNow();
         opener.shutdownNow();
         RaftNode raft = node.getNow(null);
         if (raft != null) {

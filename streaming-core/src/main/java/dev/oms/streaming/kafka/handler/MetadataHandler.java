@@ -87,8 +87,10 @@ final class MetadataHandler extends VersionedHandler<MetadataRequest> {
         Optional<ReplicatedLog> cluster = broker.cluster();
         List<Integer> replicas = cluster.map(ReplicatedLog::replicas).orElse(List.of(KafkaListenerConfig.NODE_ID));
         for (int p = 0; p < topic.partitionCount(); p++) {
+            TopicPartition tp = new TopicPartition(topic.name(), p);
             MetadataResponsePartition partition = new MetadataResponsePartition().setPartitionIndex(p)
-                    .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(new ArrayList<>());
+                    .setReplicaNodes(replicas).setIsrNodes(cluster.map(c -> c.inSyncReplicas(tp)).orElse(replicas))
+                    .setOfflineReplicas(new ArrayList<>());
             described.partitions().add(partition);
             if (cluster.isEmpty()) {
                 // Versions before 7 have no leader epoch, and the codec refuses a value it cannot write.
@@ -97,7 +99,7 @@ final class MetadataHandler extends VersionedHandler<MetadataRequest> {
                 continue;
             }
             // A leader clients cannot reach yet (no Kafka address announced) is no leader to them.
-            Optional<ReplicatedLog.Leader> leader = cluster.get().leader(new TopicPartition(topic.name(), p))
+            Optional<ReplicatedLog.Leader> leader = cluster.get().leader(tp)
                     .filter(l -> nodes.stream().anyMatch(n -> n.id() == l.nodeId()));
             if (leader.isEmpty()) {
                 partition.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1)
