@@ -12,13 +12,13 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * What {@code GET /cluster} and {@code ./oms cluster info} show: the nodes, the controller, and
- * for each partition its leader, its leader epoch and, where this node leads, how many Raft
- * entries each follower is behind.
+ * for each partition its leader, its leader epoch, its in-sync replicas and, where this node
+ * leads, how many Raft entries each follower is behind.
  */
 record ClusterInfo(int node, int controller, Collection<ReplicatedLog.Node> nodes, List<Partition> partitions) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Partition(String topic, int partition, int leader, int epoch, long[] followerLag) {
+    record Partition(String topic, int partition, int leader, int epoch, List<Integer> isr, long[] followerLag) {
     }
 
     static ClusterInfo of(EmbeddedBroker broker) {
@@ -29,7 +29,8 @@ record ClusterInfo(int node, int controller, Collection<ReplicatedLog.Node> node
                 TopicPartition tp = new TopicPartition(topic.name(), p);
                 var leader = cluster.leader(tp);
                 partitions.add(new Partition(topic.name(), p, leader.map(ReplicatedLog.Leader::nodeId).orElse(-1),
-                        leader.map(ReplicatedLog.Leader::epoch).orElse(-1), cluster.followerLag(tp).orElse(null)));
+                        leader.map(ReplicatedLog.Leader::epoch).orElse(-1), cluster.inSyncReplicas(tp),
+                        cluster.followerLag(tp).orElse(null)));
             }
         }
         return new ClusterInfo(cluster.nodeId(), cluster.controllerId(), cluster.nodes(), partitions);

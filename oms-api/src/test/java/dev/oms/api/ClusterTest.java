@@ -44,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterTest {
     private static final String TOPIC = "payments";
     private static final int NODES = 3;
+    /** cluster.replica-lag-time-max-ms of the nodes here: a follower out of step this long leaves the ISR. */
+    private static final long LAG_TIME_MS = 2_000;
 
     @TempDir
     Path dir;
@@ -98,8 +100,7 @@ class ClusterTest {
         System.out.printf("leader %d killed: the first record sent before its death was acknowledged %d ms after%n",
                 leader, failoverMs);
         assertThat(leaderOf(new TopicPartition(TOPIC, 0))).isNotEqualTo(leader);
-        // The dead node leaves the partition's in-sync replicas, on every node's Metadata (the nodes
-        // here allow a follower 2 s of lag).
+        // The dead node leaves the partition's in-sync replicas on every node.
         awaitInSyncReplicas(new TopicPartition(TOPIC, 0), java.util.stream.IntStream.rangeClosed(1, NODES)
                 .filter(n -> n != leader).boxed().toList());
 
@@ -113,14 +114,26 @@ class ClusterTest {
         // being partition 0's preferred leader, it is handed the leadership back.
         nodes[leader - 1] = startNode(leader).join();
         awaitFollowersCaughtUp();
-        awaitInSyncReplicas(new TopicPartition(TOPIC, 0), List.of(1, 2, 3));
         if (leader == 1) {
             awaitPreferredLeader();
         }
+        // Back in the in-sync replicas, and still there once the lag time has passed (after any
+        // handback, a new leader's look at its followers counts, not the grace it starts with).
+        TopicPartition partition = new TopicPartition(TOPIC, 0);
+        awaitInSyncReplicas(partition, List.of(1, 2, 3));
+        Thread.sleep(2 * LAG_TIME_MS);
+        assertThat(inSyncReplicas(partition)).allSatisfy((node, isr) -> assertThat(isr).containsExactly(1, 2, 3));
         // What an operator sees: the nodes, then each partition's leader, replicas and follower lag.
         String info = cli("cluster", "info", "--brokers", bootstrap(), "--url", nodes[1].httpUrl());
         assertThat(info).contains("CONTROLLER").containsPattern("(?m)^payments\\s+0\\s+" + leaderOf(new TopicPartition(TOPIC, 0))
                 + "\\s+1,2,3\\s+1,2,3\\s+0,0\\s*$");
+
+        // A follower dies while nothing is written: what it last reported still reaches the end of
+        // the log, but it no longer answers, and it leaves the ISR.
+        int follower = leaderOf(partition) % NODES + 1;
+        nodes[follower - 1].kill9();
+        awaitInSyncReplicas(partition, java.util.stream.IntStream.rangeClosed(1, NODES).filter(n -> n != follower).boxed()
+                .toList());
     }
 
     /** Runs {@code ./oms} with a command of its command line (the Cli class, as the launcher does). */
@@ -134,28 +147,46 @@ class ClusterTest {
         return output;
     }
 
-    /** Waits until every live node's Metadata names {@code expected} as the in-sync replicas of {@code tp}. */
+    /**
+     * Waits until every live node names {@code expected} as the in-sync replicas of {@code tp}: in
+     * its Metadata (a Kafka client asks any node) and, asked directly, on its {@code /cluster}.
+     */
     private void awaitInSyncReplicas(TopicPartition tp, List<Integer> expected) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
-        Map<String, List<Integer>> seen = new java.util.TreeMap<>();
-        while (System.currentTimeMillis() < deadline) {
-            seen.clear();
-            for (OmsProcess node : nodes) {
-                if (node != null && node.isAlive()) {
-                    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrap()))) {
-                        seen.put(node.kafkaBootstrap(), admin.describeTopics(List.of(tp.topic())).allTopicNames()
-                                .get(30, TimeUnit.SECONDS).get(tp.topic()).partitions().get(tp.partition()).isr().stream()
-                                .map(org.apache.kafka.common.Node::id).toList());
-                    }
-                }
-            }
-            if (seen.values().stream().allMatch(expected::equals)) {
-                return;
-            }
+        Map<String, List<Integer>> seen = inSyncReplicas(tp);
+        while (!seen.values().stream().allMatch(expected::equals) && System.currentTimeMillis() < deadline) {
             Thread.sleep(250);
+            seen = inSyncReplicas(tp);
         }
         assertThat(seen).as("the in-sync replicas of " + tp + " by node").allSatisfy((node, isr) -> assertThat(isr)
                 .isEqualTo(expected));
+    }
+
+    /** The in-sync replicas of {@code tp}: in Metadata, and as each live node's {@code /cluster} has them. */
+    private Map<String, List<Integer>> inSyncReplicas(TopicPartition tp) throws Exception {
+        Map<String, List<Integer>> seen = new java.util.TreeMap<>();
+        try (Admin admin = admin()) {
+            seen.put("metadata", admin.describeTopics(List.of(tp.topic())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(tp.topic()).partitions().get(tp.partition()).isr().stream().map(org.apache.kafka.common.Node::id).toList());
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            for (OmsProcess node : nodes) {
+                if (node == null || !node.isAlive()) {
+                    continue;
+                }
+                var cluster = json.readTree(http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/cluster")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+                for (var partition : cluster.path("partitions")) {
+                    if (partition.path("topic").asText().equals(tp.topic()) && partition.path("partition").asInt() == tp.partition()) {
+                        List<Integer> isr = new ArrayList<>();
+                        partition.path("isr").forEach(id -> isr.add(id.asInt()));
+                        seen.put(node.httpUrl(), isr);
+                    }
+                }
+            }
+        }
+        return seen;
     }
 
     /** Partition 0 prefers node 1: Ratis hands it leadership whenever another node holds it and node 1 is caught up. */
@@ -496,7 +527,7 @@ class ClusterTest {
                 String host = hosts[id - 1];
                 return OmsProcess.start(dir.resolve("node-" + id), Map.of("OMS_GROUPS_OFFSETS_PARTITIONS", "1",
                         "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", Integer.toString(partitions), "OMS_HTTP_HOST", host, "OMS_KAFKA_HOST", host,
-                        "OMS_KAFKA_ADVERTISED_HOST", host, "OMS_CLUSTER_REPLICA_LAG_TIME_MAX_MS", "2000"), launchers.get(id - 1),
+                        "OMS_KAFKA_ADVERTISED_HOST", host, "OMS_CLUSTER_REPLICA_LAG_TIME_MAX_MS", Long.toString(LAG_TIME_MS)), launchers.get(id - 1),
                         "--node-id", Integer.toString(id), "--peers", peers);
             } catch (Exception e) {
                 throw new IllegalStateException("node " + id + " did not start", e);

@@ -169,7 +169,7 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                     + " exclude each other");
         }
         int nodeId = intIn(config, "cluster.node-id", 0, Integer.MAX_VALUE);
-        long replicaLagTimeMaxMs = longIn(config, "cluster.replica-lag-time-max-ms", 100, 3_600_000);
+        long replicaLagTimeMaxMs = longIn(config, "cluster.replica-lag-time-max-ms", 1_000, 3_600_000);
         try {
             return ClusterConfig.parse(nodeId, peers).withReplicaLagTimeMaxMs(replicaLagTimeMaxMs);
         } catch (IllegalArgumentException e) {

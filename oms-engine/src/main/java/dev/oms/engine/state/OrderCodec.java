@@ -53,8 +53,18 @@ final class OrderCodec {
         return in.readByte(offset) == VERSION && Order.isOpen(STATUSES[in.readByte(offset + STATUS_AT)]);
     }
 
-    /** The packed id of the order encoded at {@code offset} of {@code in}, read in place. */
-    static long packedId(RandomDataInput in, long offset) {
+    /** Bytes of a record whose four strings are empty: the fixed fields and the strings' lengths. */
+    private static final int MIN_SIZE = 1 + 8 + 4 + 8 * 5 + 2 * 4;
+
+    /**
+     * The packed id of the order encoded in the {@code size} bytes at {@code offset} of {@code in},
+     * read in place; refuses bytes that are not an order record of this layout.
+     */
+    static long packedId(RandomDataInput in, long offset, long size) {
+        if (size < MIN_SIZE || in.readByte(offset) != VERSION) {
+            throw new IllegalStateException("an entry of the order store is not an order record this build reads ("
+                    + size + " bytes, version " + (size > 0 ? in.readByte(offset) : -1) + ")");
+        }
         long id = 0;
         for (int i = 1; i <= Long.BYTES; i++) { // big-endian, as ByteBuffer wrote it
             id = id << 8 | (in.readByte(offset + i) & 0xFF);
@@ -94,12 +104,10 @@ final class OrderCodec {
      * value) to {@code open}, read in place: a restart reads millions of them, and copying each out
      * with its strings was most of the garbage it made.
      */
-    static void decodeInto(RandomDataInput in, long offset, OpenOrders open) {
-        if (in.readByte(offset) != VERSION) {
-            throw new IllegalStateException("order record version " + in.readByte(offset) + " is not readable by this build");
-        }
+    static void decodeInto(RandomDataInput in, long offset, long size, OpenOrders open) {
+        long end = offset + size;
         long at = offset + 1;
-        long key = bigEndianLong(in, at);
+        long key = packedId(in, offset, size);
         Side side = SIDES[in.readByte(at + 8)];
         TimeInForce tif = TIMES_IN_FORCE[in.readByte(at + 10)];
         at += 8 + 4; // id, side, type, time in force, status
@@ -109,11 +117,16 @@ final class OrderCodec {
         long createdAt = bigEndianLong(in, at + 24);
         long queuedAt = bigEndianLong(in, at + 32);
         at += 40;
-        int accountLength = stringLength(in, at);
+        int accountLength = stringLength(in, at, end);
         String account = open.string(in, at + 2, accountLength);
         at += 2 + accountLength;
-        at += 2 + stringLength(in, at); // the clientOrderId: no book needs it
-        String symbol = open.string(in, at + 2, stringLength(in, at));
+        at += 2 + stringLength(in, at, end); // the clientOrderId: no book needs it
+        int symbolLength = stringLength(in, at, end);
+        String symbol = open.string(in, at + 2, symbolLength);
+        at += 2 + symbolLength;
+        if (at + 2 + stringLength(in, at, end) != end) { // the reason, last
+            throw new IllegalStateException("an order record of the store has bytes after its end");
+        }
         open.add(key, account, symbol, side, tif, priceTicks, quantity, filled, createdAt, queuedAt);
     }
 
@@ -123,8 +136,13 @@ final class OrderCodec {
         return java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN ? value : Long.reverseBytes(value);
     }
 
-    private static int stringLength(RandomDataInput in, long at) {
-        return (in.readUnsignedByte(at) << 8) | in.readUnsignedByte(at + 1);
+    /** The length of the string at {@code at}, checked to end inside the record, which ends at {@code end}. */
+    private static int stringLength(RandomDataInput in, long at, long end) {
+        int length = at + 2 <= end ? (in.readUnsignedByte(at) << 8) | in.readUnsignedByte(at + 1) : -1;
+        if (length < 0 || at + 2 + length > end) {
+            throw new IllegalStateException("an order record of the store is cut short: a string runs past its end");
+        }
+        return length;
     }
 
     private static void putString(ByteBuffer b, byte[] s) {

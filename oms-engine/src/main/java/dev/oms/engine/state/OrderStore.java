@@ -408,12 +408,12 @@ public final class OrderStore implements AutoCloseable {
         }
         orders.forEachEntry(entry -> {
             var value = entry.value();
-            int partition = OrderId.partitionOf(OrderCodec.packedId(value.bytes(), value.offset()));
+            int partition = OrderId.partitionOf(OrderCodec.packedId(value.bytes(), value.offset(), value.size()));
             long[] count = counts.get(partition);
             if (count != null) {
                 count[0]++;
                 if (OrderCodec.isOpen(value.bytes(), value.offset())) {
-                    OrderCodec.decodeInto(value.bytes(), value.offset(), open.get(partition));
+                    OrderCodec.decodeInto(value.bytes(), value.offset(), value.size(), open.get(partition));
                 }
             }
         });

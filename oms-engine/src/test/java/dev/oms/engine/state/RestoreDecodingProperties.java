@@ -29,11 +29,11 @@ class RestoreDecodingProperties {
         System.arraycopy(encoded, 0, entry, at, encoded.length);
         BytesStore<?, byte[]> bytes = BytesStore.wrap(entry);
         assertThat(OrderCodec.isOpen(bytes, at)).isEqualTo(order.isOpen());
-        assertThat(OrderCodec.packedId(bytes, at)).isEqualTo(order.id().packed());
+        assertThat(OrderCodec.packedId(bytes, at, encoded.length)).isEqualTo(order.id().packed());
 
         OpenOrders open = new OpenOrders();
-        OrderCodec.decodeInto(bytes, at, open);
-        OrderCodec.decodeInto(bytes, at, open); // twice: the strings come back as the same instances
+        OrderCodec.decodeInto(bytes, at, encoded.length, open);
+        OrderCodec.decodeInto(bytes, at, encoded.length, open); // twice: the strings come back as the same instances
         open.sortByQueue();
         Order decoded = OrderCodec.decode(encoded);
         assertThat(open.size()).isEqualTo(2);
@@ -47,6 +47,18 @@ class RestoreDecodingProperties {
         assertThat(open.filledQuantity(0)).isEqualTo(decoded.filledQuantity());
         assertThat(open.createdAt(0)).isEqualTo(decoded.createdAt());
         assertThat(open.queuedAt(0)).isEqualTo(decoded.queuedAt());
+    }
+
+    /** A record cut anywhere short of its end is refused, never read past into the next entry's bytes. */
+    @Property
+    void aRecordCutShortIsRefused(@ForAll("orders") Order order, @ForAll @IntRange(min = 1, max = 200) int cut) {
+        byte[] encoded = OrderCodec.encode(order);
+        int kept = Math.max(0, encoded.length - cut);
+        byte[] entry = java.util.Arrays.copyOf(encoded, encoded.length + 64); // followed by other bytes
+        java.util.Arrays.fill(entry, kept, entry.length, (byte) 7);
+        BytesStore<?, byte[]> bytes = BytesStore.wrap(entry);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrderCodec.decodeInto(bytes, 0, kept, new OpenOrders()))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Property

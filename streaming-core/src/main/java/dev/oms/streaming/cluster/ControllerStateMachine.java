@@ -32,7 +32,9 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * A snapshot is the whole metadata as JSON.
  */
 final class ControllerStateMachine extends SnapshotFileStateMachine {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Fields a later version adds are skipped, not fatal: every node applies every entry alike.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** A node as Kafka clients and HTTP callers reach it. */
     record NodeInfo(int id, String host, int kafkaPort, int httpPort) {
@@ -46,7 +48,12 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
     record IsrInfo(String topic, int partition, long term, List<Integer> isr) {
     }
 
-    /** A command, as written to the controller's log. */
+    /**
+     * A command, as written to the controller's log. Absent parts are left out, so that a
+     * {@code register} or {@code createTopic} reads the same as before {@code isr} existed (the
+     * previous version refuses fields it does not know; it skips an {@code isr} command).
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr) {
         static Command register(NodeInfo node) {
             return new Command("register", node, null, null);

@@ -7,14 +7,15 @@ import java.util.Map;
 
 /**
  * A leader's in-sync replicas of one partition, by Kafka's rule: itself, and every follower that
- * has caught up with it within the last {@code lagTimeMaxMs}. "Caught up" is judged the way
- * Kafka's leader does without a clock on every entry: at each look, a follower whose log reaches
- * where the leader's log ended at the previous look was caught up at that moment. A follower
- * that stops answering, or answers but falls behind for longer than the limit, leaves; it comes
- * back once it has caught up again.
+ * has caught up with it within the last {@code lagTimeMaxMs} and answers it. "Caught up" is
+ * judged without a clock on every entry: at each look, a follower whose log reaches where the
+ * leader's log ended at the previous look was caught up at that moment. A follower that stops
+ * answering, or answers but falls behind for longer than the limit, leaves; it comes back once
+ * it has caught up again. (What a follower reached is what it last reported, so a follower that
+ * died on an idle partition still looks caught up: the time since its last answer decides then.)
  *
- * <p>A new leader (a new term) gives every follower the full limit before judging it, as
- * Kafka's new leader starts from the ISR it was given.
+ * <p>A new leader (a new term) starts from the ISR recorded before it, as Kafka's does: those in
+ * it have the full limit to prove themselves, the others must catch up first.
  *
  * <p>Threads: one caller at a time.
  */
@@ -23,7 +24,7 @@ final class InSyncReplicas {
      * What the leader sees of its followers at one moment: its term and last entry, and how far
      * each follower's log reaches (as the follower last reported it).
      */
-    record Followers(int leaderId, long term, long lastIndex, int[] ids, long[] reached) {
+    record Followers(int leaderId, long term, long lastIndex, int[] ids, long[] reached, long[] answeredAgoMs) {
     }
 
     private final long lagTimeMaxMs;
@@ -36,16 +37,22 @@ final class InSyncReplicas {
         this.lagTimeMaxMs = lagTimeMaxMs;
     }
 
-    /** The in-sync replicas at {@code nowMs}, by node id (the leader always among them). */
-    List<Integer> at(long nowMs, Followers followers) {
+    /**
+     * The in-sync replicas at {@code nowMs}, by node id (the leader always among them);
+     * {@code recorded} is the ISR the controller holds, read when a new term starts.
+     */
+    List<Integer> at(long nowMs, Followers followers, List<Integer> recorded) {
         if (followers.term() != term) {
             term = followers.term();
             caughtUpAt.clear();
+            for (int id : followers.ids()) {
+                caughtUpAt.put(id, recorded.contains(id) ? nowMs : nowMs - lagTimeMaxMs - 1);
+            }
             previousLastIndex = followers.lastIndex();
         }
         for (int i = 0; i < followers.ids().length; i++) {
             int id = followers.ids()[i];
-            caughtUpAt.putIfAbsent(id, nowMs); // new in this term: the full limit to prove itself
+            caughtUpAt.putIfAbsent(id, nowMs - lagTimeMaxMs - 1); // joined during the term: must catch up
             if (followers.reached()[i] >= previousLastIndex) {
                 caughtUpAt.put(id, nowMs);
             }
@@ -53,8 +60,9 @@ final class InSyncReplicas {
         previousLastIndex = followers.lastIndex();
         List<Integer> isr = new ArrayList<>();
         isr.add(followers.leaderId());
-        for (int id : followers.ids()) {
-            if (nowMs - caughtUpAt.get(id) <= lagTimeMaxMs) {
+        for (int i = 0; i < followers.ids().length; i++) {
+            int id = followers.ids()[i];
+            if (nowMs - caughtUpAt.get(id) <= lagTimeMaxMs && followers.answeredAgoMs()[i] <= lagTimeMaxMs) {
                 isr.add(id);
             }
         }

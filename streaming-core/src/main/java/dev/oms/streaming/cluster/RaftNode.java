@@ -252,23 +252,33 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * What this node sees of its followers in {@code group} while it leads it: each follower's
-     * commit index as the follower last reported it, and the leader's term and last entry.
+     * What this node sees of its followers in {@code group} while it leads it: how long ago each
+     * answered, how far its log reaches (its commit index as it last reported it), and the
+     * leader's term (read with its role, so that a leader deposed meanwhile reports its own term,
+     * which the controller then ignores) and last entry.
      */
     Optional<InSyncReplicas.Followers> followers(RaftGroupId group) {
         try {
             RaftServer.Division division = server.getDivision(group);
-            if (!division.getInfo().isLeader()) {
+            var role = division.getInfo().getRoleInfoProto();
+            if (role.getRole() != org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER) {
                 return Optional.empty();
             }
             var last = division.getRaftLog().getLastEntryTermIndex();
-            List<org.apache.ratis.proto.RaftProtos.CommitInfoProto> followers = division.getCommitInfos().stream()
-                    .filter(c -> nodeId(RaftPeerId.valueOf(c.getServer().getId())) != config.nodeId()).toList();
-            int[] ids = followers.stream().mapToInt(c -> nodeId(RaftPeerId.valueOf(c.getServer().getId()))).toArray();
-            long[] committed = followers.stream().mapToLong(org.apache.ratis.proto.RaftProtos.CommitInfoProto::getCommitIndex)
-                    .toArray();
-            return Optional.of(new InSyncReplicas.Followers(config.nodeId(), division.getInfo().getCurrentTerm(),
-                    last == null ? 0 : last.getIndex(), ids, committed));
+            java.util.Map<Integer, Long> committed = new java.util.HashMap<>();
+            division.getCommitInfos().forEach(c -> committed.put(nodeId(RaftPeerId.valueOf(c.getServer().getId())),
+                    c.getCommitIndex()));
+            var followers = role.getLeaderInfo().getFollowerInfoList();
+            int[] ids = new int[followers.size()];
+            long[] reached = new long[ids.length];
+            long[] answeredAgoMs = new long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = nodeId(RaftPeerId.valueOf(followers.get(i).getId().getId()));
+                reached[i] = committed.getOrDefault(ids[i], -1L);
+                answeredAgoMs[i] = followers.get(i).getLastRpcElapsedTimeMs();
+            }
+            return Optional.of(new InSyncReplicas.Followers(config.nodeId(), role.getLeaderInfo().getTerm(),
+                    last == null ? 0 : last.getIndex(), ids, reached, answeredAgoMs));
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -136,9 +136,9 @@ public final class ReplicatedLog implements AutoCloseable {
                     continue;
                 }
                 long term = followers.get().term();
-                List<Integer> isr = inSync.computeIfAbsent(tp, t -> new InSyncReplicas(config.replicaLagTimeMaxMs()))
-                        .at(now, followers.get());
                 Optional<ControllerStateMachine.IsrInfo> recorded = controller.isr(tp);
+                List<Integer> isr = inSync.computeIfAbsent(tp, t -> new InSyncReplicas(config.replicaLagTimeMaxMs()))
+                        .at(now, followers.get(), recorded.map(ControllerStateMachine.IsrInfo::isr).orElseGet(this::replicas));
                 if (recorded.isEmpty() || recorded.get().term() != term || !recorded.get().isr().equals(isr)) {
                     raft.submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.isr(
                             new ControllerStateMachine.IsrInfo(tp.topic(), tp.partition(), term, isr))));
