@@ -59,6 +59,20 @@ class ClusterTest {
     /** Partitions of the topics each node creates at start (orders and its outputs). */
     private int partitions = 1;
 
+    /** On a failure, the end of each node's log goes to the test's output (the logs are in the temp dir). */
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final org.junit.jupiter.api.extension.AfterTestExecutionCallback nodeLogsOnFailure = context -> {
+        if (context.getExecutionException().isPresent()) {
+            for (int i = 0; i < NODES; i++) {
+                if (nodes[i] != null) {
+                    List<String> lines = nodes[i].log().lines().toList();
+                    System.out.printf("---- node %d, last lines of its log ----%n%s%n", i + 1,
+                            String.join("\n", lines.subList(Math.max(0, lines.size() - 300), lines.size())));
+                }
+            }
+        }
+    };
+
     @AfterEach
     void stopNodes() throws InterruptedException {
         for (int i = 0; i < NODES; i++) {
