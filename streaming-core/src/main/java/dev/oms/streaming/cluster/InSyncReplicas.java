@@ -29,6 +29,8 @@ final class InSyncReplicas {
 
     private final long lagTimeMaxMs;
     private long term = -1;
+    /** When this leader's term began, as its first look saw it: until the lag time has passed, no follower has had time to answer. */
+    private long termStartedAt;
     /** Where the leader's log ended at the previous look. */
     private long previousLastIndex;
     private final Map<Integer, Long> caughtUpAt = new HashMap<>();
@@ -44,6 +46,7 @@ final class InSyncReplicas {
     List<Integer> at(long nowMs, Followers followers, List<Integer> recorded) {
         if (followers.term() != term) {
             term = followers.term();
+            termStartedAt = nowMs;
             caughtUpAt.clear();
             for (int id : followers.ids()) {
                 caughtUpAt.put(id, recorded.contains(id) ? nowMs : nowMs - lagTimeMaxMs - 1);
@@ -62,7 +65,8 @@ final class InSyncReplicas {
         isr.add(followers.leaderId());
         for (int i = 0; i < followers.ids().length; i++) {
             int id = followers.ids()[i];
-            if (nowMs - caughtUpAt.get(id) <= lagTimeMaxMs && followers.answeredAgoMs()[i] <= lagTimeMaxMs) {
+            boolean answers = followers.answeredAgoMs()[i] <= lagTimeMaxMs || nowMs - termStartedAt <= lagTimeMaxMs;
+            if (nowMs - caughtUpAt.get(id) <= lagTimeMaxMs && answers) {
                 isr.add(id);
             }
         }

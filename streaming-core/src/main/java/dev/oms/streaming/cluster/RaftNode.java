@@ -261,7 +261,10 @@ public final class RaftNode implements AutoCloseable {
         try {
             RaftServer.Division division = server.getDivision(group);
             var role = division.getInfo().getRoleInfoProto();
-            if (role.getRole() != org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER) {
+            // A leader sets up its followers after it takes the role: until every one is there
+            // (and the leader's state with them), there is nothing to judge yet.
+            if (role.getRole() != org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER || !role.hasLeaderInfo()
+                    || role.getLeaderInfo().getFollowerInfoCount() + 1 < division.getGroup().getPeers().size()) {
                 return Optional.empty();
             }
             var last = division.getRaftLog().getLastEntryTermIndex();

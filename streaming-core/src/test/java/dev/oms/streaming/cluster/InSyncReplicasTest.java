@@ -58,6 +58,14 @@ class InSyncReplicasTest {
     }
 
     @Test
+    void aNewLeaderWaitsTheLagTimeForItsFollowersFirstAnswers() {
+        // Elected a moment ago: the followers have not answered it yet (the time since reads long).
+        assertThat(isr.at(0, seen(100, 100, 100, Long.MAX_VALUE), ALL)).containsExactly(1, 2, 3);
+        assertThat(isr.at(1_000, seen(100, 100, 100, Long.MAX_VALUE), ALL)).containsExactly(1, 2, 3);
+        assertThat(isr.at(1_250, seen(100, 100, 100, Long.MAX_VALUE), ALL)).containsExactly(1, 2);
+    }
+
+    @Test
     void aFollowerThatAnswersButStaysBehindLeavesToo() {
         // Follower 2 always reaches most of the way, never where the log was a look ago.
         long t = 0;
