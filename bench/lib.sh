@@ -3,6 +3,7 @@
 # Expects ROOT, RECORDS, FIXED_RATE, FIXED_SECONDS, E2E_RECORDS, PARTITIONS to be set; WARMUP_RECORDS
 # (default RECORDS) are produced to each broker before anything is measured.
 SIZE=256
+WARMUP_RECORDS="${WARMUP_RECORDS:-$RECORDS}"
 JAVA_HOME="$("$ROOT/oms" java-home)"
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
@@ -93,9 +94,9 @@ measure() { # name bootstrap topic-prefix replication-factor [topic config]
   echo "== $name" >&2
   local max fixed lat read
   # The same warm-up for every broker: a JVM's first seconds are its JIT compiling, not its speed.
-  if (( ${WARMUP_RECORDS:-$RECORDS} > 0 )); then
+  if (( WARMUP_RECORDS > 0 )); then
     create_topic "$bootstrap" "$t-warmup" "$rf" "${5:-}"
-    produce "$bootstrap" "$t-warmup" "${WARMUP_RECORDS:-$RECORDS}" -1 > /dev/null
+    produce "$bootstrap" "$t-warmup" "$WARMUP_RECORDS" -1 > /dev/null
   fi
   max="$(produce "$bootstrap" "$t-max" "$RECORDS" -1)"
   read="$(consume "$bootstrap" "$t-max" "$RECORDS")"

@@ -115,8 +115,7 @@ class ClusterTest {
                 leader, failoverMs);
         assertThat(leaderOf(new TopicPartition(TOPIC, 0))).isNotEqualTo(leader);
         // The dead node leaves the partition's in-sync replicas on every node.
-        awaitInSyncReplicas(new TopicPartition(TOPIC, 0), java.util.stream.IntStream.rangeClosed(1, NODES)
-                .filter(n -> n != leader).boxed().toList());
+        awaitInSyncReplicas(new TopicPartition(TOPIC, 0), allNodesBut(leader));
 
         List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
         assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
@@ -146,8 +145,7 @@ class ClusterTest {
         // the log, but it no longer answers, and it leaves the ISR.
         int follower = leaderOf(partition) % NODES + 1;
         nodes[follower - 1].kill9();
-        awaitInSyncReplicas(partition, java.util.stream.IntStream.rangeClosed(1, NODES).filter(n -> n != follower).boxed()
-                .toList());
+        awaitInSyncReplicas(partition, allNodesBut(follower));
     }
 
     /** Runs {@code ./oms} with a command of its command line (the Cli class, as the launcher does). */
@@ -176,6 +174,16 @@ class ClusterTest {
                 .isEqualTo(expected));
     }
 
+    private static List<Integer> allNodesBut(int node) {
+        return java.util.stream.IntStream.rangeClosed(1, NODES).filter(n -> n != node).boxed().toList();
+    }
+
+    /** What {@code node} answers on {@code GET /cluster}. */
+    private static String clusterInfo(HttpClient http, OmsProcess node) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/cluster")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /** The in-sync replicas of {@code tp}: in Metadata, and as each live node's {@code /cluster} has them. */
     private Map<String, List<Integer>> inSyncReplicas(TopicPartition tp) throws Exception {
         Map<String, List<Integer>> seen = new java.util.TreeMap<>();
@@ -189,8 +197,7 @@ class ClusterTest {
                 if (node == null || !node.isAlive()) {
                     continue;
                 }
-                var cluster = json.readTree(http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/cluster")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body());
+                var cluster = json.readTree(clusterInfo(http, node));
                 for (var partition : cluster.path("partitions")) {
                     if (partition.path("topic").asText().equals(tp.topic()) && partition.path("partition").asInt() == tp.partition()) {
                         List<Integer> isr = new ArrayList<>();
@@ -642,9 +649,7 @@ class ClusterTest {
         while (System.currentTimeMillis() < deadline) {
             StringBuilder lags = new StringBuilder();
             for (OmsProcess node : nodes) {
-                HttpResponse<String> info = http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/cluster")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                lags.append(info.body());
+                lags.append(clusterInfo(http, node));
             }
             last = lags.toString();
             Collection<String> behind = java.util.regex.Pattern.compile("\"followerLag\":\\[([^\\]]*)]").matcher(last).results()

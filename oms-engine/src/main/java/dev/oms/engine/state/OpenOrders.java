@@ -18,8 +18,6 @@ import net.openhft.chronicle.bytes.RandomDataInput;
 public final class OpenOrders {
     /** Bits of a sort key that hold a row: 2^23 orders per partition, over 2^40 offsets. */
     private static final int ROW_BITS = 23;
-    private static final Side[] SIDES = Side.values();
-    private static final TimeInForce[] TIMES_IN_FORCE = TimeInForce.values();
 
     /** One String per distinct account or symbol, looked up by its encoded bytes (open addressing). */
     private byte[][] stringBytes = new byte[64][];
@@ -32,8 +30,8 @@ public final class OpenOrders {
     private long[] quantities = new long[1024];
     private long[] filled = new long[1024];
     private long[] createdAt = new long[1024];
-    private byte[] sides = new byte[1024];
-    private byte[] timesInForce = new byte[1024];
+    private Side[] sides = new Side[1024];
+    private TimeInForce[] timesInForce = new TimeInForce[1024];
     private String[] accounts = new String[1024];
     private String[] symbols = new String[1024];
     private int size;
@@ -46,8 +44,8 @@ public final class OpenOrders {
         keys[size] = key;
         accounts[size] = account;
         symbols[size] = symbol;
-        sides[size] = (byte) side.ordinal();
-        timesInForce[size] = (byte) timeInForce.ordinal();
+        sides[size] = side;
+        timesInForce[size] = timeInForce;
         prices[size] = priceTicks;
         quantities[size] = quantity;
         filled[size] = filledQuantity;
@@ -143,20 +141,10 @@ public final class OpenOrders {
         quantities = gather(quantities, queue);
         filled = gather(filled, queue);
         createdAt = gather(createdAt, queue);
-        byte[] sidesInQueue = new byte[size];
-        byte[] timesInForceInQueue = new byte[size];
-        String[] accountsInQueue = new String[size];
-        String[] symbolsInQueue = new String[size];
-        for (int i = 0; i < size; i++) {
-            sidesInQueue[i] = sides[queue[i]];
-            timesInForceInQueue[i] = timesInForce[queue[i]];
-            accountsInQueue[i] = accounts[queue[i]];
-            symbolsInQueue[i] = symbols[queue[i]];
-        }
-        sides = sidesInQueue;
-        timesInForce = timesInForceInQueue;
-        accounts = accountsInQueue;
-        symbols = symbolsInQueue;
+        sides = gather(sides, queue);
+        timesInForce = gather(timesInForce, queue);
+        accounts = gather(accounts, queue);
+        symbols = gather(symbols, queue);
     }
 
     private int[] queueOrder() {
@@ -191,6 +179,14 @@ public final class OpenOrders {
         return inQueue;
     }
 
+    private <T> T[] gather(T[] column, int[] queue) {
+        T[] inQueue = Arrays.copyOf(column, size);
+        for (int i = 0; i < size; i++) {
+            inQueue[i] = column[queue[i]];
+        }
+        return inQueue;
+    }
+
     /** How many open orders. */
     public int size() {
         return size;
@@ -211,11 +207,11 @@ public final class OpenOrders {
     }
 
     public Side side(int i) {
-        return SIDES[sides[i]];
+        return sides[i];
     }
 
     public TimeInForce timeInForce(int i) {
-        return TIMES_IN_FORCE[timesInForce[i]];
+        return timesInForce[i];
     }
 
     public long priceTicks(int i) {

@@ -87,8 +87,6 @@ final class OrderProcessor implements BookListener {
     }
 
     private void restore(OpenOrders open) {
-        // Open orders per account and symbol, counted by the (shared) strings and keyed once at the end.
-        Map<String, Map<String, int[]>> counts = new HashMap<>();
         String symbol = null;
         OrderBook book = null;
         for (int i = 0; i < open.size(); i++) {
@@ -101,13 +99,9 @@ final class OrderProcessor implements BookListener {
                     open.priceTicks(i), open.quantity(i), open.filledQuantity(i), open.createdAt(i));
             if (result == BookResult.OK) {
                 resting.add(key);
-                counts.computeIfAbsent(open.account(i), a -> new HashMap<>()).computeIfAbsent(symbol, s -> new int[1])[0]++;
+                adjustOpenOrders(open.account(i), symbol, 1);
             }
         }
-        counts.forEach((account, bySymbol) -> bySymbol.forEach((s, count) -> {
-            String key = accountSymbol(account, s);
-            openOrders.put(key, openOrders.getValue(key) + count[0]);
-        }));
     }
 
     /**
@@ -336,7 +330,7 @@ final class OrderProcessor implements BookListener {
     public void onRested(long orderKey, Side side, long priceTicks, long leavesQuantity) {
         Order order = order(orderKey);
         resting.add(orderKey);
-        adjustOpenOrders(order, 1);
+        adjustOpenOrders(order.account(), order.symbol(), 1);
     }
 
     @Override
@@ -372,12 +366,12 @@ final class OrderProcessor implements BookListener {
 
     private void leaveBook(Order order) {
         if (resting.remove(order.id().packed())) {
-            adjustOpenOrders(order, -1);
+            adjustOpenOrders(order.account(), order.symbol(), -1);
         }
     }
 
-    private void adjustOpenOrders(Order order, int delta) {
-        String key = accountSymbol(order.account(), order.symbol());
+    private void adjustOpenOrders(String account, String symbol, int delta) {
+        String key = accountSymbol(account, symbol);
         int count = openOrders.getValue(key) + delta;
         if (count == 0) {
             openOrders.removeKey(key); // 0 is the map's "missing" value, so it is never stored

@@ -26,10 +26,10 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * Raft group of all nodes (KRaft's metadata log, in miniature). Entries are JSON commands:
  * {@code register} (a node's Kafka address, sent by each node as it starts),
  * {@code createTopic} (name, id, partition count, settings) and {@code isr} (a partition's
- * in-sync replicas as its leader sees them: Kafka's AlterPartition; a report from an earlier
- * term than the one recorded is ignored, so a deposed leader cannot overwrite its successor's). Applying a new topic tells the node,
- * which opens the partitions and joins their Raft groups; a topic that exists is answered as it is.
- * A snapshot is the whole metadata as JSON.
+ * in-sync replicas as its leader sees them: Kafka's AlterPartition; a report from an earlier term
+ * than the one recorded is ignored, so a deposed leader cannot overwrite its successor's).
+ * Applying a new topic tells the node, which opens the partitions and joins their Raft groups; a
+ * topic that exists is answered as it is. A snapshot is the whole metadata as JSON.
  */
 final class ControllerStateMachine extends SnapshotFileStateMachine {
     // Fields a later version adds are skipped, not fatal: every node applies every entry alike.
