@@ -52,6 +52,6 @@ measure "Apache Kafka 4.4, defaults (page cache)" "127.0.0.1:$KAFKA_PORT" kp 1
 stop_kafka
 
 python3 "$ROOT/bench/report.py" "$WORK/results.txt" "$ROOT/docs/benchmarks.md" \
-  "bench/broker.sh (RECORDS=$RECORDS WARMUP_RECORDS=$WARMUP_RECORDS FIXED_RATE=$FIXED_RATE FIXED_SECONDS=$FIXED_SECONDS E2E_RECORDS=$E2E_RECORDS)" \
+  "bench/broker.sh (RECORDS=$RECORDS WARMUP_RECORDS=$WARMUP_RECORDS FIXED_RATE=$FIXED_RATE FIXED_SECONDS=$FIXED_SECONDS FIXED_WARMUP_SECONDS=$FIXED_WARMUP_SECONDS E2E_RECORDS=$E2E_RECORDS)" \
   "$(machine)"
 echo "results written to docs/benchmarks.md" >&2

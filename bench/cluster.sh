@@ -60,7 +60,7 @@ measure "Apache Kafka 4.4, 3 nodes (RF 3, min.insync.replicas=2)" "127.0.0.1:193
 stop_pids "${KAFKA_PIDS[@]}"
 
 python3 "$ROOT/bench/report.py" "$WORK/results.txt" "$ROOT/docs/benchmarks.md" \
-  "bench/cluster.sh (RECORDS=$RECORDS WARMUP_RECORDS=$WARMUP_RECORDS FIXED_RATE=$FIXED_RATE FIXED_SECONDS=$FIXED_SECONDS E2E_RECORDS=$E2E_RECORDS)" \
+  "bench/cluster.sh (RECORDS=$RECORDS WARMUP_RECORDS=$WARMUP_RECORDS FIXED_RATE=$FIXED_RATE FIXED_SECONDS=$FIXED_SECONDS FIXED_WARMUP_SECONDS=$FIXED_WARMUP_SECONDS E2E_RECORDS=$E2E_RECORDS)" \
   "$(machine)" CLUSTER "3 nodes (RF 3" \
   "Three processes per cluster on one 2-core machine (with the load generator): replication here shows its protocol and CPU costs, not a network's. Ratios are to the three-node Apache Kafka cluster, measured in the same run."
 echo "results written to docs/benchmarks.md" >&2

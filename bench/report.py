@@ -60,7 +60,7 @@ def ratio(value, baseline, higher_is_better=True):
 
 lines = [BEGIN, "", f"Measured {date.today().isoformat()} with `{command}`.", "", f"Machine: {machine}.", "",
          "Producer: kafka-tools ProducerPerformance, 256-byte records, acks=all, idempotent, linger.ms=1, "
-         "3 partitions. Consumer: ConsumerPerformance in a consumer group, reading the throughput run's records. "
+         "3 partitions; at the fixed rate, the steady state after its first seconds (`--warmup-records`). Consumer: ConsumerPerformance in a consumer group, reading the throughput run's records. "
          + description, "",
          "| broker | max throughput (records/s) | MB/s | p99 at max (ms) | p50 / p99 / p99.9 at fixed rate (ms) | end-to-end avg (ms) | end-to-end p50 / p99 / p99.9 (ms) | consumer (records/s) |",
          "|---|---|---|---|---|---|---|---|"]
