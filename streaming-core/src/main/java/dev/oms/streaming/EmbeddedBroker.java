@@ -488,9 +488,9 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** Stops the shards (appends still queued fail), then flushes and closes every partition. */
     @Override
     public void close() {
-        for (AgentRunner runner : runners) {
-            if (runner != null) {
-                runner.close();
+        for (int i = 0; i < runners.length; i++) {
+            if (runners[i] != null) {
+                shards[i].idleStrategy().stop(runners[i]);
             }
         }
         if (cluster != null) {

@@ -76,8 +76,11 @@ public final class EngineWorker implements Agent {
     /** Reads of worker-owned state (the books), run between commands on the worker thread. */
     private final org.agrona.concurrent.ManyToOneConcurrentArrayQueue<Runnable> queries =
             new org.agrona.concurrent.ManyToOneConcurrentArrayQueue<>(1024);
-    /** Spins briefly while commands flow, then parks until one is durable or a query comes. */
-    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(100, 10, 1_000_000);
+    /**
+     * Spins briefly while commands flow, then parks until one is durable or a query comes; at most
+     * 10 ms, the longest a cluster node takes to notice it now leads a partition (nothing wakes it for that).
+     */
+    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(100, 10, 10_000_000);
     private CorePinning cpu;
     private int current;
 

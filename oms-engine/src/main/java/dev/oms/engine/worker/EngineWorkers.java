@@ -74,6 +74,8 @@ public final class EngineWorkers implements AutoCloseable {
 
     @Override
     public void close() {
-        runners.forEach(AgentRunner::close);
+        for (int i = 0; i < runners.size(); i++) {
+            workers.get(i).idleStrategy().stop(runners.get(i));
+        }
     }
 }

@@ -39,8 +39,11 @@ public final class Shard implements Agent {
     private final BrokerMetrics metrics;
     private CorePinning core;
     private final ManyToOneConcurrentArrayQueue<Append> queue;
-    /** Spins briefly for latency under load, then parks until an append arrives, so an idle shard costs no core. */
-    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(100, 10, 1_000_000);
+    /**
+     * Spins briefly for latency under load, then parks until an append arrives or a timer is due
+     * (maintenance, a write-caching flush), so an idle shard costs no core.
+     */
+    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(100, 10, MAINTENANCE_INTERVAL_MS * 1_000_000);
     private final List<Append> group = new ArrayList<>(MAX_APPENDS_PER_GROUP);
     private final List<PartitionLog> touched = new ArrayList<>();
     private final List<PartitionLog> unflushed = new ArrayList<>();
@@ -135,6 +138,11 @@ public final class Shard implements Agent {
                 }
             }
         }
+        long nextTimerMs = lastMaintenanceMs + MAINTENANCE_INTERVAL_MS;
+        if (writeCaching && !unflushed.isEmpty()) {
+            nextTimerMs = Math.min(nextTimerMs, lastFlushMs + flushIntervalMs);
+        }
+        idle.nextTimerIn(Math.max(0, nextTimerMs - now) * 1_000_000);
         return drained;
     }
 

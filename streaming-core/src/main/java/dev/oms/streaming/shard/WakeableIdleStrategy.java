@@ -11,6 +11,10 @@ import org.agrona.concurrent.IdleStrategy;
  * runs others first), and every such park is latency for whatever waits in the agent's queue.
  * Woken on arrival, an idle agent can park long and cost no CPU.
  *
+ * <p>An idle agent parks until it is woken, or until its next timer is due ({@link #nextTimerIn}), at
+ * most {@code maxParkNanos}: an idle node's agents cost next to no CPU instead of waking a thousand
+ * times a second each (4% of a core for four agents of an idle node, measured).
+ *
  * <p>No wake-up is lost: the agent announces itself idle before it spins, and it polls its work
  * again on every spin before it first parks; work handed over after the announcement unparks it
  * (a permit, if it has not parked yet).
@@ -20,19 +24,33 @@ import org.agrona.concurrent.IdleStrategy;
 public final class WakeableIdleStrategy implements IdleStrategy {
     private final int maxSpins;
     private final int maxYields;
-    private final long parkNanos;
+    private final long maxParkNanos;
+    /** How long the next park may last: until the agent's next timer, at most {@link #maxParkNanos}. */
+    private long parkNanos;
     private int spins;
     private int yields;
+    /** Set when the agent is being stopped: it must not sleep through its runner's close. */
+    private volatile boolean stopping;
     /** The agent's thread while it finds no work; null while it is busy. */
     private volatile Thread idleThread;
 
-    public WakeableIdleStrategy(int maxSpins, int maxYields, long parkNanos) {
+    /**
+     * @param maxParkNanos the longest an idle agent sleeps: how late it may notice a change nobody
+     *                     wakes it for, when it has no timer due sooner
+     */
+    public WakeableIdleStrategy(int maxSpins, int maxYields, long maxParkNanos) {
         if (maxSpins < 1) {
             throw new IllegalArgumentException("at least one spin: the agent must look for work after it announces itself idle");
         }
         this.maxSpins = maxSpins;
         this.maxYields = maxYields;
-        this.parkNanos = parkNanos;
+        this.maxParkNanos = maxParkNanos;
+        this.parkNanos = maxParkNanos;
+    }
+
+    /** The agent's next timer is due in {@code nanos}: an idle park ends by then. Agent thread only. */
+    public void nextTimerIn(long nanos) {
+        parkNanos = Math.max(1_000, Math.min(maxParkNanos, nanos));
     }
 
     @Override
@@ -56,7 +74,7 @@ public final class WakeableIdleStrategy implements IdleStrategy {
             yields++;
             Thread.yield();
         } else {
-            LockSupport.parkNanos(parkNanos);
+            LockSupport.parkNanos(stopping ? 1_000 : parkNanos);
         }
     }
 
@@ -78,6 +96,13 @@ public final class WakeableIdleStrategy implements IdleStrategy {
         if (thread != null) {
             LockSupport.unpark(thread);
         }
+    }
+
+    /** Stops {@code runner}, whose agent idles here, without waiting for a long park to end. */
+    public void stop(org.agrona.concurrent.AgentRunner runner) {
+        stopping = true;
+        wake();
+        runner.close();
     }
 
     @Override
