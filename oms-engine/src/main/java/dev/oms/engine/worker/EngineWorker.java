@@ -469,7 +469,9 @@ public final class EngineWorker implements Agent {
 
     @Override
     public void onClose() {
-        cpu.close();
+        if (cpu != null) { // null if closed before its thread started
+            cpu.close();
+        }
     }
 
     @Override

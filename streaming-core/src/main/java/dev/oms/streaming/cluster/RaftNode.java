@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -27,7 +26,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -67,12 +65,18 @@ public final class RaftNode implements AutoCloseable {
 
     /** Starts the server on the node's Raft port, loading every group it already has on disk. */
     static RaftNode start(ClusterConfig config, Path dir, StateMachine.Registry stateMachines) throws IOException {
-        RaftProperties props = properties();
+        RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
-        NettyConfigKeys.Server.setHost(props, config.self().host());
-        NettyConfigKeys.Server.setPort(props, config.self().port());
-        GrpcConfigKeys.Server.setHost(props, config.self().host()); // for -Draft.rpc.type=GRPC
+        // gRPC between nodes. Ratis' Netty transport (-Draft.rpc.type=NETTY on every node) measured
+        // lower latency and CPU here (5,000 records/s: p50 / p99 7 / 46 ms against 17 / 145 ms;
+        // docs/benchmarks.md) but is not the default: its server handles each request on a network
+        // thread until done (RATIS-2629), so a follower flushes the entries of all groups one leader
+        // sends it one after another, heartbeats behind them; and its client connects synchronously,
+        // for up to 30 s to a peer that drops packets.
+        GrpcConfigKeys.Server.setHost(props, config.self().host());
         GrpcConfigKeys.Server.setPort(props, config.self().port());
+        NettyConfigKeys.Server.setHost(props, config.self().host()); // for -Draft.rpc.type=NETTY
+        NettyConfigKeys.Server.setPort(props, config.self().port());
         // The partition's records are the state machine's data: Raft's log holds headers only,
         // and waits for the data's fsync before it counts an entry as flushed.
         RaftServerConfigKeys.Log.StateMachineData.setSync(props, true);
@@ -97,7 +101,7 @@ public final class RaftNode implements AutoCloseable {
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         server.start();
-        RaftProperties clientProps = overrides(properties());
+        RaftProperties clientProps = overrides(new RaftProperties());
         RaftClient client = RaftClient.newBuilder().setProperties(clientProps).setRaftGroup(controller)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
                         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
@@ -106,19 +110,7 @@ public final class RaftNode implements AutoCloseable {
         return new RaftNode(config, server, controller, client);
     }
 
-    /**
-     * Nodes and their clients talk Ratis' Netty transport rather than its gRPC one: gRPC's HTTP/2
-     * stack and executor hand-offs cost every entry more CPU and a wait on busy cores. Three nodes on
-     * this machine at 5,000 records/s: p50 / p99 7 / 46 ms against 17 / 145 ms over gRPC; at full
-     * load 13% less CPU per record (docs/benchmarks.md, cluster section).
-     */
-    private static RaftProperties properties() {
-        RaftProperties props = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
-        return props;
-    }
-
-    /** Any Ratis setting may be given as a system property (-Draft.server.…, -Draft.rpc.type=GRPC). */
+    /** Any Ratis setting may be given as a system property (-Draft.server.…, -Draft.rpc.type=NETTY). */
     private static RaftProperties overrides(RaftProperties props) {
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("raft."))
                 .forEach(k -> props.set(k, System.getProperty(k)));
@@ -217,7 +209,7 @@ public final class RaftNode implements AutoCloseable {
                 return CompletableFuture.failedFuture(e);
             }
             client = forwarders.computeIfAbsent(groupId, id -> RaftClient.newBuilder()
-                    .setProperties(overrides(properties())).setRaftGroup(group)
+                    .setProperties(overrides(new RaftProperties())).setRaftGroup(group)
                     .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(300,
                             TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                     .build());

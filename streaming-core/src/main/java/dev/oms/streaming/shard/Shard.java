@@ -104,7 +104,7 @@ public final class Shard implements Agent {
         return append.result;
     }
 
-    /** How the shard's thread waits for work (it parks at most 1 ms, for its timers). */
+    /** How the shard's thread waits for work (parked until woken or its next timer is due). */
     public WakeableIdleStrategy idleStrategy() {
         return idle;
     }
@@ -238,7 +238,9 @@ public final class Shard implements Agent {
 
     @Override
     public void onClose() {
-        core.close();
+        if (core != null) { // null if closed before its thread started
+            core.close();
+        }
         unflushed.forEach(this::flush);
         // Fail whatever still waits: the shard will not write it.
         queue.drain(a -> a.result.completeExceptionally(new ShardBusyException("shard " + id + " is closed")));
