@@ -59,19 +59,45 @@ class ClusterTest {
     /** Partitions of the topics each node creates at start (orders and its outputs). */
     private int partitions = 1;
 
-    /** On a failure, the end of each node's log goes to the test's output (the logs are in the temp dir). */
+    /**
+     * On a failure, each node's first distinct errors (with their stack traces) and the end of its log go to
+     * the test's output (the logs are in the temp dir): a cause is often logged once, then buried by its effects.
+     */
     @org.junit.jupiter.api.extension.RegisterExtension
     final org.junit.jupiter.api.extension.AfterTestExecutionCallback nodeLogsOnFailure = context -> {
         if (context.getExecutionException().isPresent()) {
             for (int i = 0; i < NODES; i++) {
                 if (nodes[i] != null) {
                     List<String> lines = nodes[i].log().lines().toList();
+                    System.out.printf("---- node %d, first distinct errors ----%n%s%n", i + 1, firstErrors(lines));
                     System.out.printf("---- node %d, last lines of its log ----%n%s%n", i + 1,
                             String.join("\n", lines.subList(Math.max(0, lines.size() - 300), lines.size())));
                 }
             }
         }
     };
+
+    private static String firstErrors(List<String> lines) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < lines.size() && seen.size() < 40; i++) {
+            String line = lines.get(i);
+            int level = Math.max(line.indexOf("SEVERE"), line.indexOf("ERROR"));
+            if (level < 0) {
+                continue;
+            }
+            String message = line.substring(level).replaceAll("[0-9]+", "#");
+            if (!seen.add(message.substring(0, Math.min(160, message.length())))) {
+                continue;
+            }
+            out.append(line).append('\n');
+            // its stack trace: the indented lines that follow
+            for (int j = i + 1; j < Math.min(lines.size(), i + 30) && lines.get(j).matches("\\s+\\S.*"); j++) {
+                out.append(lines.get(j)).append('\n');
+            }
+        }
+        return out.toString();
+    }
 
     @AfterEach
     void stopNodes() throws InterruptedException {
