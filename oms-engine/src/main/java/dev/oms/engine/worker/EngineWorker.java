@@ -81,7 +81,8 @@ public final class EngineWorker implements Agent {
      * 10 ms, the longest a cluster node takes to notice it now leads a partition (nothing wakes it for that).
      */
     private final WakeableIdleStrategy idle = new WakeableIdleStrategy(100, 10, 10_000_000);
-    private CorePinning cpu;
+    /** NONE until the worker's thread starts (a worker closed before that has pinned nothing). */
+    private CorePinning cpu = CorePinning.NONE;
     private int current;
 
     EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, WorkingState state, CommandCodec codec,
@@ -469,9 +470,7 @@ public final class EngineWorker implements Agent {
 
     @Override
     public void onClose() {
-        if (cpu != null) { // null if closed before its thread started
-            cpu.close();
-        }
+        cpu.close();
     }
 
     @Override

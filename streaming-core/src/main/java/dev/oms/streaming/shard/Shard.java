@@ -37,7 +37,8 @@ public final class Shard implements Agent {
     private final long flushIntervalMs;
     private final boolean pin;
     private final BrokerMetrics metrics;
-    private CorePinning core;
+    /** NONE until the shard's thread starts (a shard closed before that has pinned nothing). */
+    private CorePinning core = CorePinning.NONE;
     private final ManyToOneConcurrentArrayQueue<Append> queue;
     /**
      * Spins briefly for latency under load, then parks until an append arrives or a timer is due
@@ -238,9 +239,7 @@ public final class Shard implements Agent {
 
     @Override
     public void onClose() {
-        if (core != null) { // null if closed before its thread started
-            core.close();
-        }
+        core.close();
         unflushed.forEach(this::flush);
         // Fail whatever still waits: the shard will not write it.
         queue.drain(a -> a.result.completeExceptionally(new ShardBusyException("shard " + id + " is closed")));
