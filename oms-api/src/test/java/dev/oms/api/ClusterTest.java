@@ -298,6 +298,87 @@ class ClusterTest {
         }
     }
 
+    @Test
+    void aTopicGrownAndDeletedThroughTheClusterIsSoOnEveryNodeAndANodeThatWasDownCatchesUpOnBoth() throws Exception {
+        startCluster();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+        }
+        assertThat(produce(bootstrap(), 1, "old-", 100)).hasSize(100);
+        org.apache.kafka.common.Uuid id;
+        try (Admin admin = admin()) {
+            id = admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC).topicId();
+        }
+        nodes[2].kill9(); // misses both changes, and learns them from the controller's log when it returns
+
+        try (Admin admin = admin()) {
+            admin.createPartitions(Map.of(TOPIC, org.apache.kafka.clients.admin.NewPartitions.increaseTo(4)))
+                    .all().get(60, TimeUnit.SECONDS);
+            assertThat(admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC).partitions())
+                    .hasSize(4);
+            assertThatThrownBy(() -> admin.createPartitions(Map.of(TOPIC, org.apache.kafka.clients.admin.NewPartitions.increaseTo(3)))
+                    .all().get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class);
+        }
+        Map<Long, String> onANewPartition = produce(bootstrap(), 3, "grown-", 100);
+        assertThat(readAll(new TopicPartition(TOPIC, 3), 100)).extracting(ConsumerRecord::value)
+                .containsExactlyElementsOf(onANewPartition.values());
+        for (int node = 1; node <= 2; node++) {
+            int n = node;
+            org.awaitility.Awaitility.await("node " + n + " opens the new partitions").atMost(Duration.ofSeconds(30))
+                    .until(() -> replicaDirectories(n, id).size() == 2 * 4);
+        }
+
+        try (Admin admin = admin()) {
+            admin.deleteTopics(List.of(TOPIC)).all().get(60, TimeUnit.SECONDS);
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(TOPIC);
+            assertThatThrownBy(() -> admin.deleteTopics(List.of(TOPIC)).all().get(60, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+        }
+        for (int node = 1; node <= 2; node++) {
+            int n = node;
+            org.awaitility.Awaitility.await("node " + n + " removes its copy").atMost(Duration.ofSeconds(30))
+                    .until(() -> replicaDirectories(n, id).isEmpty());
+        }
+        assertThat(replicaDirectories(3, id)).as("node 3 while down").hasSize(2 * 2);
+        nodes[2] = startNode(3).get(3, TimeUnit.MINUTES);
+        org.awaitility.Awaitility.await("node 3 removes its copy once back").atMost(Duration.ofSeconds(60))
+                .until(() -> replicaDirectories(3, id).isEmpty());
+
+        // The name is free again: a new topic, nothing of the old one in it.
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+        }
+        Map<Long, String> anew = produce(bootstrap(), 0, "new-", 10);
+        assertThat(anew.keySet()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+        assertThat(readAll(new TopicPartition(TOPIC, 0), 10)).extracting(ConsumerRecord::value)
+                .containsExactlyElementsOf(anew.values());
+    }
+
+    /**
+     * A node's directories of the topic with this id: each partition's under {@code log} (named by
+     * the topic, holding its id) and its Raft group's under {@code raft} (named by the id).
+     */
+    private List<Path> replicaDirectories(int node, org.apache.kafka.common.Uuid id) throws java.io.IOException {
+        List<Path> found = new ArrayList<>();
+        Path data = dir.resolve("node-" + node);
+        try (var partitionDirs = java.nio.file.Files.list(data.resolve("log"))) {
+            for (Path p : partitionDirs.filter(d -> d.getFileName().toString().startsWith(TOPIC + "-")).toList()) {
+                Path metadata = p.resolve("partition.metadata");
+                if (!java.nio.file.Files.exists(metadata) || java.nio.file.Files.readString(metadata).contains(id.toString())) {
+                    found.add(p);
+                }
+            }
+        }
+        for (int partition = 0; partition < 8; partition++) {
+            String group = java.util.UUID.nameUUIDFromBytes((id + "/" + partition).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .toString();
+            if (java.nio.file.Files.exists(data.resolve("raft").resolve(group))) {
+                found.add(data.resolve("raft").resolve(group));
+            }
+        }
+        return found;
+    }
+
     private KafkaConsumer<String, String> groupConsumer(String group) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());

@@ -120,7 +120,18 @@ public final class EmbeddedBroker implements AutoCloseable {
         Files.createDirectories(logDir.resolve("topic-configs"));
         EmbeddedBroker broker = new EmbeddedBroker(logDir, config, metrics);
         if (clusterConfig != null) {
-            broker.cluster = new ReplicatedLog(clusterConfig, broker::openReplicatedTopic);
+            broker.cluster = new ReplicatedLog(clusterConfig, new ReplicatedLog.Host() {
+                @Override
+                public List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs)
+                        throws IOException {
+                    return broker.openReplicatedTopic(name, id, partitions, configs);
+                }
+
+                @Override
+                public int forgetTopic(String name, Uuid id) throws IOException {
+                    return broker.forgetReplicatedTopic(name, id);
+                }
+            });
         }
         Map<String, Integer> found = new TreeMap<>();
         try (Stream<Path> dirs = Files.list(logDir)) {
@@ -150,14 +161,20 @@ public final class EmbeddedBroker implements AutoCloseable {
         return Optional.ofNullable(cluster);
     }
 
-    /** Opens a topic the cluster's controller created (on every node), unless it is open already. */
+    /**
+     * Opens a topic the cluster's controller created (on every node), unless it is open already,
+     * and the partitions it has grown by since.
+     */
     private synchronized List<PartitionLog> openReplicatedTopic(String topic, Uuid id, int partitionCount,
                                                                 Map<String, String> overrides) throws IOException {
-        if (!topics.containsKey(topic)) {
+        Topic existing = topics.get(topic);
+        if (existing == null) {
             if (!overrides.isEmpty()) {
                 writeOverrides(topic, overrides);
             }
             openTopic(topic, partitionCount, overrides, id);
+        } else if (existing.partitionCount() < partitionCount) {
+            addPartitions(existing, partitionCount);
         }
         List<PartitionLog> logs = new ArrayList<>();
         for (int p = 0; p < partitionCount; p++) {
@@ -242,10 +259,19 @@ public final class EmbeddedBroker implements AutoCloseable {
         config.topicDefaults().with(overrides);
     }
 
-    /** Opens a topic's partitions; in cluster mode their Raft groups write them, not a shard. */
     private void openTopic(String topic, int partitionCount, Map<String, String> overrides, Uuid id) throws IOException {
         TopicConfig settings = config.topicDefaults().with(overrides);
-        for (int p = 0; p < partitionCount; p++) {
+        id = openPartitions(topic, 0, partitionCount, settings, id);
+        topics.put(topic, new Topic(topic, id, partitionCount, Map.copyOf(overrides), settings));
+        topicNames.put(id, topic);
+    }
+
+    /**
+     * Opens partitions {@code from} to {@code to} (excluded) of a topic; in cluster mode their Raft
+     * groups write them, not a shard. Returns the topic's id, as found on disk or given.
+     */
+    private Uuid openPartitions(String topic, int from, int to, TopicConfig settings, Uuid id) throws IOException {
+        for (int p = from; p < to; p++) {
             TopicPartition tp = new TopicPartition(topic, p);
             PartitionLog log = PartitionLog.open(logDir, tp, settings);
             id = ClusterMetadata.topicId(logDir, tp, id);
@@ -256,36 +282,65 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
             partitions.put(tp, new Owned(log, shard));
         }
-        topics.put(topic, new Topic(topic, id, partitionCount, Map.copyOf(overrides), settings));
-        topicNames.put(id, topic);
+        return id;
     }
 
-    /** Grows {@code topic} to {@code totalCount} partitions (CreatePartitions); existing ones stay as they are. */
-    public synchronized void createPartitions(String topic, int totalCount) throws IOException {
-        notInCluster("CreatePartitions");
+    /**
+     * Grows {@code topic} to {@code totalCount} partitions (CreatePartitions); existing ones stay as
+     * they are. In cluster mode through the controller: every node opens the new partitions.
+     */
+    public void createPartitions(String topic, int totalCount) throws IOException {
+        if (cluster != null) {
+            cluster.createPartitions(topic, totalCount); // not under the monitor: the cluster's thread opens them
+            return;
+        }
+        createLocalPartitions(topic, totalCount);
+    }
+
+    private synchronized void createLocalPartitions(String topic, int totalCount) throws IOException {
         Topic existing = topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("unknown topic " + topic));
         if (totalCount <= existing.partitionCount()) {
             throw new InvalidPartitionsException("topic '" + topic + "' has " + existing.partitionCount()
                     + " partitions; the new count must be larger, got " + totalCount);
         }
-        for (int p = existing.partitionCount(); p < totalCount; p++) {
-            TopicPartition tp = new TopicPartition(topic, p);
-            PartitionLog log = PartitionLog.open(logDir, tp, existing.config());
-            ClusterMetadata.topicId(logDir, tp, existing.id());
-            Shard shard = shards[nextShard++ % shards.length];
-            shard.own(log);
-            partitions.put(tp, new Owned(log, shard));
-        }
-        topics.put(topic, new Topic(topic, existing.id(), totalCount, existing.overrides(), existing.config()));
-        LOG.info("topic {} grown from {} to {} partitions", topic, existing.partitionCount(), totalCount);
+        addPartitions(existing, totalCount);
+    }
+
+    private void addPartitions(Topic existing, int totalCount) throws IOException {
+        openPartitions(existing.name(), existing.partitionCount(), totalCount, existing.config(), existing.id());
+        topics.put(existing.name(), new Topic(existing.name(), existing.id(), totalCount, existing.overrides(), existing.config()));
+        LOG.info("topic {} grown from {} to {} partitions", existing.name(), existing.partitionCount(), totalCount);
     }
 
     /**
      * Deletes {@code topic}: it disappears for new requests at once; each partition is closed by
-     * its shard after the appends queued before, then its files are removed.
+     * its shard after the appends queued before, then its files are removed. In cluster mode
+     * through the controller: every node removes its copy.
      */
-    public synchronized void deleteTopic(String topic) throws IOException {
-        notInCluster("DeleteTopics");
+    public void deleteTopic(String topic) throws IOException {
+        if (cluster != null) {
+            cluster.deleteTopic(topic); // not under the monitor: the cluster's thread removes it
+            return;
+        }
+        deleteLocalTopic(topic);
+    }
+
+    /** A replicated topic the controller deleted: no longer served; its partitions are closed by their Raft groups. */
+    private synchronized int forgetReplicatedTopic(String topic, Uuid id) throws IOException {
+        Topic existing = topics.get(topic);
+        if (existing == null || !existing.id().equals(id)) {
+            return 0;
+        }
+        topics.remove(topic);
+        topicNames.remove(id);
+        for (int p = 0; p < existing.partitionCount(); p++) {
+            partitions.remove(new TopicPartition(topic, p));
+        }
+        Files.deleteIfExists(overridesFile(topic));
+        return existing.partitionCount();
+    }
+
+    private synchronized void deleteLocalTopic(String topic) throws IOException {
         Topic existing = topics.remove(topic);
         if (existing == null) {
             throw new UnknownTopicOrPartitionException("unknown topic " + topic);

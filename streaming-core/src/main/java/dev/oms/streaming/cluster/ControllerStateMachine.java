@@ -9,10 +9,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -25,11 +25,15 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * The controller group's state machine: the cluster metadata every node holds, replicated by a
  * Raft group of all nodes (KRaft's metadata log, in miniature). Entries are JSON commands:
  * {@code register} (a node's Kafka address, sent by each node as it starts),
- * {@code createTopic} (name, id, partition count, settings) and {@code isr} (a partition's
- * in-sync replicas as its leader sees them: Kafka's AlterPartition; a report from an earlier term
- * than the one recorded is ignored, so a deposed leader cannot overwrite its successor's).
- * Applying a new topic tells the node, which opens the partitions and joins their Raft groups; a
- * topic that exists is answered as it is. A snapshot is the whole metadata as JSON.
+ * {@code createTopic} (name, id, partition count, settings), {@code createPartitions} (a topic's
+ * new, larger count), {@code deleteTopic} and {@code isr} (a partition's in-sync replicas as its
+ * leader sees them: Kafka's AlterPartition; a report from an earlier term than the one recorded is
+ * ignored, so a deposed leader cannot overwrite its successor's). Applying a new or grown topic
+ * tells the node, which opens the partitions and joins their Raft groups; a topic that exists is
+ * answered as it is. A deleted topic's id stays as a tombstone, so that a node which was down, or
+ * stopped halfway through removing its copy, removes it when it next applies or loads the metadata.
+ * Every command is checked as it is applied, alike on every node; a refused one changes nothing and
+ * is answered with the Kafka error. A snapshot is the whole metadata as JSON.
  */
 final class ControllerStateMachine extends SnapshotFileStateMachine {
     // Fields a later version adds are skipped, not fatal: every node applies every entry alike.
@@ -42,6 +46,30 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
 
     /** A topic, the same on every node; its id names its partitions' Raft groups. */
     record TopicInfo(String name, String id, int partitions, Map<String, String> configs) {
+    }
+
+    /** What a topic change is answered with: the topic as it now is, or a Kafka error's name and why. */
+    record Outcome(TopicInfo topic, String error, String message) {
+        static Outcome refused(Errors error, String message) {
+            return new Outcome(null, error.name(), message);
+        }
+
+        /** The topic, or the refusal as Kafka's exception. */
+        TopicInfo topicOrThrow() {
+            if (error != null) {
+                throw Errors.valueOf(error).exception(message);
+            }
+            return topic;
+        }
+    }
+
+    /** What the node does when the metadata says so; both idempotent, called in the log's order. */
+    interface Listener {
+        /** The topic exists with these partitions (new, grown, or found at start). */
+        void topic(TopicInfo topic);
+
+        /** The topic was deleted: this node removes its copy, if it still has one. */
+        void deleted(TopicInfo topic);
     }
 
     /** A partition's in-sync replicas, reported by its leader in Raft term {@code term}. */
@@ -63,23 +91,32 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
             return new Command("createTopic", null, topic, null);
         }
 
+        static Command createPartitions(String topic, int count) {
+            return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null);
+        }
+
+        static Command deleteTopic(String topic) {
+            return new Command("deleteTopic", null, new TopicInfo(topic, null, 0, null), null);
+        }
+
         static Command isr(IsrInfo isr) {
             return new Command("isr", null, null, isr);
         }
     }
 
-    /** {@code isr} is absent from snapshots written before it existed. */
-    private record Snapshot(List<NodeInfo> nodes, List<TopicInfo> topics, List<IsrInfo> isr) {
+    /** {@code isr} and {@code deleted} are absent from snapshots written before they existed. */
+    private record Snapshot(List<NodeInfo> nodes, List<TopicInfo> topics, List<IsrInfo> isr, List<TopicInfo> deleted) {
     }
 
     private final Map<Integer, NodeInfo> nodes = new ConcurrentSkipListMap<>();
     private final Map<String, TopicInfo> topics = new ConcurrentSkipListMap<>();
     private final Map<TopicPartition, IsrInfo> isr = new ConcurrentHashMap<>();
-    private final Consumer<TopicInfo> onTopic;
+    /** Deleted topics, by id: tombstones (a name and an id each, never many). */
+    private final Map<String, TopicInfo> deleted = new ConcurrentSkipListMap<>();
+    private final Listener listener;
 
-    /** @param onTopic told of every topic, on start and as created; must be idempotent */
-    ControllerStateMachine(Consumer<TopicInfo> onTopic) {
-        this.onTopic = onTopic;
+    ControllerStateMachine(Listener listener) {
+        this.listener = listener;
     }
 
     static Message encode(Command command) {
@@ -97,6 +134,10 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
 
     static TopicInfo topicOf(Message reply) throws IOException {
         return JSON.readValue(reply.getContent().toByteArray(), TopicInfo.class);
+    }
+
+    static Outcome outcomeOf(Message reply) throws IOException {
+        return JSON.readValue(reply.getContent().toByteArray(), Outcome.class);
     }
 
     Collection<NodeInfo> nodes() {
@@ -124,7 +165,12 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
             if (s.isr() != null) {
                 s.isr().forEach(this::recordIsr);
             }
-            topics.values().forEach(onTopic);
+            if (s.deleted() != null) {
+                s.deleted().forEach(t -> deleted.put(t.id(), t));
+            }
+            // Tombstones first: a name deleted and created again is cleared before it is opened.
+            deleted.values().forEach(listener::deleted);
+            topics.values().forEach(listener::topic);
         }
     }
 
@@ -146,10 +192,12 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
                 TopicInfo existing = topics.putIfAbsent(command.topic().name(), command.topic());
                 TopicInfo topic = existing != null ? existing : command.topic();
                 if (existing == null) {
-                    onTopic.accept(topic);
+                    listener.topic(topic);
                 }
                 reply = json(topic);
             }
+            case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions()));
+            case "deleteTopic" -> reply = json(deleteTopic(command.topic().name()));
             default -> {
                 // A command from a newer version: skipped alike on every node.
             }
@@ -158,9 +206,35 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         return CompletableFuture.completedFuture(reply);
     }
 
+    private Outcome createPartitions(String name, int count) {
+        TopicInfo topic = topics.get(name);
+        if (topic == null) {
+            return Outcome.refused(Errors.UNKNOWN_TOPIC_OR_PARTITION, "unknown topic '" + name + "'");
+        }
+        if (count <= topic.partitions()) {
+            return Outcome.refused(Errors.INVALID_PARTITIONS, "topic '" + name + "' has " + topic.partitions()
+                    + " partitions; the new count must be larger, got " + count);
+        }
+        TopicInfo grown = new TopicInfo(name, topic.id(), count, topic.configs());
+        topics.put(name, grown);
+        listener.topic(grown);
+        return new Outcome(grown, null, null);
+    }
+
+    private Outcome deleteTopic(String name) {
+        TopicInfo topic = topics.remove(name);
+        if (topic == null) {
+            return Outcome.refused(Errors.UNKNOWN_TOPIC_OR_PARTITION, "unknown topic '" + name + "'");
+        }
+        isr.keySet().removeIf(tp -> tp.topic().equals(name));
+        deleted.put(topic.id(), topic);
+        listener.deleted(topic);
+        return new Outcome(topic, null, null);
+    }
+
     @Override
     protected void writeSnapshot(java.io.File file) throws IOException {
         JSON.writeValue(file, new Snapshot(new ArrayList<>(nodes.values()), new ArrayList<>(topics.values()),
-                new ArrayList<>(isr.values())));
+                new ArrayList<>(isr.values()), new ArrayList<>(deleted.values())));
     }
 }

@@ -58,6 +58,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private final TopicPartition topicPartition;
     private final PartitionLog log;
     private final RaftEntryIndex entries;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /** Where the applied entries end in the log. */
     private volatile PartitionLog.End applied;
 
@@ -259,8 +260,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
     }
 
+    /** Idempotent: Ratis closes it when its division closes, a deleted topic's removal again. */
     @Override
     public void close() throws IOException {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         super.close();
         entries.close();
         try {
@@ -268,5 +273,11 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         } catch (UncheckedIOException e) {
             LOG.error("closing {}", topicPartition, e);
         }
+    }
+
+    /** Closes the replica and deletes its files, {@code raft-entries} with the segments (DeleteTopics). */
+    void delete() throws IOException {
+        close();
+        log.deleteFiles();
     }
 }

@@ -25,6 +25,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -165,6 +166,27 @@ public final class RaftNode implements AutoCloseable {
             }
         } catch (AlreadyExistsException e) {
             // a member since an earlier start
+        }
+    }
+
+    /**
+     * Leaves a group (its topic was deleted): Ratis closes this node's division of it, which
+     * closes its state machine, and deletes the group's directory. A group this node does not
+     * have is left already.
+     */
+    void leave(RaftGroupId group) throws IOException {
+        RaftClient forwarder = forwarders.remove(group);
+        if (forwarder != null) {
+            forwarder.close();
+        }
+        try {
+            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(localClient, server.getId(),
+                    callIds.incrementAndGet(), group, true, false));
+            if (!reply.isSuccess() && !(reply.getException() instanceof GroupMismatchException)) {
+                throw new IOException("leaving Raft group " + group + " failed", reply.getException());
+            }
+        } catch (GroupMismatchException e) {
+            // not a member (any more)
         }
     }
 

@@ -47,9 +47,16 @@ public final class ReplicatedLog implements AutoCloseable {
     private static final long APPEND_TIMEOUT_MS = 30_000;
     private static final long TOPIC_TIMEOUT_MS = 30_000;
 
-    /** What the node does when the controller says a topic exists: open its partitions (idempotent). */
+    /** What the node does with the topics the controller holds; both idempotent. */
     public interface Host {
+        /** The topic exists with these partitions: open those not open yet, and return every one. */
         List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException;
+
+        /**
+         * The topic with this id was deleted: stop serving it, if this node has it (its partitions
+         * are closed and deleted here next); how many partitions it had here, 0 if none.
+         */
+        int forgetTopic(String name, Uuid id) throws IOException;
     }
 
     /** A node as Kafka clients reach it ({@code port}), and its HTTP API ({@code httpPort}, 0 if unknown). */
@@ -87,7 +94,17 @@ public final class ReplicatedLog implements AutoCloseable {
     public ReplicatedLog(ClusterConfig config, Host host) {
         this.config = config;
         this.host = host;
-        this.controller = new ControllerStateMachine(topic -> opener.execute(() -> open(topic)));
+        this.controller = new ControllerStateMachine(new ControllerStateMachine.Listener() {
+            @Override
+            public void topic(ControllerStateMachine.TopicInfo topic) {
+                opener.execute(() -> open(topic));
+            }
+
+            @Override
+            public void deleted(ControllerStateMachine.TopicInfo topic) {
+                opener.execute(() -> remove(topic));
+            }
+        });
     }
 
     /** Takes a partition found on disk; call before {@link #start}. */
@@ -169,6 +186,40 @@ public final class ReplicatedLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes this node's copy of a deleted topic, whatever of it is left: it stops being served,
+     * each partition's Raft group is left (which closes the replica and deletes Raft's files of
+     * it), then the partition's files are deleted; in that order, so that a stop halfway leaves
+     * nothing Raft would resume without its partition, and the tombstone finishes it at the next
+     * start.
+     */
+    private void remove(ControllerStateMachine.TopicInfo topic) {
+        try {
+            RaftNode raft = node.join();
+            Uuid id = Uuid.fromString(topic.id());
+            int here = host.forgetTopic(topic.name(), id);
+            for (int p = 0; p < Math.max(here, topic.partitions()); p++) {
+                TopicPartition tp = new TopicPartition(topic.name(), p);
+                RaftGroupId group = raft.partitionGroup(topic.id(), p).getGroupId();
+                groups.remove(tp, group);
+                PartitionStateMachine machine = machines.remove(group);
+                if (machine == null) {
+                    continue; // never here, or removed before
+                }
+                joined.remove(tp);
+                inSync.remove(tp);
+                raft.leave(group);
+                machine.delete();
+            }
+            if (here > 0) {
+                LOG.info("topic {} ({}): deleted, {} partitions removed from this node", topic.name(), id, here);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("removing deleted topic {} ({}) from this node failed; the next start tries again", topic.name(),
+                    topic.id(), e);
+        }
+    }
+
     private static void joinWithRetries(RaftNode raft, org.apache.ratis.protocol.RaftGroup group) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -207,11 +258,47 @@ public final class ReplicatedLog implements AutoCloseable {
         ControllerStateMachine.TopicInfo topic = ControllerStateMachine.topicOf(node.join().submitToController(
                 ControllerStateMachine.encode(ControllerStateMachine.Command.createTopic(
                         new ControllerStateMachine.TopicInfo(name, proposed.toString(), partitions, Map.copyOf(configs))))));
+        awaitHere("topic " + name + " was created but its partitions did not open here",
+                () -> joined.containsAll(partitionsOf(name, topic.partitions())));
+        return new Created(topic.id().equals(proposed.toString()), topic.partitions());
+    }
+
+    /**
+     * Grows a topic through the controller to {@code count} partitions; returns once the new
+     * partitions are open here.
+     *
+     * @throws org.apache.kafka.common.errors.ApiException the controller's refusal (unknown topic, a count not larger)
+     */
+    public void createPartitions(String name, int count) throws IOException {
+        ControllerStateMachine.outcomeOf(node.join().submitToController(ControllerStateMachine.encode(
+                ControllerStateMachine.Command.createPartitions(name, count)))).topicOrThrow();
+        awaitHere("topic " + name + " grew to " + count + " partitions but they did not open here",
+                () -> joined.containsAll(partitionsOf(name, count)));
+    }
+
+    /**
+     * Deletes a topic through the controller; every node removes its copy. Returns once this node has.
+     *
+     * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException if there is no such topic
+     */
+    public void deleteTopic(String name) throws IOException {
+        ControllerStateMachine.TopicInfo topic = ControllerStateMachine.outcomeOf(node.join().submitToController(
+                ControllerStateMachine.encode(ControllerStateMachine.Command.deleteTopic(name)))).topicOrThrow();
+        RaftNode raft = node.join();
+        List<RaftGroupId> replicas = new ArrayList<>();
+        for (int p = 0; p < topic.partitions(); p++) {
+            replicas.add(raft.partitionGroup(topic.id(), p).getGroupId());
+        }
+        awaitHere("topic " + name + " was deleted but its partitions are still here",
+                () -> replicas.stream().noneMatch(machines::containsKey));
+    }
+
+    /** Waits for what the controller applied to take effect on this node's topic thread. */
+    private static void awaitHere(String failure, java.util.function.BooleanSupplier done) throws IOException {
         long deadline = System.currentTimeMillis() + TOPIC_TIMEOUT_MS;
-        while (!joined.containsAll(partitionsOf(name, topic.partitions()))) {
+        while (!done.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
-                throw new IOException("topic " + name + " was created but its partitions did not open here within "
-                        + TOPIC_TIMEOUT_MS + " ms");
+                throw new org.apache.kafka.common.errors.TimeoutException(failure + " within " + TOPIC_TIMEOUT_MS + " ms");
             }
             try {
                 Thread.sleep(10);
@@ -220,7 +307,6 @@ public final class ReplicatedLog implements AutoCloseable {
                 throw new IOException("interrupted", e);
             }
         }
-        return new Created(topic.id().equals(proposed.toString()), topic.partitions());
     }
 
     private static List<TopicPartition> partitionsOf(String topic, int count) {
