@@ -91,8 +91,9 @@ class ClusterTest {
                 continue;
             }
             out.append(line).append('\n');
-            // its stack trace: the indented lines that follow
-            for (int j = i + 1; j < Math.min(lines.size(), i + 30) && lines.get(j).matches("\\s+\\S.*"); j++) {
+            // its stack trace: the exception lines and the indented frames that follow
+            for (int j = i + 1; j < Math.min(lines.size(), i + 40)
+                    && lines.get(j).matches("\\s+\\S.*|(Caused by: )?[\\w$.]+(Exception|Error)\\b.*"); j++) {
                 out.append(lines.get(j)).append('\n');
             }
         }

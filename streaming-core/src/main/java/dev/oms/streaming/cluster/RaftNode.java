@@ -49,6 +49,8 @@ public final class RaftNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
     private final ClusterConfig config;
+    /** Ratis' storage: a directory per group. */
+    private final Path dir;
     private final RaftServer server;
     private final RaftGroup controllerGroup;
     private final RaftClient controllerClient;
@@ -57,15 +59,32 @@ public final class RaftNode implements AutoCloseable {
     /** Raft clients that send in-process writes to the leaders of groups this node does not lead. */
     private final java.util.Map<RaftGroupId, RaftClient> forwarders = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private RaftNode(ClusterConfig config, RaftServer server, RaftGroup controllerGroup, RaftClient controllerClient) {
+    private RaftNode(ClusterConfig config, Path dir, RaftServer server, RaftGroup controllerGroup, RaftClient controllerClient) {
         this.config = config;
+        this.dir = dir;
         this.server = server;
         this.controllerGroup = controllerGroup;
         this.controllerClient = controllerClient;
     }
 
-    /** Starts the server on the node's Raft port, loading every group it already has on disk. */
-    static RaftNode start(ClusterConfig config, Path dir, StateMachine.Registry stateMachines) throws IOException {
+    /**
+     * Starts the server on the node's Raft port with the controller group, then resumes the
+     * groups this node has on disk ({@code resume}) with their members.
+     */
+    static RaftNode start(ClusterConfig config, Path dir, StateMachine.Registry stateMachines,
+                          java.util.Collection<RaftGroup> resume) throws IOException {
+        // Ratis resumes every group directory it finds as a group of no members, whose members
+        // then come from the configuration entries in its log. A replica that must cut its whole
+        // log (it led alone, at index 0, before a crash) cuts those entries too, and the ones just
+        // received with them (Ratis 3.2 notes a batch's configurations before the cut), and is
+        // left a member of nothing: its next election closes its division for good. So the
+        // groups are hidden from that scan and added back with their members.
+        for (RaftGroup group : resume) {
+            Path found = dir.resolve(group.getGroupId().getUuid().toString());
+            if (java.nio.file.Files.isDirectory(found)) {
+                java.nio.file.Files.move(found, hidden(dir, group), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
         // gRPC between nodes. Ratis' Netty transport (-Draft.rpc.type=NETTY on every node) measured
@@ -107,8 +126,22 @@ public final class RaftNode implements AutoCloseable {
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(600,
                         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
+        RaftNode node = new RaftNode(config, dir, server, controller, client);
+        for (RaftGroup group : resume) {
+            Path held = hidden(dir, group);
+            if (java.nio.file.Files.isDirectory(held)) {
+                java.nio.file.Files.move(held, dir.resolve(group.getGroupId().getUuid().toString()),
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                node.join(group);
+            }
+        }
         LOG.info("node {} serves Raft on {} with peers {}", config.nodeId(), config.self().address(), config.peers());
-        return new RaftNode(config, server, controller, client);
+        return node;
+    }
+
+    /** Where a group's directory waits, out of Ratis' sight, while the server starts (or after a crash then). */
+    private static Path hidden(Path dir, RaftGroup group) {
+        return dir.resolve(group.getGroupId().getUuid() + ".resuming");
     }
 
     /** Any Ratis setting may be given as a system property (-Draft.server.…, -Draft.rpc.type=NETTY). */
@@ -156,9 +189,11 @@ public final class RaftNode implements AutoCloseable {
 
     /** Makes this server a member of {@code group}, unless it already is. */
     void join(RaftGroup group) throws IOException {
+        // Formatted only when new: a directory found is resumed, never wiped.
+        boolean format = !java.nio.file.Files.isDirectory(dir.resolve(group.getGroupId().getUuid().toString()));
         try {
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(localClient, server.getId(),
-                    callIds.incrementAndGet(), group));
+                    callIds.incrementAndGet(), group, format));
             Exception failure = reply.getException();
             if (!reply.isSuccess() && !(failure instanceof AlreadyExistsException)
                     && !String.valueOf(failure).contains("already exists")) {
@@ -210,7 +245,7 @@ public final class RaftNode implements AutoCloseable {
         RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(localClient).setServerId(server.getId())
                 .setGroupId(group).setCallId(callIds.incrementAndGet()).setMessage(Message.valueOf(data))
                 .setType(RaftClientRequest.writeRequestType()).build();
-        if (server.getDivision(group) instanceof RaftClientAsynchronousProtocol division) {
+        if (division(group) instanceof RaftClientAsynchronousProtocol division) {
             return division.submitClientRequestAsync(request);
         }
         return server.submitClientRequestAsync(request);
@@ -226,7 +261,7 @@ public final class RaftNode implements AutoCloseable {
         if (client == null) {
             RaftGroup group;
             try {
-                group = server.getDivision(groupId).getGroup();
+                group = division(groupId).getGroup();
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -239,10 +274,15 @@ public final class RaftNode implements AutoCloseable {
         return client.async().send(Message.valueOf(data));
     }
 
+    /** This node's member of a group; fails for a group it is not in. */
+    RaftServer.Division division(RaftGroupId group) throws IOException {
+        return server.getDivision(group);
+    }
+
     /** True when this node leads {@code group} now and has applied everything committed before its term. */
     boolean leadsReady(RaftGroupId group) {
         try {
-            var info = server.getDivision(group).getInfo();
+            var info = division(group).getInfo();
             return info.isLeader() && info.isLeaderReady();
         } catch (IOException e) {
             return false;
@@ -255,9 +295,10 @@ public final class RaftNode implements AutoCloseable {
 
     Optional<Leader> leader(RaftGroupId group) {
         try {
-            RaftServer.Division division = server.getDivision(group);
+            RaftServer.Division division = division(group);
             RaftPeerId leader = division.getInfo().getLeaderId();
-            if (leader == null) {
+            // A closed division keeps the last leader it knew: no view of the group at all.
+            if (leader == null || !division.getInfo().isAlive()) {
                 return Optional.empty();
             }
             boolean self = division.getInfo().isLeader();
@@ -271,7 +312,7 @@ public final class RaftNode implements AutoCloseable {
     /** How far each follower's log is behind the leader's, in entries, when this node leads the group. */
     Optional<long[]> followerLag(RaftGroupId group) {
         try {
-            RaftServer.Division division = server.getDivision(group);
+            RaftServer.Division division = division(group);
             if (!division.getInfo().isLeader()) {
                 return Optional.empty();
             }
@@ -295,7 +336,7 @@ public final class RaftNode implements AutoCloseable {
      */
     Optional<InSyncReplicas.Followers> followers(RaftGroupId group) {
         try {
-            RaftServer.Division division = server.getDivision(group);
+            RaftServer.Division division = division(group);
             var role = division.getInfo().getRoleInfoProto();
             // A leader sets up its followers after it takes the role: until every one is there
             // (and the leader's state with them), there is nothing to judge yet.

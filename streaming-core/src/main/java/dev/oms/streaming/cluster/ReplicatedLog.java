@@ -74,6 +74,8 @@ public final class ReplicatedLog implements AutoCloseable {
     private final Host host;
     private final Map<RaftGroupId, PartitionStateMachine> machines = new ConcurrentHashMap<>();
     private final Map<TopicPartition, RaftGroupId> groups = new ConcurrentHashMap<>();
+    /** The topic ids of the partitions found on disk, whose groups resume at start. */
+    private final Map<TopicPartition, String> topicIds = new ConcurrentHashMap<>();
     /** Partitions whose Raft group this node has joined (or had joined before this start). */
     private final java.util.Set<TopicPartition> joined = ConcurrentHashMap.newKeySet();
     private final ControllerStateMachine controller;
@@ -114,7 +116,8 @@ public final class ReplicatedLog implements AutoCloseable {
             machines.put(group, new PartitionStateMachine(tp, log));
         }
         if (!node.isDone()) {
-            joined.add(tp); // found on disk: Ratis resumes its group when the server starts
+            topicIds.put(tp, topicId.toString());
+            joined.add(tp); // found on disk: its group resumes when the server starts
         }
     }
 
@@ -131,7 +134,11 @@ public final class ReplicatedLog implements AutoCloseable {
             }
             return machine;
         };
-        node.complete(RaftNode.start(config, raftDir, registry));
+        List<org.apache.ratis.protocol.RaftGroup> resume = new ArrayList<>();
+        for (TopicPartition tp : joined) {
+            resume.add(RaftNode.group(config, topicIds.get(tp), tp.partition(), tp.partition()));
+        }
+        node.complete(RaftNode.start(config, raftDir, registry, resume));
         // Kafka looks every half of replica.lag.time.max.ms; a finer look costs little here.
         long every = Math.max(100, Math.min(1_000, config.replicaLagTimeMaxMs() / 4));
         isrReporter.scheduleWithFixedDelay(this::reportInSyncReplicas, every, every, TimeUnit.MILLISECONDS);

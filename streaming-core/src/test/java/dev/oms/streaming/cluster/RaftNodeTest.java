@@ -1,0 +1,137 @@
+package dev.oms.streaming.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import dev.oms.streaming.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.CodeInjectionForTesting;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three Ratis servers of this node's making, in one JVM, with partition state machines over real logs. */
+class RaftNodeTest {
+    /** Ratis' hook in a follower's handling of AppendEntries (RaftServerImpl.APPEND_ENTRIES). */
+    private static final String APPEND_ENTRIES = "RaftServerImpl.appendEntries";
+    private static final TopicPartition PARTITION = new TopicPartition("payments", 2);
+
+    @TempDir
+    Path dir;
+
+    private final List<RaftNode> running = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws IOException {
+        CodeInjectionForTesting.remove(APPEND_ENTRIES);
+        for (RaftNode node : running) {
+            node.close();
+        }
+    }
+
+    /**
+     * Node 3 wins the group's first election and writes its first entry (index 0) where no one
+     * else has it, then crashes; the other two start the log afresh. Back, node 3 must cut its
+     * whole log to catch up. Ratis resumes a group found on disk with no members but those in its
+     * log's configuration entries, and that cut takes them all (Ratis 3.2): the replica would be a
+     * member of nothing and close itself at its next election. Resumed with its members, it stays
+     * in the group and, preferred, leads it again.
+     */
+    @Test
+    void aReplicaThatLedAloneAtIndexZeroBeforeACrashCatchesUpAndLeadsAgain() throws Exception {
+        List<ClusterConfig.Peer> peers = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                peers.add(new ClusterConfig.Peer(id, "127.0.0.1", socket.getLocalPort()));
+            }
+        }
+        RaftGroup group = RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
+        RaftPeerId third = RaftNode.peerId(3);
+        // Node 3's entries reach no one: it can win a vote but not replicate.
+        CodeInjectionForTesting.put(APPEND_ENTRIES, (follower, leader, args) -> {
+            if (third.equals(leader) && args[1] instanceof AppendEntriesRequestProto request
+                    && request.getServerRequest().getRaftGroupId().getId().equals(group.getGroupId().toByteString())) {
+                throw new IllegalStateException("test: node 3 is cut off");
+            }
+            return false;
+        });
+        RaftNode first = start(1, peers, List.of());
+        first.join(group);
+        RaftNode alone = start(3, peers, List.of());
+        alone.join(group);
+        // Node 1 cannot win against node 3 (higher priority, same log); node 3 wins and writes index 0.
+        Awaitility.await("node 3 leads with an entry of its own").atMost(Duration.ofSeconds(30))
+                .until(() -> alone.division(group.getGroupId()).getRaftLog().getFlushIndex() >= 0
+                        && first.division(group.getGroupId()).getRaftLog().getLastEntryTermIndex() == null);
+        alone.close();
+        running.remove(alone);
+        CodeInjectionForTesting.remove(APPEND_ENTRIES);
+
+        RaftNode second = start(2, peers, List.of());
+        second.join(group);
+        for (int i = 0; i < 5; i++) {
+            appendThroughLeader(List.of(first, second), group.getGroupId(), "record-" + i);
+        }
+
+        RaftNode back = start(3, peers, List.of(group));
+        Awaitility.await("node 3 caught up and leads its preferred group again").atMost(Duration.ofSeconds(60))
+                .until(() -> back.leadsReady(group.getGroupId()));
+        assertThat(back.division(group.getGroupId()).getInfo().isAlive()).isTrue();
+        assertThat(back.division(group.getGroupId()).getRaftConf().getAllPeers()).hasSize(3);
+    }
+
+    private static ClusterConfig config(int nodeId, List<ClusterConfig.Peer> peers) {
+        return new ClusterConfig(nodeId, peers, ClusterConfig.DEFAULT_REPLICA_LAG_TIME_MAX_MS);
+    }
+
+    /** A node with the controller's state machine and one partition's, over a log in its own directory. */
+    private RaftNode start(int id, List<ClusterConfig.Peer> peers, Collection<RaftGroup> resume) throws IOException {
+        Path home = dir.resolve("node-" + id);
+        ClusterConfig config = config(id, peers);
+        RaftGroupId controller = RaftNode.controllerGroup(config).getGroupId();
+        ControllerStateMachine metadata = new ControllerStateMachine(new ControllerStateMachine.Listener() {
+            @Override
+            public void topic(ControllerStateMachine.TopicInfo topic) {
+            }
+
+            @Override
+            public void deleted(ControllerStateMachine.TopicInfo topic) {
+            }
+        });
+        PartitionStateMachine partition = new PartitionStateMachine(PARTITION, PartitionLog.open(home.resolve("log"), PARTITION));
+        StateMachine.Registry registry = group -> group.equals(controller) ? metadata : partition;
+        RaftNode node = RaftNode.start(config, home.resolve("raft"), registry, resume);
+        running.add(node);
+        return node;
+    }
+
+    /** Appends one record through whichever of {@code nodes} leads the group, retrying while none does. */
+    private static void appendThroughLeader(List<RaftNode> nodes, RaftGroupId group, String value) {
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes()));
+        Awaitility.await("a leader takes " + value).atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            for (RaftNode node : nodes) {
+                if (node.leadsReady(group)) {
+                    return node.submit(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate())).get().isSuccess();
+                }
+            }
+            return false;
+        });
+    }
+}
