@@ -20,6 +20,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
@@ -59,6 +60,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private final PartitionLog log;
     private final RaftEntryIndex entries;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Whether {@link #cutWhatRaftLost} ran since the start (on the thread that writes). */
+    private boolean tailChecked;
     /** Where the applied entries end in the log. */
     private volatile PartitionLog.End applied;
 
@@ -139,6 +142,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                 // Raft writes this index again (after a restart, or a leader's replacement): cut first.
                 cut(entry.getIndex());
             }
+            if (!tailChecked) {
+                cutWhatRaftLost(entry.getIndex());
+                tailChecked = true;
+            }
             ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
             byte[] bytes = data.toByteArray(); // offsets are assigned in place: a private copy
             MemoryRecords records = MemoryRecords.readableRecords(ByteBuffer.wrap(bytes));
@@ -160,6 +167,30 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         } catch (IOException | RuntimeException e) {
             LOG.error("{}: writing Raft entry {} failed", topicPartition, entry.getIndex(), e);
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Once, at the first write after a start: cuts the entries Raft's log no longer holds. The
+     * records of an entry are written (and survive a process crash) before Raft's own buffered log
+     * has the entry, so a crash can leave entries here that Raft lost; an entry Raft sends again
+     * with records is cut by {@link #write}, but one its new leader put a configuration or an
+     * empty entry in place of would stay, and its records would show before the next entry's.
+     */
+    private void cutWhatRaftLost(long index) throws IOException {
+        RaftLog raftLog = getServer().join().getDivision(getGroupId()).getRaftLog();
+        long lost = -1;
+        for (RaftEntryIndex.Entry e = entries.lower(index); e != null && e.index() >= raftLog.getStartIndex();
+             e = entries.lower(e.index())) {
+            LogEntryProto held = raftLog.get(e.index());
+            if (held != null && held.hasStateMachineLogEntry()) {
+                break;
+            }
+            lost = e.index();
+        }
+        if (lost >= 0) {
+            LOG.warn("{}: Raft entries from {} were written here before a crash but not kept by Raft; cut", topicPartition, lost);
+            cut(lost);
         }
     }
 
@@ -213,22 +244,27 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
     }
 
-    /** Committed: the entry's records become visible; the producer is told its offset or its error. */
+    /**
+     * Committed: the entry's records become visible; the producer is told its offset or its error.
+     * An entry that cannot be applied (committed but never written here) stops this replica:
+     * thrown, not a failed future, which Ratis would only log and go past, and whatever came after
+     * would then show at the wrong offsets.
+     */
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         RaftEntryIndex.Entry e = entries.get(entry.getIndex());
         try {
             if (e == null) {
-                throw new IllegalStateException(topicPartition + ": committed entry " + entry.getIndex() + " was never written");
+                throw new IllegalStateException(topicPartition + ": committed Raft entry " + entry.getIndex()
+                        + " was never written here");
             }
             log.publishUpTo(e.end());
-            applied = e.end();
         } catch (RuntimeException failure) {
-            LOG.error("{}: applying Raft entry {} failed", topicPartition, entry.getIndex(), failure);
-            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-            return CompletableFuture.failedFuture(failure);
+            LOG.error("{}: applying Raft entry {} failed; this replica stops", topicPartition, entry.getIndex(), failure);
+            throw failure;
         }
+        applied = e.end();
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         ByteBuffer reply = ByteBuffer.allocate(10).putLong(e.ack()).putShort(e.error()).flip();
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));

@@ -229,6 +229,19 @@ final class RaftEntryIndex implements Closeable {
         return get(found);
     }
 
+    /** The last entry before {@code index}, or null. */
+    Entry lower(long index) {
+        long found;
+        synchronized (this) {
+            int slot = ceilingSlot(index) - 1;
+            if (slot < 0) {
+                return null;
+            }
+            found = indexes[slot];
+        }
+        return get(found);
+    }
+
     /** The last entry, or null. */
     Entry last() {
         Map.Entry<Long, Entry> e = recent.lastEntry();

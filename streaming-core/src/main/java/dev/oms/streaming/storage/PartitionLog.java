@@ -294,7 +294,18 @@ public final class PartitionLog implements AutoCloseable {
      * every batch appended before the call is on disk when it returns.
      */
     public void sync() throws IOException {
-        active().flush();
+        while (true) {
+            LogSegment active = active();
+            try {
+                active.flush();
+                return;
+            } catch (java.nio.channels.ClosedChannelException e) {
+                if (active() == active) {
+                    throw e;
+                }
+                // Raft cut its entries meanwhile ({@link #truncateTo} closed it): sync the segment now active.
+            }
+        }
     }
 
     /**

@@ -37,6 +37,8 @@ class RaftNodeTest {
     Path dir;
 
     private final List<RaftNode> running = new ArrayList<>();
+    /** Each node's partition log, as last opened. */
+    private final java.util.Map<Integer, PartitionLog> logs = new java.util.concurrent.ConcurrentHashMap<>();
 
     @AfterEach
     void stop() throws IOException {
@@ -56,12 +58,7 @@ class RaftNodeTest {
      */
     @Test
     void aReplicaThatLedAloneAtIndexZeroBeforeACrashCatchesUpAndLeadsAgain() throws Exception {
-        List<ClusterConfig.Peer> peers = new ArrayList<>();
-        for (int id = 1; id <= 3; id++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                peers.add(new ClusterConfig.Peer(id, "127.0.0.1", socket.getLocalPort()));
-            }
-        }
+        List<ClusterConfig.Peer> peers = peers();
         RaftGroup group = RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
         RaftPeerId third = RaftNode.peerId(3);
         // Node 3's entries reach no one: it can win a vote but not replicate.
@@ -97,6 +94,84 @@ class RaftNodeTest {
         assertThat(back.division(group.getGroupId()).getRaftConf().getAllPeers()).hasSize(3);
     }
 
+    /**
+     * A replica writes an entry's records (and its place in {@code raft-entries}) before Raft's
+     * own buffered log holds the entry, so a crash can leave records of an entry Raft lost. When
+     * the next leader puts a configuration entry at that index, no write comes to cut them: the
+     * replica must find them itself, or they would show before the next entry's records.
+     */
+    @Test
+    void recordsWrittenBeforeACrashInAnEntryRaftLostNeverShow() throws Exception {
+        List<ClusterConfig.Peer> peers = peers();
+        RaftGroup group = RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
+        RaftNode[] nodes = new RaftNode[4];
+        for (int id = 1; id <= 3; id++) {
+            nodes[id] = start(id, peers, List.of());
+            nodes[id].join(group);
+        }
+        List<RaftNode> all = List.of(nodes[1], nodes[2], nodes[3]);
+        for (String value : List.of("r0", "r1", "r2")) {
+            appendThroughLeader(all, group.getGroupId(), value);
+        }
+        Awaitility.await("every replica applied r2").atMost(Duration.ofSeconds(30))
+                .until(() -> logs.get(1).highWatermark() == 3 && logs.get(2).highWatermark() == 3 && logs.get(3).highWatermark() == 3);
+        int leader = 1;
+        while (!nodes[leader].leadsReady(group.getGroupId())) {
+            leader++;
+        }
+        int crashed = leader % 3 + 1;
+        int other = 6 - leader - crashed;
+
+        long lastRaftIndex = nodes[crashed].division(group.getGroupId()).getRaftLog().getLastEntryTermIndex().getIndex();
+        nodes[crashed].close();
+        running.remove(nodes[crashed]);
+        // What the crash left: an entry's records and its place, at the index after Raft's last.
+        Path home = dir.resolve("node-" + crashed);
+        try (RaftEntryIndex entries = RaftEntryIndex.open(home.resolve("log").resolve(PARTITION.topic() + "-" + PARTITION.partition())
+                .resolve("raft-entries"))) {
+            PartitionLog log = PartitionLog.open(home.resolve("log"), PARTITION);
+            PartitionLog.End start = log.end();
+            long offset = log.append(records("stale"), System.currentTimeMillis());
+            entries.append(new RaftEntryIndex.Entry(lastRaftIndex + 1, offset, (short) 0, start, log.end(), null));
+            log.sync();
+            entries.sync();
+            log.close();
+        }
+        // A new leader, whose first entry in its term (a configuration) takes that index.
+        nodes[leader].close();
+        running.remove(nodes[leader]);
+        nodes[crashed] = start(crashed, peers, List.of(group));
+        appendThroughLeader(List.of(nodes[crashed], nodes[other]), group.getGroupId(), "fresh");
+        Awaitility.await("both replicas applied the new entry").atMost(Duration.ofSeconds(30))
+                .until(() -> logs.get(crashed).highWatermark() > 3 && logs.get(other).highWatermark() > 3);
+        assertThat(values(logs.get(other))).containsExactly("r0", "r1", "r2", "fresh");
+        assertThat(values(logs.get(crashed))).containsExactly("r0", "r1", "r2", "fresh");
+    }
+
+    private static List<String> values(PartitionLog log) {
+        List<String> values = new ArrayList<>();
+        for (var batch : log.read(0, Integer.MAX_VALUE).batches()) {
+            for (var record : batch) {
+                values.add(java.nio.charset.StandardCharsets.UTF_8.decode(record.value()).toString());
+            }
+        }
+        return values;
+    }
+
+    private static MemoryRecords records(String value) {
+        return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes()));
+    }
+
+    private static List<ClusterConfig.Peer> peers() throws IOException {
+        List<ClusterConfig.Peer> peers = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                peers.add(new ClusterConfig.Peer(id, "127.0.0.1", socket.getLocalPort()));
+            }
+        }
+        return peers;
+    }
+
     private static ClusterConfig config(int nodeId, List<ClusterConfig.Peer> peers) {
         return new ClusterConfig(nodeId, peers, ClusterConfig.DEFAULT_REPLICA_LAG_TIME_MAX_MS);
     }
@@ -115,7 +190,9 @@ class RaftNodeTest {
             public void deleted(ControllerStateMachine.TopicInfo topic) {
             }
         });
-        PartitionStateMachine partition = new PartitionStateMachine(PARTITION, PartitionLog.open(home.resolve("log"), PARTITION));
+        PartitionLog log = PartitionLog.open(home.resolve("log"), PARTITION);
+        logs.put(id, log);
+        PartitionStateMachine partition = new PartitionStateMachine(PARTITION, log);
         StateMachine.Registry registry = group -> group.equals(controller) ? metadata : partition;
         RaftNode node = RaftNode.start(config, home.resolve("raft"), registry, resume);
         running.add(node);
@@ -124,7 +201,7 @@ class RaftNodeTest {
 
     /** Appends one record through whichever of {@code nodes} leads the group, retrying while none does. */
     private static void appendThroughLeader(List<RaftNode> nodes, RaftGroupId group, String value) {
-        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes()));
+        MemoryRecords records = records(value);
         Awaitility.await("a leader takes " + value).atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
             for (RaftNode node : nodes) {
                 if (node.leadsReady(group)) {
