@@ -60,6 +60,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private final PartitionLog log;
     private final RaftEntryIndex entries;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set once a write, flush or cut failed: the replica stops ({@link #stop}). */
+    private final java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
     /** Whether {@link #cutWhatRaftLost} ran since the start (on the thread that writes). */
     private boolean tailChecked;
     /** Where the applied entries end in the log. */
@@ -136,6 +138,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     /** On every replica, in Raft's order, as the entry is appended: the batches go to the segment. */
     @Override
     public CompletableFuture<?> write(LogEntryProto entry, TransactionContext context) {
+        if (failed.get()) {
+            return stopped();
+        }
         try {
             RaftEntryIndex.Entry known = entries.ceiling(entry.getIndex());
             if (known != null) {
@@ -165,8 +170,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                     start.offset() == end.offset() ? data.toByteArray() : null));
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
-            LOG.error("{}: writing Raft entry {} failed", topicPartition, entry.getIndex(), e);
-            return CompletableFuture.failedFuture(e);
+            return stop("writing Raft entry " + entry.getIndex(), e);
         }
     }
 
@@ -194,28 +198,61 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
     }
 
+    /**
+     * A write, flush or cut that failed (a disk error) makes Ratis' log worker fail every later
+     * write of the group, while the division goes on answering heartbeats: a leader that commits
+     * nothing, whose followers never elect another. So the replica stops (its division closes, on
+     * a thread of its own: Ratis' thread called), as Kafka takes a failed log directory offline,
+     * and the others elect a leader among themselves. It takes part again once the node restarts.
+     * From then on every write fails at once and nothing more is applied. A failure while the
+     * replica closes anyway (a stop, a deleted topic) is only that.
+     */
+    private <T> CompletableFuture<T> stop(String what, Throwable cause) {
+        if (closed.get()) {
+            LOG.debug("{}: {} failed while closing", topicPartition, what, cause);
+        } else if (failed.compareAndSet(false, true)) {
+            LOG.error("{}: {} failed; this replica stops until the node restarts", topicPartition, what, cause);
+            Thread.ofPlatform().daemon().name("oms-replica-stop-" + topicPartition).start(() -> {
+                try {
+                    getServer().join().getDivision(getGroupId()).close();
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("{}: stopping the replica failed", topicPartition, e);
+                }
+            });
+        }
+        return CompletableFuture.failedFuture(cause);
+    }
+
+    private <T> CompletableFuture<T> stopped() {
+        return CompletableFuture.failedFuture(new IOException(topicPartition + ": this replica stopped after a failure"));
+    }
+
     /** Raft flushes its log: the segment and the entry index first, so an entry Raft keeps has its records. */
     @Override
     public CompletableFuture<Void> flush(long index) {
+        if (failed.get()) {
+            return stopped();
+        }
         try {
             log.sync();
             entries.sync();
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
-            LOG.error("{}: flushing to Raft entry {} failed", topicPartition, index, e);
-            return CompletableFuture.failedFuture(e);
+            return stop("flushing to Raft entry " + index, e);
         }
     }
 
     /** Entries from {@code index} on were replaced by a new leader: their records leave the segment. */
     @Override
     public CompletableFuture<Void> truncate(long index) {
+        if (failed.get()) {
+            return stopped();
+        }
         try {
             cut(index);
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
-            LOG.error("{}: truncating from Raft entry {} failed", topicPartition, index, e);
-            return CompletableFuture.failedFuture(e);
+            return stop("cutting from Raft entry " + index, e);
         }
     }
 
@@ -253,6 +290,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
+        if (failed.get()) {
+            // Stopping already: no throw, so that Ratis' updater reaches the end its close waits for.
+            return CompletableFuture.failedFuture(new IllegalStateException(topicPartition + ": this replica stopped"));
+        }
         RaftEntryIndex.Entry e = entries.get(entry.getIndex());
         try {
             if (e == null) {

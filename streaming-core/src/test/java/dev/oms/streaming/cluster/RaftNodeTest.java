@@ -148,6 +148,33 @@ class RaftNodeTest {
         assertThat(values(logs.get(crashed))).containsExactly("r0", "r1", "r2", "fresh");
     }
 
+    /** A leader whose disk fails (its log closed under it here) stops; the other two elect one and go on. */
+    @Test
+    void aLeaderThatCannotWriteStopsAndTheOthersGoOn() throws Exception {
+        List<ClusterConfig.Peer> peers = peers();
+        RaftGroup group = RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
+        RaftNode[] nodes = new RaftNode[4];
+        for (int id = 1; id <= 3; id++) {
+            nodes[id] = start(id, peers, List.of());
+            nodes[id].join(group);
+        }
+        appendThroughLeader(List.of(nodes[1], nodes[2], nodes[3]), group.getGroupId(), "r0");
+        int leader = 1;
+        while (!nodes[leader].leadsReady(group.getGroupId())) {
+            leader++;
+        }
+        logs.get(leader).close(); // every write to it fails from now on
+
+        appendThroughLeader(List.of(nodes[1], nodes[2], nodes[3]), group.getGroupId(), "r1");
+        assertThat(nodes[leader].division(group.getGroupId()).getInfo().isAlive()).isFalse();
+        // (r1 may be there more than once: an attempt that timed out while a leader was elected may still commit.)
+        PartitionLog first = logs.get(leader % 3 + 1);
+        PartitionLog second = logs.get((leader + 1) % 3 + 1);
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> first.highWatermark() >= 2 && second.highWatermark() == first.highWatermark());
+        assertThat(values(first)).startsWith("r0", "r1").containsOnly("r0", "r1").isEqualTo(values(second));
+    }
+
     private static List<String> values(PartitionLog log) {
         List<String> values = new ArrayList<>();
         for (var batch : log.read(0, Integer.MAX_VALUE).batches()) {
@@ -205,7 +232,8 @@ class RaftNodeTest {
         Awaitility.await("a leader takes " + value).atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
             for (RaftNode node : nodes) {
                 if (node.leadsReady(group)) {
-                    return node.submit(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate())).get().isSuccess();
+                    return node.submit(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()))
+                            .get(5, java.util.concurrent.TimeUnit.SECONDS).isSuccess();
                 }
             }
             return false;
