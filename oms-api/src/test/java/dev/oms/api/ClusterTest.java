@@ -353,6 +353,33 @@ class ClusterTest {
         assertThat(anew.keySet()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
         assertThat(readAll(new TopicPartition(TOPIC, 0), 10)).extracting(ConsumerRecord::value)
                 .containsExactlyElementsOf(anew.values());
+
+        // A restart replays the controller's log, the old topic's creation with it: the new topic keeps its one partition.
+        nodes[2].kill9();
+        nodes[2] = startNode(3).get(3, TimeUnit.MINUTES);
+        org.awaitility.Awaitility.await("every node serves the new topic's one partition").atMost(Duration.ofSeconds(60))
+                .ignoreExceptions().until(() -> partitionsOnEachNode(TOPIC).equals(Map.of(1, List.of(0), 2, List.of(0), 3, List.of(0))));
+        assertThat(replicaDirectories(3, id)).isEmpty();
+        assertThat(readAll(new TopicPartition(TOPIC, 0), 10)).extracting(ConsumerRecord::value)
+                .containsExactlyElementsOf(anew.values());
+    }
+
+    /** The partitions of {@code topic} each node's {@code /cluster} lists, by node id. */
+    private Map<Integer, List<Integer>> partitionsOnEachNode(String topic) throws Exception {
+        Map<Integer, List<Integer>> seen = new java.util.TreeMap<>();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            for (int i = 0; i < NODES; i++) {
+                List<Integer> listed = new ArrayList<>();
+                for (var partition : json.readTree(clusterInfo(http, nodes[i])).path("partitions")) {
+                    if (partition.path("topic").asText().equals(topic)) {
+                        listed.add(partition.path("partition").asInt());
+                    }
+                }
+                seen.put(i + 1, listed);
+            }
+        }
+        return seen;
     }
 
     /**

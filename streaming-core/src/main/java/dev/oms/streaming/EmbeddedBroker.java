@@ -24,6 +24,7 @@ import dev.oms.streaming.cluster.ReplicatedLog;
 import dev.oms.streaming.shard.Shard;
 import dev.oms.streaming.shard.ShardStats;
 import dev.oms.streaming.storage.ClusterMetadata;
+import dev.oms.streaming.storage.Directories;
 import dev.oms.streaming.storage.PartitionLog;
 import dev.oms.streaming.storage.ProducerIdManager;
 import dev.oms.streaming.storage.TopicConfig;
@@ -128,11 +129,12 @@ public final class EmbeddedBroker implements AutoCloseable {
                 }
 
                 @Override
-                public int forgetTopic(String name, Uuid id) throws IOException {
+                public List<PartitionLog> forgetTopic(String name, Uuid id) throws IOException {
                     return broker.forgetReplicatedTopic(name, id);
                 }
             });
         }
+        Directories.deleteLeftovers(logDir); // partitions of deleted topics a crash left half deleted
         Map<String, Integer> found = new TreeMap<>();
         try (Stream<Path> dirs = Files.list(logDir)) {
             dirs.filter(Files::isDirectory).forEach(dir -> {
@@ -168,7 +170,13 @@ public final class EmbeddedBroker implements AutoCloseable {
     private synchronized List<PartitionLog> openReplicatedTopic(String topic, Uuid id, int partitionCount,
                                                                 Map<String, String> overrides) throws IOException {
         Topic existing = topics.get(topic);
+        if (existing != null && !existing.id().equals(id)) {
+            return List.of(); // a deleted topic of that name, its creation replayed; the one here is newer
+        }
         if (existing == null) {
+            for (int p = 0; p < partitionCount; p++) {
+                setAsideStale(new TopicPartition(topic, p), id);
+            }
             if (!overrides.isEmpty()) {
                 writeOverrides(topic, overrides);
             }
@@ -318,33 +326,61 @@ public final class EmbeddedBroker implements AutoCloseable {
      * through the controller: every node removes its copy.
      */
     public void deleteTopic(String topic) throws IOException {
-        if (cluster != null) {
-            cluster.deleteTopic(topic); // not under the monitor: the cluster's thread removes it
-            return;
-        }
-        deleteLocalTopic(topic);
+        deleteTopic(topic, null);
     }
 
-    /** A replicated topic the controller deleted: no longer served; its partitions are closed by their Raft groups. */
-    private synchronized int forgetReplicatedTopic(String topic, Uuid id) throws IOException {
+    /** Deletes {@code topic} if it has this id (null: whichever it has). */
+    public void deleteTopic(String topic, Uuid id) throws IOException {
+        if (cluster != null) {
+            cluster.deleteTopic(topic, id); // not under the monitor: the cluster's thread removes it
+            return;
+        }
+        deleteLocalTopic(topic, id);
+    }
+
+    /**
+     * A replicated topic the controller deleted: no longer served; its partitions, returned, are
+     * closed and deleted by the cluster.
+     */
+    private synchronized List<PartitionLog> forgetReplicatedTopic(String topic, Uuid id) throws IOException {
         Topic existing = topics.get(topic);
         if (existing == null || !existing.id().equals(id)) {
-            return 0;
+            return List.of();
         }
         topics.remove(topic);
         topicNames.remove(id);
+        List<PartitionLog> logs = new ArrayList<>();
         for (int p = 0; p < existing.partitionCount(); p++) {
-            partitions.remove(new TopicPartition(topic, p));
+            Owned owned = partitions.remove(new TopicPartition(topic, p));
+            if (owned != null) {
+                logs.add(owned.log);
+            }
         }
         Files.deleteIfExists(overridesFile(topic));
-        return existing.partitionCount();
+        return logs;
     }
 
-    private synchronized void deleteLocalTopic(String topic) throws IOException {
-        Topic existing = topics.remove(topic);
+    /**
+     * A partition directory of a topic of the same name but another id (a deleted topic whose
+     * removal here was cut short) is deleted before the new topic takes the name.
+     */
+    private void setAsideStale(TopicPartition tp, Uuid id) throws IOException {
+        Path dir = logDir.resolve(tp.topic() + "-" + tp.partition());
+        if (Files.isDirectory(dir) && !ClusterMetadata.topicId(logDir, tp, id).equals(id)) {
+            LOG.warn("{}: deleting a directory left by a deleted topic of the same name", tp);
+            Directories.delete(dir);
+        }
+    }
+
+    private synchronized void deleteLocalTopic(String topic, Uuid id) throws IOException {
+        Topic existing = topics.get(topic);
         if (existing == null) {
             throw new UnknownTopicOrPartitionException("unknown topic " + topic);
         }
+        if (id != null && !id.equals(existing.id())) {
+            throw new org.apache.kafka.common.errors.UnknownTopicIdException("topic '" + topic + "' has another id than " + id);
+        }
+        topics.remove(topic);
         topicNames.remove(existing.id());
         List<CompletableFuture<Long>> closing = new ArrayList<>();
         for (int p = 0; p < existing.partitionCount(); p++) {

@@ -72,8 +72,11 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         void deleted(TopicInfo topic);
     }
 
-    /** A partition's in-sync replicas, reported by its leader in Raft term {@code term}. */
-    record IsrInfo(String topic, int partition, long term, List<Integer> isr) {
+    /**
+     * A partition's in-sync replicas, reported by its leader in Raft term {@code term}; of the
+     * topic with id {@code topicId} (absent from reports before it was added).
+     */
+    record IsrInfo(String topic, int partition, long term, List<Integer> isr, String topicId) {
     }
 
     /**
@@ -95,8 +98,9 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
             return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null);
         }
 
-        static Command deleteTopic(String topic) {
-            return new Command("deleteTopic", null, new TopicInfo(topic, null, 0, null), null);
+        /** @param id the topic's id, or null for whichever topic has the name */
+        static Command deleteTopic(String topic, String id) {
+            return new Command("deleteTopic", null, new TopicInfo(topic, id, 0, null), null);
         }
 
         static Command isr(IsrInfo isr) {
@@ -149,7 +153,19 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         return Optional.ofNullable(isr.get(tp));
     }
 
+    /** True while the topic with this name has this id. */
+    boolean holds(String topic, String id) {
+        TopicInfo held = topics.get(topic);
+        return held != null && held.id().equals(id);
+    }
+
+    /** A report about a partition of a topic that is not (or no longer) there changes nothing. */
     private void recordIsr(IsrInfo reported) {
+        TopicInfo topic = topics.get(reported.topic());
+        if (topic == null || reported.partition() >= topic.partitions()
+                || reported.topicId() != null && !reported.topicId().equals(topic.id())) {
+            return;
+        }
         isr.merge(new TopicPartition(reported.topic(), reported.partition()), reported,
                 (recorded, update) -> update.term() >= recorded.term() ? update : recorded);
     }
@@ -192,12 +208,13 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
                 TopicInfo existing = topics.putIfAbsent(command.topic().name(), command.topic());
                 TopicInfo topic = existing != null ? existing : command.topic();
                 if (existing == null) {
+                    forgetIsr(topic.name()); // of a deleted topic of that name
                     listener.topic(topic);
                 }
                 reply = json(topic);
             }
             case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions()));
-            case "deleteTopic" -> reply = json(deleteTopic(command.topic().name()));
+            case "deleteTopic" -> reply = json(deleteTopic(command.topic().name(), command.topic().id()));
             default -> {
                 // A command from a newer version: skipped alike on every node.
             }
@@ -221,15 +238,23 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         return new Outcome(grown, null, null);
     }
 
-    private Outcome deleteTopic(String name) {
-        TopicInfo topic = topics.remove(name);
+    private Outcome deleteTopic(String name, String id) {
+        TopicInfo topic = topics.get(name);
         if (topic == null) {
             return Outcome.refused(Errors.UNKNOWN_TOPIC_OR_PARTITION, "unknown topic '" + name + "'");
         }
-        isr.keySet().removeIf(tp -> tp.topic().equals(name));
+        if (id != null && !id.equals(topic.id())) {
+            return Outcome.refused(Errors.UNKNOWN_TOPIC_ID, "topic '" + name + "' has another id than " + id);
+        }
+        topics.remove(name);
+        forgetIsr(name);
         deleted.put(topic.id(), topic);
         listener.deleted(topic);
         return new Outcome(topic, null, null);
+    }
+
+    private void forgetIsr(String topic) {
+        isr.keySet().removeIf(tp -> tp.topic().equals(topic));
     }
 
     @Override

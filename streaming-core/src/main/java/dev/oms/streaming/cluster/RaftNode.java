@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.oms.streaming.storage.Directories;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -85,6 +86,7 @@ public final class RaftNode implements AutoCloseable {
                 java.nio.file.Files.move(found, hidden(dir, group), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
         }
+        setAsideGroupsOfNoPartition(dir, controllerGroup(config), resume);
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
         // gRPC between nodes. Ratis' Netty transport (-Draft.rpc.type=NETTY on every node) measured
@@ -137,6 +139,31 @@ public final class RaftNode implements AutoCloseable {
         }
         LOG.info("node {} serves Raft on {} with peers {}", config.nodeId(), config.self().address(), config.peers());
         return node;
+    }
+
+    /**
+     * Finishes the deletions of groups a crash interrupted, and sets aside (renamed
+     * {@code <group>.orphaned}, kept for an operator) any other group directory that belongs to
+     * no partition here: Ratis would fail to start with a group it has no state machine for.
+     */
+    private static void setAsideGroupsOfNoPartition(Path dir, RaftGroup controller, java.util.Collection<RaftGroup> resume)
+            throws IOException {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return;
+        }
+        Directories.deleteLeftovers(dir);
+        java.util.Set<String> known = new java.util.HashSet<>();
+        known.add(controller.getGroupId().getUuid().toString());
+        resume.forEach(g -> known.add(g.getGroupId().getUuid().toString()));
+        try (var dirs = java.nio.file.Files.list(dir)) {
+            for (Path d : dirs.filter(java.nio.file.Files::isDirectory).toList()) {
+                String name = d.getFileName().toString();
+                if (name.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}") && !known.contains(name)) {
+                    LOG.warn("Raft group directory {} belongs to no partition here; set aside as {}.orphaned", d, name);
+                    java.nio.file.Files.move(d, d.resolveSibling(name + ".orphaned"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        }
     }
 
     /** Where a group's directory waits, out of Ratis' sight, while the server starts (or after a crash then). */
@@ -206,7 +233,7 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Leaves a group (its topic was deleted): Ratis closes this node's division of it, which
-     * closes its state machine, and deletes the group's directory. A group this node does not
+     * closes its state machine; then the group's directory is deleted. A group this node does not
      * have is left already.
      */
     void leave(RaftGroupId group) throws IOException {
@@ -216,13 +243,19 @@ public final class RaftNode implements AutoCloseable {
         }
         try {
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(localClient, server.getId(),
-                    callIds.incrementAndGet(), group, true, false));
+                    callIds.incrementAndGet(), group, false, false));
             if (!reply.isSuccess() && !(reply.getException() instanceof GroupMismatchException)) {
                 throw new IOException("leaving Raft group " + group + " failed", reply.getException());
             }
         } catch (GroupMismatchException e) {
             // not a member (any more)
         }
+        forwarder = forwarders.remove(group); // one made meanwhile
+        if (forwarder != null) {
+            forwarder.close();
+        }
+        // Ratis deletes a group's directory file by file; a crash then would leave one it cannot resume.
+        Directories.delete(dir.resolve(group.getUuid().toString()));
     }
 
     /** Submits a write to the controller group, wherever its leader is; waits for it to be applied. */

@@ -54,9 +54,9 @@ public final class ReplicatedLog implements AutoCloseable {
 
         /**
          * The topic with this id was deleted: stop serving it, if this node has it (its partitions
-         * are closed and deleted here next); how many partitions it had here, 0 if none.
+         * are closed and deleted here next); the partitions it had here, none if none.
          */
-        int forgetTopic(String name, Uuid id) throws IOException;
+        List<PartitionLog> forgetTopic(String name, Uuid id) throws IOException;
     }
 
     /** A node as Kafka clients reach it ({@code port}), and its HTTP API ({@code httpPort}, 0 if unknown). */
@@ -74,7 +74,7 @@ public final class ReplicatedLog implements AutoCloseable {
     private final Host host;
     private final Map<RaftGroupId, PartitionStateMachine> machines = new ConcurrentHashMap<>();
     private final Map<TopicPartition, RaftGroupId> groups = new ConcurrentHashMap<>();
-    /** The topic ids of the partitions found on disk, whose groups resume at start. */
+    /** The topic id of each partition here (its group is named by it). */
     private final Map<TopicPartition, String> topicIds = new ConcurrentHashMap<>();
     /** Partitions whose Raft group this node has joined (or had joined before this start). */
     private final java.util.Set<TopicPartition> joined = ConcurrentHashMap.newKeySet();
@@ -115,8 +115,8 @@ public final class ReplicatedLog implements AutoCloseable {
         if (groups.putIfAbsent(tp, group) == null) {
             machines.put(group, new PartitionStateMachine(tp, log));
         }
+        topicIds.put(tp, topicId.toString());
         if (!node.isDone()) {
-            topicIds.put(tp, topicId.toString());
             joined.add(tp); // found on disk: its group resumes when the server starts
         }
     }
@@ -138,7 +138,12 @@ public final class ReplicatedLog implements AutoCloseable {
         for (TopicPartition tp : joined) {
             resume.add(RaftNode.group(config, topicIds.get(tp), tp.partition(), tp.partition()));
         }
-        node.complete(RaftNode.start(config, raftDir, registry, resume));
+        try {
+            node.complete(RaftNode.start(config, raftDir, registry, resume));
+        } catch (IOException | RuntimeException e) {
+            node.completeExceptionally(e); // nothing waits for a server that will not come
+            throw e;
+        }
         // Kafka looks every half of replica.lag.time.max.ms; a finer look costs little here.
         long every = Math.max(100, Math.min(1_000, config.replicaLagTimeMaxMs() / 4));
         isrReporter.scheduleWithFixedDelay(this::reportInSyncReplicas, every, every, TimeUnit.MILLISECONDS);
@@ -159,13 +164,18 @@ public final class ReplicatedLog implements AutoCloseable {
                     inSync.remove(tp);
                     continue;
                 }
+                String topicId = topicIds.get(tp);
+                if (topicId == null || !controller.holds(tp.topic(), topicId)) {
+                    inSync.remove(tp);
+                    continue; // deleted; this node removes its copy
+                }
                 long term = followers.get().term();
                 Optional<ControllerStateMachine.IsrInfo> recorded = controller.isr(tp);
                 List<Integer> isr = inSync.computeIfAbsent(tp, t -> new InSyncReplicas(config.replicaLagTimeMaxMs()))
                         .at(now, followers.get(), recorded.map(ControllerStateMachine.IsrInfo::isr).orElseGet(this::replicas));
                 if (recorded.isEmpty() || recorded.get().term() != term || !recorded.get().isr().equals(isr)) {
                     raft.submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.isr(
-                            new ControllerStateMachine.IsrInfo(tp.topic(), tp.partition(), term, isr))));
+                            new ControllerStateMachine.IsrInfo(tp.topic(), tp.partition(), term, isr, topicId))));
                     LOG.info("{}: in-sync replicas {} (term {})", tp, isr, term);
                 }
             } catch (IOException | RuntimeException e) {
@@ -180,6 +190,11 @@ public final class ReplicatedLog implements AutoCloseable {
             RaftNode raft = node.join();
             Uuid id = Uuid.fromString(topic.id());
             List<PartitionLog> logs = host.openTopic(topic.name(), id, topic.partitions(), topic.configs());
+            if (logs.isEmpty()) {
+                // A topic of that name with another id is here: this one was deleted since (its
+                // creation is replayed from the controller's log at a start), and its tombstone follows.
+                return;
+            }
             for (int p = 0; p < logs.size(); p++) {
                 TopicPartition tp = new TopicPartition(topic.name(), p);
                 adopt(tp, id, logs.get(p));
@@ -195,31 +210,35 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /**
      * Removes this node's copy of a deleted topic, whatever of it is left: it stops being served,
-     * each partition's Raft group is left (which closes the replica and deletes Raft's files of
-     * it), then the partition's files are deleted; in that order, so that a stop halfway leaves
-     * nothing Raft would resume without its partition, and the tombstone finishes it at the next
-     * start.
+     * each partition's Raft group is left (which closes the replica) and its directory deleted,
+     * then the partition's files; in that order, so that a stop halfway leaves nothing Raft would
+     * resume without its partition, and the tombstone finishes it at the next start. A partition
+     * is forgotten here only once it is gone.
      */
     private void remove(ControllerStateMachine.TopicInfo topic) {
         try {
             RaftNode raft = node.join();
             Uuid id = Uuid.fromString(topic.id());
-            int here = host.forgetTopic(topic.name(), id);
-            for (int p = 0; p < Math.max(here, topic.partitions()); p++) {
+            List<PartitionLog> here = host.forgetTopic(topic.name(), id);
+            for (int p = 0; p < Math.max(here.size(), topic.partitions()); p++) {
                 TopicPartition tp = new TopicPartition(topic.name(), p);
                 RaftGroupId group = raft.partitionGroup(topic.id(), p).getGroupId();
-                groups.remove(tp, group);
-                PartitionStateMachine machine = machines.remove(group);
-                if (machine == null) {
-                    continue; // never here, or removed before
+                PartitionStateMachine machine = machines.get(group);
+                if (machine != null) {
+                    raft.leave(group);
+                    machine.delete();
+                } else if (p < here.size()) {
+                    here.get(p).close(); // opened, never adopted
+                    here.get(p).deleteFiles();
                 }
+                machines.remove(group);
+                groups.remove(tp, group);
+                topicIds.remove(tp, topic.id());
                 joined.remove(tp);
                 inSync.remove(tp);
-                raft.leave(group);
-                machine.delete();
             }
-            if (here > 0) {
-                LOG.info("topic {} ({}): deleted, {} partitions removed from this node", topic.name(), id, here);
+            if (!here.isEmpty()) {
+                LOG.info("topic {} ({}): deleted, {} partitions removed from this node", topic.name(), id, here.size());
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("removing deleted topic {} ({}) from this node failed; the next start tries again", topic.name(),
@@ -284,13 +303,15 @@ public final class ReplicatedLog implements AutoCloseable {
     }
 
     /**
-     * Deletes a topic through the controller; every node removes its copy. Returns once this node has.
+     * Deletes a topic through the controller (the one with this id, when given); every node
+     * removes its copy. Returns once this node has.
      *
      * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException if there is no such topic
      */
-    public void deleteTopic(String name) throws IOException {
+    public void deleteTopic(String name, Uuid id) throws IOException {
         ControllerStateMachine.TopicInfo topic = ControllerStateMachine.outcomeOf(node.join().submitToController(
-                ControllerStateMachine.encode(ControllerStateMachine.Command.deleteTopic(name)))).topicOrThrow();
+                ControllerStateMachine.encode(ControllerStateMachine.Command.deleteTopic(name,
+                        id == null ? null : id.toString())))).topicOrThrow();
         RaftNode raft = node.join();
         List<RaftGroupId> replicas = new ArrayList<>();
         for (int p = 0; p < topic.partitions(); p++) {

@@ -167,7 +167,7 @@ final class LogSegment {
 
     /** Renames the file so nothing mistakes it for data, while readers may still hold it. */
     void markDeleted() throws IOException {
-        Path deleted = file.resolveSibling(file.getFileName() + ".deleted");
+        Path deleted = file.resolveSibling(file.getFileName() + Directories.DELETED_SUFFIX);
         records.renameTo(deleted.toFile());
     }
 

@@ -101,7 +101,7 @@ public final class PartitionLog implements AutoCloseable {
         try (Stream<Path> list = Files.list(dir)) {
             files = list.filter(f -> {
                 String name = f.getFileName().toString();
-                if (name.endsWith(".deleted")) {
+                if (name.endsWith(Directories.DELETED_SUFFIX)) {
                     deleteQuietly(f); // left by a crash between marking and deleting
                     return false;
                 }
@@ -646,14 +646,13 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Deletes the partition's directory and files (DeleteTopics). Call once it is closed. */
+    /**
+     * Deletes the partition's directory and files (DeleteTopics). Call once it is closed. The
+     * directory is first renamed aside in one durable step ({@link Directories#delete}), so that a
+     * crash halfway never leaves part of a partition to be opened again.
+     */
     public void deleteFiles() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                Files.deleteIfExists(file);
-            }
-        }
-        Files.deleteIfExists(dir);
+        Directories.delete(dir);
     }
 
     private static void deleteQuietly(Path file) {

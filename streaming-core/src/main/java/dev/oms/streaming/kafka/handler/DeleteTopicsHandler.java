@@ -45,7 +45,8 @@ final class DeleteTopicsHandler extends VersionedHandler<DeleteTopicsRequest> {
             }
             result.setName(name.get()).setTopicId(broker.topic(name.get()).orElseThrow().id());
             try {
-                broker.deleteTopic(name.get());
+                // By id: that topic only, not one created since under the same name.
+                broker.deleteTopic(name.get(), topic.name() == null ? topic.topicId() : null);
                 result.setErrorCode(Errors.NONE.code());
             } catch (ApiException e) {
                 result.setErrorCode(Errors.forException(e).code());

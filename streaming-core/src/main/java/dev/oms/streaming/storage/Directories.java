@@ -1,0 +1,62 @@
+package dev.oms.streaming.storage;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deleting what is found by its directory's name (a partition, a Raft group) so that a crash
+ * halfway never leaves a part of it to be opened again: the directory is first renamed aside in
+ * one atomic step, made durable, then deleted; the next start finishes what a crash interrupted.
+ */
+public final class Directories {
+    private static final Logger LOG = LoggerFactory.getLogger(Directories.class);
+    /** Ends the name of a file or directory being deleted (no partition's or group's name ends so). */
+    public static final String DELETED_SUFFIX = ".deleted";
+
+    private Directories() {
+    }
+
+    /** Renames {@code directory} aside atomically and durably, then deletes it and everything in it. */
+    public static void delete(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        Path doomed = directory.resolveSibling(directory.getFileName() + "." + UUID.randomUUID() + DELETED_SUFFIX);
+        Files.move(directory, doomed, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel parent = FileChannel.open(directory.getParent(), StandardOpenOption.READ)) {
+            parent.force(true);
+        }
+        deleteTree(doomed);
+    }
+
+    /** Finishes the deletions a crash interrupted: every directory under {@code parent} renamed aside. */
+    public static void deleteLeftovers(Path parent) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(parent)) {
+            for (Path dir : dirs.filter(d -> Files.isDirectory(d) && d.getFileName().toString().endsWith(DELETED_SUFFIX)).toList()) {
+                LOG.info("finishing the deletion of {}", dir);
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
