@@ -315,8 +315,9 @@ class ClusterTest {
         try (Admin admin = admin()) {
             admin.createPartitions(Map.of(TOPIC, org.apache.kafka.clients.admin.NewPartitions.increaseTo(4)))
                     .all().get(60, TimeUnit.SECONDS);
-            assertThat(admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC).partitions())
-                    .hasSize(4);
+            // Metadata may come from a node that applies the change a moment later.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(TOPIC))
+                    .allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC).partitions().size() == 4);
             assertThatThrownBy(() -> admin.createPartitions(Map.of(TOPIC, org.apache.kafka.clients.admin.NewPartitions.increaseTo(3)))
                     .all().get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class);
         }
@@ -331,7 +332,8 @@ class ClusterTest {
 
         try (Admin admin = admin()) {
             admin.deleteTopics(List.of(TOPIC)).all().get(60, TimeUnit.SECONDS);
-            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(TOPIC);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(TOPIC));
             assertThatThrownBy(() -> admin.deleteTopics(List.of(TOPIC)).all().get(60, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
         }
