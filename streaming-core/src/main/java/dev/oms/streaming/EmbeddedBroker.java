@@ -129,12 +129,13 @@ public final class EmbeddedBroker implements AutoCloseable {
                 }
 
                 @Override
-                public List<PartitionLog> forgetTopic(String name, Uuid id) throws IOException {
+                public Map<Integer, PartitionLog> forgetTopic(String name, Uuid id) throws IOException {
                     return broker.forgetReplicatedTopic(name, id);
                 }
             });
         }
         Directories.deleteLeftovers(logDir); // partitions of deleted topics a crash left half deleted
+        broker.finishDeletions();
         Map<String, Integer> found = new TreeMap<>();
         try (Stream<Path> dirs = Files.list(logDir)) {
             dirs.filter(Files::isDirectory).forEach(dir -> {
@@ -174,9 +175,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             return List.of(); // a deleted topic of that name, its creation replayed; the one here is newer
         }
         if (existing == null) {
-            for (int p = 0; p < partitionCount; p++) {
-                setAsideStale(new TopicPartition(topic, p), id);
-            }
+            deleteStale(topic, id);
             if (!overrides.isEmpty()) {
                 writeOverrides(topic, overrides);
             }
@@ -281,8 +280,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     private Uuid openPartitions(String topic, int from, int to, TopicConfig settings, Uuid id) throws IOException {
         for (int p = from; p < to; p++) {
             TopicPartition tp = new TopicPartition(topic, p);
+            id = ClusterMetadata.topicId(logDir, tp, id); // first: a partition never exists without its topic's id
             PartitionLog log = PartitionLog.open(logDir, tp, settings);
-            id = ClusterMetadata.topicId(logDir, tp, id);
             Shard shard = null;
             if (cluster == null) {
                 shard = shards[nextShard++ % shards.length];
@@ -339,21 +338,21 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * A replicated topic the controller deleted: no longer served; its partitions, returned, are
-     * closed and deleted by the cluster.
+     * A replicated topic the controller deleted: no longer served; its partitions, returned by
+     * number, are closed and deleted by the cluster.
      */
-    private synchronized List<PartitionLog> forgetReplicatedTopic(String topic, Uuid id) throws IOException {
+    private synchronized Map<Integer, PartitionLog> forgetReplicatedTopic(String topic, Uuid id) throws IOException {
         Topic existing = topics.get(topic);
         if (existing == null || !existing.id().equals(id)) {
-            return List.of();
+            return Map.of();
         }
         topics.remove(topic);
         topicNames.remove(id);
-        List<PartitionLog> logs = new ArrayList<>();
+        Map<Integer, PartitionLog> logs = new TreeMap<>();
         for (int p = 0; p < existing.partitionCount(); p++) {
             Owned owned = partitions.remove(new TopicPartition(topic, p));
             if (owned != null) {
-                logs.add(owned.log);
+                logs.put(p, owned.log);
             }
         }
         Files.deleteIfExists(overridesFile(topic));
@@ -361,13 +360,12 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * A partition directory of a topic of the same name but another id (a deleted topic whose
-     * removal here was cut short) is deleted before the new topic takes the name.
+     * Partition directories of a topic of the same name but another id, or of none (a deleted
+     * topic whose removal here was cut short), are deleted before the new topic takes the name.
      */
-    private void setAsideStale(TopicPartition tp, Uuid id) throws IOException {
-        Path dir = logDir.resolve(tp.topic() + "-" + tp.partition());
-        if (Files.isDirectory(dir) && !ClusterMetadata.topicId(logDir, tp, id).equals(id)) {
-            LOG.warn("{}: deleting a directory left by a deleted topic of the same name", tp);
+    private void deleteStale(String topic, Uuid id) throws IOException {
+        for (Path dir : partitionDirectories(topic, recorded -> !recorded.equals(Optional.of(id)))) {
+            LOG.warn("{}: deleting a partition directory left by a deleted topic of the same name", dir.getFileName());
             Directories.delete(dir);
         }
     }
@@ -379,6 +377,12 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         if (id != null && !id.equals(existing.id())) {
             throw new org.apache.kafka.common.errors.UnknownTopicIdException("topic '" + topic + "' has another id than " + id);
+        }
+        // Noted durably first: a crash before the last partition is gone is finished at the next start.
+        Path deleting = deletingMarker(existing.id());
+        Files.writeString(deleting, topic);
+        try (var file = java.nio.channels.FileChannel.open(deleting, java.nio.file.StandardOpenOption.WRITE)) {
+            file.force(true);
         }
         topics.remove(topic);
         topicNames.remove(existing.id());
@@ -393,7 +397,49 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         closing.forEach(CompletableFuture::join);
         Files.deleteIfExists(overridesFile(topic));
+        Files.delete(deleting);
         LOG.info("deleted topic {}", topic);
+    }
+
+    /** The partition directories of {@code topic} whose recorded topic id (if any) passes {@code which}. */
+    private List<Path> partitionDirectories(String topic, java.util.function.Predicate<Optional<Uuid>> which)
+            throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(logDir)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                Matcher m = PARTITION_DIR.matcher(dir.getFileName().toString());
+                if (m.matches() && m.group(1).equals(topic) && which.test(ClusterMetadata.recordedTopicId(logDir,
+                        new TopicPartition(topic, Integer.parseInt(m.group(2)))))) {
+                    found.add(dir);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Marks a topic whose deletion has begun (next to the topics' settings), named by its id, holding its name. */
+    private Path deletingMarker(Uuid id) {
+        return logDir.resolve("topic-configs").resolve(DELETING + id);
+    }
+
+    private static final String DELETING = ".deleting-";
+
+    /** Finishes the deletions of topics a crash interrupted: their partitions of the id noted go. */
+    private void finishDeletions() throws IOException {
+        List<Path> markers;
+        try (Stream<Path> files = Files.list(logDir.resolve("topic-configs"))) {
+            markers = files.filter(f -> f.getFileName().toString().startsWith(DELETING)).toList();
+        }
+        for (Path marker : markers) {
+            Uuid id = Uuid.fromString(marker.getFileName().toString().substring(DELETING.length()));
+            String topic = Files.readString(marker);
+            for (Path dir : partitionDirectories(topic, recorded -> recorded.equals(Optional.of(id)))) {
+                Directories.delete(dir);
+            }
+            Files.deleteIfExists(overridesFile(topic));
+            Files.delete(marker);
+            LOG.info("finished deleting topic {}, cut short by a stop", topic);
+        }
     }
 
     /** The number of partitions of {@code topic}. */
@@ -548,8 +594,22 @@ public final class EmbeddedBroker implements AutoCloseable {
         return owned;
     }
 
+    /**
+     * {@code topic-configs/<topic>.properties}; a name too long for that (Kafka allows 249
+     * characters, a file name 255 bytes) is cut and told apart by a digest of the whole name.
+     */
     private Path overridesFile(String topic) {
-        return logDir.resolve("topic-configs").resolve(topic + ".properties");
+        String name = topic + ".properties";
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+            try {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(topic.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                name = topic.substring(0, 200) + "~" + java.util.HexFormat.of().formatHex(digest, 0, 8) + ".properties";
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return logDir.resolve("topic-configs").resolve(name);
     }
 
     private Map<String, String> readOverrides(String topic) throws IOException {
@@ -569,7 +629,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private void writeOverrides(String topic, Map<String, String> overrides) throws IOException {
         Properties props = new Properties();
         props.putAll(overrides);
-        Path tmp = overridesFile(topic).resolveSibling(topic + ".properties.tmp");
+        Path tmp = Files.createTempFile(logDir.resolve("topic-configs"), ".overrides-", ".tmp");
         try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             props.store(out, "settings of topic " + topic);
         }

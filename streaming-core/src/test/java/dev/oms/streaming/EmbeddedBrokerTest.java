@@ -78,6 +78,50 @@ class EmbeddedBrokerTest {
         }
     }
 
+    /** A stop after the first of three partitions was deleted (its directory gone, the others not). */
+    @Test
+    void aTopicDeletionCutShortByAStopIsFinishedAtTheNextStart() throws Exception {
+        String id;
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            broker.createTopic("payments", 3);
+            broker.createTopic("orders", 1);
+            for (int p = 0; p < 3; p++) {
+                broker.append(new TopicPartition("payments", p), batch("p" + p)).join();
+            }
+            id = broker.topic("payments").orElseThrow().id().toString();
+        }
+        java.nio.file.Files.writeString(dir.resolve("topic-configs").resolve(".deleting-" + id), "payments");
+        dev.oms.streaming.storage.Directories.delete(dir.resolve("payments-0"));
+        java.nio.file.Files.createDirectories(dir.resolve(".left-by-a-crash" + dev.oms.streaming.storage.Directories.DELETED_SUFFIX));
+
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            assertThat(broker.topic("payments")).isEmpty();
+            assertThat(broker.partitionCount("orders")).isEqualTo(1);
+        }
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("orders-0", "topic-configs",
+                    "meta.properties");
+        }
+    }
+
+    /** Kafka allows 249 characters; a file name may have 255 bytes: its settings file and the deletion must fit. */
+    @Test
+    void aTopicWithTheLongestNameKafkaAllowsKeepsItsSettingsAndIsDeletedWithItsFiles() throws Exception {
+        String name = "t".repeat(249);
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            broker.createTopic(name, 1, java.util.Map.of("retention.ms", "3600000"));
+            broker.append(new TopicPartition(name, 0), batch("x")).join();
+        }
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            assertThat(broker.topic(name).orElseThrow().overrides()).containsEntry("retention.ms", "3600000");
+            broker.deleteTopic(name);
+            assertThat(broker.topic(name)).isEmpty();
+        }
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("ttt"));
+        }
+    }
+
     @Test
     void writeCachingAcknowledgesAtOnceAndFsyncsWithinTheFlushInterval() throws Exception {
         TopicPartition tp = new TopicPartition("cached", 0);

@@ -153,6 +153,11 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         return Optional.ofNullable(isr.get(tp));
     }
 
+    /** True once the topic with this id was deleted. */
+    boolean deleted(String id) {
+        return deleted.containsKey(id);
+    }
+
     /** True while the topic with this name has this id. */
     boolean holds(String topic, String id) {
         TopicInfo held = topics.get(topic);

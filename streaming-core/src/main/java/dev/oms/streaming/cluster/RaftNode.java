@@ -143,7 +143,7 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Finishes the deletions of groups a crash interrupted, and sets aside (renamed
-     * {@code <group>.orphaned}, kept for an operator) any other group directory that belongs to
+     * {@code <group>.orphaned-<time>}, kept for an operator) any other group directory that belongs to
      * no partition here: Ratis would fail to start with a group it has no state machine for.
      */
     private static void setAsideGroupsOfNoPartition(Path dir, RaftGroup controller, java.util.Collection<RaftGroup> resume)
@@ -159,8 +159,9 @@ public final class RaftNode implements AutoCloseable {
             for (Path d : dirs.filter(java.nio.file.Files::isDirectory).toList()) {
                 String name = d.getFileName().toString();
                 if (name.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}") && !known.contains(name)) {
-                    LOG.warn("Raft group directory {} belongs to no partition here; set aside as {}.orphaned", d, name);
-                    java.nio.file.Files.move(d, d.resolveSibling(name + ".orphaned"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Path aside = d.resolveSibling(name + ".orphaned-" + System.currentTimeMillis());
+                    LOG.warn("Raft group directory {} belongs to no partition here; set aside as {}", d, aside.getFileName());
+                    java.nio.file.Files.move(d, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 }
             }
         }
@@ -216,7 +217,8 @@ public final class RaftNode implements AutoCloseable {
 
     /** Makes this server a member of {@code group}, unless it already is. */
     void join(RaftGroup group) throws IOException {
-        // Formatted only when new: a directory found is resumed, never wiped.
+        // Formatted only when new: a directory found is resumed, never wiped (Ratis formats one a
+        // crash left before its metadata was written: its "current" is then empty).
         boolean format = !java.nio.file.Files.isDirectory(dir.resolve(group.getGroupId().getUuid().toString()));
         try {
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(localClient, server.getId(),

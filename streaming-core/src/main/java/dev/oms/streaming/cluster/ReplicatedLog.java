@@ -56,7 +56,7 @@ public final class ReplicatedLog implements AutoCloseable {
          * The topic with this id was deleted: stop serving it, if this node has it (its partitions
          * are closed and deleted here next); the partitions it had here, none if none.
          */
-        List<PartitionLog> forgetTopic(String name, Uuid id) throws IOException;
+        Map<Integer, PartitionLog> forgetTopic(String name, Uuid id) throws IOException;
     }
 
     /** A node as Kafka clients reach it ({@code port}), and its HTTP API ({@code httpPort}, 0 if unknown). */
@@ -186,6 +186,9 @@ public final class ReplicatedLog implements AutoCloseable {
     }
 
     private void open(ControllerStateMachine.TopicInfo topic) {
+        if (controller.deleted(topic.id())) {
+            return; // its creation replayed at a start, its deletion applied since
+        }
         try {
             RaftNode raft = node.join();
             Uuid id = Uuid.fromString(topic.id());
@@ -219,15 +222,16 @@ public final class ReplicatedLog implements AutoCloseable {
         try {
             RaftNode raft = node.join();
             Uuid id = Uuid.fromString(topic.id());
-            List<PartitionLog> here = host.forgetTopic(topic.name(), id);
-            for (int p = 0; p < Math.max(here.size(), topic.partitions()); p++) {
+            Map<Integer, PartitionLog> here = host.forgetTopic(topic.name(), id);
+            int count = here.keySet().stream().mapToInt(p -> p + 1).max().orElse(0);
+            for (int p = 0; p < Math.max(count, topic.partitions()); p++) {
                 TopicPartition tp = new TopicPartition(topic.name(), p);
                 RaftGroupId group = raft.partitionGroup(topic.id(), p).getGroupId();
                 PartitionStateMachine machine = machines.get(group);
                 if (machine != null) {
                     raft.leave(group);
                     machine.delete();
-                } else if (p < here.size()) {
+                } else if (here.containsKey(p)) {
                     here.get(p).close(); // opened, never adopted
                     here.get(p).deleteFiles();
                 }

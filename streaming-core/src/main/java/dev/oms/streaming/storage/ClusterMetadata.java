@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Properties;
 
 import org.apache.kafka.common.TopicPartition;
@@ -46,17 +47,40 @@ public final class ClusterMetadata {
      * The topic id recorded for {@code tp}; when it has none, records {@code known} (the id found
      * for another partition of the topic) or a new one.
      */
-    public static Uuid topicId(Path logDir, TopicPartition tp, Uuid known) throws IOException {
-        Path file = logDir.resolve(tp.topic() + "-" + tp.partition()).resolve("partition.metadata");
+    /** The topic id recorded for {@code tp}, if any (nothing is written). */
+    public static Optional<Uuid> recordedTopicId(Path logDir, TopicPartition tp) throws IOException {
+        Path file = metadataFile(logDir, tp);
         if (Files.exists(file)) {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (line.startsWith("topic_id:")) {
-                    return Uuid.fromString(line.substring("topic_id:".length()).trim());
+                    return Optional.of(Uuid.fromString(line.substring("topic_id:".length()).trim()));
                 }
             }
         }
+        return Optional.empty();
+    }
+
+    private static Path metadataFile(Path logDir, TopicPartition tp) {
+        return logDir.resolve(tp.topic() + "-" + tp.partition()).resolve("partition.metadata");
+    }
+
+    public static Uuid topicId(Path logDir, TopicPartition tp, Uuid known) throws IOException {
+        Optional<Uuid> recorded = recordedTopicId(logDir, tp);
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        Path file = metadataFile(logDir, tp);
         Uuid id = known != null ? known : Uuid.randomUuid();
-        Files.writeString(file, "version: 0\ntopic_id: " + id + "\n", StandardCharsets.UTF_8);
+        Files.createDirectories(file.getParent());
+        // Durable before the partition's first segment: a crash between them leaves no partition without its id.
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(("version: 0\ntopic_id: " + id + "\n").getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+        try (var dir = java.nio.channels.FileChannel.open(file.getParent(), java.nio.file.StandardOpenOption.READ)) {
+            dir.force(true);
+        }
         return id;
     }
 }

@@ -31,7 +31,8 @@ public final class Directories {
         if (!Files.exists(directory)) {
             return;
         }
-        Path doomed = directory.resolveSibling(directory.getFileName() + "." + UUID.randomUUID() + DELETED_SUFFIX);
+        // Not named after the directory: a name near the 255-byte limit (Kafka allows 249) could not grow.
+        Path doomed = directory.resolveSibling("." + UUID.randomUUID() + DELETED_SUFFIX);
         Files.move(directory, doomed, StandardCopyOption.ATOMIC_MOVE);
         try (FileChannel parent = FileChannel.open(directory.getParent(), StandardOpenOption.READ)) {
             parent.force(true);
