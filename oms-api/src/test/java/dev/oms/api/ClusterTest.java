@@ -306,6 +306,16 @@ class ClusterTest {
             admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) NODES))).all().get(60, TimeUnit.SECONDS);
         }
         assertThat(produce(bootstrap(), 1, "old-", 100)).hasSize(100);
+        // DeleteRecords: every replica hides the same records, so the next leader starts where this one did.
+        TopicPartition second = new TopicPartition(TOPIC, 1);
+        try (Admin admin = admin()) {
+            assertThat(admin.deleteRecords(Map.of(second, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(40)))
+                    .lowWatermarks().get(second).get(60, TimeUnit.SECONDS).lowWatermark()).isEqualTo(40);
+        }
+        int hadIt = leaderOf(second);
+        nodes[hadIt - 1].kill9();
+        assertThat(readAll(second, 60)).extracting(ConsumerRecord::offset).first().isEqualTo(40L);
+        nodes[hadIt - 1] = startNode(hadIt).get(3, TimeUnit.MINUTES);
         org.apache.kafka.common.Uuid id;
         try (Admin admin = admin()) {
             id = admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC).topicId();

@@ -32,7 +32,6 @@ import org.agrona.concurrent.AgentRunner;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
-import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.record.internal.FileRecords;
@@ -131,6 +130,19 @@ public final class EmbeddedBroker implements AutoCloseable {
                 @Override
                 public Map<Integer, PartitionLog> forgetTopic(String name, Uuid id) throws IOException {
                     return broker.forgetReplicatedTopic(name, id);
+                }
+
+                @Override
+                public void startAt(TopicPartition tp, Uuid id, long offset) throws IOException {
+                    Owned owned = broker.partitions.get(tp);
+                    if (owned != null && broker.topic(tp.topic()).map(t -> t.id().equals(id)).orElse(false)) {
+                        owned.log.startAt(offset);
+                    }
+                }
+
+                @Override
+                public long logStartOffset(TopicPartition tp) {
+                    return broker.owned(tp).log.logStartOffset();
                 }
             });
         }
@@ -476,12 +488,6 @@ public final class EmbeddedBroker implements AutoCloseable {
         return cluster != null ? cluster.clusterId() : clusterId;
     }
 
-    private void notInCluster(String what) {
-        if (cluster != null) {
-            throw new InvalidRequestException(what + " is not supported in cluster mode yet");
-        }
-    }
-
     /** A producer id never handed out before, durably (InitProducerId). */
     public long nextProducerId() throws IOException {
         long next = producerIds.next();
@@ -557,7 +563,13 @@ public final class EmbeddedBroker implements AutoCloseable {
      * queued before; completes with the new log start offset.
      */
     public CompletableFuture<Long> deleteRecordsBefore(TopicPartition tp, long offset) {
-        notInCluster("DeleteRecords");
+        if (cluster != null) {
+            try {
+                return CompletableFuture.completedFuture(cluster.deleteRecords(tp, offset));
+            } catch (IOException | RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         Owned owned = owned(tp);
         CompletableFuture<Long> start = new CompletableFuture<>();
         owned.shard.run(logs -> start.complete(owned.log.deleteRecordsBefore(offset, System.currentTimeMillis())))

@@ -57,6 +57,12 @@ public final class ReplicatedLog implements AutoCloseable {
          * are closed and deleted here next); the partitions it had here, none if none.
          */
         Map<Integer, PartitionLog> forgetTopic(String name, Uuid id) throws IOException;
+
+        /** The records of the partition (of the topic with this id) before {@code offset} are deleted. */
+        void startAt(TopicPartition tp, Uuid id, long offset) throws IOException;
+
+        /** Where the partition starts here now. */
+        long logStartOffset(TopicPartition tp);
     }
 
     /** A node as Kafka clients reach it ({@code port}), and its HTTP API ({@code httpPort}, 0 if unknown). */
@@ -105,6 +111,19 @@ public final class ReplicatedLog implements AutoCloseable {
             @Override
             public void deleted(ControllerStateMachine.TopicInfo topic) {
                 opener.execute(() -> remove(topic));
+            }
+
+            @Override
+            public void logStart(ControllerStateMachine.LogStart start) {
+                opener.execute(() -> { // after the topic's partitions open
+                    try {
+                        host.startAt(new TopicPartition(start.topic(), start.partition()), Uuid.fromString(start.topicId()),
+                                start.offset());
+                    } catch (IOException | RuntimeException e) {
+                        LOG.error("{}-{}: deleting the records before {} failed", start.topic(), start.partition(),
+                                start.offset(), e);
+                    }
+                });
             }
         });
     }
@@ -323,6 +342,24 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         awaitHere("topic " + name + " was deleted but its partitions are still here",
                 () -> replicas.stream().noneMatch(machines::containsKey));
+    }
+
+    /**
+     * Deletes the records of a partition this node leads before {@code offset} (at most its high
+     * watermark, which the caller checked): through the controller, so that every replica hides the
+     * same ones, now and after any restart. Returns where the partition starts now, once it does here.
+     * The segments are kept (a lagging replica may still be sent entries from them).
+     */
+    public long deleteRecords(TopicPartition tp, long offset) throws IOException {
+        String topicId = topicIds.get(tp);
+        if (topicId == null || !leadsHere(tp)) {
+            throw new NotLeaderOrFollowerException("this node does not lead " + tp);
+        }
+        long start = ControllerStateMachine.outcomeOf(node.join().submitToController(ControllerStateMachine.encode(
+                ControllerStateMachine.Command.deleteRecords(new ControllerStateMachine.LogStart(tp.topic(), tp.partition(),
+                        offset, topicId))))).logStartOrThrow();
+        awaitHere(tp + " starts at " + start + " in the metadata but not here", () -> host.logStartOffset(tp) >= start);
+        return start;
     }
 
     /** Waits for what the controller applied to take effect on this node's topic thread. */

@@ -598,14 +598,7 @@ public final class PartitionLog implements AutoCloseable {
         if (target <= logStartOffset()) {
             return logStartOffset();
         }
-        Path file = dir.resolve(LOG_START_FILE);
-        Path tmp = dir.resolve(LOG_START_FILE + ".tmp");
-        Files.writeString(tmp, Long.toString(target));
-        try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        deletedBefore = target;
+        startAt(target);
         while (segments.length > 1 && segments[1].baseOffset() <= target) {
             LogSegment oldest = segments[0];
             segments = Arrays.copyOfRange(segments, 1, segments.length);
@@ -614,6 +607,25 @@ public final class PartitionLog implements AutoCloseable {
         }
         LOG.info("{}: records before {} deleted on request", topicPartition, target);
         return target;
+    }
+
+    /**
+     * Hides the records before {@code offset} from readers, now and after a restart (durably),
+     * and keeps their segments: a replicated partition's start, which the cluster decides and a
+     * replica may reach before it has the records. Never moves the start back. Any thread.
+     */
+    public synchronized void startAt(long offset) throws IOException {
+        if (offset <= deletedBefore) {
+            return;
+        }
+        Path file = dir.resolve(LOG_START_FILE);
+        Path tmp = dir.resolve(LOG_START_FILE + ".tmp");
+        Files.writeString(tmp, Long.toString(offset));
+        try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        deletedBefore = offset;
     }
 
     /** How many segment files the log has. */
