@@ -316,6 +316,11 @@ class ClusterTest {
         nodes[hadIt - 1].kill9();
         assertThat(readAll(second, 60)).extracting(ConsumerRecord::offset).first().isEqualTo(40L);
         nodes[hadIt - 1] = startNode(hadIt).get(3, TimeUnit.MINUTES);
+        for (int node = 1; node <= NODES; node++) {
+            Path start = dir.resolve("node-" + node).resolve("log").resolve(TOPIC + "-1").resolve("log-start-offset");
+            org.awaitility.Awaitility.await("node " + node + " starts the partition at 40").atMost(Duration.ofSeconds(30))
+                    .until(() -> java.nio.file.Files.exists(start) && java.nio.file.Files.readString(start).trim().equals("40"));
+        }
         org.apache.kafka.common.Uuid id;
         try (Admin admin = admin()) {
             id = admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC).topicId();

@@ -132,18 +132,6 @@ public final class EmbeddedBroker implements AutoCloseable {
                     return broker.forgetReplicatedTopic(name, id);
                 }
 
-                @Override
-                public void startAt(TopicPartition tp, Uuid id, long offset) throws IOException {
-                    Owned owned = broker.partitions.get(tp);
-                    if (owned != null && broker.topic(tp.topic()).map(t -> t.id().equals(id)).orElse(false)) {
-                        owned.log.startAt(offset);
-                    }
-                }
-
-                @Override
-                public long logStartOffset(TopicPartition tp) {
-                    return broker.owned(tp).log.logStartOffset();
-                }
             });
         }
         Directories.deleteLeftovers(logDir); // partitions of deleted topics a crash left half deleted
@@ -564,11 +552,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     public CompletableFuture<Long> deleteRecordsBefore(TopicPartition tp, long offset) {
         if (cluster != null) {
-            try {
-                return CompletableFuture.completedFuture(cluster.deleteRecords(tp, offset));
-            } catch (IOException | RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            return cluster.deleteRecords(tp, offset);
         }
         Owned owned = owned(tp);
         CompletableFuture<Long> start = new CompletableFuture<>();

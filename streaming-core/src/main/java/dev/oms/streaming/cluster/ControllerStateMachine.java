@@ -26,8 +26,7 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * Raft group of all nodes (KRaft's metadata log, in miniature). Entries are JSON commands:
  * {@code register} (a node's Kafka address, sent by each node as it starts),
  * {@code createTopic} (name, id, partition count, settings), {@code createPartitions} (a topic's
- * new, larger count), {@code deleteTopic}, {@code deleteRecords} (where a partition now starts: the
- * log start offset is cluster metadata here, so every replica hides the same records) and {@code isr} (a partition's in-sync replicas as its
+ * new, larger count), {@code deleteTopic} and {@code isr} (a partition's in-sync replicas as its
  * leader sees them: Kafka's AlterPartition; a report from an earlier term than the one recorded is
  * ignored, so a deposed leader cannot overwrite its successor's). Applying a new or grown topic
  * tells the node, which opens the partitions and joins their Raft groups; a topic that exists is
@@ -50,19 +49,9 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
     }
 
     /** What a topic change is answered with: the topic as it now is, or a Kafka error's name and why. */
-    record Outcome(TopicInfo topic, String error, String message, Long logStart) {
-        static Outcome of(TopicInfo topic) {
-            return new Outcome(topic, null, null, null);
-        }
-
+    record Outcome(TopicInfo topic, String error, String message) {
         static Outcome refused(Errors error, String message) {
-            return new Outcome(null, error.name(), message, null);
-        }
-
-        /** A partition's log start offset now, or the refusal as Kafka's exception. */
-        long logStartOrThrow() {
-            topicOrThrow();
-            return logStart;
+            return new Outcome(null, error.name(), message);
         }
 
         /** The topic, or the refusal as Kafka's exception. */
@@ -81,9 +70,6 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
 
         /** The topic was deleted: this node removes its copy, if it still has one. */
         void deleted(TopicInfo topic);
-
-        /** Records before {@code logStart.offset()} of a partition are deleted (DeleteRecords). */
-        void logStart(LogStart logStart);
     }
 
     /**
@@ -99,43 +85,31 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
      * previous version refuses fields it does not know; it skips an {@code isr} command).
      */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr, LogStart logStart) {
+    record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr) {
         static Command register(NodeInfo node) {
-            return new Command("register", node, null, null, null);
+            return new Command("register", node, null, null);
         }
 
         static Command createTopic(TopicInfo topic) {
-            return new Command("createTopic", null, topic, null, null);
+            return new Command("createTopic", null, topic, null);
         }
 
         static Command createPartitions(String topic, int count) {
-            return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null, null);
+            return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null);
         }
 
         /** @param id the topic's id, or null for whichever topic has the name */
         static Command deleteTopic(String topic, String id) {
-            return new Command("deleteTopic", null, new TopicInfo(topic, id, 0, null), null, null);
+            return new Command("deleteTopic", null, new TopicInfo(topic, id, 0, null), null);
         }
 
         static Command isr(IsrInfo isr) {
-            return new Command("isr", null, null, isr, null);
-        }
-
-        static Command deleteRecords(LogStart logStart) {
-            return new Command("deleteRecords", null, null, null, logStart);
+            return new Command("isr", null, null, isr);
         }
     }
 
-    /**
-     * Where a partition of the topic with id {@code topicId} starts: the records before
-     * {@code offset} are deleted (DeleteRecords), on every replica alike.
-     */
-    record LogStart(String topic, int partition, long offset, String topicId) {
-    }
-
-    /** {@code isr}, {@code deleted} and {@code logStarts} are absent from snapshots written before they existed. */
-    private record Snapshot(List<NodeInfo> nodes, List<TopicInfo> topics, List<IsrInfo> isr, List<TopicInfo> deleted,
-                            List<LogStart> logStarts) {
+    /** {@code isr} and {@code deleted} are absent from snapshots written before they existed. */
+    private record Snapshot(List<NodeInfo> nodes, List<TopicInfo> topics, List<IsrInfo> isr, List<TopicInfo> deleted) {
     }
 
     private final Map<Integer, NodeInfo> nodes = new ConcurrentSkipListMap<>();
@@ -143,8 +117,6 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
     private final Map<TopicPartition, IsrInfo> isr = new ConcurrentHashMap<>();
     /** Deleted topics, by id: tombstones (a name and an id each, never many). */
     private final Map<String, TopicInfo> deleted = new ConcurrentSkipListMap<>();
-    /** Partitions whose start DeleteRecords moved. */
-    private final Map<TopicPartition, LogStart> logStarts = new ConcurrentHashMap<>();
     private final Listener listener;
 
     ControllerStateMachine(Listener listener) {
@@ -217,13 +189,9 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
             if (s.deleted() != null) {
                 s.deleted().forEach(t -> deleted.put(t.id(), t));
             }
-            if (s.logStarts() != null) {
-                s.logStarts().forEach(l -> logStarts.put(new TopicPartition(l.topic(), l.partition()), l));
-            }
             // Tombstones first: a name deleted and created again is cleared before it is opened.
             deleted.values().forEach(listener::deleted);
             topics.values().forEach(listener::topic);
-            logStarts.values().forEach(listener::logStart);
         }
     }
 
@@ -245,14 +213,13 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
                 TopicInfo existing = topics.putIfAbsent(command.topic().name(), command.topic());
                 TopicInfo topic = existing != null ? existing : command.topic();
                 if (existing == null) {
-                    forgetPartitions(topic.name()); // of a deleted topic of that name
+                    forgetIsr(topic.name()); // of a deleted topic of that name
                     listener.topic(topic);
                 }
                 reply = json(topic);
             }
             case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions()));
             case "deleteTopic" -> reply = json(deleteTopic(command.topic().name(), command.topic().id()));
-            case "deleteRecords" -> reply = json(deleteRecords(command.logStart()));
             default -> {
                 // A command from a newer version: skipped alike on every node.
             }
@@ -273,7 +240,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         TopicInfo grown = new TopicInfo(name, topic.id(), count, topic.configs());
         topics.put(name, grown);
         listener.topic(grown);
-        return Outcome.of(grown);
+        return new Outcome(grown, null, null);
     }
 
     private Outcome deleteTopic(String name, String id) {
@@ -285,34 +252,19 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
             return Outcome.refused(Errors.UNKNOWN_TOPIC_ID, "topic '" + name + "' has another id than " + id);
         }
         topics.remove(name);
-        forgetPartitions(name);
+        forgetIsr(name);
         deleted.put(topic.id(), topic);
         listener.deleted(topic);
-        return Outcome.of(topic);
+        return new Outcome(topic, null, null);
     }
 
-    /** Moves a partition's start forward, never back; answered with where it starts now. */
-    private Outcome deleteRecords(LogStart requested) {
-        TopicInfo topic = topics.get(requested.topic());
-        if (topic == null || !topic.id().equals(requested.topicId()) || requested.partition() >= topic.partitions()) {
-            return Outcome.refused(Errors.UNKNOWN_TOPIC_OR_PARTITION, "unknown partition " + requested.topic() + "-"
-                    + requested.partition());
-        }
-        LogStart now = logStarts.merge(new TopicPartition(requested.topic(), requested.partition()), requested,
-                (was, asked) -> asked.offset() > was.offset() ? asked : was);
-        listener.logStart(now);
-        return new Outcome(topic, null, null, now.offset());
-    }
-
-    /** What the controller holds of a topic's partitions besides the topic: gone with it, or with an older topic of its name. */
-    private void forgetPartitions(String topic) {
+    private void forgetIsr(String topic) {
         isr.keySet().removeIf(tp -> tp.topic().equals(topic));
-        logStarts.keySet().removeIf(tp -> tp.topic().equals(topic));
     }
 
     @Override
     protected void writeSnapshot(java.io.File file) throws IOException {
         JSON.writeValue(file, new Snapshot(new ArrayList<>(nodes.values()), new ArrayList<>(topics.values()),
-                new ArrayList<>(isr.values()), new ArrayList<>(deleted.values()), new ArrayList<>(logStarts.values())));
+                new ArrayList<>(isr.values()), new ArrayList<>(deleted.values())));
     }
 }

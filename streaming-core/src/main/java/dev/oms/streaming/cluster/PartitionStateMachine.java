@@ -111,10 +111,32 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                 log.end().offset());
     }
 
+    /**
+     * Marks an entry that moves the partition's start (DeleteRecords) instead of appending: eight
+     * bytes no producer sends as a batch's base offset, then the offset; 16 bytes, shorter than
+     * any record batch. It travels in Raft's own log (log data), so no replica writes or reads it
+     * as records; each applies it in its place in the log.
+     */
+    private static final long START_AT = 0x6f6d732d73746172L; // "oms-star"
+
+    /** The entry that makes the records before {@code offset} go. */
+    static ByteString startAt(long offset) {
+        return UnsafeByteOperations.unsafeWrap(ByteBuffer.allocate(16).putLong(START_AT).putLong(offset).flip());
+    }
+
+    /** The offset of a {@link #startAt} entry's data, or -1 for any other data. */
+    private static long startAtOf(ByteString data) {
+        ByteBuffer buf = data.asReadOnlyByteBuffer();
+        return data.size() == 16 && buf.getLong(0) == START_AT ? buf.getLong(8) : -1;
+    }
+
     /** Refuses a request that is not a valid v2 batch before it takes a place in Raft's log. */
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         ByteString data = request.getMessage().getContent();
+        if (startAtOf(data) >= 0) {
+            return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setLogData(data).build();
+        }
         MemoryRecords records = MemoryRecords.readableRecords(data.asReadOnlyByteBuffer());
         int batches = 0;
         try {
@@ -187,8 +209,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         for (RaftEntryIndex.Entry e = entries.lower(index); e != null && e.index() >= raftLog.getStartIndex();
              e = entries.lower(e.index())) {
             LogEntryProto held = raftLog.get(e.index());
-            if (held != null && held.hasStateMachineLogEntry()) {
-                break;
+            if (held != null && held.hasStateMachineLogEntry() && held.getStateMachineLogEntry().getLogData().isEmpty()) {
+                break; // records, as noted here
             }
             lost = e.index();
         }
@@ -283,6 +305,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
 
     /**
      * Committed: the entry's records become visible; the producer is told its offset or its error.
+     * A {@link #startAt} entry moves the start instead, and is answered with the start now.
      * An entry that cannot be applied (committed but never written here) stops this replica:
      * thrown, not a failed future, which Ratis would only log and go past, and whatever came after
      * would then show at the wrong offsets.
@@ -293,6 +316,16 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         if (failed.get()) {
             // Stopping already: no throw, so that Ratis' updater reaches the end its close waits for.
             return CompletableFuture.failedFuture(new IllegalStateException(topicPartition + ": this replica stopped"));
+        }
+        long startAt = startAtOf(entry.getStateMachineLogEntry().getLogData());
+        if (startAt >= 0) {
+            try {
+                log.startAt(startAt);
+            } catch (IOException failure) {
+                return stop("moving the start to " + startAt, failure);
+            }
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            return CompletableFuture.completedFuture(reply(log.logStartOffset(), (short) 0));
         }
         RaftEntryIndex.Entry e = entries.get(entry.getIndex());
         try {
@@ -307,8 +340,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
         applied = e.end();
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        ByteBuffer reply = ByteBuffer.allocate(10).putLong(e.ack()).putShort(e.error()).flip();
-        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+        return CompletableFuture.completedFuture(reply(e.ack(), e.error()));
+    }
+
+    /** An offset, or a Kafka error: what {@link #offsetOf} reads. */
+    private static Message reply(long offset, short error) {
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(ByteBuffer.allocate(10).putLong(offset).putShort(error).flip()));
     }
 
     /** Decodes {@link #applyTransaction}'s reply: the first offset, or the Kafka error. */

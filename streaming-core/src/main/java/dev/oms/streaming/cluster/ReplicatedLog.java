@@ -57,12 +57,6 @@ public final class ReplicatedLog implements AutoCloseable {
          * are closed and deleted here next); the partitions it had here, none if none.
          */
         Map<Integer, PartitionLog> forgetTopic(String name, Uuid id) throws IOException;
-
-        /** The records of the partition (of the topic with this id) before {@code offset} are deleted. */
-        void startAt(TopicPartition tp, Uuid id, long offset) throws IOException;
-
-        /** Where the partition starts here now. */
-        long logStartOffset(TopicPartition tp);
     }
 
     /** A node as Kafka clients reach it ({@code port}), and its HTTP API ({@code httpPort}, 0 if unknown). */
@@ -111,19 +105,6 @@ public final class ReplicatedLog implements AutoCloseable {
             @Override
             public void deleted(ControllerStateMachine.TopicInfo topic) {
                 opener.execute(() -> remove(topic));
-            }
-
-            @Override
-            public void logStart(ControllerStateMachine.LogStart start) {
-                opener.execute(() -> { // after the topic's partitions open
-                    try {
-                        host.startAt(new TopicPartition(start.topic(), start.partition()), Uuid.fromString(start.topicId()),
-                                start.offset());
-                    } catch (IOException | RuntimeException e) {
-                        LOG.error("{}-{}: deleting the records before {} failed", start.topic(), start.partition(),
-                                start.offset(), e);
-                    }
-                });
             }
         });
     }
@@ -344,24 +325,6 @@ public final class ReplicatedLog implements AutoCloseable {
                 () -> replicas.stream().noneMatch(machines::containsKey));
     }
 
-    /**
-     * Deletes the records of a partition this node leads before {@code offset} (at most its high
-     * watermark, which the caller checked): through the controller, so that every replica hides the
-     * same ones, now and after any restart. Returns where the partition starts now, once it does here.
-     * The segments are kept (a lagging replica may still be sent entries from them).
-     */
-    public long deleteRecords(TopicPartition tp, long offset) throws IOException {
-        String topicId = topicIds.get(tp);
-        if (topicId == null || !leadsHere(tp)) {
-            throw new NotLeaderOrFollowerException("this node does not lead " + tp);
-        }
-        long start = ControllerStateMachine.outcomeOf(node.join().submitToController(ControllerStateMachine.encode(
-                ControllerStateMachine.Command.deleteRecords(new ControllerStateMachine.LogStart(tp.topic(), tp.partition(),
-                        offset, topicId))))).logStartOrThrow();
-        awaitHere(tp + " starts at " + start + " in the metadata but not here", () -> host.logStartOffset(tp) >= start);
-        return start;
-    }
-
     /** Waits for what the controller applied to take effect on this node's topic thread. */
     private static void awaitHere(String failure, java.util.function.BooleanSupplier done) throws IOException {
         long deadline = System.currentTimeMillis() + TOPIC_TIMEOUT_MS;
@@ -398,6 +361,28 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         try {
             return raft.submit(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()))
+                    .orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                    .handle((reply, error) -> answer(tp, reply, error));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new KafkaStorageException(e.getMessage(), e));
+        }
+    }
+
+    /**
+     * Deletes the records before {@code offset} (at most the high watermark, which the caller
+     * checked) of a partition this node leads: a Raft entry of the partition's own group, so every
+     * replica hides the same records once it is committed, and a new leader has applied it before
+     * it serves (Kafka's DeleteRecords waits for its in-sync replicas alike). Completes with where
+     * the partition starts now. Segments stay: Raft may still send a lagging replica entries from them.
+     */
+    public CompletableFuture<Long> deleteRecords(TopicPartition tp, long offset) {
+        RaftGroupId group = groups.get(tp);
+        RaftNode raft = node.getNow(null);
+        if (group == null || raft == null || !raft.leadsReady(group)) {
+            return CompletableFuture.failedFuture(new NotLeaderOrFollowerException("this node does not lead " + tp));
+        }
+        try {
+            return raft.submit(group, PartitionStateMachine.startAt(offset))
                     .orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                     .handle((reply, error) -> answer(tp, reply, error));
         } catch (IOException e) {

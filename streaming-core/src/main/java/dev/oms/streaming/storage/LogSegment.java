@@ -129,12 +129,12 @@ final class LogSegment {
     }
 
     /** The first record at or after {@code timestamp} below {@code beforeOffset} (the high watermark). */
-    Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp, long beforeOffset) {
+    Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp, long fromOffset, long beforeOffset) {
         if (maxTimestamp < timestamp) {
             return Optional.empty();
         }
         FileRecords.TimestampAndOffset found = records.searchForTimestamp(timestamp, index.positionForTimestamp(timestamp),
-                baseOffset);
+                Math.max(baseOffset, fromOffset));
         return found == null || found.offset >= beforeOffset ? Optional.empty() : Optional.of(found);
     }
 

@@ -533,11 +533,12 @@ public final class PartitionLog implements AutoCloseable {
      */
     public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
         long hw = visible.highWatermark();
+        long start = logStartOffset(); // records before it are deleted, even where their segment is kept
         for (LogSegment segment : segments) {
             if (segment.baseOffset() >= hw) {
                 break;
             }
-            Optional<FileRecords.TimestampAndOffset> found = segment.offsetForTimestamp(timestamp, hw);
+            Optional<FileRecords.TimestampAndOffset> found = segment.offsetForTimestamp(timestamp, start, hw);
             if (found.isPresent()) {
                 return found;
             }

@@ -216,10 +216,6 @@ class RaftNodeTest {
             @Override
             public void deleted(ControllerStateMachine.TopicInfo topic) {
             }
-
-            @Override
-            public void logStart(ControllerStateMachine.LogStart logStart) {
-            }
         });
         PartitionLog log = PartitionLog.open(home.resolve("log"), PARTITION);
         logs.put(id, log);

@@ -135,6 +135,23 @@ class SegmentsTest {
         }
     }
 
+    /** A replicated partition keeps the segments of deleted records: a search by time must not land on them. */
+    @Test
+    void offsetForTimestampNeverAnswersBelowTheLogStart() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            for (int i = 0; i < 60; i++) {
+                log.append(batch(PAYLOAD + i, NOW + i * 1000L));
+            }
+            log.flush();
+            log.startAt(41);
+            assertThat(log.offsetForTimestamp(NOW).orElseThrow().offset).isEqualTo(41);
+            assertThat(log.offsetForTimestamp(NOW + 45_500).orElseThrow().offset).isEqualTo(46);
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            assertThat(log.logStartOffset()).as("after a reopen").isEqualTo(41);
+        }
+    }
+
     @Test
     void tornTailInTheLastSegmentIsCutAndEarlierSegmentsStay() throws IOException {
         try (PartitionLog log = PartitionLog.open(dir, TP, small())) {

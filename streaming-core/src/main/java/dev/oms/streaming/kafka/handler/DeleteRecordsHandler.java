@@ -39,6 +39,16 @@ final class DeleteRecordsHandler extends VersionedHandler<DeleteRecordsRequest> 
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     continue;
                 }
+                if (org.apache.kafka.common.internals.Topic.isInternal(tp.topic())) {
+                    // as Kafka: a group's committed offsets live there
+                    result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+                    continue;
+                }
+                if (!broker.leads(tp)) {
+                    // before the high watermark, which a follower may not have reached: a client retries this
+                    result.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                    continue;
+                }
                 long offset = partition.offset() == -1 ? broker.highWatermark(tp) : partition.offset();
                 if (offset < 0 || offset > broker.highWatermark(tp)) {
                     result.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
