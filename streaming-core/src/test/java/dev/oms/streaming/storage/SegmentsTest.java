@@ -125,24 +125,26 @@ class SegmentsTest {
     @Test
     void offsetForTimestampSearchesAcrossSegments() throws IOException {
         try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
-            for (int i = 0; i < 60; i++) {
-                log.append(batch(PAYLOAD + i, NOW + i * 1000L));
-            }
-            log.flush();
+            appendOneASecond(log, 60);
             assertThat(log.offsetForTimestamp(NOW + 41_500).orElseThrow().offset).isEqualTo(42);
             assertThat(log.offsetForTimestamp(NOW).orElseThrow().offset).isZero();
             assertThat(log.offsetForTimestamp(NOW + 60_000)).isEmpty();
         }
     }
 
+    /** {@code count} records, one a second from NOW, made durable. */
+    private static void appendOneASecond(PartitionLog log, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            log.append(batch(PAYLOAD + i, NOW + i * 1000L));
+        }
+        log.flush();
+    }
+
     /** A replicated partition keeps the segments of deleted records: a search by time must not land on them. */
     @Test
     void offsetForTimestampNeverAnswersBelowTheLogStart() throws IOException {
         try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
-            for (int i = 0; i < 60; i++) {
-                log.append(batch(PAYLOAD + i, NOW + i * 1000L));
-            }
-            log.flush();
+            appendOneASecond(log, 60);
             log.startAt(41);
             assertThat(log.offsetForTimestamp(NOW).orElseThrow().offset).isEqualTo(41);
             assertThat(log.offsetForTimestamp(NOW + 45_500).orElseThrow().offset).isEqualTo(46);
