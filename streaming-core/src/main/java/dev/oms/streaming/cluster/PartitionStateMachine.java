@@ -3,9 +3,12 @@ package dev.oms.streaming.cluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.oms.streaming.storage.InvalidBatchException;
 import dev.oms.streaming.storage.PartitionLog;
@@ -59,9 +62,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private final TopicPartition topicPartition;
     private final PartitionLog log;
     private final RaftEntryIndex entries;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** Set once a write, flush or cut failed: the replica stops ({@link #stop}). */
-    private final java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean failed = new AtomicBoolean();
     /** Whether {@link #cutWhatRaftLost} ran since the start (on the thread that writes). */
     private boolean tailChecked;
     /** Where the applied entries end in the log. */
@@ -369,7 +372,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         try (var out = Files.newBufferedWriter(file.toPath())) {
             props.store(out, topicPartition + ": where the applied entries end in the log");
         }
-        try (var channel = java.nio.channels.FileChannel.open(file.toPath(), java.nio.file.StandardOpenOption.WRITE)) {
+        try (var channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE)) {
             channel.force(true);
         }
     }

@@ -2,11 +2,18 @@ package dev.oms.streaming.cluster;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,7 +65,7 @@ public final class RaftNode implements AutoCloseable {
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     /** Raft clients that send in-process writes to the leaders of groups this node does not lead. */
-    private final java.util.Map<RaftGroupId, RaftClient> forwarders = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<RaftGroupId, RaftClient> forwarders = new ConcurrentHashMap<>();
 
     private RaftNode(ClusterConfig config, Path dir, RaftServer server, RaftGroup controllerGroup, RaftClient controllerClient) {
         this.config = config;
@@ -73,7 +80,7 @@ public final class RaftNode implements AutoCloseable {
      * groups this node has on disk ({@code resume}) with their members.
      */
     static RaftNode start(ClusterConfig config, Path dir, StateMachine.Registry stateMachines,
-                          java.util.Collection<RaftGroup> resume) throws IOException {
+                          Collection<RaftGroup> resume) throws IOException {
         // Ratis resumes every group directory it finds as a group of no members, whose members
         // then come from the configuration entries in its log. A replica that must cut its whole
         // log (it led alone, at index 0, before a crash) cuts those entries too, and the ones just
@@ -82,8 +89,8 @@ public final class RaftNode implements AutoCloseable {
         // groups are hidden from that scan and added back with their members.
         for (RaftGroup group : resume) {
             Path found = dir.resolve(group.getGroupId().getUuid().toString());
-            if (java.nio.file.Files.isDirectory(found)) {
-                java.nio.file.Files.move(found, hidden(dir, group), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (Files.isDirectory(found)) {
+                Files.move(found, hidden(dir, group), StandardCopyOption.ATOMIC_MOVE);
             }
         }
         setAsideGroupsOfNoPartition(dir, controllerGroup(config), resume);
@@ -131,9 +138,9 @@ public final class RaftNode implements AutoCloseable {
         RaftNode node = new RaftNode(config, dir, server, controller, client);
         for (RaftGroup group : resume) {
             Path held = hidden(dir, group);
-            if (java.nio.file.Files.isDirectory(held)) {
-                java.nio.file.Files.move(held, dir.resolve(group.getGroupId().getUuid().toString()),
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (Files.isDirectory(held)) {
+                Files.move(held, dir.resolve(group.getGroupId().getUuid().toString()),
+                        StandardCopyOption.ATOMIC_MOVE);
                 node.join(group);
             }
         }
@@ -146,22 +153,22 @@ public final class RaftNode implements AutoCloseable {
      * {@code <group>.orphaned-<time>}, kept for an operator) any other group directory that belongs to
      * no partition here: Ratis would fail to start with a group it has no state machine for.
      */
-    private static void setAsideGroupsOfNoPartition(Path dir, RaftGroup controller, java.util.Collection<RaftGroup> resume)
+    private static void setAsideGroupsOfNoPartition(Path dir, RaftGroup controller, Collection<RaftGroup> resume)
             throws IOException {
-        if (!java.nio.file.Files.isDirectory(dir)) {
+        if (!Files.isDirectory(dir)) {
             return;
         }
         Directories.deleteLeftovers(dir);
-        java.util.Set<String> known = new java.util.HashSet<>();
+        Set<String> known = new HashSet<>();
         known.add(controller.getGroupId().getUuid().toString());
         resume.forEach(g -> known.add(g.getGroupId().getUuid().toString()));
-        try (var dirs = java.nio.file.Files.list(dir)) {
-            for (Path d : dirs.filter(java.nio.file.Files::isDirectory).toList()) {
+        try (var dirs = Files.list(dir)) {
+            for (Path d : dirs.filter(Files::isDirectory).toList()) {
                 String name = d.getFileName().toString();
                 if (name.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}") && !known.contains(name)) {
                     Path aside = d.resolveSibling(name + ".orphaned-" + System.currentTimeMillis());
                     LOG.warn("Raft group directory {} belongs to no partition here; set aside as {}", d, aside.getFileName());
-                    java.nio.file.Files.move(d, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(d, aside, StandardCopyOption.ATOMIC_MOVE);
                 }
             }
         }
@@ -219,7 +226,7 @@ public final class RaftNode implements AutoCloseable {
     void join(RaftGroup group) throws IOException {
         // Formatted only when new: a directory found is resumed, never wiped (Ratis formats one a
         // crash left before its metadata was written: its "current" is then empty).
-        boolean format = !java.nio.file.Files.isDirectory(dir.resolve(group.getGroupId().getUuid().toString()));
+        boolean format = !Files.isDirectory(dir.resolve(group.getGroupId().getUuid().toString()));
         try {
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(localClient, server.getId(),
                     callIds.incrementAndGet(), group, format));
@@ -380,7 +387,7 @@ public final class RaftNode implements AutoCloseable {
                 return Optional.empty();
             }
             var last = division.getRaftLog().getLastEntryTermIndex();
-            java.util.Map<Integer, Long> committed = new java.util.HashMap<>();
+            Map<Integer, Long> committed = new java.util.HashMap<>();
             division.getCommitInfos().forEach(c -> committed.put(nodeId(RaftPeerId.valueOf(c.getServer().getId())),
                     c.getCommitIndex()));
             var followers = role.getLeaderInfo().getFollowerInfoList();

@@ -1,9 +1,12 @@
 package dev.oms.streaming.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -73,12 +76,12 @@ public final class ClusterMetadata {
         Uuid id = known != null ? known : Uuid.randomUuid();
         Files.createDirectories(file.getParent());
         // Durable before the partition's first segment: a crash between them leaves no partition without its id.
-        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.wrap(("version: 0\ntopic_id: " + id + "\n").getBytes(StandardCharsets.UTF_8)));
+        try (var channel = FileChannel.open(file, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(("version: 0\ntopic_id: " + id + "\n").getBytes(StandardCharsets.UTF_8)));
             channel.force(true);
         }
-        try (var dir = java.nio.channels.FileChannel.open(file.getParent(), java.nio.file.StandardOpenOption.READ)) {
+        try (var dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
             dir.force(true);
         }
         return id;
