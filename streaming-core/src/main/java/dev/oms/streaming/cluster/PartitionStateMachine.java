@@ -129,8 +129,11 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
 
     /** The offset of a {@link #startAt} entry's data, or -1 for any other data. */
     private static long startAtOf(ByteString data) {
+        if (data.size() != 16) {
+            return -1; // every produce: no view made of its bytes
+        }
         ByteBuffer buf = data.asReadOnlyByteBuffer();
-        return data.size() == 16 && buf.getLong(0) == START_AT ? buf.getLong(8) : -1;
+        return buf.getLong(0) == START_AT ? buf.getLong(8) : -1;
     }
 
     /** Refuses a request that is not a valid v2 batch before it takes a place in Raft's log. */

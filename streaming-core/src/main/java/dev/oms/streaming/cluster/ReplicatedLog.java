@@ -300,8 +300,7 @@ public final class ReplicatedLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.ApiException the controller's refusal (unknown topic, a count not larger)
      */
     public void createPartitions(String name, int count) throws IOException {
-        ControllerStateMachine.outcomeOf(node.join().submitToController(ControllerStateMachine.encode(
-                ControllerStateMachine.Command.createPartitions(name, count)))).topicOrThrow();
+        decide(ControllerStateMachine.Command.createPartitions(name, count)).topicOrThrow();
         awaitHere("topic " + name + " grew to " + count + " partitions but they did not open here",
                 () -> joined.containsAll(partitionsOf(name, count)));
     }
@@ -313,9 +312,8 @@ public final class ReplicatedLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException if there is no such topic
      */
     public void deleteTopic(String name, Uuid id) throws IOException {
-        ControllerStateMachine.TopicInfo topic = ControllerStateMachine.outcomeOf(node.join().submitToController(
-                ControllerStateMachine.encode(ControllerStateMachine.Command.deleteTopic(name,
-                        id == null ? null : id.toString())))).topicOrThrow();
+        ControllerStateMachine.TopicInfo topic = decide(ControllerStateMachine.Command.deleteTopic(name,
+                id == null ? null : id.toString())).topicOrThrow();
         RaftNode raft = node.join();
         List<RaftGroupId> replicas = new ArrayList<>();
         for (int p = 0; p < topic.partitions(); p++) {
@@ -323,6 +321,11 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         awaitHere("topic " + name + " was deleted but its partitions are still here",
                 () -> replicas.stream().noneMatch(machines::containsKey));
+    }
+
+    /** A topic change, as the controller decided it. */
+    private ControllerStateMachine.Outcome decide(ControllerStateMachine.Command command) throws IOException {
+        return ControllerStateMachine.outcomeOf(node.join().submitToController(ControllerStateMachine.encode(command)));
     }
 
     /** Waits for what the controller applied to take effect on this node's topic thread. */
@@ -359,9 +362,14 @@ public final class ReplicatedLog implements AutoCloseable {
         if (group == null || raft == null) {
             return CompletableFuture.failedFuture(new NotLeaderOrFollowerException(tp + " has no replica here"));
         }
+        return submit(raft, tp, group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()));
+    }
+
+    /** An entry for the partition's group, submitted here; completes with the offset the state machine answers. */
+    private static CompletableFuture<Long> submit(RaftNode raft, TopicPartition tp, RaftGroupId group,
+                                                  org.apache.ratis.thirdparty.com.google.protobuf.ByteString data) {
         try {
-            return raft.submit(group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()))
-                    .orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+            return raft.submit(group, data).orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                     .handle((reply, error) -> answer(tp, reply, error));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new KafkaStorageException(e.getMessage(), e));
@@ -381,13 +389,7 @@ public final class ReplicatedLog implements AutoCloseable {
         if (group == null || raft == null || !raft.leadsReady(group)) {
             return CompletableFuture.failedFuture(new NotLeaderOrFollowerException("this node does not lead " + tp));
         }
-        try {
-            return raft.submit(group, PartitionStateMachine.startAt(offset))
-                    .orTimeout(APPEND_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                    .handle((reply, error) -> answer(tp, reply, error));
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(new KafkaStorageException(e.getMessage(), e));
-        }
+        return submit(raft, tp, group, PartitionStateMachine.startAt(offset));
     }
 
     /**

@@ -59,7 +59,7 @@ class RaftNodeTest {
     @Test
     void aReplicaThatLedAloneAtIndexZeroBeforeACrashCatchesUpAndLeadsAgain() throws Exception {
         List<ClusterConfig.Peer> peers = peers();
-        RaftGroup group = RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
+        RaftGroup group = group(peers);
         RaftPeerId third = RaftNode.peerId(3);
         // Node 3's entries reach no one: it can win a vote but not replicate.
         CodeInjectionForTesting.put(APPEND_ENTRIES, (follower, leader, args) -> {
@@ -103,12 +103,8 @@ class RaftNodeTest {
     @Test
     void recordsWrittenBeforeACrashInAnEntryRaftLostNeverShow() throws Exception {
         List<ClusterConfig.Peer> peers = peers();
-        RaftGroup group = RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
-        RaftNode[] nodes = new RaftNode[4];
-        for (int id = 1; id <= 3; id++) {
-            nodes[id] = start(id, peers, List.of());
-            nodes[id].join(group);
-        }
+        RaftGroup group = group(peers);
+        RaftNode[] nodes = startThree(peers, group);
         List<RaftNode> all = List.of(nodes[1], nodes[2], nodes[3]);
         for (String value : List.of("r0", "r1", "r2")) {
             appendThroughLeader(all, group.getGroupId(), value);
@@ -152,12 +148,8 @@ class RaftNodeTest {
     @Test
     void aLeaderThatCannotWriteStopsAndTheOthersGoOn() throws Exception {
         List<ClusterConfig.Peer> peers = peers();
-        RaftGroup group = RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
-        RaftNode[] nodes = new RaftNode[4];
-        for (int id = 1; id <= 3; id++) {
-            nodes[id] = start(id, peers, List.of());
-            nodes[id].join(group);
-        }
+        RaftGroup group = group(peers);
+        RaftNode[] nodes = startThree(peers, group);
         appendThroughLeader(List.of(nodes[1], nodes[2], nodes[3]), group.getGroupId(), "r0");
         int leader = 1;
         while (!nodes[leader].leadsReady(group.getGroupId())) {
@@ -173,6 +165,21 @@ class RaftNodeTest {
         Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> first.highWatermark() >= 2 && second.highWatermark() == first.highWatermark());
         assertThat(values(first)).startsWith("r0", "r1").containsOnly("r0", "r1").isEqualTo(values(second));
+    }
+
+    /** The partition's group: partition 2 of three prefers node 3. */
+    private static RaftGroup group(List<ClusterConfig.Peer> peers) {
+        return RaftNode.group(config(1, peers), "topic-id", PARTITION.partition(), PARTITION.partition());
+    }
+
+    /** Nodes 1 to 3 (at those indexes), each a member of {@code group}. */
+    private RaftNode[] startThree(List<ClusterConfig.Peer> peers, RaftGroup group) throws IOException {
+        RaftNode[] nodes = new RaftNode[4];
+        for (int id = 1; id <= 3; id++) {
+            nodes[id] = start(id, peers, List.of());
+            nodes[id].join(group);
+        }
+        return nodes;
     }
 
     private static List<String> values(PartitionLog log) {
