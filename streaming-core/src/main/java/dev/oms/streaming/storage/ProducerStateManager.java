@@ -10,7 +10,8 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * The idempotent producer's state for one partition, as Kafka keeps it: per producer id the
  * current epoch and the last five batches' sequence ranges and offsets. A retried batch is
  * recognised and answered with its original offset instead of being written twice; a gap in
- * the sequence is refused with OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is fenced.
+ * the sequence is refused with OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is fenced; a new
+ * epoch starts at sequence 0; a producer of which nothing is known may start anywhere.
  *
  * <p>Rebuilt from the log on recovery. Threads: the owning shard only.
  */
@@ -63,7 +64,14 @@ final class ProducerStateManager {
             throw new InvalidProducerEpochException("producer " + batch.producerId() + " epoch " + batch.producerEpoch()
                     + " is older than the current epoch " + state.epoch);
         }
-        if (state == null || batch.producerEpoch() > state.epoch || state.cached == 0) {
+        if (state == null) {
+            // Nothing known of this producer: new, or every batch it wrote is gone (retention,
+            // DeleteRecords) and a restart rebuilt the state from what is left. Kafka accepts any
+            // sequence then (ProducerStateManager.checkSequence), so a long-lived producer is not
+            // refused for the broker's forgetting it.
+            return -1;
+        }
+        if (batch.producerEpoch() > state.epoch || state.cached == 0) {
             if (batch.baseSequence() != 0) {
                 throw new OutOfOrderSequenceException("producer " + batch.producerId() + " epoch " + batch.producerEpoch()
                         + " must start at sequence 0, got " + batch.baseSequence());

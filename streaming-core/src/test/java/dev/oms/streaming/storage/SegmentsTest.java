@@ -109,6 +109,36 @@ class SegmentsTest {
     }
 
     @Test
+    void aProducerWhoseBatchesRetentionDeletedGoesOnAfterARestartWhileARetryOfAKeptBatchIsStillRecognised()
+            throws IOException {
+        TopicConfig capped = new TopicConfig(2048, 3_600_000, -1, 3000, false);
+        long gone = 7;
+        long kept = 8;
+        MemoryRecords keptBatch = idempotent(kept, 0);
+        try (PartitionLog log = PartitionLog.open(dir, TP, capped)) {
+            log.append(idempotent(gone, 0));
+            log.append(idempotent(gone, 1));
+            appendMany(log, 40, NOW);
+            log.append(keptBatch);
+            log.flush();
+            log.maintain(System.currentTimeMillis());
+            assertThat(log.logStartOffset()).as("retention took every batch of producer 7").isGreaterThan(2);
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, capped)) {
+            long end = log.logEndOffset();
+            assertThat(log.append(idempotent(gone, 2))).as("as in Kafka: no state left, any sequence goes").isEqualTo(end);
+            assertThat(log.append(idempotent(kept, 0))).as("rebuilt from the segments that stay: a retry").isEqualTo(end - 1);
+            assertThat(log.logEndOffset()).isEqualTo(end + 1);
+        }
+    }
+
+    /** A one-record batch of an idempotent producer (epoch 0) at {@code sequence}. */
+    private static MemoryRecords idempotent(long producerId, int sequence) {
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0, sequence,
+                new SimpleRecord(NOW, (producerId + "/" + sequence + PAYLOAD).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void retentionByTimeKeepsOnlySegmentsWithRecentRecords() throws IOException {
         TopicConfig day = new TopicConfig(2048, 3_600_000, 24 * 3_600_000L, -1, false);
         long now = System.currentTimeMillis();

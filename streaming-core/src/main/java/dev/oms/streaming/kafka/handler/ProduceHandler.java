@@ -35,7 +35,7 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
         this.broker = broker;
     }
 
-    private record Pending(PartitionProduceResponse response, CompletableFuture<Long> append) {
+    private record Pending(TopicPartition partition, PartitionProduceResponse response, CompletableFuture<Long> append) {
     }
 
     @Override
@@ -72,13 +72,14 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
                     partitionResponse.setErrorCode(Errors.CORRUPT_MESSAGE.code());
                     continue;
                 }
+                TopicPartition tp = new TopicPartition(name.get(), partitionData.index());
                 CompletableFuture<Long> append;
                 try {
-                    append = broker.append(new TopicPartition(name.get(), partitionData.index()), records);
+                    append = broker.append(tp, records);
                 } catch (RuntimeException e) {
                     append = CompletableFuture.failedFuture(e);
                 }
-                pending.add(new Pending(partitionResponse, append));
+                pending.add(new Pending(tp, partitionResponse, append));
             }
         }
         if (data.acks() == 0) {
@@ -88,7 +89,8 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
         return CompletableFuture.allOf(appends).handle((ignored, failure) -> {
             for (Pending p : pending) {
                 try {
-                    p.response.setBaseOffset(p.append.join()).setLogStartOffset(0).setErrorCode(Errors.NONE.code());
+                    p.response.setBaseOffset(p.append.join()).setErrorCode(Errors.NONE.code())
+                            .setLogStartOffset(logStartOffset(p.partition));
                 } catch (CompletionException e) {
                     Throwable cause = e.getCause();
                     Errors error = cause instanceof InvalidBatchException ? Errors.CORRUPT_MESSAGE : Errors.forException(cause);
@@ -100,5 +102,14 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
             }
             return new ProduceResponse(response);
         });
+    }
+
+    /** Where the partition now starts (what a producer learns of retention), or -1 if it went meanwhile. */
+    private long logStartOffset(TopicPartition tp) {
+        try {
+            return broker.logStartOffset(tp);
+        } catch (RuntimeException deleted) {
+            return -1;
+        }
     }
 }
