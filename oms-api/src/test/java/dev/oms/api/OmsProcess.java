@@ -132,6 +132,15 @@ final class OmsProcess implements AutoCloseable {
         return httpPort;
     }
 
+    /** The process started: the JVM itself unless a launcher ran it. */
+    long pid() {
+        return process.pid();
+    }
+
+    int kafkaPort() {
+        return kafkaPort;
+    }
+
     String kafkaBootstrap() {
         return kafkaHost + ":" + kafkaPort;
     }

@@ -2,33 +2,21 @@ package dev.oms.streaming.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.IntStream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.requests.AbstractRequest;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
-import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,21 +33,19 @@ class IdempotentProduceTest {
     @TempDir
     static Path dir;
     private static BrokerFixture fixture;
-    private static Socket socket;
-    private static int correlationId;
+    private static KafkaWire wire;
 
     private String topic;
 
     @BeforeAll
     static void start() throws IOException {
         fixture = BrokerFixture.start(dir);
-        socket = new Socket("127.0.0.1", fixture.kafka.port());
-        socket.setSoTimeout(15_000);
+        wire = new KafkaWire("127.0.0.1", fixture.kafka.port());
     }
 
     @AfterAll
     static void stop() throws IOException {
-        socket.close();
+        wire.close();
         fixture.close();
     }
 
@@ -131,7 +117,7 @@ class IdempotentProduceTest {
     private static InitProducerIdResponseData initProducerId() throws IOException {
         InitProducerIdRequest request = new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
                 .setTransactionalId(null).setTransactionTimeoutMs(Integer.MAX_VALUE)).build();
-        InitProducerIdResponseData response = ((InitProducerIdResponse) send(ApiKeys.INIT_PRODUCER_ID, request)).data();
+        InitProducerIdResponseData response = ((InitProducerIdResponse) wire.send(request)).data();
         assertThat(Errors.forCode(response.errorCode())).isEqualTo(Errors.NONE);
         return response;
     }
@@ -141,24 +127,7 @@ class IdempotentProduceTest {
         SimpleRecord[] records = IntStream.range(0, count)
                 .mapToObj(i -> new SimpleRecord(("seq-" + (sequence + i)).getBytes(StandardCharsets.UTF_8)))
                 .toArray(SimpleRecord[]::new);
-        MemoryRecords batch = MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, sequence, records);
-        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(15_000);
-        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
-                new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(batch))));
-        ProduceResponse response = (ProduceResponse) send(ApiKeys.PRODUCE, ProduceRequest.builder(data).build((short) 12));
-        return response.data().responses().iterator().next().partitionResponses().get(0);
-    }
-
-    private static AbstractResponse send(ApiKeys api, AbstractRequest request) throws IOException {
-        RequestHeader header = new RequestHeader(api, request.version(), "idempotent-produce-test", ++correlationId);
-        ByteBuffer bytes = request.serializeWithHeader(header);
-        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-        out.writeInt(bytes.remaining());
-        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-        out.flush();
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        byte[] answer = new byte[in.readInt()];
-        in.readFully(answer);
-        return AbstractResponse.parseResponse(ByteBuffer.wrap(answer), header);
+        return wire.produce(topic, 0, MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, sequence,
+                records));
     }
 }
