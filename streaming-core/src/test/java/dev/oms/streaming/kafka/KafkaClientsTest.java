@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -18,19 +19,21 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,6 +90,36 @@ class KafkaClientsTest {
                 assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("key-" + n);
                 assertThat(record.partition()).isEqualTo(n % 3);
             }
+        }
+    }
+
+    @ParameterizedTest(name = "acks={0}")
+    @ValueSource(strings = {"0", "1"})
+    void aProducerWithFewerAcksIsServedToo(String acks) throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir)) {
+            String topic = "acks-" + acks;
+            try (Admin admin = fixture.admin()) {
+                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            }
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.bootstrap());
+            props.put(ProducerConfig.ACKS_CONFIG, acks);
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false); // idempotence needs acks=all
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                for (int i = 0; i < 200; i++) {
+                    sent.add(producer.send(new ProducerRecord<>(topic, bytes("v-" + i))));
+                }
+                producer.flush();
+            }
+            for (int i = 0; i < sent.size(); i++) {
+                // acks=0: nothing comes back, so the client knows no offset (-1); acks=1: the offset.
+                assertThat(sent.get(i).get().offset()).isEqualTo("0".equals(acks) ? -1 : i);
+            }
+            List<ConsumerRecord<byte[], byte[]>> read = readAll(fixture, topic, 1, 200);
+            assertThat(read).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                    .isEqualTo(java.util.stream.IntStream.range(0, 200).mapToObj(i -> "v-" + i).toList());
         }
     }
 

@@ -14,7 +14,11 @@ import java.util.Random;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.DescribeAclsRequest;
+import org.apache.kafka.common.requests.DescribeAclsResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +103,17 @@ class WireRobustnessTest {
             assertThat(in.readShort()).as("error code").isEqualTo(Errors.UNSUPPORTED_VERSION.code());
             int apis = in.readInt();
             assertThat(apis).as("the APIs the broker does serve").isGreaterThanOrEqualTo(8);
+        }
+        assertOthersStillServed();
+    }
+
+    @Test
+    void aKnownApiTheBrokerDoesNotServeIsAnsweredWithUnsupportedVersionOnAConnectionThatStaysOpen() throws Exception {
+        try (KafkaWire wire = new KafkaWire("127.0.0.1", fixture.kafka.port())) {
+            var acls = (DescribeAclsResponse) wire.send(new DescribeAclsRequest.Builder(AclBindingFilter.ANY).build());
+            assertThat(acls.error().error()).isEqualTo(Errors.UNSUPPORTED_VERSION);
+            assertThat(acls.error().message()).contains("DESCRIBE_ACLS", "ApiVersions lists what is");
+            assertThat(wire.send(new ApiVersionsRequest.Builder().build()).errorCounts()).containsOnlyKeys(Errors.NONE);
         }
         assertOthersStillServed();
     }
