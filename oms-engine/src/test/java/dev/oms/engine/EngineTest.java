@@ -5,10 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
+import dev.oms.engine.command.CancelOrder;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.log.EmbeddedOrderLog;
 import dev.oms.engine.log.Topics;
@@ -99,21 +103,57 @@ class EngineTest extends EngineTestBase {
     @Test
     void replayingPastTheCheckpointAppliesNothingTwice() throws Exception {
         start();
-        List<Order> placed = placeMany(20);
+        List<OrderId> ids = new ArrayList<>();
+        trade(0, 36, ids);
+        List<Order> before = orders(ids);
+        var positionsBefore = engine.positions(null);
+        List<String> tradesBefore = settledRecords(Topics.TRADES);
+        List<String> eventsBefore = settledRecords(Topics.ORDER_EVENTS);
+        assertThat(tradesBefore).as("the orders traded").hasSizeGreaterThanOrEqualTo(10);
+        assertThat(before).extracting(Order::status).as("every state an order ends a command in")
+                .contains(OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED, OrdStatus.CANCELED);
         stop();
-        // As after a crash between applying records and saving the checkpoint.
+        // The checkpoint set back behind state that holds every command already: each is applied a second time.
         try (OrderStore store = OrderStore.open(dir.resolve("state"), 10_000)) {
             for (int p = 0; p < PARTITIONS; p++) {
                 store.checkpoint(p, 0);
             }
         }
         start();
-        NewOrder probe = limit("acct-probe", "probe", "AAPL", Side.BUY, 1, 1);
-        OrderId probeId = engine.submit(probe, T0).join();
-        engine.verdict(probeId, probe).get().order();
-        for (Order order : placed) {
-            assertThat(engine.order(order.id())).contains(order);
-        }
+        await().until(engine::caughtUp);
+
+        assertThat(orders(ids)).as("statuses and filled quantities").isEqualTo(before);
+        assertThat(engine.positions(null)).as("positions per account and symbol").isEqualTo(positionsBefore);
+        assertThat(settledRecords(Topics.TRADES)).as("no trade published twice").isEqualTo(tradesBefore);
+        assertThat(settledRecords(Topics.ORDER_EVENTS)).as("no execution report published twice").isEqualTo(eventsBefore);
+    }
+
+    @Test
+    void commandsAppliedAgainFromAnEarlierCheckpointTradeAsBeforeAndPublishNothingTwice() throws Exception {
+        start();
+        List<OrderId> ids = new ArrayList<>();
+        trade(0, 18, ids);
+        int tradesOfTheFirstHalf = settledRecords(Topics.TRADES).size();
+        stop();
+        Path checkpointed = copyOf(dir.resolve("state"));
+        start();
+        trade(18, 36, ids);
+        List<Order> before = orders(ids);
+        var positionsBefore = engine.positions(null);
+        List<String> tradesBefore = settledRecords(Topics.TRADES);
+        List<String> eventsBefore = settledRecords(Topics.ORDER_EVENTS);
+        assertThat(tradesBefore).as("the second half traded").hasSizeGreaterThanOrEqualTo(tradesOfTheFirstHalf + 5);
+        stop();
+        // As after a crash once the second half's output records were durable but before its state was
+        // written (see EngineWorker#doWork): the store is at the first half's checkpoint.
+        replaceState(checkpointed);
+        start();
+        await().until(engine::caughtUp);
+
+        assertThat(orders(ids)).as("statuses and filled quantities").isEqualTo(before);
+        assertThat(engine.positions(null)).as("positions per account and symbol").isEqualTo(positionsBefore);
+        assertThat(settledRecords(Topics.TRADES)).as("the trades made again are not published twice").isEqualTo(tradesBefore);
+        assertThat(settledRecords(Topics.ORDER_EVENTS)).as("no execution report published twice").isEqualTo(eventsBefore);
     }
 
     @Test
@@ -128,6 +168,53 @@ class EngineTest extends EngineTestBase {
         OrderId id = engine.submit(good, T0).join();
 
         assertThat(engine.verdict(id, good).get().order().status()).isEqualTo(OrdStatus.NEW);
+    }
+
+    /**
+     * Commands {@code from} (inclusive) to {@code to} of a run of buys and sells that cross in three
+     * symbols among four accounts, leaving orders new, partially filled, filled and canceled: after
+     * every fifth order a cancel of the order three before it. Adds the orders' ids to {@code ids}.
+     */
+    private void trade(int from, int to, List<OrderId> ids) throws Exception {
+        String[] symbols = {"AAPL", "MSFT", "GOOG"};
+        for (int i = from; i < to; i++) {
+            Side side = i / 3 % 2 == 0 ? Side.BUY : Side.SELL;
+            long ticks = side == Side.BUY ? 100_0000 + i % 4 * 1_0000 : 100_0000 - i % 5 * 1_0000;
+            long quantity = side == Side.BUY ? 5 + i * 7 % 10 : 1 + i % 6;
+            NewOrder command = limit("acct-" + i % 4, "x-" + i, symbols[i % 3], side, ticks, quantity);
+            OrderId id = engine.submit(command, T0 + i).join();
+            ids.add(engine.verdict(id, command).get().order().id());
+            if (i % 5 == 4) {
+                Order earlier = engine.order(ids.get(i - 3)).orElseThrow();
+                CancelOrder cancel = new CancelOrder(earlier.id(), earlier.account(), earlier.symbol());
+                engine.verdict(engine.submit(cancel, T0 + i).join(), cancel).get();
+            }
+        }
+    }
+
+    /** A copy of a stopped engine's state directory, beside it. */
+    private Path copyOf(Path state) throws IOException {
+        Path copy = dir.resolve("state-copy");
+        try (Stream<Path> walk = Files.walk(state)) {
+            for (Path p : walk.toList()) {
+                Files.copy(p, copy.resolve(state.relativize(p).toString()));
+            }
+        }
+        return copy;
+    }
+
+    /** Puts {@code copy} in place of the state directory (the engine stopped). */
+    private void replaceState(Path copy) throws IOException {
+        deleteState();
+        try (Stream<Path> walk = Files.walk(copy)) {
+            for (Path p : walk.toList()) {
+                Files.copy(p, dir.resolve("state").resolve(copy.relativize(p).toString()));
+            }
+        }
+    }
+
+    private List<Order> orders(List<OrderId> ids) {
+        return ids.stream().map(id -> engine.order(id).orElseThrow()).toList();
     }
 
     private List<Order> placeMany(int count) throws Exception {

@@ -3,7 +3,6 @@ package dev.oms.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +24,7 @@ import dev.oms.engine.order.Side;
 import dev.oms.engine.order.TimeInForce;
 import dev.oms.engine.risk.RiskLimits;
 import dev.oms.engine.worker.Verdict;
-import dev.oms.streaming.client.PartitionSubscription;
 import dev.oms.streaming.EmbeddedBroker;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /** The engine with its books: matching, fills on both sides, positions, risk, cancel, replace, output records. */
@@ -291,28 +288,6 @@ class MatchingEngineTest extends EngineTestBase {
             return nodes.size() >= atLeast;
         });
         return nodes;
-    }
-
-    /** The topic's records once no more arrive: output records are appended without waiting. */
-    private List<String> settledRecords(String topic) throws InterruptedException {
-        List<String> previous = rawRecords(topic);
-        while (true) {
-            Thread.sleep(200);
-            List<String> now = rawRecords(topic);
-            if (now.size() == previous.size()) {
-                return now;
-            }
-            previous = now;
-        }
-    }
-
-    private List<String> rawRecords(String topic) {
-        List<String> values = new ArrayList<>();
-        for (int p = 0; p < broker.partitionCount(topic); p++) {
-            PartitionSubscription.of(broker, new TopicPartition(topic, p), 0).poll(Integer.MAX_VALUE,
-                    (offset, timestamp, key, value) -> values.add(StandardCharsets.UTF_8.decode(value).toString()));
-        }
-        return values;
     }
 
     private void start() throws IOException {

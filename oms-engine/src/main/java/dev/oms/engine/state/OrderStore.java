@@ -18,8 +18,11 @@ import org.slf4j.LoggerFactory;
  * checkpoints (the next offset to apply).
  *
  * <p>The files make restarts fast; the log stays the truth. After a crash the maps are recovered,
- * and the engine replays from each checkpoint with an idempotent apply, so state equals a full
- * replay. A marker file tells a clean shutdown from a crash.
+ * and the engine replays each partition from its checkpoint over the state as of that checkpoint
+ * (a batch's writes land all or nothing, see {@link #commit}), so state equals a full replay. That
+ * is what makes applying a command again safe: a repeated placement is recognised by its
+ * clientOrderId, but a cancel or replace applied over state that already holds later commands
+ * would act on the later state. A marker file tells a clean shutdown from a crash.
  *
  * <p>Threads: writes come from the engine worker that owns the order's partition; reads from any
  * thread (Chronicle Map locks per segment).
