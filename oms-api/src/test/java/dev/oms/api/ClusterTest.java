@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import dev.oms.streaming.kafka.KafkaWire;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -31,6 +32,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -117,7 +122,15 @@ class ClusterTest {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) NODES))).all().get(60, TimeUnit.SECONDS);
         }
         int leader = leaderOf(new TopicPartition(TOPIC, 0));
+        // A produce sent to a follower (a client with stale metadata) is refused so that it looks again.
+        try (KafkaWire follower = new KafkaWire("127.0.0.1", nodes[leader % NODES].kafkaPort())) {
+            var refused = follower.produce(TOPIC, 0, MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(
+                    "misdirected".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            assertThat(Errors.forCode(refused.errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+        }
 
+        // A consumer reads all along, through the kill.
+        CompletableFuture<List<ConsumerRecord<String, String>>> consumed = CompletableFuture.supplyAsync(() -> readAll(6_000));
         Map<Long, String> acknowledged = new ConcurrentSkipListMap<>(); // offset -> value
         long failoverMs = -1;
         try (KafkaProducer<String, String> producer = producer()) {
@@ -144,11 +157,14 @@ class ClusterTest {
         // The dead node leaves the partition's in-sync replicas on every node.
         awaitInSyncReplicas(new TopicPartition(TOPIC, 0), allNodesBut(leader));
 
+        List<ConsumerRecord<String, String>> during = consumed.get(2, TimeUnit.MINUTES);
         List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
-        assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
-        assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
-        // In the order sent: one producer, idempotent, one partition.
-        assertThat(read).extracting(r -> Integer.parseInt(r.value().substring("payment-".length()))).isSorted();
+        for (List<ConsumerRecord<String, String>> seen : List.of(during, read)) {
+            assertThat(seen).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
+            assertThat(seen).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
+            // In the order sent: one producer, idempotent, one partition.
+            assertThat(seen).extracting(r -> Integer.parseInt(r.value().substring("payment-".length()))).isSorted();
+        }
 
         // The killed node comes back and catches up: the leader sees every follower at its end; and
         // being partition 0's preferred leader, it is handed the leadership back.
@@ -257,8 +273,11 @@ class ClusterTest {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) NODES))).all().get(60, TimeUnit.SECONDS);
         }
+        // Leaders are spread: partition p prefers node p mod 3 + 1, so each node leads one.
+        for (int p = 0; p < 3; p++) {
+            awaitLeader(new TopicPartition(TOPIC, p), p % NODES + 1);
+        }
         TopicPartition third = new TopicPartition(TOPIC, 2); // prefers node 3
-        awaitLeader(third, 3);
         nodes[2].kill9();
         Map<Long, String> acknowledged = produce(bootstrap(), 2, "missed-", 3_000);
         assertThat(acknowledged).hasSize(3_000);
@@ -275,6 +294,41 @@ class ClusterTest {
         List<ConsumerRecord<String, String>> read = readAll(third, acknowledged.size());
         assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
         assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
+        // Written once: on every node the records are in the partition's segments and nowhere in Raft's log.
+        byte[] record = "missed-2999".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int id = 1; id <= NODES; id++) {
+            Path data = dir.resolve("node-" + id);
+            assertThat(filesHolding(data.resolve("log").resolve(third.toString()), record)).as("node %d's segments", id)
+                    .anyMatch(file -> file.getFileName().toString().endsWith(".log"));
+            assertThat(filesHolding(data.resolve("raft"), record)).as("node %d's Raft log", id).isEmpty();
+        }
+    }
+
+    /** The files under {@code dir} whose bytes contain {@code bytes}. */
+    private static List<Path> filesHolding(Path dir, byte[] bytes) throws java.io.IOException {
+        List<Path> holding = new ArrayList<>();
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path file : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                byte[] content = java.nio.file.Files.readAllBytes(file);
+                if (indexOf(content, bytes) >= 0) {
+                    holding.add(file);
+                }
+            }
+        }
+        return holding;
+    }
+
+    private static int indexOf(byte[] content, byte[] bytes) {
+        outer:
+        for (int i = 0; i + bytes.length <= content.length; i++) {
+            for (int j = 0; j < bytes.length; j++) {
+                if (content[i + j] != bytes[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Test
