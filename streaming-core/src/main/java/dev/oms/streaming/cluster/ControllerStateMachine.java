@@ -36,12 +36,23 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * is answered with the Kafka error. A snapshot is the whole metadata as JSON.
  */
 final class ControllerStateMachine extends SnapshotFileStateMachine {
+    /**
+     * What this build applies, announced with each node's {@code register} (Kafka's
+     * metadata.version, in miniature): 1 brings {@code createPartitions}, {@code deleteTopic} and
+     * the partitions' DeleteRecords entries. A node of an earlier build (no level: 0) skips the
+     * first two and cannot apply the last, and its copy would then differ from the others', so a
+     * change that needs a level is refused (UNSUPPORTED_VERSION) until every configured node has
+     * registered at it: upgrade every node, then use them. Decided from the metadata alone, alike
+     * on every node.
+     */
+    static final int FEATURE_LEVEL = 1;
+
     // Fields a later version adds are skipped, not fatal: every node applies every entry alike.
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** A node as Kafka clients and HTTP callers reach it. */
-    record NodeInfo(int id, String host, int kafkaPort, int httpPort) {
+    /** A node as Kafka clients and HTTP callers reach it, and the feature level its build applies (0 if it did not say). */
+    record NodeInfo(int id, String host, int kafkaPort, int httpPort, int featureLevel) {
     }
 
     /** A topic, the same on every node; its id names its partitions' Raft groups. */
@@ -118,9 +129,32 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
     /** Deleted topics, by id: tombstones (a name and an id each, never many). */
     private final Map<String, TopicInfo> deleted = new ConcurrentSkipListMap<>();
     private final Listener listener;
+    /** Every node of the cluster as configured (--peers), registered or not. */
+    private final List<Integer> peers;
 
-    ControllerStateMachine(Listener listener) {
+    ControllerStateMachine(List<Integer> peers, Listener listener) {
+        this.peers = List.copyOf(peers);
         this.listener = listener;
+    }
+
+    /** The level every configured node has registered at: what the cluster may use. */
+    int featureLevel() {
+        return peers.stream().mapToInt(id -> nodes.containsKey(id) ? nodes.get(id).featureLevel() : 0).min().orElse(0);
+    }
+
+    /** Why a change that needs feature {@code level} is refused now, or null when the cluster is there. */
+    String belowFeatureLevel(String change, int level) {
+        List<String> behind = new ArrayList<>();
+        for (int id : peers) {
+            NodeInfo node = nodes.get(id);
+            if (node == null) {
+                behind.add("node " + id + " has not registered yet");
+            } else if (node.featureLevel() < level) {
+                behind.add("node " + id + " runs a build at feature level " + node.featureLevel());
+            }
+        }
+        return behind.isEmpty() ? null : change + " needs every node at feature level " + level + " or later: "
+                + String.join(", ", behind) + " (upgrade every node first)";
     }
 
     static Message encode(Command command) {
@@ -218,14 +252,21 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
                 }
                 reply = json(topic);
             }
-            case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions()));
-            case "deleteTopic" -> reply = json(deleteTopic(command.topic().name(), command.topic().id()));
+            case "createPartitions" -> reply = json(needing(1, "CreatePartitions")
+                    .orElseGet(() -> createPartitions(command.topic().name(), command.topic().partitions())));
+            case "deleteTopic" -> reply = json(needing(1, "DeleteTopics")
+                    .orElseGet(() -> deleteTopic(command.topic().name(), command.topic().id())));
             default -> {
                 // A command from a newer version: skipped alike on every node.
             }
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(reply);
+    }
+
+    /** The refusal of a change the cluster is not yet at {@code level} for, if it is not. */
+    private Optional<Outcome> needing(int level, String change) {
+        return Optional.ofNullable(belowFeatureLevel(change, level)).map(why -> Outcome.refused(Errors.UNSUPPORTED_VERSION, why));
     }
 
     private Outcome createPartitions(String name, int count) {

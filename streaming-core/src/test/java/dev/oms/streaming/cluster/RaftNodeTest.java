@@ -196,7 +196,7 @@ class RaftNodeTest {
         return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes()));
     }
 
-    private static List<ClusterConfig.Peer> peers() throws IOException {
+    static List<ClusterConfig.Peer> peers() throws IOException {
         List<ClusterConfig.Peer> peers = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
             try (ServerSocket socket = new ServerSocket(0)) {
@@ -206,7 +206,7 @@ class RaftNodeTest {
         return peers;
     }
 
-    private static ClusterConfig config(int nodeId, List<ClusterConfig.Peer> peers) {
+    static ClusterConfig config(int nodeId, List<ClusterConfig.Peer> peers) {
         return new ClusterConfig(nodeId, peers, ClusterConfig.DEFAULT_REPLICA_LAG_TIME_MAX_MS);
     }
 
@@ -215,7 +215,7 @@ class RaftNodeTest {
         Path home = dir.resolve("node-" + id);
         ClusterConfig config = config(id, peers);
         RaftGroupId controller = RaftNode.controllerGroup(config).getGroupId();
-        ControllerStateMachine metadata = new ControllerStateMachine(new ControllerStateMachine.Listener() {
+        ControllerStateMachine metadata = new ControllerStateMachine(List.of(1, 2, 3), new ControllerStateMachine.Listener() {
             @Override
             public void topic(ControllerStateMachine.TopicInfo topic) {
             }

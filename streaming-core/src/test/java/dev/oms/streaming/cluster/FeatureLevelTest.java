@@ -1,0 +1,99 @@
+package dev.oms.streaming.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import dev.oms.streaming.BrokerConfig;
+import dev.oms.streaming.BrokerMetrics;
+import dev.oms.streaming.EmbeddedBroker;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.ratis.protocol.Message;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rolling upgrade: three brokers of a cluster in one JVM (real Raft over loopback, real
+ * partition logs), one of them speaking as a build from before feature levels. The changes an
+ * older build would skip or could not apply wait until every configured node has registered at
+ * the level that brings them; the ones it knows go on meanwhile.
+ */
+class FeatureLevelTest {
+    private static final TopicPartition PAYMENTS = new TopicPartition("payments", 0);
+
+    @TempDir
+    Path dir;
+    private final List<EmbeddedBroker> brokers = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        brokers.reversed().forEach(EmbeddedBroker::close);
+    }
+
+    @Test
+    void topicChangesAndDeleteRecordsWaitUntilEveryNodeRunsABuildThatAppliesThem() throws Exception {
+        List<ClusterConfig.Peer> peers = RaftNodeTest.peers();
+        ReplicatedLog first = start(1, peers);
+        ReplicatedLog second = start(2, peers);
+        first.register("127.0.0.1", 9091, 0);
+        second.register("127.0.0.1", 9092, 0);
+        first.createTopic(PAYMENTS.topic(), 1, Map.of()); // every build applies topic creation
+        assertThatThrownBy(() -> first.createPartitions(PAYMENTS.topic(), 2)).isInstanceOf(UnsupportedVersionException.class)
+                .hasMessageContaining("node 3 has not registered yet");
+
+        ReplicatedLog third = start(3, peers);
+        // What a build from before feature levels registers: no level.
+        third.submitToController(Message.valueOf("""
+                {"op":"register","node":{"id":3,"host":"127.0.0.1","kafkaPort":9093,"httpPort":0}}"""));
+        assertThatThrownBy(() -> second.createPartitions(PAYMENTS.topic(), 2)).isInstanceOf(UnsupportedVersionException.class)
+                .hasMessageContaining("node 3 runs a build at feature level 0");
+        assertThatThrownBy(() -> first.deleteTopic(PAYMENTS.topic(), null)).isInstanceOf(UnsupportedVersionException.class);
+        EmbeddedBroker leader = leaderOf(PAYMENTS);
+        for (int i = 0; i < 3; i++) {
+            leader.appendAtLeader(PAYMENTS, MemoryRecords.withRecords(Compression.NONE,
+                    new SimpleRecord(("p-" + i).getBytes(StandardCharsets.UTF_8)))).get(30, TimeUnit.SECONDS);
+        }
+        assertThatThrownBy(() -> leader.deleteRecordsBefore(PAYMENTS, 2).get(30, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(UnsupportedVersionException.class);
+        assertThat(leader.logStartOffset(PAYMENTS)).isZero();
+
+        third.register("127.0.0.1", 9093, 0); // node 3 upgraded
+        assertThat(leaderOf(PAYMENTS).deleteRecordsBefore(PAYMENTS, 2).get(30, TimeUnit.SECONDS)).isEqualTo(2);
+        first.createPartitions(PAYMENTS.topic(), 2);
+        for (EmbeddedBroker broker : brokers) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> broker.hasPartition(new TopicPartition("payments", 1)));
+        }
+        second.deleteTopic(PAYMENTS.topic(), null);
+        for (EmbeddedBroker broker : brokers) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !broker.hasPartition(PAYMENTS));
+        }
+    }
+
+    private ReplicatedLog start(int id, List<ClusterConfig.Peer> peers) throws Exception {
+        EmbeddedBroker broker = EmbeddedBroker.open(dir.resolve("node-" + id).resolve("log"), BrokerConfig.of(1, 1024),
+                BrokerMetrics.unregistered(), RaftNodeTest.config(id, peers));
+        brokers.add(broker);
+        return broker.cluster().orElseThrow();
+    }
+
+    /** The broker that leads {@code tp}, once one does (and is ready). */
+    private EmbeddedBroker leaderOf(TopicPartition tp) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30)).until(
+                () -> brokers.stream().filter(b -> b.hasPartition(tp) && b.leads(tp)).findFirst(), java.util.Optional::isPresent)
+                .orElseThrow();
+    }
+}
