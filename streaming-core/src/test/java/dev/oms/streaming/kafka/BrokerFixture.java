@@ -28,11 +28,13 @@ final class BrokerFixture implements AutoCloseable {
     }
 
     static BrokerFixture start(Path logDir) throws IOException {
+        return start(logDir, new KafkaListenerConfig("127.0.0.1", 0, "127.0.0.1", 0, true, 3, 100 * 1024 * 1024));
+    }
+
+    static BrokerFixture start(Path logDir, KafkaListenerConfig listener) throws IOException {
         EmbeddedBroker broker = EmbeddedBroker.open(logDir, 2, 1024);
         GroupCoordinator groups = new GroupCoordinator(broker, 4, 0);
-        KafkaServer kafka = KafkaServer.start(broker, groups,
-                new KafkaListenerConfig("127.0.0.1", 0, "127.0.0.1", 0, true, 3, 100 * 1024 * 1024));
-        return new BrokerFixture(broker, groups, kafka);
+        return new BrokerFixture(broker, groups, KafkaServer.start(broker, groups, listener));
     }
 
     String bootstrap() {

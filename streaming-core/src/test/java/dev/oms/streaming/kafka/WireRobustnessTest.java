@@ -9,7 +9,14 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -19,14 +26,15 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.DescribeAclsRequest;
 import org.apache.kafka.common.requests.DescribeAclsResponse;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad bytes on the Kafka port close that one connection; a client on another connection — here
- * one producer kept open across all the abuse — keeps working.
+ * Bad bytes on the Kafka port close that one connection, with a log line saying why; a client on
+ * another connection — here one producer kept open across all the abuse — keeps working.
  */
 class WireRobustnessTest {
     @TempDir
@@ -34,8 +42,29 @@ class WireRobustnessTest {
     private static BrokerFixture fixture;
     private static KafkaProducer<byte[], byte[]> bystander;
 
+    /** What the connections log at WARNING and above (slf4j over java.util.logging). */
+    private static final List<String> WARNINGS = new CopyOnWriteArrayList<>();
+    private static final Logger CONNECTION_LOG = Logger.getLogger(KafkaConnection.class.getName());
+    private static final Handler CAPTURE = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                WARNINGS.add(record.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     @BeforeAll
     static void start() throws Exception {
+        CONNECTION_LOG.addHandler(CAPTURE);
         fixture = BrokerFixture.start(dir);
         bystander = fixture.producer("none");
         bystander.send(new ProducerRecord<>("bystander", KafkaClientsTest.bytes("before"))).get();
@@ -43,6 +72,7 @@ class WireRobustnessTest {
 
     @AfterAll
     static void stop() {
+        CONNECTION_LOG.removeHandler(CAPTURE);
         bystander.close();
         fixture.close();
     }
@@ -133,6 +163,9 @@ class WireRobustnessTest {
         } catch (SocketException reset) {
             // a reset is a close too
         }
+        String peer = ":" + socket.getLocalPort();
+        Awaitility.await("a log line saying why this connection was closed").atMost(Duration.ofSeconds(10)).until(
+                () -> WARNINGS.stream().anyMatch(line -> line.startsWith("closing") && line.contains(peer)));
     }
 
     private static Socket connect() throws IOException {
