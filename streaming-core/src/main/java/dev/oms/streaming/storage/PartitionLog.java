@@ -42,6 +42,7 @@ public final class PartitionLog implements AutoCloseable {
     private static final long FILE_DELETE_DELAY_MS = 60_000;
     private static final String SWAP = ".swap";
     private static final String LOG_START_FILE = "log-start-offset";
+    private static final String SNAPSHOT = ".snapshot";
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -109,19 +110,26 @@ public final class PartitionLog implements AutoCloseable {
             }).sorted().toList();
         }
         boolean compacted = config.compact();
+        // The producers' state: from the latest snapshot taken at the base of a segment there is,
+        // then the batches from that segment on (every segment is still checked).
+        long snapshotBase = loadLatestSnapshot(files.stream().map(PartitionLog::baseOf).toList());
         List<LogSegment> recovered = new ArrayList<>();
         long nextOffset = -1;
         boolean cut = false;
         for (Path file : files) {
-            long base = Long.parseLong(file.getFileName().toString().substring(0, 20));
+            long base = baseOf(file);
             if (cut || (nextOffset >= 0 && (compacted ? base < nextOffset : base != nextOffset))) {
                 LOG.warn("{}: deleting segment {}: it does not follow offset {} of the segment before", topicPartition,
                         file.getFileName(), nextOffset);
                 Files.delete(file);
                 continue;
             }
+            boolean tracked = base >= snapshotBase;
+            if (tracked && base > 0 && !Files.exists(snapshotFile(base))) {
+                producers.writeSnapshot(snapshotFile(base)); // a log written before snapshots were: the state as of here
+            }
             LogSegment segment = LogSegment.open(file, base);
-            LogSegment.Recovery recovery = segment.recover(producers, compacted);
+            LogSegment.Recovery recovery = segment.recover(tracked ? producers : new ProducerStateManager(), compacted);
             if (recovery.bytesCut() > 0) {
                 LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
                         file.getFileName(), recovery.nextOffset(), recovery.reason());
@@ -136,6 +144,10 @@ public final class PartitionLog implements AutoCloseable {
         }
         segments = recovered.toArray(LogSegment[]::new);
         logEndOffset = nextOffset;
+        if (snapshotBase > 0 && recovered.stream().noneMatch(segment -> segment.baseOffset() == snapshotBase)) {
+            rebuildProducers(); // a torn segment before the snapshot's cut the log short of it
+        }
+        deleteSnapshotsAfter(segments[segments.length - 1].baseOffset());
         LogSegment active = active();
         visible = new Visible(nextOffset, active, active.size());
         Path start = dir.resolve(LOG_START_FILE);
@@ -215,11 +227,70 @@ public final class PartitionLog implements AutoCloseable {
         return append(records, System.currentTimeMillis());
     }
 
-    /** Closes the active segment (durably: it is flushed here) and starts a new one at the log end offset. */
+    private static long baseOf(Path segmentFile) {
+        return Long.parseLong(segmentFile.getFileName().toString().substring(0, 20));
+    }
+
+    /** The producers' state as of {@code base}, the base offset of a segment. */
+    private Path snapshotFile(long base) {
+        return dir.resolve(String.format("%020d", base) + SNAPSHOT);
+    }
+
+    /**
+     * Loads the latest readable snapshot taken at one of {@code bases}; its base, or 0 (the state
+     * then starts empty, from the first segment). Unreadable snapshots are skipped and deleted.
+     */
+    private long loadLatestSnapshot(List<Long> bases) throws IOException {
+        List<Long> newestFirst = new ArrayList<>(bases);
+        newestFirst.sort(java.util.Comparator.reverseOrder());
+        for (long base : newestFirst) {
+            Path file = snapshotFile(base);
+            if (base > 0 && Files.exists(file)) {
+                if (producers.readSnapshot(file)) {
+                    return base;
+                }
+                LOG.warn("{}: producer snapshot {} is unreadable (cut short or corrupt); deleted", topicPartition,
+                        file.getFileName());
+                Files.delete(file);
+            }
+        }
+        producers.clear();
+        return 0;
+    }
+
+    /** The producers' state from the latest snapshot of a segment there is, and the batches after it. */
+    private void rebuildProducers() throws IOException {
+        long from = loadLatestSnapshot(Arrays.stream(segments).map(LogSegment::baseOffset).toList());
+        for (LogSegment segment : segments) {
+            if (segment.baseOffset() >= from) {
+                for (var batch : segment.batches()) {
+                    producers.onAppend(batch);
+                }
+            }
+        }
+    }
+
+    /** Deletes the snapshots of segments after {@code base}, which are gone. */
+    private void deleteSnapshotsAfter(long base) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(SNAPSHOT + ".tmp") || name.matches("\\d{20}\\" + SNAPSHOT) && baseOf(file) > base) {
+                    Files.delete(file);
+                }
+            }
+        }
+    }
+
+    /**
+     * Closes the active segment (durably: it is flushed here) and starts a new one at the log end
+     * offset, with the producers' state as of there in a snapshot.
+     */
     private LogSegment roll(long nowMs) throws IOException {
         LogSegment old = active();
         old.flush();
         old.trim();
+        producers.writeSnapshot(snapshotFile(logEndOffset));
         LogSegment next = LogSegment.create(dir, logEndOffset, config.preallocate() ? config.segmentBytes() : 0, nowMs);
         LogSegment[] rolled = Arrays.copyOf(segments, segments.length + 1);
         rolled[rolled.length - 1] = next;
@@ -382,12 +453,8 @@ public final class PartitionLog implements AutoCloseable {
         }
         segs[keep - 1].truncateTo(end.position());
         logEndOffset = end.offset();
-        producers.clear();
-        for (LogSegment segment : segments) {
-            for (var batch : segment.batches()) {
-                producers.onAppend(batch);
-            }
-        }
+        deleteSnapshotsAfter(end.segmentBase());
+        rebuildProducers();
         LOG.warn("{}: truncated to offset {} (uncommitted Raft entries replaced)", topicPartition, end.offset());
     }
 
@@ -425,6 +492,7 @@ public final class PartitionLog implements AutoCloseable {
             segments = Arrays.copyOfRange(segments, 1, segments.length);
             total -= oldest.size();
             oldest.markDeleted();
+            Files.deleteIfExists(snapshotFile(oldest.baseOffset())); // the next segment's has its producers
             pendingDeletes.add(new PendingDelete(oldest, nowMs + FILE_DELETE_DELAY_MS));
             LOG.info("{}: deleted segment at offset {} by retention ({}); log now starts at {}", topicPartition,
                     oldest.baseOffset(), expired ? "time" : "size", segments[0].baseOffset());
@@ -604,6 +672,7 @@ public final class PartitionLog implements AutoCloseable {
             LogSegment oldest = segments[0];
             segments = Arrays.copyOfRange(segments, 1, segments.length);
             oldest.markDeleted();
+            Files.deleteIfExists(snapshotFile(oldest.baseOffset()));
             pendingDeletes.add(new PendingDelete(oldest, nowMs + FILE_DELETE_DELAY_MS));
         }
         LOG.info("{}: records before {} deleted on request", topicPartition, target);

@@ -1,5 +1,14 @@
 package dev.oms.streaming.storage;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
 import org.agrona.collections.Long2ObjectHashMap;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -13,7 +22,9 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * the sequence is refused with OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is fenced; a new
  * epoch starts at sequence 0; a producer of which nothing is known may start anywhere.
  *
- * <p>Rebuilt from the log on recovery. Threads: the owning shard only.
+ * <p>Kept across restarts as Kafka keeps it: a snapshot at each segment's base offset (the state
+ * as of that offset), and the batches after it read back on recovery; so a producer whose batches
+ * retention removed is still known. Threads: the owning shard only.
  */
 final class ProducerStateManager {
     static final int CACHED_BATCHES = 5;
@@ -65,10 +76,10 @@ final class ProducerStateManager {
                     + " is older than the current epoch " + state.epoch);
         }
         if (state == null) {
-            // Nothing known of this producer: new, or every batch it wrote is gone (retention,
-            // DeleteRecords) and a restart rebuilt the state from what is left. Kafka accepts any
-            // sequence then (ProducerStateManager.checkSequence), so a long-lived producer is not
-            // refused for the broker's forgetting it.
+            // Nothing known of this producer: new, or its state lost (a log whose segments went
+            // before producer snapshots were kept). Kafka accepts any sequence then
+            // (ProducerStateManager.checkSequence), so a producer is not refused for the broker's
+            // forgetting it.
             return -1;
         }
         if (batch.producerEpoch() > state.epoch || state.cached == 0) {
@@ -89,6 +100,76 @@ final class ProducerStateManager {
                     + batch.baseSequence() + ", expected " + expected);
         }
         return -1;
+    }
+
+    private static final int SNAPSHOT_MAGIC = 0x6f6d7370; // "omsp"
+    private static final int SNAPSHOT_VERSION = 1;
+
+    /**
+     * Writes every producer's state to {@code file} (a temporary file first, forced, then renamed
+     * over it), checksummed: Kafka's producer snapshot, so that the state outlives the segments it
+     * was built from.
+     */
+    void writeSnapshot(Path file) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(16 + producers.size() * (8 + 2 + 4 + 2 + CACHED_BATCHES * 16) + 4);
+        buf.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putInt(producers.size());
+        producers.forEach((id, state) -> {
+            buf.putLong(id).putShort(state.epoch).putInt(state.lastSequence).put((byte) state.cached).put((byte) state.next);
+            for (int i = 0; i < CACHED_BATCHES; i++) {
+                buf.putInt(state.firstSequences[i]).putInt(state.lastSequences[i]).putLong(state.baseOffsets[i]);
+            }
+        });
+        CRC32C crc = new CRC32C();
+        crc.update(buf.array(), 0, buf.position());
+        buf.putInt((int) crc.getValue()).flip();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            channel.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Replaces the state with the one {@code file} holds; false (and the state untouched) when
+     * the file is cut short, of another format, or fails its checksum.
+     */
+    boolean readSnapshot(Path file) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file));
+        if (buf.remaining() < 16) {
+            return false;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(buf.array(), 0, buf.limit() - 4);
+        if ((int) crc.getValue() != buf.getInt(buf.limit() - 4) || buf.getInt() != SNAPSHOT_MAGIC
+                || buf.getInt() != SNAPSHOT_VERSION) {
+            return false;
+        }
+        int count = buf.getInt();
+        if (count < 0 || (long) count * (8 + 2 + 4 + 2 + CACHED_BATCHES * 16) != buf.remaining() - 4) {
+            return false;
+        }
+        Long2ObjectHashMap<ProducerState> read = new Long2ObjectHashMap<>();
+        for (int p = 0; p < count; p++) {
+            long id = buf.getLong();
+            ProducerState state = new ProducerState();
+            state.epoch = buf.getShort();
+            state.lastSequence = buf.getInt();
+            state.cached = buf.get();
+            state.next = buf.get();
+            for (int i = 0; i < CACHED_BATCHES; i++) {
+                state.firstSequences[i] = buf.getInt();
+                state.lastSequences[i] = buf.getInt();
+                state.baseOffsets[i] = buf.getLong();
+            }
+            read.put(id, state);
+        }
+        producers.clear();
+        producers.putAll(read);
+        return true;
     }
 
     /** Records a written batch (offsets assigned). */

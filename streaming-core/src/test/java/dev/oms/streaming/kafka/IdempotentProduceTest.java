@@ -104,8 +104,7 @@ class IdempotentProduceTest {
 
     @Test
     void aProducerTheBrokerKnowsNothingOfMayStartAtAnySequenceAsInKafka() throws Exception {
-        // What a long-lived producer looks like after retention removed all it wrote and a restart
-        // rebuilt the producers from what is left (PartitionLogTest shows that case on disk).
+        // A producer id the partition has no state for (its first batch here, or state lost).
         InitProducerIdResponseData producer = initProducerId();
         PartitionProduceResponse first = produce(producer.producerId(), producer.producerEpoch(), 42, 2);
         assertThat(Errors.forCode(first.errorCode())).isEqualTo(Errors.NONE);

@@ -2,6 +2,7 @@ package dev.oms.streaming.storage;
 
 import static dev.oms.streaming.storage.PartitionLogTestSupport.values;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -13,6 +14,7 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
@@ -109,26 +111,67 @@ class SegmentsTest {
     }
 
     @Test
-    void aProducerWhoseBatchesRetentionDeletedGoesOnAfterARestartWhileARetryOfAKeptBatchIsStillRecognised()
-            throws IOException {
+    void anIdempotentProducersStateOutlivesTheRetentionOfItsBatchesAcrossARestart() throws IOException {
         TopicConfig capped = new TopicConfig(2048, 3_600_000, -1, 3000, false);
         long gone = 7;
         long kept = 8;
-        MemoryRecords keptBatch = idempotent(kept, 0);
         try (PartitionLog log = PartitionLog.open(dir, TP, capped)) {
             log.append(idempotent(gone, 0));
             log.append(idempotent(gone, 1));
             appendMany(log, 40, NOW);
-            log.append(keptBatch);
+            log.append(idempotent(kept, 0));
             log.flush();
             log.maintain(System.currentTimeMillis());
             assertThat(log.logStartOffset()).as("retention took every batch of producer 7").isGreaterThan(2);
         }
         try (PartitionLog log = PartitionLog.open(dir, TP, capped)) {
             long end = log.logEndOffset();
-            assertThat(log.append(idempotent(gone, 2))).as("as in Kafka: no state left, any sequence goes").isEqualTo(end);
-            assertThat(log.append(idempotent(kept, 0))).as("rebuilt from the segments that stay: a retry").isEqualTo(end - 1);
-            assertThat(log.logEndOffset()).isEqualTo(end + 1);
+            // As in Kafka: the producer snapshot at the first segment left carries producer 7.
+            assertThat(log.append(idempotent(gone, 1))).as("its last batch sent again: known, not written").isEqualTo(1);
+            assertThatThrownBy(() -> log.append(idempotent(gone, 5))).isInstanceOf(OutOfOrderSequenceException.class);
+            assertThat(log.append(idempotent(kept, 0))).as("a retry of a batch still in the log").isEqualTo(end - 1);
+            assertThat(log.append(idempotent(gone, 2))).as("producer 7 goes on").isEqualTo(end);
+        }
+    }
+
+    @Test
+    void aProducerSnapshotCutShortIsSetAsideAndTheStateRebuiltFromTheSegments() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            appendMany(log, 30, NOW);
+            log.append(idempotent(7, 0));
+            log.append(idempotent(7, 1));
+            appendMany(log, 30, NOW);
+            log.flush();
+        }
+        List<String> snapshots = snapshotFiles();
+        assertThat(snapshots).as("one per segment after the first").hasSize(segmentFiles().size() - 1);
+        Path newest = segmentDir().resolve(snapshots.getLast());
+        long whole = Files.size(newest);
+        try (RandomAccessFile file = new RandomAccessFile(newest.toFile(), "rw")) {
+            file.setLength(whole / 2);
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            assertThat(log.append(idempotent(7, 1))).as("still recognised: a retry").isEqualTo(31);
+            assertThatThrownBy(() -> log.append(idempotent(7, 3))).isInstanceOf(OutOfOrderSequenceException.class);
+        }
+        assertThat(Files.size(newest)).as("the unreadable snapshot was written again, whole, as the state was rebuilt")
+                .isEqualTo(whole);
+    }
+
+    @Test
+    void truncatingBelowASegmentDropsItsProducerSnapshotAndTheProducersForgetTheCutBatches() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            log.append(idempotent(7, 0));
+            log.flush();
+            PartitionLog.End afterFirst = log.end();
+            appendMany(log, 30, NOW);
+            log.append(idempotent(7, 1));
+            appendMany(log, 30, NOW);
+            assertThat(snapshotFiles()).isNotEmpty();
+            log.truncateTo(afterFirst);
+            assertThat(snapshotFiles()).isEmpty();
+            assertThat(log.append(idempotent(7, 1))).as("appended again, not taken for a retry of the cut batch").isEqualTo(1);
+            log.flush();
         }
     }
 
@@ -303,8 +346,17 @@ class SegmentsTest {
     }
 
     private List<String> segmentFiles() throws IOException {
+        return files(".log");
+    }
+
+    /** The producer snapshots, oldest first. */
+    private List<String> snapshotFiles() throws IOException {
+        return files(".snapshot");
+    }
+
+    private List<String> files(String containing) throws IOException {
         try (Stream<Path> files = Files.list(segmentDir())) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".log")).sorted().toList();
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(containing)).sorted().toList();
         }
     }
 }
