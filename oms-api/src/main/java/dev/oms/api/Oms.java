@@ -22,6 +22,7 @@ import dev.oms.api.http.OrderService;
 import dev.oms.api.http.Problem;
 import dev.oms.api.http.ProblemDirectHandler;
 import dev.oms.api.http.ProblemException;
+import dev.oms.api.http.RouteTable;
 import dev.oms.deadletter.DeadLetterQueue;
 import dev.oms.engine.Engine;
 import dev.oms.engine.EngineConfig;
@@ -40,6 +41,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,10 +65,13 @@ public final class Oms implements AutoCloseable {
     private final Engine engine;
     private final WebServer server;
     private final Telemetry telemetry;
+    private final RouteTable routes;
     private boolean closed;
 
     private Oms(FileChannel lockFile, EmbeddedBroker broker, GroupCoordinator groups, KafkaServer kafka,
-                KafkaOrderLog external, Engine engine, DeadLetterQueue deadLetters, WebServer server, Telemetry telemetry) {
+                KafkaOrderLog external, Engine engine, DeadLetterQueue deadLetters, WebServer server, Telemetry telemetry,
+                RouteTable routes) {
+        this.routes = routes;
         this.telemetry = telemetry;
         this.deadLetters = deadLetters;
         this.lockFile = lockFile;
@@ -115,7 +120,8 @@ public final class Oms implements AutoCloseable {
             OmsMetrics.register(registry, engine);
             deadLetters = new DeadLetterQueue(kafka != null ? "127.0.0.1:" + kafka.port() : config.brokers(), Topics.ORDERS_DLT);
             ReplicatedLog cluster = broker == null ? null : broker.cluster().orElse(null);
-            WebServer server = httpServer(config, engine, registry, deadLetters, telemetry, broker).start();
+            RouteTable routes = new RouteTable();
+            WebServer server = httpServer(config, engine, registry, deadLetters, telemetry, broker, routes).start();
             if (cluster != null) {
                 cluster.register(config.kafka().advertisedHost(),
                         config.kafka().advertisedPort() > 0 ? config.kafka().advertisedPort() : kafka.port(), server.port());
@@ -124,7 +130,7 @@ public final class Oms implements AutoCloseable {
                     cluster == null ? "" : "cluster node " + cluster.nodeId() + " ", config.httpHost(), server.port(),
                     kafka != null ? "Kafka on " + config.kafka().host() + ":" + kafka.port() : "against " + log,
                     data, engine.workerNames());
-            return new Oms(lock, broker, groups, kafka, external, engine, deadLetters, server, telemetry);
+            return new Oms(lock, broker, groups, kafka, external, engine, deadLetters, server, telemetry, routes);
         } catch (IOException | RuntimeException | InterruptedException e) {
             closeAfterFailedStart(e, deadLetters, engine, kafka, groups, broker, external);
             telemetry.close();
@@ -154,7 +160,8 @@ public final class Oms implements AutoCloseable {
     }
 
     private static WebServer httpServer(OmsConfig config, Engine engine, PrometheusRegistry registry,
-                                        DeadLetterQueue deadLetters, Telemetry telemetry, EmbeddedBroker broker) {
+                                        DeadLetterQueue deadLetters, Telemetry telemetry, EmbeddedBroker broker,
+                                        RouteTable routes) {
         DirectHandler problems = new ProblemDirectHandler();
         return WebServer.builder()
                 .host(config.httpHost())
@@ -166,19 +173,22 @@ public final class Oms implements AutoCloseable {
                         handlers.addHandler(type, problems);
                     }
                 })
-                .routing(routing -> routes(routing, config, engine, registry, deadLetters, telemetry, broker))
+                .routing(routing -> routes(routing, routes.rules(routing), config, engine, registry, deadLetters, telemetry,
+                        broker))
                 .build();
     }
 
-    private static void routes(HttpRouting.Builder routing, OmsConfig config, Engine engine, PrometheusRegistry registry,
-                               DeadLetterQueue deadLetters, Telemetry telemetry, EmbeddedBroker broker) {
+    /** Filters and error handlers go on {@code routing}; every route through {@code rules}, which lists it. */
+    private static void routes(HttpRouting.Builder routing, HttpRules rules, OmsConfig config, Engine engine,
+                               PrometheusRegistry registry, DeadLetterQueue deadLetters, Telemetry telemetry,
+                               EmbeddedBroker broker) {
         MetricsService metrics = new MetricsService(registry);
         ReplicatedLog cluster = broker == null ? null : broker.cluster().orElse(null);
         Forwarder forwarder = cluster == null ? Forwarder.local(engine)
                 : new Forwarder(engine, new ClusterNodes(cluster), cluster.nodeId(),
                         java.time.Duration.ofMillis(config.verdictTimeoutMs() + 10_000));
         if (cluster != null) {
-            routing.get("/cluster", (req, res) -> {
+            rules.get("/cluster", (req, res) -> {
                 res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
                 res.send(ClusterInfo.of(broker).toJson());
             });
@@ -187,8 +197,8 @@ public final class Oms implements AutoCloseable {
             // First, so that the request's span is current for the timing filter (exemplars) and the handlers.
             routing.addFilter(new TracingFilter(telemetry.openTelemetry()));
         }
-        routing.addFilter(metrics)
-                .register("/metrics", metrics)
+        routing.addFilter(metrics);
+        rules.register("/metrics", metrics)
                 .register("/health", new HealthService(() -> engine.caughtUp() && forwarder.everyPartitionLed(),
                         engine::stoppedPartitions))
                 .register("/accounts", new AccountService(engine, forwarder))
@@ -203,8 +213,8 @@ public final class Oms implements AutoCloseable {
                 .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
                         new OrderMetrics(registry), forwarder))
                 .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",
-                        "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res))
-                .error(ProblemException.class, (req, res, e) -> e.problem().send(res))
+                        "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res));
+        routing.error(ProblemException.class, (req, res, e) -> e.problem().send(res))
                 .error(Exception.class, (req, res, e) -> {
                     LOG.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
                     Problem.of(Status.INTERNAL_SERVER_ERROR_500, "about:blank", "Internal Server Error",
@@ -227,6 +237,11 @@ public final class Oms implements AutoCloseable {
 
     public int httpPort() {
         return server.port();
+    }
+
+    /** The routes this process serves, {@code "GET /orders/{id}"}…, as its routing registered them. */
+    public java.util.SortedSet<String> routes() {
+        return routes.routes();
     }
 
     /** The embedded Kafka listener's port; -1 when running against an external cluster. */

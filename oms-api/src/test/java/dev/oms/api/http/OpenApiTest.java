@@ -10,7 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
+import dev.oms.api.Http;
+import dev.oms.api.OneOmsPerClass;
 import dev.oms.api.Oms;
 import dev.oms.api.TestOms;
 import org.junit.jupiter.api.Test;
@@ -18,57 +25,107 @@ import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * /openapi stays in step with the routes: every documented operation is served, and requests
- * the document does not describe fall through to the not-found route.
+ * /openapi stays in step with the routes, both ways: the operations it lists are exactly the routes
+ * the server's routing registered ({@link Oms#routes}, noted by the registration itself, not a
+ * list kept here), each of them answers over HTTP, and what it does not list falls through to the
+ * not-found route. Operations marked {@code x-cluster-only} are served by a cluster node only.
  */
-class OpenApiTest {
-    @TempDir
-    Path dir;
+class OpenApiTest extends OneOmsPerClass {
+    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
 
     @Test
-    @SuppressWarnings("unchecked")
-    void everyDocumentedOperationIsServedAndNothingElseIs() throws Exception {
-        try (Oms oms = TestOms.start(dir)) {
-            HttpClient client = HttpClient.newHttpClient();
-            String base = "http://127.0.0.1:" + oms.httpPort();
-            HttpResponse<String> doc = client.send(HttpRequest.newBuilder(URI.create(base + "/openapi")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(doc.statusCode()).isEqualTo(200);
-            Map<String, Object> openapi = new Yaml().load(doc.body());
-            Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) openapi.get("paths");
+    void everyRouteTheServerRegistersIsDocumentedAndEveryDocumentedOperationIsRegistered() throws Exception {
+        SortedMap<String, Boolean> documented = documentedOperations(http);
+        SortedSet<String> singleNode = new TreeSet<>();
+        documented.forEach((operation, clusterOnly) -> {
+            if (!clusterOnly) {
+                singleNode.add(operation);
+            }
+        });
+        SortedSet<String> served = oms.routes();
 
-            List<String> unserved = new ArrayList<>();
-            for (var path : paths.entrySet()) {
-                String concrete = path.getKey().replace("{id}", "0-0").replace("{symbol}", "AAPL")
-                        .replace("{partition}", "0").replace("{offset}", "0");
-                for (String method : path.getValue().keySet()) {
-                    if (method.equals("parameters")) {
-                        continue;
-                    }
-                    String body = method.equals("post") || method.equals("patch") ? "{}" : null;
-                    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + concrete))
-                            .header("Content-Type", "application/json")
-                            .method(method.toUpperCase(), body == null ? HttpRequest.BodyPublishers.noBody()
-                                    : HttpRequest.BodyPublishers.ofString(body));
-                    // Headers first: a stream (server-sent events) never ends, so read a body only for a 404.
-                    HttpResponse<java.io.InputStream> response = client.send(request.build(),
-                            HttpResponse.BodyHandlers.ofInputStream());
-                    try (java.io.InputStream in = response.body()) {
-                        if (response.statusCode() == 404 && new String(in.readAllBytes()).contains("no resource at")) {
-                            unserved.add(method.toUpperCase() + " " + path.getKey());
-                        }
-                    }
+        assertThat(served).as("the routing registered routes").contains("GET /orders/{id}", "POST /orders", "GET /health");
+        assertThat(difference(served, singleNode)).as("served but not in /openapi").isEmpty();
+        assertThat(difference(singleNode, served)).as("in /openapi but not served").isEmpty();
+    }
+
+    @Test
+    void aClusterNodeServesExactlyTheDocumentedOperationsItsOwnIncluded(@TempDir Path dir) throws Exception {
+        int raftPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            raftPort = free.getLocalPort();
+        }
+        try (Oms node = TestOms.start(dir, Map.of("OMS_CLUSTER_NODE_ID", "1", "OMS_CLUSTER_PEERS", "1@127.0.0.1:" + raftPort))) {
+            Http nodeHttp = new Http(node.httpPort());
+            Set<String> documented = documentedOperations(nodeHttp).keySet();
+            SortedSet<String> served = node.routes();
+
+            assertThat(difference(served, documented)).as("served by a cluster node but not in /openapi").isEmpty();
+            assertThat(difference(documented, served)).as("in /openapi but not served by a cluster node").isEmpty();
+            assertThat(nodeHttp.get("/cluster").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void everyDocumentedOperationAnswersOverHttpAndAnUndocumentedOneIsNotFound() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + oms.httpPort();
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, Boolean> documented : documentedOperations(http).entrySet()) {
+            String operation = documented.getKey();
+            String method = operation.substring(0, operation.indexOf(' '));
+            String path = operation.substring(operation.indexOf(' ') + 1);
+            String concrete = path.replace("{id}", "0-0").replace("{symbol}", "AAPL")
+                    .replace("{partition}", "0").replace("{offset}", "0");
+            String body = method.equals("POST") || method.equals("PATCH") ? "{}" : null;
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base + concrete))
+                    .header("Content-Type", "application/json")
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                    .build();
+            // Headers first: a stream (server-sent events) never ends, so read a body only for a 404.
+            HttpResponse<java.io.InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.InputStream in = response.body()) {
+                boolean unserved = response.statusCode() == 405
+                        || response.statusCode() == 404 && new String(in.readAllBytes()).contains("no resource at");
+                if (unserved != documented.getValue()) {
+                    wrong.add(operation + " -> " + response.statusCode()
+                            + (documented.getValue() ? " (cluster only: a single node must not serve it)" : ""));
                 }
             }
-            assertThat(unserved).as("documented but not served").isEmpty();
-
-            for (String[] undocumented : new String[][] {{"PUT", "/orders/0-0"}, {"GET", "/order"}, {"DELETE", "/orders"}}) {
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + undocumented[1]))
-                        .method(undocumented[0], HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(response.statusCode()).as(String.join(" ", undocumented)).isEqualTo(404);
-                assertThat(paths.containsKey(undocumented[1]) && paths.get(undocumented[1])
-                        .containsKey(undocumented[0].toLowerCase())).isFalse();
-            }
         }
+        assertThat(wrong).as("documented operations a single node answers wrongly").isEmpty();
+
+        Set<String> documented = documentedOperations(http).keySet();
+        for (String[] undocumented : new String[][] {{"PUT", "/orders/0-0"}, {"GET", "/order"}, {"DELETE", "/orders"}}) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + undocumented[1]))
+                    .method(undocumented[0], HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(String.join(" ", undocumented)).isEqualTo(404);
+            assertThat(response.body()).contains("no resource at " + undocumented[0]);
+            assertThat(documented).doesNotContain(String.join(" ", undocumented));
+        }
+    }
+
+    /** The operations /openapi lists, as {@code "GET /orders/{id}"}, each with whether it is {@code x-cluster-only}. */
+    @SuppressWarnings("unchecked")
+    private static SortedMap<String, Boolean> documentedOperations(Http server) throws Exception {
+        HttpResponse<String> doc = server.get("/openapi");
+        assertThat(doc.statusCode()).isEqualTo(200);
+        Map<String, Object> openapi = new Yaml().load(doc.body());
+        Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) openapi.get("paths");
+        SortedMap<String, Boolean> operations = new TreeMap<>();
+        paths.forEach((path, item) -> item.forEach((method, operation) -> {
+            if (METHODS.contains(method)) {
+                operations.put(method.toUpperCase() + " " + path,
+                        Boolean.TRUE.equals(((Map<String, Object>) operation).get("x-cluster-only")));
+            }
+        }));
+        assertThat(operations).as("operations in /openapi").isNotEmpty();
+        return operations;
+    }
+
+    private static SortedSet<String> difference(Set<String> all, Set<String> without) {
+        SortedSet<String> left = new TreeSet<>(all);
+        left.removeAll(without);
+        return left;
     }
 }

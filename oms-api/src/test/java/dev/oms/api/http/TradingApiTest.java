@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Trading over HTTP: orders that cross, rejections, cancels, replaces and positions. */
 class TradingApiTest extends OneOmsPerClass {
-
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     @Test
     void crossingOrdersFillAndTheVerdictShowsIt() throws Exception {
@@ -63,6 +63,94 @@ class TradingApiTest extends OneOmsPerClass {
     }
 
     @Test
+    void bookDepthReturnsExactlyTheBestLevelsOfEachSideInPriceOrderWithTheirTotals() throws Exception {
+        // Five levels a side, placed out of price order; 100 and 101 hold two orders each.
+        String[][] orders = {
+                {"dp-bid", "BUY", "99", "6"}, {"dp-bid", "BUY", "98", "2"}, {"dp-bid", "BUY", "100", "3"},
+                {"dp-bid", "BUY", "98.5", "1"}, {"dp-bid", "BUY", "99.5", "5"}, {"dp-bid2", "BUY", "100", "4"},
+                {"dp-ask", "SELL", "102.5", "13"}, {"dp-ask", "SELL", "101", "1"}, {"dp-ask", "SELL", "103", "14"},
+                {"dp-ask", "SELL", "101.5", "11"}, {"dp-ask", "SELL", "102", "12"}, {"dp-ask2", "SELL", "101", "9"}};
+        for (int i = 0; i < orders.length; i++) {
+            String[] o = orders[i];
+            assertThat(http.postJson("/orders", order(o[0], "dp-" + i, "DEPTH", o[1], o[2], Long.parseLong(o[3])))
+                    .statusCode()).isEqualTo(201);
+        }
+
+        assertThat(json(http.get("/books/DEPTH?depth=3"))).isEqualTo(MAPPER.readTree("""
+                {"symbol":"DEPTH",
+                 "bids":[{"price":"100","quantity":7,"orders":2},{"price":"99.5","quantity":5,"orders":1},
+                         {"price":"99","quantity":6,"orders":1}],
+                 "asks":[{"price":"101","quantity":10,"orders":2},{"price":"101.5","quantity":11,"orders":1},
+                         {"price":"102","quantity":12,"orders":1}]}"""));
+        assertThat(json(http.get("/books/DEPTH?depth=1"))).isEqualTo(MAPPER.readTree("""
+                {"symbol":"DEPTH","bids":[{"price":"100","quantity":7,"orders":2}],
+                 "asks":[{"price":"101","quantity":10,"orders":2}]}"""));
+        JsonNode whole = json(http.get("/books/DEPTH"));
+        assertThat(whole.get("bids")).extracting(l -> l.get("price").asText()).containsExactly("100", "99.5", "99", "98.5", "98");
+        assertThat(whole.get("asks")).extracting(l -> l.get("price").asText())
+                .containsExactly("101", "101.5", "102", "102.5", "103");
+    }
+
+    @Test
+    void tradesOfASymbolAreExactlyItsOwnEvenWhenAnotherSymbolSharesItsPartition() throws Exception {
+        String a = "TRDA";
+        String b = symbolOnThePartitionOf(a, "TRDB");
+        String aSell = placed(order("tf-s", "tf-1", a, "SELL", "50", 10));
+        String bBuy = placed(order("tf-b", "tf-2", b, "BUY", "20", 7));
+        String aBuy1 = placed(order("tf-b", "tf-3", a, "BUY", "50", 4));
+        String bSell = placed(order("tf-s", "tf-4", b, "SELL", "19.5", 7));
+        String aBuy2 = placed(order("tf-b", "tf-5", a, "BUY", "51", 6));
+        assertThat(List.of(bBuy, aBuy1, bSell, aBuy2)).as("the premise: both symbols' commands share one partition")
+                .allSatisfy(id -> assertThat(partition(id)).isEqualTo(partition(aSell)));
+
+        org.awaitility.Awaitility.await().until(() -> trades(a).size() >= 2 && trades(b).size() >= 1);
+        assertThat(trades(a)).containsExactly(
+                List.of(a, "50", "4", aBuy1, aSell, "BUY"),
+                List.of(a, "50", "6", aBuy2, aSell, "BUY"));
+        assertThat(trades(b)).containsExactly(List.of(b, "20", "7", bBuy, bSell, "SELL"));
+        assertThat(json(http.get("/trades?symbol=" + a)).get("symbol").asText()).isEqualTo(a);
+    }
+
+    /** The trades /trades?symbol= returns: symbol, price, quantity, buy and sell order ids, aggressor side. */
+    private static List<List<String>> trades(String symbol) throws Exception {
+        HttpResponse<String> response = http.get("/trades?symbol=" + symbol);
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<List<String>> trades = new java.util.ArrayList<>();
+        for (JsonNode t : json(response).get("trades")) {
+            trades.add(List.of(t.get("symbol").asText(), new java.math.BigDecimal(t.get("price").asText()).stripTrailingZeros()
+                    .toPlainString(), t.get("quantity").asText(), t.get("buyOrderId").asText(), t.get("sellOrderId").asText(),
+                    t.get("aggressorSide").asText()));
+        }
+        return trades;
+    }
+
+    /** The first of {@code prefix0}, {@code prefix1}… that Kafka's partitioner (docs/events.md) puts with {@code symbol}. */
+    private static String symbolOnThePartitionOf(String symbol, String prefix) {
+        int partitions = 4; // TestOms's log.partitions; the test checks the outcome on the order ids
+        int wanted = partitionOfKey(symbol, partitions);
+        for (int i = 0; ; i++) {
+            if (partitionOfKey(prefix + i, partitions) == wanted) {
+                return prefix + i;
+            }
+        }
+    }
+
+    private static int partitionOfKey(String symbol, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                symbol.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private static String partition(String orderId) {
+        return orderId.substring(0, orderId.indexOf('-'));
+    }
+
+    private static String placed(String order) throws Exception {
+        HttpResponse<String> response = http.postJson("/orders", order);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return json(response).get("id").asText();
+    }
+
+    @Test
     void executionReportsOfAnAccountStreamAsServerSentEvents() throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         HttpResponse<java.util.stream.Stream<String>> stream = client.send(java.net.http.HttpRequest.newBuilder(
@@ -99,12 +187,20 @@ class TradingApiTest extends OneOmsPerClass {
     }
 
     @Test
-    void clientOrderIdReusedWithOtherTermsIsA409() throws Exception {
-        http.postJson("/orders", order("erin", "same-id", "T", "BUY", "20", 10));
+    void clientOrderIdReusedWithOtherTermsIsA409ProblemNamingTheOriginalOrder() throws Exception {
+        JsonNode original = json(http.postJson("/orders", order("erin", "same-id", "T", "BUY", "20", 10)));
+        String originalId = original.get("id").asText();
         HttpResponse<String> reused = http.postJson("/orders", order("erin", "same-id", "T", "BUY", "21", 10));
 
         assertThat(reused.statusCode()).isEqualTo(409);
-        assertThat(json(reused).get("reason").asText()).isEqualTo("DUPLICATE_CLIENT_ORDER_ID");
+        assertThat(reused.headers().firstValue("Content-Type")).contains("application/problem+json");
+        JsonNode problem = json(reused);
+        assertThat(problem.get("type").asText()).isEqualTo("/problems/client-order-id-reused");
+        assertThat(problem.get("title").asText()).isEqualTo("Client order id reused");
+        assertThat(problem.get("status").asInt()).isEqualTo(409);
+        assertThat(problem.get("detail").asText()).contains("'same-id'", "'erin'", "order " + originalId);
+        assertThat(problem.get("reason").asText()).isEqualTo("DUPLICATE_CLIENT_ORDER_ID");
+        assertThat(json(http.get("/orders/" + originalId))).as("the original is untouched").isEqualTo(original);
         assertThat(http.postJson("/orders", order("erin", "same-id", "T", "BUY", "20", 10)).statusCode())
                 .as("the same terms again: the original, 200").isEqualTo(200);
     }
