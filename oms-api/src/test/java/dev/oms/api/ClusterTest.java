@@ -525,8 +525,13 @@ class ClusterTest {
         assertThat(read).extracting(ConsumerRecord::value).filteredOn("before"::equals).hasSize(1);
     }
 
+    /**
+     * A real network partition (a namespace and a veth pair) with the partition's leader on the
+     * minority side: it acknowledges nothing there, the majority elects a leader and goes on, and
+     * back, the old leader's unacknowledged write is gone and it catches up as a follower.
+     */
     @Test
-    void aFollowerCutOffByTheNetworkCatchesUpOnceBackAndItsSideAcknowledgesNoWrite() throws Exception {
+    void aLeaderCutOffByTheNetworkAcknowledgesNothingOnItsSideAndCatchesUpAsAFollowerOnceBack() throws Exception {
         try (NetworkNamespace network = NetworkNamespace.create()) {
             // Nodes 1 and 2 on this side of a veth pair, node 3 in a namespace on the other.
             hosts[0] = network.hostAddress();
@@ -535,23 +540,28 @@ class ClusterTest {
             launchers.set(2, network.launcher());
             startCluster();
             try (Admin admin = admin()) {
-                admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+                admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) NODES))).all().get(60, TimeUnit.SECONDS);
             }
-            awaitPreferredLeader();
+            TopicPartition third = new TopicPartition(TOPIC, 2);
+            awaitLeader(third, 3); // its preferred leader, about to be cut off
+            Map<Long, String> acknowledged = new ConcurrentSkipListMap<>(produce(bootstrap(), 2, "before-", 100));
 
             network.cut();
-            Map<Long, String> acknowledged = produce(nodes[0].kafkaBootstrap() + "," + nodes[1].kafkaBootstrap(), 0,
-                    "while-cut-", 2_000);
-            assertThat(acknowledged).as("the majority side goes on").hasSize(2_000);
-            // The cut-off side: a client there, talking to node 3, gets no acknowledgement.
+            // The minority side: a client there, talking to node 3 (the leader it knew), gets no acknowledgement.
             NetworkNamespace.Result minority = network.exec("minority\n", 60, Tools.binary("kcat", "apt-get install kcat"),
-                    "-b", nodes[2].kafkaBootstrap(), "-P", "-t", TOPIC, "-p", "0", "-X", "acks=all",
+                    "-b", nodes[2].kafkaBootstrap(), "-P", "-t", TOPIC, "-p", "2", "-X", "acks=all",
                     "-X", "message.timeout.ms=10000");
             assertThat(minority.exitCode()).as("kcat on the minority side: " + minority.output()).isNotZero();
+            Map<Long, String> majority = produce(nodes[0].kafkaBootstrap() + "," + nodes[1].kafkaBootstrap(), 2,
+                    "while-cut-", 2_000);
+            assertThat(majority).as("the majority side elects a leader and goes on").hasSize(2_000);
+            assertThat(leaderOf(third)).isNotEqualTo(3);
+            acknowledged.putAll(majority);
 
             network.restore();
             awaitFollowersCaughtUp();
-            List<ConsumerRecord<String, String>> read = readAll(acknowledged.size());
+            List<ConsumerRecord<String, String>> read = readAll(third, acknowledged.size());
+            assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
             assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values())
                     .doesNotContain("minority");
         } finally {
