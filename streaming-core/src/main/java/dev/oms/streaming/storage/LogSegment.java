@@ -53,9 +53,9 @@ final class LogSegment {
 
     /**
      * Validates every batch (size, magic, CRC-32C, offsets that rise without a gap, or with gaps
-     * left by compaction in a compacted topic), rebuilding the index and the
-     * producer state, and cuts the file at the first batch that fails: a torn write loses only
-     * what was never acknowledged.
+     * left by compaction in a compacted topic), rebuilding the index and the producer state
+     * ({@code producers}, null when a later snapshot holds it), and cuts the file at the first
+     * batch that fails: a torn write loses only what was never acknowledged.
      *
      * @return the offset after the last whole batch, and why the file was cut (null if it was not)
      */
@@ -80,7 +80,9 @@ final class LogSegment {
                     break;
                 }
                 index.onBatch(batch.baseOffset(), maxTs, position, batch.sizeInBytes());
-                producers.onAppend(batch);
+                if (producers != null) {
+                    producers.onAppend(batch);
+                }
                 maxTs = Math.max(maxTs, batch.maxTimestamp());
                 position += batch.sizeInBytes();
                 nextOffset = batch.nextOffset();

@@ -129,7 +129,7 @@ public final class PartitionLog implements AutoCloseable {
                 producers.writeSnapshot(snapshotFile(base)); // a log written before snapshots were: the state as of here
             }
             LogSegment segment = LogSegment.open(file, base);
-            LogSegment.Recovery recovery = segment.recover(tracked ? producers : new ProducerStateManager(), compacted);
+            LogSegment.Recovery recovery = segment.recover(tracked ? producers : null, compacted);
             if (recovery.bytesCut() > 0) {
                 LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
                         file.getFileName(), recovery.nextOffset(), recovery.reason());
@@ -147,7 +147,7 @@ public final class PartitionLog implements AutoCloseable {
         if (snapshotBase > 0 && recovered.stream().noneMatch(segment -> segment.baseOffset() == snapshotBase)) {
             rebuildProducers(); // a torn segment before the snapshot's cut the log short of it
         }
-        deleteSnapshotsAfter(segments[segments.length - 1].baseOffset());
+        deleteSnapshotsNotAtASegment();
         LogSegment active = active();
         visible = new Visible(nextOffset, active, active.size());
         Path start = dir.resolve(LOG_START_FILE);
@@ -249,9 +249,9 @@ public final class PartitionLog implements AutoCloseable {
                 if (producers.readSnapshot(file)) {
                     return base;
                 }
-                LOG.warn("{}: producer snapshot {} is unreadable (cut short or corrupt); deleted", topicPartition,
+                LOG.warn("{}: producer snapshot {} is unreadable (cut short or corrupt); set aside as .corrupt", topicPartition,
                         file.getFileName());
-                Files.delete(file);
+                Files.move(file, file.resolveSibling(file.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
             }
         }
         producers.clear();
@@ -270,12 +270,19 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Deletes the snapshots of segments after {@code base}, which are gone. */
-    private void deleteSnapshotsAfter(long base) throws IOException {
+    /**
+     * Deletes the snapshots of segments that are gone (cut by Raft, past a torn one, or removed by
+     * a retention a crash interrupted before their snapshot went), and half-written ones.
+     */
+    private void deleteSnapshotsNotAtASegment() throws IOException {
+        java.util.Set<Long> bases = new java.util.HashSet<>();
+        for (LogSegment segment : segments) {
+            bases.add(segment.baseOffset());
+        }
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.toList()) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(SNAPSHOT + ".tmp") || name.matches("\\d{20}\\" + SNAPSHOT) && baseOf(file) > base) {
+                if (name.endsWith(SNAPSHOT + ".tmp") || name.matches("\\d{20}\\" + SNAPSHOT) && !bases.contains(baseOf(file))) {
                     Files.delete(file);
                 }
             }
@@ -453,7 +460,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         segs[keep - 1].truncateTo(end.position());
         logEndOffset = end.offset();
-        deleteSnapshotsAfter(end.segmentBase());
+        deleteSnapshotsNotAtASegment();
         rebuildProducers();
         LOG.warn("{}: truncated to offset {} (uncommitted Raft entries replaced)", topicPartition, end.offset());
     }
@@ -526,7 +533,7 @@ public final class PartitionLog implements AutoCloseable {
             pendingDeletes.add(new PendingDelete(old, nowMs + FILE_DELETE_DELAY_MS));
             Files.move(swap, live, StandardCopyOption.ATOMIC_MOVE);
             LogSegment replacement = LogSegment.open(live, old.baseOffset());
-            replacement.recover(new ProducerStateManager(), true);
+            replacement.recover(null, true);
             LogSegment[] now = segments;
             LogSegment[] swapped = Arrays.copyOf(now, now.length);
             for (int i = 0; i < swapped.length; i++) {

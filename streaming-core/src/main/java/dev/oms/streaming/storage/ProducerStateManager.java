@@ -111,7 +111,7 @@ final class ProducerStateManager {
      * was built from.
      */
     void writeSnapshot(Path file) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(16 + producers.size() * (8 + 2 + 4 + 2 + CACHED_BATCHES * 16) + 4);
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(12 + producers.size() * (long) (8 + 2 + 4 + 2 + CACHED_BATCHES * 16) + 4));
         buf.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putInt(producers.size());
         producers.forEach((id, state) -> {
             buf.putLong(id).putShort(state.epoch).putInt(state.lastSequence).put((byte) state.cached).put((byte) state.next);
@@ -131,6 +131,9 @@ final class ProducerStateManager {
             channel.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            directory.force(true); // the rename itself survives a power loss
+        }
     }
 
     /**

@@ -135,7 +135,7 @@ class SegmentsTest {
     }
 
     @Test
-    void aProducerSnapshotCutShortIsSetAsideAndTheStateRebuiltFromTheSegments() throws IOException {
+    void aProducerSnapshotCutShortIsSetAsideAndOneOfNoSegmentDeletedAndTheStateRebuiltFromTheSegments() throws IOException {
         try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
             appendMany(log, 30, NOW);
             log.append(idempotent(7, 0));
@@ -150,12 +150,18 @@ class SegmentsTest {
         try (RandomAccessFile file = new RandomAccessFile(newest.toFile(), "rw")) {
             file.setLength(whole / 2);
         }
+        // A snapshot of no segment: left by a retention a crash cut short.
+        Path stray = segmentDir().resolve("00000000000000000005.snapshot");
+        Files.copy(segmentDir().resolve(snapshots.getFirst()), stray);
         try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
             assertThat(log.append(idempotent(7, 1))).as("still recognised: a retry").isEqualTo(31);
             assertThatThrownBy(() -> log.append(idempotent(7, 3))).isInstanceOf(OutOfOrderSequenceException.class);
         }
         assertThat(Files.size(newest)).as("the unreadable snapshot was written again, whole, as the state was rebuilt")
                 .isEqualTo(whole);
+        assertThat(Files.size(newest.resolveSibling(newest.getFileName() + ".corrupt"))).as("the bad one kept aside")
+                .isEqualTo(whole / 2);
+        assertThat(stray).as("the snapshot of no segment is gone").doesNotExist();
     }
 
     @Test
