@@ -11,11 +11,13 @@ import dev.oms.streaming.cluster.ReplicatedLog;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What {@code GET /cluster} and {@code ./oms cluster info} show: the nodes, the controller, and
- * for each partition its leader, its leader epoch, its in-sync replicas and, where this node
- * leads, how many Raft entries each follower is behind.
+ * What {@code GET /cluster} and {@code ./oms cluster info} show: the nodes (each with the feature
+ * level of its build), the controller, the feature level the whole cluster is at, and for each
+ * partition its leader, its leader epoch, its in-sync replicas and, where this node leads, how
+ * many Raft entries each follower is behind.
  */
-record ClusterInfo(int node, int controller, Collection<ReplicatedLog.Node> nodes, List<Partition> partitions) {
+record ClusterInfo(int node, int controller, int featureLevel, Collection<ReplicatedLog.Node> nodes,
+                   List<Partition> partitions) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Partition(String topic, int partition, int leader, int epoch, List<Integer> isr, long[] followerLag) {
@@ -33,7 +35,7 @@ record ClusterInfo(int node, int controller, Collection<ReplicatedLog.Node> node
                         cluster.followerLag(tp).orElse(null)));
             }
         }
-        return new ClusterInfo(cluster.nodeId(), cluster.controllerId(), cluster.nodes(), partitions);
+        return new ClusterInfo(cluster.nodeId(), cluster.controllerId(), cluster.featureLevel(), cluster.nodes(), partitions);
     }
 
     String toJson() {

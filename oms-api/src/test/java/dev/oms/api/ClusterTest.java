@@ -179,10 +179,13 @@ class ClusterTest {
         awaitInSyncReplicas(partition, List.of(1, 2, 3));
         Thread.sleep(2 * LAG_TIME_MS);
         assertThat(inSyncReplicas(partition)).allSatisfy((node, isr) -> assertThat(isr).containsExactly(1, 2, 3));
-        // What an operator sees: the nodes, then each partition's leader, replicas and follower lag.
+        // What an operator sees: the nodes (with their builds' feature levels), then each
+        // partition's leader, replicas and follower lag.
         String info = cli("cluster", "info", "--brokers", bootstrap(), "--url", nodes[1].httpUrl());
-        assertThat(info).contains("CONTROLLER").containsPattern("(?m)^payments\\s+0\\s+" + leaderOf(new TopicPartition(TOPIC, 0))
-                + "\\s+1,2,3\\s+1,2,3\\s+0,0\\s*$");
+        assertThat(info).contains("CONTROLLER", "FEATURE_LEVEL").containsPattern("(?m)^payments\\s+0\\s+"
+                + leaderOf(new TopicPartition(TOPIC, 0)) + "\\s+1,2,3\\s+1,2,3\\s+0,0\\s*$");
+        assertThat(java.util.regex.Pattern.compile("(?m)^\\S+\\s+[123]\\s+\\S+\\s+\\d+\\s+(true|false)\\s+1\\s*$")
+                .matcher(info).results().count()).as("every node at feature level 1:%n%s", info).isEqualTo(3);
 
         // A follower dies while nothing is written: what it last reported still reaches the end of
         // the log, but it no longer answers, and it leaves the ISR.

@@ -11,12 +11,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -144,9 +147,12 @@ public final class Cli {
             DescribeClusterResult cluster = admin.describeCluster();
             String id = cluster.clusterId().get();
             Node controller = cluster.controller().get();
-            Table table = new Table("cluster", "node", "host", "port", "controller");
+            Map<Integer, Integer> levels = featureLevels(a.option("url").orElse(env.getOrDefault("OMS_URL",
+                    "http://localhost:8080")));
+            Table table = new Table("cluster", "node", "host", "port", "controller", "feature_level");
             for (Node node : cluster.nodes().get()) {
-                table.row(id, node.id(), node.host(), node.port(), node.id() == controller.id());
+                table.row(id, node.id(), node.host(), node.port(), node.id() == controller.id(),
+                        levels.containsKey(node.id()) ? levels.get(node.id()) : "");
             }
             table.print(out, a.flag("json"));
         }
@@ -182,19 +188,22 @@ public final class Cli {
         return nodes.stream().map(n -> Integer.toString(n.id())).collect(Collectors.joining(","));
     }
 
+    /** The feature level of each node's build, from an oms node's /cluster; empty when none answers there. */
+    private static Map<Integer, Integer> featureLevels(String url) {
+        Map<Integer, Integer> levels = new HashMap<>();
+        clusterDocument(url).ifPresent(cluster -> cluster.path("nodes").forEach(node ->
+                levels.put(node.path("id").asInt(), node.path("featureLevel").asInt())));
+        return levels;
+    }
+
     /** Follower lag per partition from each oms node's /cluster; empty when no oms node answers there. */
     private static Map<TopicPartition, String> followerLags(String url) {
         Map<TopicPartition, String> lags = new HashMap<>();
-        var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        try {
-            var first = json.readTree(get(http, url + "/cluster"));
-            for (var node : first.path("nodes")) {
-                if (node.path("httpPort").asInt() <= 0) {
-                    continue;
-                }
-                var info = json.readTree(get(http, "http://" + node.path("host").asText() + ":" + node.path("httpPort").asInt()
-                        + "/cluster"));
+        for (var node : clusterDocument(url).map(cluster -> cluster.path("nodes")).orElse(MissingNode.getInstance())) {
+            if (node.path("httpPort").asInt() <= 0) {
+                continue;
+            }
+            clusterDocument("http://" + node.path("host").asText() + ":" + node.path("httpPort").asInt()).ifPresent(info -> {
                 for (var p : info.path("partitions")) {
                     if (p.path("followerLag").isArray()) {
                         List<String> lag = new ArrayList<>();
@@ -202,11 +211,19 @@ public final class Cli {
                         lags.put(new TopicPartition(p.path("topic").asText(), p.path("partition").asInt()), String.join(",", lag));
                     }
                 }
-            }
-        } catch (Exception e) {
-            // not a cluster of oms nodes, or not reachable: the table goes without lag
+            });
         }
         return lags;
+    }
+
+    /** What the oms node at {@code url} answers on /cluster; empty when none does (not a cluster node, or unreachable). */
+    private static Optional<JsonNode> clusterDocument(String url) {
+        var http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        try {
+            return Optional.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree(get(http, url + "/cluster")));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
     }
 
     private static String get(java.net.http.HttpClient http, String url) throws Exception {

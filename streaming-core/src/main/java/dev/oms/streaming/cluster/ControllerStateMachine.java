@@ -39,11 +39,12 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
     /**
      * What this build applies, announced with each node's {@code register} (Kafka's
      * metadata.version, in miniature): 1 brings {@code createPartitions}, {@code deleteTopic} and
-     * the partitions' DeleteRecords entries. A node of an earlier build (no level: 0) skips the
-     * first two and cannot apply the last, and its copy would then differ from the others', so a
-     * change that needs a level is refused (UNSUPPORTED_VERSION) until every configured node has
-     * registered at it: upgrade every node, then use them. Decided from the metadata alone, alike
-     * on every node.
+     * the partitions' DeleteRecords entries, which builds from before them skip or cannot apply,
+     * so that their copy would differ. The node a client asks refuses such a change
+     * (UNSUPPORTED_VERSION) until every configured node has registered at the level; once written,
+     * an entry is applied alike everywhere, whatever the levels: a level read wrong (a snapshot an
+     * earlier build wrote keeps none) can only make a node refuse too much, never make nodes
+     * decide differently. See {@link ReplicatedLog#register} for how a wrong level heals.
      */
     static final int FEATURE_LEVEL = 1;
 
@@ -79,6 +80,9 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         /** The topic exists with these partitions (new, grown, or found at start). */
         void topic(TopicInfo topic);
 
+        /** Node {@code nodeId} started and asks the others to register again (this node too, if it is another). */
+        void reconfirm(int nodeId);
+
         /** The topic was deleted: this node removes its copy, if it still has one. */
         void deleted(TopicInfo topic);
     }
@@ -96,26 +100,31 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
      * previous version refuses fields it does not know; it skips an {@code isr} command).
      */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr) {
-        static Command register(NodeInfo node) {
-            return new Command("register", node, null, null);
+    record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr, Boolean reconfirm) {
+        /**
+         * A node's address and level; with {@code reconfirm} (a node that just started), every
+         * other node registers again, so that what the starter holds of them is fresh whatever
+         * snapshot it loaded (one an earlier build wrote keeps no levels).
+         */
+        static Command register(NodeInfo node, boolean reconfirm) {
+            return new Command("register", node, null, null, reconfirm ? Boolean.TRUE : null);
         }
 
         static Command createTopic(TopicInfo topic) {
-            return new Command("createTopic", null, topic, null);
+            return new Command("createTopic", null, topic, null, null);
         }
 
         static Command createPartitions(String topic, int count) {
-            return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null);
+            return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null, null);
         }
 
         /** @param id the topic's id, or null for whichever topic has the name */
         static Command deleteTopic(String topic, String id) {
-            return new Command("deleteTopic", null, new TopicInfo(topic, id, 0, null), null);
+            return new Command("deleteTopic", null, new TopicInfo(topic, id, 0, null), null, null);
         }
 
         static Command isr(IsrInfo isr) {
-            return new Command("isr", null, null, isr);
+            return new Command("isr", null, null, isr, null);
         }
     }
 
@@ -148,13 +157,13 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         for (int id : peers) {
             NodeInfo node = nodes.get(id);
             if (node == null) {
-                behind.add("node " + id + " has not registered yet");
+                behind.add("node " + id + " has not registered (down or never started since the cluster began)");
             } else if (node.featureLevel() < level) {
-                behind.add("node " + id + " runs a build at feature level " + node.featureLevel());
+                behind.add("node " + id + " registered at feature level " + node.featureLevel());
             }
         }
         return behind.isEmpty() ? null : change + " needs every node at feature level " + level + " or later: "
-                + String.join(", ", behind) + " (upgrade every node first)";
+                + String.join(", ", behind) + " (start every node on a build at that level, then retry)";
     }
 
     static Message encode(Command command) {
@@ -241,7 +250,12 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         }
         Message reply = Message.EMPTY;
         switch (command.op()) {
-            case "register" -> nodes.put(command.node().id(), command.node());
+            case "register" -> {
+                nodes.put(command.node().id(), command.node());
+                if (Boolean.TRUE.equals(command.reconfirm())) {
+                    listener.reconfirm(command.node().id());
+                }
+            }
             case "isr" -> recordIsr(command.isr());
             case "createTopic" -> {
                 TopicInfo existing = topics.putIfAbsent(command.topic().name(), command.topic());
@@ -252,21 +266,14 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
                 }
                 reply = json(topic);
             }
-            case "createPartitions" -> reply = json(needing(1, "CreatePartitions")
-                    .orElseGet(() -> createPartitions(command.topic().name(), command.topic().partitions())));
-            case "deleteTopic" -> reply = json(needing(1, "DeleteTopics")
-                    .orElseGet(() -> deleteTopic(command.topic().name(), command.topic().id())));
+            case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions()));
+            case "deleteTopic" -> reply = json(deleteTopic(command.topic().name(), command.topic().id()));
             default -> {
                 // A command from a newer version: skipped alike on every node.
             }
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(reply);
-    }
-
-    /** The refusal of a change the cluster is not yet at {@code level} for, if it is not. */
-    private Optional<Outcome> needing(int level, String change) {
-        return Optional.ofNullable(belowFeatureLevel(change, level)).map(why -> Outcome.refused(Errors.UNSUPPORTED_VERSION, why));
     }
 
     private Outcome createPartitions(String name, int count) {

@@ -21,6 +21,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -60,8 +61,12 @@ public final class ReplicatedLog implements AutoCloseable {
         Map<Integer, PartitionLog> forgetTopic(String name, Uuid id) throws IOException;
     }
 
-    /** A node as Kafka clients reach it ({@code port}), and its HTTP API ({@code httpPort}, 0 if unknown). */
-    public record Node(int id, String host, int port, int httpPort) {
+    /**
+     * A node as Kafka clients reach it ({@code port}), its HTTP API ({@code httpPort}, 0 if unknown),
+     * and the feature level its build applies ({@code featureLevel}: 0 for a build from before
+     * levels, -1 if not told).
+     */
+    public record Node(int id, String host, int port, int httpPort, int featureLevel) {
     }
 
     /**
@@ -93,6 +98,9 @@ public final class ReplicatedLog implements AutoCloseable {
         return t;
     });
     private final Map<TopicPartition, InSyncReplicas> inSync = new ConcurrentHashMap<>();
+    /** This node as it registered, once it has. */
+    private volatile ControllerStateMachine.NodeInfo registered;
+    private final java.util.concurrent.atomic.AtomicBoolean reregistering = new java.util.concurrent.atomic.AtomicBoolean();
 
     public ReplicatedLog(ClusterConfig config, Host host) {
         this.config = config;
@@ -107,6 +115,13 @@ public final class ReplicatedLog implements AutoCloseable {
                     @Override
                     public void deleted(ControllerStateMachine.TopicInfo topic) {
                         opener.execute(() -> remove(topic));
+                    }
+
+                    @Override
+                    public void reconfirm(int nodeId) {
+                        if (nodeId != config.nodeId()) {
+                            registerAgain();
+                        }
                     }
                 });
     }
@@ -272,11 +287,36 @@ public final class ReplicatedLog implements AutoCloseable {
         }
     }
 
-    /** Announces this node's Kafka and HTTP addresses to the cluster. */
+    /**
+     * Announces this node's Kafka and HTTP addresses and its build's feature level to the cluster,
+     * and asks the other nodes to register again: what this node holds of them may come from a
+     * snapshot an earlier build wrote, which keeps no levels, and would make it refuse changes
+     * the cluster is ready for.
+     */
     public void register(String host, int kafkaPort, int httpPort) throws IOException {
-        submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(
-                new ControllerStateMachine.NodeInfo(config.nodeId(), host, kafkaPort, httpPort,
-                        ControllerStateMachine.FEATURE_LEVEL))));
+        ControllerStateMachine.NodeInfo self = new ControllerStateMachine.NodeInfo(config.nodeId(), host, kafkaPort,
+                httpPort, ControllerStateMachine.FEATURE_LEVEL);
+        registered = self;
+        submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(self, true)));
+    }
+
+    /**
+     * Registers again, once for any number of asks (they come from the controller's updater, which
+     * must not wait on its own group, and a start replays every ask in the log).
+     */
+    private void registerAgain() {
+        ControllerStateMachine.NodeInfo self = registered;
+        if (self == null || !reregistering.compareAndSet(false, true)) {
+            return; // not started yet: its own registration comes
+        }
+        isrReporter.execute(() -> {
+            reregistering.set(false);
+            try {
+                submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(self, false)));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("registering again with the controller failed", e);
+            }
+        });
     }
 
     /**
@@ -303,6 +343,7 @@ public final class ReplicatedLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.ApiException the controller's refusal (unknown topic, a count not larger)
      */
     public void createPartitions(String name, int count) throws IOException {
+        requireFeatureLevel("CreatePartitions", 1);
         decide(ControllerStateMachine.Command.createPartitions(name, count)).topicOrThrow();
         awaitHere("topic " + name + " grew to " + count + " partitions but they did not open here",
                 () -> joined.containsAll(partitionsOf(name, count)));
@@ -315,6 +356,7 @@ public final class ReplicatedLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException if there is no such topic
      */
     public void deleteTopic(String name, Uuid id) throws IOException {
+        requireFeatureLevel("DeleteTopics", 1);
         ControllerStateMachine.TopicInfo topic = decide(ControllerStateMachine.Command.deleteTopic(name,
                 id == null ? null : id.toString())).topicOrThrow();
         RaftNode raft = node.join();
@@ -324,6 +366,17 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         awaitHere("topic " + name + " was deleted but its partitions are still here",
                 () -> replicas.stream().noneMatch(machines::containsKey));
+    }
+
+    /**
+     * Refuses a change that needs feature {@code level} while a configured node has not
+     * registered at it, as this node's metadata has it (see {@link ControllerStateMachine#FEATURE_LEVEL}).
+     */
+    private void requireFeatureLevel(String change, int level) {
+        String refused = controller.belowFeatureLevel(change, level);
+        if (refused != null) {
+            throw new UnsupportedVersionException(refused);
+        }
     }
 
     /** A topic change, as the controller decided it. */
@@ -397,9 +450,10 @@ public final class ReplicatedLog implements AutoCloseable {
         if (group == null || raft == null || !raft.leadsReady(group)) {
             return CompletableFuture.failedFuture(new NotLeaderOrFollowerException("this node does not lead " + tp));
         }
-        String refused = controller.belowFeatureLevel("DeleteRecords", 1);
-        if (refused != null) {
-            return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.UnsupportedVersionException(refused));
+        try {
+            requireFeatureLevel("DeleteRecords", 1);
+        } catch (UnsupportedVersionException refused) {
+            return CompletableFuture.failedFuture(refused);
         }
         return submit(raft, tp, group, PartitionStateMachine.startAt(offset));
     }
@@ -494,7 +548,16 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /** The nodes that announced their Kafka address. */
     public Collection<Node> nodes() {
-        return controller.nodes().stream().map(n -> new Node(n.id(), n.host(), n.kafkaPort(), n.httpPort())).toList();
+        return controller.nodes().stream().map(n -> new Node(n.id(), n.host(), n.kafkaPort(), n.httpPort(), n.featureLevel()))
+                .toList();
+    }
+
+    /**
+     * The feature level every configured node has registered at: what the cluster may use (see
+     * {@code ControllerStateMachine.FEATURE_LEVEL}).
+     */
+    public int featureLevel() {
+        return controller.featureLevel();
     }
 
     public int nodeId() {

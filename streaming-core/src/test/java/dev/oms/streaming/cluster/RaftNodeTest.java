@@ -223,6 +223,10 @@ class RaftNodeTest {
             @Override
             public void deleted(ControllerStateMachine.TopicInfo topic) {
             }
+
+            @Override
+            public void reconfirm(int nodeId) {
+            }
         });
         PartitionLog log = PartitionLog.open(home.resolve("log"), PARTITION);
         logs.put(id, log);

@@ -36,7 +36,7 @@ final class ClusterView {
     }
 
     static List<ReplicatedLog.Node> brokers(EmbeddedBroker broker, KafkaListenerConfig config) {
-        ReplicatedLog.Node self = new ReplicatedLog.Node(selfId(broker), config.advertisedHost(), config.advertisedPort(), 0);
+        ReplicatedLog.Node self = new ReplicatedLog.Node(selfId(broker), config.advertisedHost(), config.advertisedPort(), 0, -1);
         List<ReplicatedLog.Node> nodes = new ArrayList<>();
         nodes.add(self);
         broker.cluster().ifPresent(c -> c.nodes().stream().filter(n -> n.id() != self.id()).forEach(nodes::add));
