@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 import org.agrona.collections.Long2ObjectHashMap;
@@ -23,20 +25,50 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * epoch starts at sequence 0; a producer of which nothing is known may start anywhere.
  *
  * <p>Kept across restarts as Kafka keeps it: a snapshot at each segment's base offset (the state
- * as of that offset), and the batches after it read back on recovery; so a producer whose batches
- * retention removed is still known. Threads: the owning shard only.
+ * as of that offset, producers in the order they last wrote), and the batches after it read back
+ * on recovery; so a producer whose batches retention removed is still known. At most
+ * {@link #MAX_PRODUCERS} are remembered. Threads: the owning shard only.
  */
 final class ProducerStateManager {
     static final int CACHED_BATCHES = 5;
+    /**
+     * Producers remembered per partition: beyond, the one that wrote least recently is forgotten
+     * (and, like one Kafka expired after producer.id.expiration.ms, may start again at any
+     * sequence). A count, not a time: decided by the log alone, alike on every replica and after
+     * any restart, and no client's clock can make everyone forgotten at once. About 200 bytes each.
+     */
+    static final int MAX_PRODUCERS = 10_000;
 
+    private final int maxProducers;
     private final Long2ObjectHashMap<ProducerState> producers = new Long2ObjectHashMap<>();
+    /** The producers in the order they last wrote: least recent first. */
+    private ProducerState leastRecent;
+    private ProducerState mostRecent;
+
+    ProducerStateManager() {
+        this(MAX_PRODUCERS);
+    }
+
+    ProducerStateManager(int maxProducers) {
+        this.maxProducers = maxProducers;
+    }
 
     /** Forgets every producer (before rebuilding from the log). */
     void clear() {
         producers.clear();
+        leastRecent = null;
+        mostRecent = null;
+    }
+
+    /** How many producers are remembered. */
+    int size() {
+        return producers.size();
     }
 
     private static final class ProducerState {
+        final long id;
+        ProducerState older;
+        ProducerState newer;
         short epoch;
         final int[] firstSequences = new int[CACHED_BATCHES];
         final int[] lastSequences = new int[CACHED_BATCHES];
@@ -44,6 +76,10 @@ final class ProducerStateManager {
         int cached;
         int next;
         int lastSequence;
+
+        ProducerState(long id) {
+            this.id = id;
+        }
 
         void reset(short newEpoch) {
             epoch = newEpoch;
@@ -113,12 +149,13 @@ final class ProducerStateManager {
     void writeSnapshot(Path file) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(12 + producers.size() * (long) (8 + 2 + 4 + 2 + CACHED_BATCHES * 16) + 4));
         buf.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putInt(producers.size());
-        producers.forEach((id, state) -> {
-            buf.putLong(id).putShort(state.epoch).putInt(state.lastSequence).put((byte) state.cached).put((byte) state.next);
+        for (ProducerState state = leastRecent; state != null; state = state.newer) {
+            buf.putLong(state.id).putShort(state.epoch).putInt(state.lastSequence).put((byte) state.cached)
+                    .put((byte) state.next);
             for (int i = 0; i < CACHED_BATCHES; i++) {
                 buf.putInt(state.firstSequences[i]).putInt(state.lastSequences[i]).putLong(state.baseOffsets[i]);
             }
-        });
+        }
         CRC32C crc = new CRC32C();
         crc.update(buf.array(), 0, buf.position());
         buf.putInt((int) crc.getValue()).flip();
@@ -155,10 +192,9 @@ final class ProducerStateManager {
         if (count < 0 || (long) count * (8 + 2 + 4 + 2 + CACHED_BATCHES * 16) != buf.remaining() - 4) {
             return false;
         }
-        Long2ObjectHashMap<ProducerState> read = new Long2ObjectHashMap<>();
+        List<ProducerState> read = new ArrayList<>(count);
         for (int p = 0; p < count; p++) {
-            long id = buf.getLong();
-            ProducerState state = new ProducerState();
+            ProducerState state = new ProducerState(buf.getLong());
             state.epoch = buf.getShort();
             state.lastSequence = buf.getInt();
             state.cached = buf.get();
@@ -168,10 +204,13 @@ final class ProducerStateManager {
                 state.lastSequences[i] = buf.getInt();
                 state.baseOffsets[i] = buf.getLong();
             }
-            read.put(id, state);
+            read.add(state);
         }
-        producers.clear();
-        producers.putAll(read);
+        clear();
+        for (ProducerState state : read) { // least recent first, as written
+            producers.put(state.id, state);
+            remember(state);
+        }
         return true;
     }
 
@@ -182,12 +221,48 @@ final class ProducerStateManager {
         }
         ProducerState state = producers.get(batch.producerId());
         if (state == null) {
-            state = new ProducerState();
+            state = new ProducerState(batch.producerId());
             state.reset(batch.producerEpoch());
             producers.put(batch.producerId(), state);
-        } else if (batch.producerEpoch() > state.epoch) {
-            state.reset(batch.producerEpoch());
+        } else {
+            unlink(state);
+            if (batch.producerEpoch() > state.epoch) {
+                state.reset(batch.producerEpoch());
+            }
         }
         state.add(batch.baseSequence(), batch.lastSequence(), batch.baseOffset());
+        remember(state);
+    }
+
+    /** Links {@code state} as the most recent writer, forgetting the least recent one beyond the limit. */
+    private void remember(ProducerState state) {
+        state.older = mostRecent;
+        state.newer = null;
+        if (mostRecent != null) {
+            mostRecent.newer = state;
+        } else {
+            leastRecent = state;
+        }
+        mostRecent = state;
+        if (producers.size() > maxProducers) {
+            ProducerState forgotten = leastRecent;
+            unlink(forgotten);
+            producers.remove(forgotten.id);
+        }
+    }
+
+    private void unlink(ProducerState state) {
+        if (state.older != null) {
+            state.older.newer = state.newer;
+        } else {
+            leastRecent = state.newer;
+        }
+        if (state.newer != null) {
+            state.newer.older = state.older;
+        } else {
+            mostRecent = state.older;
+        }
+        state.older = null;
+        state.newer = null;
     }
 }
