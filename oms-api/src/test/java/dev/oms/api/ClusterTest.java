@@ -121,6 +121,7 @@ class ClusterTest {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) NODES))).all().get(60, TimeUnit.SECONDS);
         }
+        awaitPreferredLeader(); // settled: the first leader elected may hand over to node 1 at once
         int leader = leaderOf(new TopicPartition(TOPIC, 0));
         // A produce sent to a follower (a client with stale metadata) is refused so that it looks again.
         try (KafkaWire follower = new KafkaWire("127.0.0.1", nodes[leader % NODES].kafkaPort())) {
@@ -837,7 +838,7 @@ class ClusterTest {
         return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
     }
 
-    /** Reads the topic from the start until {@code count} records arrived (or a minute passed). */
+    /** Reads the topic from the start until {@code count} records arrived (or two minutes passed). */
     private List<ConsumerRecord<String, String>> readAll(int count) {
         return readAll(new TopicPartition(TOPIC, 0), count);
     }
@@ -850,7 +851,7 @@ class ClusterTest {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
-            long deadline = System.currentTimeMillis() + 60_000;
+            long deadline = System.currentTimeMillis() + 120_000;
             while (read.size() < count && System.currentTimeMillis() < deadline) {
                 consumer.poll(Duration.ofMillis(500)).forEach(read::add);
             }

@@ -523,6 +523,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         return owned(tp).log.highWatermark();
     }
 
+    /**
+     * The offset after the last record written, durable or not (at or past the high watermark):
+     * in a cluster, what a replica holds including entries not yet committed.
+     */
+    public long logEndOffset(TopicPartition tp) {
+        return owned(tp).log.logEndOffset();
+    }
+
     /** The first offset still in the partition (retention moves it forward). */
     public long logStartOffset(TopicPartition tp) {
         return owned(tp).log.logStartOffset();

@@ -39,7 +39,8 @@ public final class RouteTable {
     }
 
     private static String join(String prefix, String path) {
-        String joined = path.equals("/") || path.isEmpty() ? prefix : prefix + path;
+        String base = prefix.equals("/") ? "" : prefix;
+        String joined = path.equals("/") || path.isEmpty() ? base : base + path;
         return joined.isEmpty() ? "/" : joined;
     }
 

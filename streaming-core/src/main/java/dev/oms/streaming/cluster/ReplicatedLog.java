@@ -309,14 +309,18 @@ public final class ReplicatedLog implements AutoCloseable {
         if (self == null || !reregistering.compareAndSet(false, true)) {
             return; // not started yet: its own registration comes
         }
-        isrReporter.execute(() -> {
-            reregistering.set(false);
-            try {
-                submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(self, false)));
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("registering again with the controller failed", e);
-            }
-        });
+        try {
+            isrReporter.execute(() -> {
+                reregistering.set(false);
+                try {
+                    submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(self, false)));
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("registering again with the controller failed (the next node to start asks again)", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // this node is stopping: it registers when it starts
+        }
     }
 
     /**

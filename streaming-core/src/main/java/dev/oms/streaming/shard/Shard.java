@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One core's share of the log. A shard owns its partitions outright: it alone appends to, flushes,
  * rolls and trims them, so the append path has no lock. Other threads hand it work through a
- * bounded many-to-one queue and wait on the returned future.
+ * bounded many-to-one queue and wait on the returned future: Agrona's ring of references
+ * ({@link ManyToOneConcurrentArrayQueue}) rather than its byte ring buffer, because the hand-off
+ * is a batch already in memory and the future to complete, which a byte ring buffer would make
+ * it copy in and look up again.
  *
  * <p>Group commit: each {@link #doWork} drains every append that arrived meanwhile, writes them all,
  * fsyncs each touched partition once, and only then completes their futures. While one fsync runs,

@@ -52,7 +52,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile LogSegment[] segments;
     /** Records before this offset were deleted on request (DeleteRecords), even inside a segment. */
     private volatile long deletedBefore;
-    private long logEndOffset;
+    /** Written by the owner only; read by others (a fetch's bound), hence volatile. */
+    private volatile long logEndOffset;
     /** Compaction has seen every segment closed before this offset. */
     private long cleanedUpTo = -1;
     /** Written but not yet visible to readers. */
@@ -653,7 +654,7 @@ public final class PartitionLog implements AutoCloseable {
         return visible.highWatermark();
     }
 
-    /** The offset the next appended record gets. Owner shard only. */
+    /** The offset the next appended record gets. Any thread (exact on the owner's). */
     public long logEndOffset() {
         return logEndOffset;
     }

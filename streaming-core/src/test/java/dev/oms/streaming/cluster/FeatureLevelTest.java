@@ -60,6 +60,8 @@ class FeatureLevelTest {
         // What a build from before feature levels registers: no level.
         third.submitToController(Message.valueOf("""
                 {"op":"register","node":{"id":3,"host":"127.0.0.1","kafkaPort":9093,"httpPort":0}}"""));
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> second.nodes().stream().anyMatch(node -> node.id() == 3)); // applied there too
         assertThatThrownBy(() -> second.createPartitions(PAYMENTS.topic(), 2)).isInstanceOf(UnsupportedVersionException.class)
                 .hasMessageContaining("node 3 registered at feature level 0");
         assertThatThrownBy(() -> first.deleteTopic(PAYMENTS.topic(), null)).isInstanceOf(UnsupportedVersionException.class);
@@ -78,9 +80,12 @@ class FeatureLevelTest {
 
         // What a node holds of another may be stale (a snapshot an earlier build wrote keeps no
         // levels): here every node reads node 1 as from before levels, and refuses.
-        first.submitToController(Message.valueOf("""
-                {"op":"register","node":{"id":1,"host":"127.0.0.1","kafkaPort":9091,"httpPort":0}}"""));
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> second.featureLevel() == 0);
+        // (Written again until seen: node 1's own re-registration, asked for by node 3's, may land after it.)
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            first.submitToController(Message.valueOf("""
+                    {"op":"register","node":{"id":1,"host":"127.0.0.1","kafkaPort":9091,"httpPort":0}}"""));
+            return second.featureLevel() == 0;
+        });
         // A node that starts asks every other to register again: node 1 does, and all see it right.
         third.register("127.0.0.1", 9093, 0);
         for (ReplicatedLog node : List.of(first, second, third)) {

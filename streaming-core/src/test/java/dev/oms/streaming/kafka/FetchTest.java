@@ -123,6 +123,18 @@ class FetchTest {
         }
     }
 
+    @Test
+    void aFetchPastTheLogEndIsOutOfRange() throws Exception {
+        append(0, "only");
+        try (KafkaWire wire = wire()) {
+            Map<TopicPartition, FetchRequest.PartitionData> past = Map.of(new TopicPartition(topic, 0),
+                    new FetchRequest.PartitionData(Uuid.ZERO_UUID, 5, -1, 1 << 20, Optional.empty()));
+            FetchResponse response = (FetchResponse) wire.send(FetchRequest.Builder.forConsumer(VERSION, 0, 1, past).build(VERSION));
+            assertThat(Errors.forCode(response.responseData(Map.of(), VERSION).get(new TopicPartition(topic, 0)).errorCode()))
+                    .isEqualTo(Errors.OFFSET_OUT_OF_RANGE);
+        }
+    }
+
     private static KafkaWire wire() throws IOException {
         return new KafkaWire("127.0.0.1", fixture.kafka.port());
     }

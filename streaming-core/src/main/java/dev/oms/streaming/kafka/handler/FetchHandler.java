@@ -89,8 +89,21 @@ final class FetchHandler extends VersionedHandler<FetchRequest> {
         moved.add(broker.highWatermarkMoved(tp));
         long highWatermark = broker.highWatermark(tp);
         data.setHighWatermark(highWatermark).setLastStableOffset(highWatermark).setLogStartOffset(broker.logStartOffset(tp));
-        if (wanted.fetchOffset < broker.logStartOffset(tp) || wanted.fetchOffset > highWatermark) {
+        if (wanted.fetchOffset < broker.logStartOffset(tp)) {
             return data.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
+        }
+        if (wanted.fetchOffset > highWatermark) {
+            // Past what this node has made visible. In a cluster a node that does not (yet) lead may
+            // be behind what the consumer read elsewhere: it sends the consumer to the leader rather
+            // than have it reset its position. A leader answers like Kafka: nothing yet below its log
+            // end (the fetch waits), out of range past it.
+            if (!broker.leads(tp)) {
+                return data.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+            }
+            if (wanted.fetchOffset > broker.logEndOffset(tp)) {
+                return data.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
+            }
+            return data.setErrorCode(Errors.NONE.code());
         }
         int limit = Math.min(wanted.maxBytes, bytesLeft);
         if (limit <= 0) {
