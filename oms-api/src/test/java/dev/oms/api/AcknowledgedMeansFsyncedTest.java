@@ -44,7 +44,7 @@ class AcknowledgedMeansFsyncedTest {
     @Test
     void everyAcksAllProduceIsAnsweredOnlyAfterItsBatchIsFsynced() throws Exception {
         Trace trace = produceWatched(Map.of());
-        assertThat(trace.answers).hasSize(PRODUCES);
+        assertThat(trace.answers).hasSizeGreaterThanOrEqualTo(PRODUCES);
         for (Call answer : trace.answers) {
             assertThat(trace.fsyncedBefore(answer)).as("answer at %.6f on the client's connection comes after an fsync of"
                     + " the batch written before it; trace:%n%s", answer.entry, trace.around(answer)).isTrue();
@@ -54,7 +54,7 @@ class AcknowledgedMeansFsyncedTest {
     @Test
     void withWriteCachingOnProducesAreAnsweredBeforeTheirFsync() throws Exception {
         Trace trace = produceWatched(Map.of("OMS_LOG_WRITE_CACHING", "true", "OMS_LOG_FLUSH_INTERVAL_MS", "60000"));
-        assertThat(trace.answers).hasSize(PRODUCES);
+        assertThat(trace.answers).hasSizeGreaterThanOrEqualTo(PRODUCES);
         // Housekeeping may flush now and then (a task on the shard runs after a flush): most answers, not all.
         assertThat(trace.answers.stream().filter(answer -> !trace.fsyncedBefore(answer)).count())
                 .as("answers sent before their batch's fsync").isGreaterThan(PRODUCES / 2);
@@ -80,13 +80,16 @@ class AcknowledgedMeansFsyncedTest {
             try (KafkaWire wire = new KafkaWire("127.0.0.1", oms.kafkaPort())) {
                 localPort = wire.localPort();
                 awaitAttached(dir.resolve("strace.log"), watch);
-                for (int i = 0; i < PRODUCES; i++) {
+                // One more than checked: the client can read an answer before strace has printed the
+                // call that sent it, so the last one may be missing when strace is stopped.
+                for (int i = 0; i <= PRODUCES; i++) {
                     PartitionProduceResponse answer = wire.produce(TOPIC, 0, MemoryRecords.withRecords(Compression.NONE,
                             new SimpleRecord(("payment-" + i).getBytes(StandardCharsets.UTF_8))));
                     assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NONE);
                     assertThat(answer.baseOffset()).isEqualTo(i);
                 }
             } finally {
+                Thread.sleep(200);
                 watch.destroy(); // strace detaches and writes out what it has
                 assertThat(watch.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
