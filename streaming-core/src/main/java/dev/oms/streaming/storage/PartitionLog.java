@@ -239,7 +239,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Loads the latest readable snapshot taken at one of {@code bases}; its base, or 0 (the state
-     * then starts empty, from the first segment). Unreadable snapshots are skipped and deleted.
+     * then starts empty, from the first segment). An unreadable snapshot is set aside as {@code .corrupt}.
      */
     private long loadLatestSnapshot(List<Long> bases) throws IOException {
         List<Long> newestFirst = new ArrayList<>(bases);
@@ -497,11 +497,8 @@ public final class PartitionLog implements AutoCloseable {
             if (!expired && !tooBig) {
                 break;
             }
-            segments = Arrays.copyOfRange(segments, 1, segments.length);
+            dropOldest(nowMs);
             total -= oldest.size();
-            oldest.markDeleted();
-            Files.deleteIfExists(snapshotFile(oldest.baseOffset())); // the next segment's has its producers
-            pendingDeletes.add(new PendingDelete(oldest, nowMs + FILE_DELETE_DELAY_MS));
             LOG.info("{}: deleted segment at offset {} by retention ({}); log now starts at {}", topicPartition,
                     oldest.baseOffset(), expired ? "time" : "size", segments[0].baseOffset());
         }
@@ -665,6 +662,18 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * Takes the oldest segment out of the log (retention, DeleteRecords): its file goes once readers
+     * that hold it are done, its producer snapshot at once (the next segment's carries its producers).
+     */
+    private void dropOldest(long nowMs) throws IOException {
+        LogSegment oldest = segments[0];
+        segments = Arrays.copyOfRange(segments, 1, segments.length);
+        oldest.markDeleted();
+        Files.deleteIfExists(snapshotFile(oldest.baseOffset()));
+        pendingDeletes.add(new PendingDelete(oldest, nowMs + FILE_DELETE_DELAY_MS));
+    }
+
+    /**
      * Deletes the records before {@code offset} (Kafka's DeleteRecords): the log start moves there
      * at once and durably; whole segments below it are removed. Owner shard only.
      *
@@ -677,11 +686,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         startAt(target);
         while (segments.length > 1 && segments[1].baseOffset() <= target) {
-            LogSegment oldest = segments[0];
-            segments = Arrays.copyOfRange(segments, 1, segments.length);
-            oldest.markDeleted();
-            Files.deleteIfExists(snapshotFile(oldest.baseOffset()));
-            pendingDeletes.add(new PendingDelete(oldest, nowMs + FILE_DELETE_DELAY_MS));
+            dropOldest(nowMs);
         }
         LOG.info("{}: records before {} deleted on request", topicPartition, target);
         return target;
