@@ -223,19 +223,35 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         super.initialize(server, groupId, raftStorage);
         SingleFileSnapshotInfo snapshot = initStorage(raftStorage);
         if (snapshot != null) {
-            Snapshot s = JSON.readValue(snapshot.getFile().getPath().toFile(), Snapshot.class);
-            s.nodes().forEach(n -> nodes.put(n.id(), n));
-            s.topics().forEach(t -> topics.put(t.name(), t));
-            if (s.isr() != null) {
-                s.isr().forEach(this::recordIsr);
-            }
-            if (s.deleted() != null) {
-                s.deleted().forEach(t -> deleted.put(t.id(), t));
-            }
-            // Tombstones first: a name deleted and created again is cleared before it is opened.
-            deleted.values().forEach(listener::deleted);
-            topics.values().forEach(listener::topic);
+            load(snapshot);
         }
+    }
+
+    /** The metadata {@code snapshot} holds, in place of any held before (at a start, or installed from the leader). */
+    @Override
+    protected void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        Snapshot s = JSON.readValue(snapshot.getFile().getPath().toFile(), Snapshot.class);
+        nodes.clear();
+        topics.clear();
+        isr.clear();
+        deleted.clear();
+        s.nodes().forEach(n -> nodes.put(n.id(), n));
+        s.topics().forEach(t -> topics.put(t.name(), t));
+        if (s.isr() != null) {
+            s.isr().forEach(this::recordIsr);
+        }
+        if (s.deleted() != null) {
+            s.deleted().forEach(t -> deleted.put(t.id(), t));
+        }
+        // Tombstones first: a name deleted and created again is cleared before it is opened.
+        deleted.values().forEach(listener::deleted);
+        topics.values().forEach(listener::topic);
+    }
+
+    /** The metadata is the snapshot: the leader's is taken as it is. */
+    @Override
+    protected byte[] install(Leader leader, org.apache.ratis.server.protocol.TermIndex at, byte[] leaderSnapshot) {
+        return leaderSnapshot;
     }
 
     @Override

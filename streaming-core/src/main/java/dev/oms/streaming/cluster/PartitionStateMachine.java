@@ -3,9 +3,7 @@ package dev.oms.streaming.cluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,12 +15,12 @@ import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
-import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -47,10 +45,14 @@ import org.slf4j.LoggerFactory;
  * replica and decide the same.
  *
  * <p>A snapshot records only where the applied entries end in the log (the records are already
- * in the segments); it lets a restart show exactly the committed records again at once. Raft's
- * log is not purged at snapshots: a lagging follower is sent entries from the segments, which
- * therefore are never rewritten or deleted under Raft: no compaction, no retention on a
- * replicated partition (yet), segments roll by size and age as they are written.
+ * in the segments) and where the log starts; it lets a restart show exactly the committed records
+ * again at once. Raft's log is purged up to a snapshot (once every member has committed past it),
+ * and so is {@link RaftEntryIndex}: both stay about one Raft log segment long. A lagging follower
+ * is sent the entries it lacks from the segments; one that lacks entries purged everywhere (a
+ * replaced disk) copies the records up to the leader's snapshot from the leader instead
+ * ({@link #install}). Segments roll by size and age as they are written, and go once both the
+ * partition's start (DeleteRecords, retention: entries of the group) and Raft's purge have passed
+ * them ({@link #dropUnneededSegments}); they are never rewritten (no compaction under Raft yet).
  *
  * <p>Threads (Ratis 3.2): {@link #write} and {@link #truncate} run on the thread that appends to
  * Raft's log, under its lock, in index order; {@link #flush} on the log worker, beside them;
@@ -69,6 +71,22 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private boolean tailChecked;
     /** Where the applied entries end in the log. */
     private volatile PartitionLog.End applied;
+    /** Raft's log of this group, once known. */
+    private volatile RaftLog raftLog;
+    /**
+     * A query for the batches from an offset: kind, offset, most bytes; answered with the first
+     * offset the leader still has, then the batches.
+     */
+    private static final byte RECORDS_QUERY = OWN_QUERIES;
+    /** A query for the producers' state at a segment's base: kind, offset; answered with the snapshot file. */
+    private static final byte PRODUCERS_QUERY = OWN_QUERIES + 1;
+    /**
+     * Held while the replica's log changes shape: Raft's writes and cuts (one thread, so never
+     * contended there), an install, and segments leaving by retention (another thread).
+     */
+    private final Object writing = new Object();
+    /** Bytes of batches an installing replica asks for at once. */
+    private static final int INSTALL_FETCH_BYTES = 1 << 20;
 
     PartitionStateMachine(TopicPartition topicPartition, PartitionLog log) throws IOException {
         this.topicPartition = topicPartition;
@@ -93,25 +111,156 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             last = entries.last();
         }
         log.truncateTo(last == null ? log.start() : last.end());
-        PartitionLog.End written = log.end();
         applied = log.start();
         SingleFileSnapshotInfo snapshot = initStorage(raftStorage);
         if (snapshot != null) {
-            Properties props = new Properties();
-            try (var in = Files.newBufferedReader(snapshot.getFile().getPath())) {
-                props.load(in);
-            }
-            applied = new PartitionLog.End(Long.parseLong(props.getProperty("offset")),
-                    Long.parseLong(props.getProperty("segment")), Integer.parseInt(props.getProperty("position")));
-            // A leader applies what two followers hold before its own flush: its snapshot may name
-            // records its own disk lost in a crash. Raft sends them again; until then they are not shown.
-            if (applied.offset() > written.offset()) {
-                applied = written;
-            }
+            load(snapshot);
         }
         log.hideAfter(applied);
         LOG.info("{}: replica ready, {} records visible, log ends at {}", topicPartition, applied.offset(),
                 log.end().offset());
+    }
+
+    /** Shows the records up to where {@code snapshot} says the applied entries end. */
+    @Override
+    protected void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        Properties props = new Properties();
+        try (var in = Files.newBufferedReader(snapshot.getFile().getPath())) {
+            props.load(in);
+        }
+        PartitionLog.End end = endOf(props);
+        // A leader applies what two followers hold before its own flush: its snapshot may name
+        // records its own disk lost in a crash. Raft sends them again; until then they are not shown.
+        PartitionLog.End written = log.end();
+        applied = end.offset() > written.offset() ? written : end;
+        log.hideAfter(applied);
+    }
+
+    private static PartitionLog.End endOf(Properties props) {
+        return new PartitionLog.End(Long.parseLong(props.getProperty("offset")),
+                Long.parseLong(props.getProperty("segment")), Integer.parseInt(props.getProperty("position")));
+    }
+
+    /**
+     * Copies the records up to the leader's snapshot at {@code at}: cuts this replica back to what
+     * it applied (committed, so alike on every replica), then fetches the leader's batches from
+     * there, offsets kept. The entry index is emptied but for one entry at {@code at}, so that a
+     * restart knows where the log ends; Raft sends the entries after it.
+     */
+    @Override
+    protected byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException {
+        Properties theirs = new Properties();
+        theirs.load(new java.io.StringReader(new String(leaderSnapshot, java.nio.charset.StandardCharsets.ISO_8859_1)));
+        long target = Long.parseLong(theirs.getProperty("offset"));
+        long start = Long.parseLong(theirs.getProperty("start", "0"));
+        RaftLog ownLog = getServer().join().getDivision(getGroupId()).getRaftLog();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (getLastAppliedTermIndex().getIndex() < ownLog.getLastCommittedIndex()) { // nothing half applied
+            if (System.nanoTime() > deadline) {
+                throw new IOException(topicPartition + ": entries committed here were not applied within 30 s");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("installing a snapshot of " + topicPartition);
+            }
+        }
+        synchronized (writing) {
+            return copyFromLeader(leader, at, target, start);
+        }
+    }
+
+    private byte[] copyFromLeader(Leader leader, TermIndex at, long target, long start) throws IOException {
+        log.truncateTo(applied);
+        entries.truncateFrom(Long.MIN_VALUE); // Raft holds none of them from now on
+        while (log.end().offset() < target) {
+            long from = log.end().offset();
+            ByteBuffer batches = leader.ask(ByteBuffer.allocate(13).put(RECORDS_QUERY).putLong(from)
+                    .putInt(INSTALL_FETCH_BYTES).flip());
+            long leaderFirst = batches.getLong();
+            if (from < leaderFirst) {
+                // Retention removed what this replica lacks from every log: start where the leader's starts.
+                ByteBuffer producers = leader.ask(ByteBuffer.allocate(9).put(PRODUCERS_QUERY).putLong(leaderFirst).flip());
+                byte[] snapshot = new byte[producers.remaining()];
+                producers.get(snapshot);
+                log.resetTo(leaderFirst, snapshot, System.currentTimeMillis());
+                continue;
+            }
+            batches = batches.slice();
+            MemoryRecords upToTarget = MemoryRecords.readableRecords(batches.slice(0, bytesBefore(batches, target)));
+            if (upToTarget.sizeInBytes() == 0) {
+                throw new IOException(topicPartition + ": the leader sent no records from offset " + from
+                        + " (its snapshot ends at " + target + ")");
+            }
+            log.appendReplica(upToTarget, System.currentTimeMillis());
+        }
+        log.sync();
+        log.startAt(start);
+        PartitionLog.End end = log.end();
+        entries.append(new RaftEntryIndex.Entry(at.getIndex(), -1, (short) 0, end, end, null));
+        entries.sync();
+        log.publishUpTo(end);
+        applied = end;
+        LOG.info("{}: copied the records up to offset {} from the leader", topicPartition, target);
+        java.io.StringWriter own = new java.io.StringWriter();
+        snapshotProperties(end, start).store(own, topicPartition + ": where the applied entries end in the log");
+        return own.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** The length of the whole batches at the start of {@code batches} that lie before {@code offset}. */
+    private static int bytesBefore(ByteBuffer batches, long offset) {
+        int length = 0;
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.duplicate()).batches()) {
+            if (batch.baseOffset() >= offset) {
+                break;
+            }
+            length += batch.sizeInBytes();
+        }
+        return length;
+    }
+
+    /** The leader's batches for an installing replica ({@link #install}). */
+    @Override
+    protected ByteBuffer answer(ByteBuffer request) throws IOException {
+        if (request.get(0) == PRODUCERS_QUERY) {
+            return ByteBuffer.wrap(log.producerSnapshotAt(request.getLong(1)));
+        }
+        if (request.get(0) != RECORDS_QUERY) {
+            return super.answer(request);
+        }
+        long first = log.firstSegmentBase(); // before the read: a segment may go meanwhile
+        ByteBuffer batches = log.readForReplica(Math.max(first, request.getLong(1)), request.getInt(9));
+        return ByteBuffer.allocate(8 + batches.remaining()).putLong(first).put(batches).flip();
+    }
+
+    /**
+     * Removes the segments wholly before both the partition's start (moved by the cluster:
+     * DeleteRecords, retention) and the records of the oldest entry Raft may still send a follower.
+     *
+     * @return how many segments went
+     */
+    int dropUnneededSegments(long nowMs) throws IOException {
+        synchronized (writing) {
+            if (closed.get() || failed.get()) {
+                return 0;
+            }
+            RaftEntryIndex.Entry oldest = entries.ceiling(raftLog().getStartIndex());
+            long needed = oldest == null ? log.end().offset() : oldest.start().offset();
+            return log.dropSegmentsBefore(Math.min(log.logStartOffset(), needed), nowMs);
+        }
+    }
+
+    /**
+     * Where retention would start the partition now ({@link PartitionLog#retentionPoint}), never
+     * past the committed records.
+     */
+    long retentionPoint(long nowMs) {
+        return Math.min(log.retentionPoint(nowMs), log.highWatermark());
+    }
+
+    long logStartOffset() {
+        return log.logStartOffset();
     }
 
     /**
@@ -147,13 +296,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         int batches = 0;
         try {
             for (MutableRecordBatch batch : records.batches()) {
-                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-                    throw new InvalidBatchException("only record batch format v2 is supported, got magic " + batch.magic());
-                }
-                batch.ensureValid();
+                PartitionLog.requireValid(batch);
                 batches++;
             }
-        } catch (CorruptRecordException e) {
+        } catch (CorruptRecordException e) { // the batches' framing itself
             throw new InvalidBatchException(e.getMessage());
         }
         if (batches == 0) {
@@ -170,35 +316,44 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return stopped();
         }
         try {
-            RaftEntryIndex.Entry known = entries.ceiling(entry.getIndex());
-            if (known != null) {
-                // Raft writes this index again (after a restart, or a leader's replacement): cut first.
-                cut(entry.getIndex());
+            synchronized (writing) {
+                writeEntry(entry);
             }
-            if (!tailChecked) {
-                cutWhatRaftLost(entry.getIndex());
-                tailChecked = true;
-            }
-            ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
-            byte[] bytes = data.toByteArray(); // offsets are assigned in place: a private copy
-            MemoryRecords records = MemoryRecords.readableRecords(ByteBuffer.wrap(bytes));
-            PartitionLog.End start = log.end();
-            long ack = -1;
-            short error = 0;
-            try {
-                ack = log.append(records, System.currentTimeMillis());
-            } catch (IOException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                // A producer check refused it: the same on every replica, answered as Kafka would.
-                error = (e instanceof InvalidBatchException ? Errors.CORRUPT_MESSAGE : Errors.forException(e)).code();
-            }
-            PartitionLog.End end = log.end();
-            entries.append(new RaftEntryIndex.Entry(entry.getIndex(), ack, error, start, end,
-                    start.offset() == end.offset() ? data.toByteArray() : null));
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
             return stop("writing Raft entry " + entry.getIndex(), e);
+        }
+    }
+
+    private void writeEntry(LogEntryProto entry) throws IOException {
+        RaftEntryIndex.Entry known = entries.ceiling(entry.getIndex());
+        if (known != null) {
+            // Raft writes this index again (after a restart, or a leader's replacement): cut first.
+            cut(entry.getIndex());
+        }
+        if (!tailChecked) {
+            cutWhatRaftLost(entry.getIndex());
+            tailChecked = true;
+        }
+        ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+        byte[] bytes = data.toByteArray(); // offsets are assigned in place: a private copy
+        MemoryRecords records = MemoryRecords.readableRecords(ByteBuffer.wrap(bytes));
+        PartitionLog.End start = log.end();
+        long ack = -1;
+        short error = 0;
+        try {
+            ack = log.append(records, System.currentTimeMillis());
+        } catch (IOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A producer check refused it: the same on every replica, answered as Kafka would.
+            error = (e instanceof InvalidBatchException ? Errors.CORRUPT_MESSAGE : Errors.forException(e)).code();
+        }
+        PartitionLog.End end = log.end();
+        entries.append(new RaftEntryIndex.Entry(entry.getIndex(), ack, error, start, end,
+                start.offset() == end.offset() ? data.toByteArray() : null));
+        if ((entry.getIndex() & (RaftEntryIndex.MIN_DROP - 1)) == 0) {
+            entries.dropBefore(raftLog().getStartIndex()); // what Raft purged since
         }
     }
 
@@ -210,7 +365,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * empty entry in place of would stay, and its records would show before the next entry's.
      */
     private void cutWhatRaftLost(long index) throws IOException {
-        RaftLog raftLog = getServer().join().getDivision(getGroupId()).getRaftLog();
+        RaftLog raftLog = raftLog();
         long lost = -1;
         for (RaftEntryIndex.Entry e = entries.lower(index); e != null && e.index() >= raftLog.getStartIndex();
              e = entries.lower(e.index())) {
@@ -224,6 +379,13 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             LOG.warn("{}: Raft entries from {} were written here before a crash but not kept by Raft; cut", topicPartition, lost);
             cut(lost);
         }
+    }
+
+    private RaftLog raftLog() throws IOException {
+        if (raftLog == null) {
+            raftLog = getServer().join().getDivision(getGroupId()).getRaftLog();
+        }
+        return raftLog;
     }
 
     /**
@@ -277,7 +439,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return stopped();
         }
         try {
-            cut(index);
+            synchronized (writing) {
+                cut(index);
+            }
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
             return stop("cutting from Raft entry " + index, e);
@@ -367,17 +531,23 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
 
     @Override
     protected void writeSnapshot(java.io.File file) throws IOException {
-        PartitionLog.End end = applied;
+        try (var out = Files.newBufferedWriter(file.toPath())) {
+            snapshotProperties(applied, log.logStartOffset()).store(out,
+                    topicPartition + ": where the applied entries end in the log");
+        }
+    }
+
+    /**
+     * A snapshot: where the applied entries end ({@code offset}; {@code segment} and {@code position}
+     * in this replica's files, which roll by age and so differ between replicas) and the log start.
+     */
+    private static Properties snapshotProperties(PartitionLog.End end, long start) {
         Properties props = new Properties();
         props.setProperty("offset", Long.toString(end.offset()));
         props.setProperty("segment", Long.toString(end.segmentBase()));
         props.setProperty("position", Integer.toString(end.position()));
-        try (var out = Files.newBufferedWriter(file.toPath())) {
-            props.store(out, topicPartition + ": where the applied entries end in the log");
-        }
-        try (var channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
+        props.setProperty("start", Long.toString(start));
+        return props;
     }
 
     /** Idempotent: Ratis closes it when its division closes, a deleted topic's removal again. */

@@ -26,10 +26,12 @@ import dev.oms.streaming.storage.PartitionLog;
  * <p>Memory: every entry's place in the file is kept (16 bytes each, in arrays); the entries
  * themselves only for the last {@value #CACHED} Raft indexes (those Raft re-applies after a restart or
  * cuts when a leader changes), older ones are read back from the file when a lagging follower
- * needs them.
+ * needs them. Entries Raft has purged from its own log are dropped ({@link #dropBefore}): the file
+ * and the arrays hold about what Raft's log holds.
  *
- * <p>Threads: {@link #append}, {@link #sync} and {@link #truncateFrom} on the Raft log's writer;
- * the readers from any thread.
+ * <p>Threads: {@link #append}, {@link #truncateFrom} and {@link #dropBefore} on the Raft log's
+ * writer; {@link #sync} on its flusher; the readers from any thread. The file is replaced only under
+ * this object's monitor, which every use of it but the writer's own holds.
  */
 final class RaftEntryIndex implements Closeable {
     private static final int HEADER = 4 + 8 + 8 + 2 + 2 * (8 + 8 + 4) + 4;
@@ -51,7 +53,9 @@ final class RaftEntryIndex implements Closeable {
         }
     }
 
-    private final FileChannel channel;
+    private final Path file;
+    /** Replaced by {@link #dropBefore} (guarded by this; the writer reads it without). */
+    private FileChannel channel;
     private final int cached;
     /** The entries of the last {@code cached} Raft indexes. */
     private final ConcurrentSkipListMap<Long, Entry> recent = new ConcurrentSkipListMap<>();
@@ -61,7 +65,8 @@ final class RaftEntryIndex implements Closeable {
     private int count;
     private long size;
 
-    private RaftEntryIndex(FileChannel channel, int cached) {
+    private RaftEntryIndex(Path file, FileChannel channel, int cached) {
+        this.file = file;
         this.channel = channel;
         this.cached = cached;
     }
@@ -73,9 +78,10 @@ final class RaftEntryIndex implements Closeable {
 
     /** Keeping the entries of the last {@code cached} indexes in memory. */
     static RaftEntryIndex open(Path file, int cached) throws IOException {
+        java.nio.file.Files.deleteIfExists(rewritten(file)); // a drop cut short: the file is still whole
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        RaftEntryIndex index = new RaftEntryIndex(channel, cached);
+        RaftEntryIndex index = new RaftEntryIndex(file, channel, cached);
         index.load();
         return index;
     }
@@ -166,8 +172,60 @@ final class RaftEntryIndex implements Closeable {
         buf.putLong(end.offset()).putLong(end.segmentBase()).putInt(end.position());
     }
 
-    void sync() throws IOException {
+    synchronized void sync() throws IOException {
         channel.force(false);
+    }
+
+    private static Path rewritten(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    /** Entries below this many are not worth rewriting the file for. */
+    static final int MIN_DROP = 1024;
+
+    /**
+     * Forgets the entries before {@code index} (Raft purged them: it will neither send, re-apply
+     * nor cut them), but never the last one, which tells where the log ends at the next start. The
+     * file is rewritten without them and swapped in atomically, once they are at least half of it.
+     */
+    void dropBefore(long index) throws IOException {
+        int drop;
+        long from;
+        synchronized (this) {
+            drop = Math.min(ceilingSlot(index), count - 1);
+            if (drop < Math.max(MIN_DROP, count / 2)) {
+                return;
+            }
+            from = positions[drop];
+        }
+        Path tmp = rewritten(file);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            for (long at = from; at < size; ) {
+                at += channel.transferTo(at, size - at, out);
+            }
+            out.force(true);
+        }
+        synchronized (this) {
+            dev.oms.streaming.storage.Directories.replaceDurably(tmp, file);
+            channel.close();
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            count -= drop;
+            System.arraycopy(indexes, drop, indexes, 0, count);
+            for (int i = 0; i < count; i++) {
+                positions[i] = positions[i + drop] - from;
+            }
+            size -= from;
+            if (indexes.length > 1024 && count < indexes.length / 4) {
+                indexes = java.util.Arrays.copyOf(indexes, Math.max(1024, count * 2));
+                positions = java.util.Arrays.copyOf(positions, indexes.length);
+            }
+        }
+    }
+
+    /** How many entries are indexed (in memory and in the file). */
+    synchronized int size() {
+        return count;
     }
 
     /** Forgets the entries from {@code index} on. */
@@ -258,8 +316,8 @@ final class RaftEntryIndex implements Closeable {
         return get(lastIndex);
     }
 
-    /** An older entry, read back from the file (a follower far behind). */
-    private Entry readAt(long position) {
+    /** An older entry, read back from the file (a follower far behind). Under the monitor: the file may be swapped. */
+    private synchronized Entry readAt(long position) {
         try {
             ByteBuffer length = ByteBuffer.allocate(4);
             channel.read(length, position);
@@ -276,7 +334,7 @@ final class RaftEntryIndex implements Closeable {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         channel.close();
     }
 }

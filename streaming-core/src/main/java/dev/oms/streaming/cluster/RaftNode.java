@@ -113,11 +113,16 @@ public final class RaftNode implements AutoCloseable {
         // them without a read back from the segment (read() serves only older entries).
         RaftServerConfigKeys.Log.StateMachineData.setCachingEnabled(props, false);
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("8MB"));
-        // A snapshot notes where applied entries end; Raft's log is kept (followers are sent
-        // entries read back from the segments), so nothing purges it.
+        // A snapshot every 10,000 entries, then Raft's log is purged up to it, but never past an
+        // entry some member has not committed yet (Ratis' rule unless purge.upto.snapshot.index): a
+        // follower that was away is sent the entries it lacks. One that lacks entries no one holds
+        // any more (its disk was replaced) is notified instead of sent the snapshot, which names a
+        // place in the segments and is no copy of them: it fetches the records from the leader
+        // (SnapshotFileStateMachine#notifyInstallSnapshotFromLeader).
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 10_000);
-        RaftServerConfigKeys.Log.setPurgeGap(props, Integer.MAX_VALUE);
+        RaftServerConfigKeys.Log.setPurgeGap(props, 1024);
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
         overrides(props); // over ours
@@ -307,13 +312,17 @@ public final class RaftNode implements AutoCloseable {
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            client = forwarders.computeIfAbsent(groupId, id -> RaftClient.newBuilder()
-                    .setProperties(overrides(new RaftProperties())).setRaftGroup(group)
-                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(300,
-                            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-                    .build());
+            client = forwarders.computeIfAbsent(groupId, id -> client(group));
         }
         return client.async().send(Message.valueOf(data));
+    }
+
+    /** A client of {@code group} that follows its leader, retrying for up to about 30 s. */
+    static RaftClient client(RaftGroup group) {
+        return RaftClient.newBuilder().setProperties(overrides(new RaftProperties())).setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(300,
+                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
     }
 
     /** This node's member of a group; fails for a group it is not in. */

@@ -91,13 +91,18 @@ public final class ReplicatedLog implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Looks at the followers of the partitions this node leads and reports their ISR to the controller. */
-    private final java.util.concurrent.ScheduledExecutorService isrReporter = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "oms-cluster-isr");
+    /**
+     * Looks at the followers of the partitions this node leads and reports their ISR to the
+     * controller; applies retention to the partitions here.
+     */
+    private final java.util.concurrent.ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "oms-cluster-housekeeping");
         t.setDaemon(true);
         return t;
     });
     private final Map<TopicPartition, InSyncReplicas> inSync = new ConcurrentHashMap<>();
+    /** Partitions whose leader here has a retention start on its way through Raft. */
+    private final java.util.Set<TopicPartition> retentionInFlight = ConcurrentHashMap.newKeySet();
     /** This node as it registered, once it has. */
     private volatile ControllerStateMachine.NodeInfo registered;
     private final java.util.concurrent.atomic.AtomicBoolean reregistering = new java.util.concurrent.atomic.AtomicBoolean();
@@ -163,7 +168,51 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         // Kafka looks every half of replica.lag.time.max.ms; a finer look costs little here.
         long every = Math.max(100, Math.min(1_000, config.replicaLagTimeMaxMs() / 4));
-        isrReporter.scheduleWithFixedDelay(this::reportInSyncReplicas, every, every, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(this::reportInSyncReplicas, every, every, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(this::applyRetention, dev.oms.streaming.shard.Shard.MAINTENANCE_INTERVAL_MS,
+                dev.oms.streaming.shard.Shard.MAINTENANCE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Retention on replicated partitions. The leader of each decides where retention starts it (its
+     * segments' times and sizes, the rules of a single node) and writes that start to the
+     * partition's Raft group, as DeleteRecords does: every replica hides the same records at the
+     * same point of its log. Then every replica removes the segments wholly before both its start
+     * and the records Raft may still send a follower (its segments roll apart from the others').
+     */
+    private void applyRetention() {
+        RaftNode raft = node.getNow(null);
+        long now = System.currentTimeMillis();
+        for (var partition : groups.entrySet()) {
+            TopicPartition tp = partition.getKey();
+            PartitionStateMachine machine = machines.get(partition.getValue());
+            if (machine == null) {
+                continue;
+            }
+            try {
+                if (raft.leadsReady(partition.getValue()) && retentionInFlight.add(tp)) {
+                    long point = machine.retentionPoint(now);
+                    if (point > machine.logStartOffset() && controller.belowFeatureLevel("retention", 1) == null) {
+                        submit(raft, tp, partition.getValue(), PartitionStateMachine.startAt(point)).whenComplete((start, error) -> {
+                            retentionInFlight.remove(tp);
+                            if (error != null) {
+                                LOG.debug("{}: retention's start not written (the next look retries)", tp, error);
+                            } else {
+                                LOG.info("{}: retention moved the log start to {}", tp, start);
+                            }
+                        });
+                    } else {
+                        retentionInFlight.remove(tp);
+                    }
+                }
+                int dropped = machine.dropUnneededSegments(now);
+                if (dropped > 0) {
+                    LOG.info("{}: {} segment(s) before the log start ({}) deleted", tp, dropped, machine.logStartOffset());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: retention failed (the next look retries)", tp, e);
+            }
+        }
     }
 
     /**
@@ -310,7 +359,7 @@ public final class ReplicatedLog implements AutoCloseable {
             return; // not started yet: its own registration comes
         }
         try {
-            isrReporter.execute(() -> {
+            housekeeping.execute(() -> {
                 reregistering.set(false);
                 try {
                     submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(self, false)));
@@ -446,7 +495,8 @@ public final class ReplicatedLog implements AutoCloseable {
      * checked) of a partition this node leads: a Raft entry of the partition's own group, so every
      * replica hides the same records once it is committed, and a new leader has applied it before
      * it serves (Kafka's DeleteRecords waits for its in-sync replicas alike). Completes with where
-     * the partition starts now. Segments stay: Raft may still send a lagging replica entries from them.
+     * the partition starts now. Whole segments before it go once Raft no longer needs them
+     * ({@link #applyRetention}).
      */
     public CompletableFuture<Long> deleteRecords(TopicPartition tp, long offset) {
         RaftGroupId group = groups.get(tp);
@@ -581,7 +631,7 @@ public final class ReplicatedLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        isrReporter.shutdownNow();
+        housekeeping.shutdownNow();
         opener.shutdownNow();
         RaftNode raft = node.getNow(null);
         if (raft != null) {

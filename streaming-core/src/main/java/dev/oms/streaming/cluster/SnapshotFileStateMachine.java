@@ -2,8 +2,16 @@ package dev.oms.streaming.cluster;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
 
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -11,25 +19,70 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A state machine whose snapshot is one small file, written on Ratis' updater thread (the
  * thread that applies entries, so it sees the state as of the last applied one).
+ *
+ * <p>Raft's log is purged up to a snapshot, so a replica may need entries no member holds any
+ * more (its disk was replaced). Ratis then notifies it ({@link #notifyInstallSnapshotFromLeader};
+ * the leader is configured not to send snapshot files itself): the replica asks the leader for its
+ * latest snapshot with a read-only query, brings its own state there ({@link #install}), and
+ * Ratis resumes it from that point ({@link #pause}, {@link #reinitialize}).
  */
 abstract class SnapshotFileStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotFileStateMachine.class);
+    /** A query for the latest snapshot: its term, its index, then the file's bytes. */
+    static final byte SNAPSHOT_QUERY = 1;
+    /** First byte of queries subclasses answer ({@link #answer}). */
+    static final byte OWN_QUERIES = 16;
+
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
 
     /** Writes the state as of the last applied entry. */
     protected abstract void writeSnapshot(File file) throws IOException;
 
-    /** Prepares the snapshot storage; the latest snapshot, or null, for the caller to load. */
+    /** Replaces the state with the one {@code snapshot} holds (after an install). */
+    protected abstract void load(SingleFileSnapshotInfo snapshot) throws IOException;
+
+    /**
+     * Brings this replica's state to the leader's snapshot at {@code at}, whose file holds
+     * {@code leaderSnapshot}, asking the leader what else it needs through {@code leader}; returns
+     * this replica's own snapshot file for that point.
+     */
+    protected abstract byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException;
+
+    /** Answers a query of this state machine's own kind ({@code request} starts with its kind byte). */
+    protected ByteBuffer answer(ByteBuffer request) throws IOException {
+        throw new IOException("unknown query kind " + request.get(0));
+    }
+
+    /** The leader of the group, as an installing replica asks it. */
+    @FunctionalInterface
+    interface Leader {
+        ByteBuffer ask(ByteBuffer request) throws IOException;
+    }
+
+    /**
+     * Prepares the snapshot storage; the latest snapshot, or null, for the caller to load. The
+     * state machine counts as running from here ({@link #pause} requires it; Ratis' base class
+     * leaves its life cycle at NEW).
+     */
     protected SingleFileSnapshotInfo initStorage(RaftStorage raftStorage) throws IOException {
         storage.init(raftStorage);
         SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
         if (snapshot != null) {
             setLastAppliedTermIndex(snapshot.getTermIndex());
+        }
+        LifeCycle lifeCycle = getLifeCycle();
+        if (lifeCycle.getCurrentState() == LifeCycle.State.NEW) {
+            lifeCycle.transition(LifeCycle.State.STARTING);
+            lifeCycle.transition(LifeCycle.State.RUNNING);
         }
         return snapshot;
     }
@@ -42,9 +95,109 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
         }
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         writeSnapshot(file);
-        var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+        saveSnapshot(file, last);
         return last.getIndex();
+    }
+
+    private void saveSnapshot(File file, TermIndex at) throws IOException {
+        try (var channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        ByteBuffer buf = request.getContent().asReadOnlyByteBuffer();
+        try {
+            if (buf.remaining() > 0 && buf.get(0) == SNAPSHOT_QUERY) {
+                SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+                if (snapshot == null) {
+                    throw new IOException(getGroupId() + ": no snapshot here yet");
+                }
+                byte[] bytes = Files.readAllBytes(snapshot.getFile().getPath());
+                ByteBuffer reply = ByteBuffer.allocate(16 + bytes.length).putLong(snapshot.getTerm())
+                        .putLong(snapshot.getIndex()).put(bytes).flip();
+                return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+            }
+            return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(answer(buf))));
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * The leader purged entries this replica lacks: on a thread of its own, it fetches the
+     * leader's latest snapshot and installs it. A failure (the leader changed, stopped) is logged
+     * by Ratis, and the next leader's notification tries again.
+     */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex firstAvailable) {
+        RaftPeerId leader = RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId());
+        CompletableFuture<TermIndex> installed = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("oms-install-" + getGroupId()).start(() -> {
+            try {
+                installed.complete(installFrom(leader, firstAvailable));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: installing the leader's snapshot failed: {}", getGroupId(), e.toString());
+                installed.completeExceptionally(e);
+            }
+        });
+        return installed;
+    }
+
+    private TermIndex installFrom(RaftPeerId leaderId, TermIndex firstAvailable) throws IOException {
+        LOG.info("{}: the leader {} no longer holds the entries this replica lacks (its log starts at {}): "
+                + "installing its snapshot", getGroupId(), leaderId, firstAvailable);
+        try (RaftClient client = RaftNode.client(getServer().join().getDivision(getGroupId()).getGroup())) {
+            Leader leader = request -> {
+                var reply = client.io().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(request)), leaderId);
+                if (!reply.isSuccess()) {
+                    throw new IOException(getGroupId() + ": the leader " + leaderId + " did not answer: " + reply.getException());
+                }
+                return reply.getMessage().getContent().asReadOnlyByteBuffer();
+            };
+            ByteBuffer reply = leader.ask(ByteBuffer.wrap(new byte[] {SNAPSHOT_QUERY}));
+            TermIndex at = TermIndex.valueOf(reply.getLong(), reply.getLong());
+            if (at.getIndex() + 1 < firstAvailable.getIndex()) {
+                throw new IOException(getGroupId() + ": the leader's snapshot " + at + " is older than its log start "
+                        + firstAvailable);
+            }
+            byte[] leaderSnapshot = new byte[reply.remaining()];
+            reply.get(leaderSnapshot);
+            byte[] own = install(leader, at, leaderSnapshot);
+            File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
+            Files.write(file.toPath(), own);
+            saveSnapshot(file, at);
+            LOG.info("{}: installed the leader's snapshot at {}", getGroupId(), at);
+            return at;
+        }
+    }
+
+    /** Ratis stops applying entries while an installed snapshot is loaded. */
+    @Override
+    public void pause() {
+        LifeCycle lifeCycle = getLifeCycle();
+        if (lifeCycle.getCurrentState() == LifeCycle.State.RUNNING) {
+            lifeCycle.transition(LifeCycle.State.PAUSING);
+            lifeCycle.transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** Loads the snapshot just installed and resumes from it. */
+    @Override
+    public void reinitialize() throws IOException {
+        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        if (snapshot != null) {
+            load(snapshot);
+            setLastAppliedTermIndex(snapshot.getTermIndex());
+        }
+        LifeCycle lifeCycle = getLifeCycle();
+        if (lifeCycle.getCurrentState() == LifeCycle.State.PAUSED) {
+            lifeCycle.transition(LifeCycle.State.STARTING);
+            lifeCycle.transition(LifeCycle.State.RUNNING);
+        }
     }
 
     /**

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class Shard implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
     private static final int MAX_APPENDS_PER_GROUP = 1024;
-    private static final long MAINTENANCE_INTERVAL_MS = 1000;
+    /** How often a partition's housekeeping runs (segment age, retention, compaction). */
+    public static final long MAINTENANCE_INTERVAL_MS = 1000;
 
     private final int id;
     private final boolean writeCaching;

@@ -26,6 +26,17 @@ public final class Directories {
     private Directories() {
     }
 
+    /**
+     * Puts {@code from} in place of {@code to} in one atomic step, and makes the rename itself
+     * survive a power loss (its directory forced): how a rewritten file replaces the old one.
+     */
+    public static void replaceDurably(Path from, Path to) throws IOException {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel parent = FileChannel.open(to.getParent(), StandardOpenOption.READ)) {
+            parent.force(true);
+        }
+    }
+
     /** Renames {@code directory} aside atomically and durably, then deletes it and everything in it. */
     public static void delete(Path directory) throws IOException {
         if (!Files.exists(directory)) {

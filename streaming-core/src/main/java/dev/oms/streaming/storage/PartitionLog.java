@@ -171,14 +171,7 @@ public final class PartitionLog implements AutoCloseable {
         int batches = 0;
         boolean idempotent = false;
         for (MutableRecordBatch batch : records.batches()) {
-            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-                throw new InvalidBatchException("only record batch format v2 is supported, got magic " + batch.magic());
-            }
-            try {
-                batch.ensureValid();
-            } catch (CorruptRecordException e) {
-                throw new InvalidBatchException(e.getMessage());
-            }
+            requireValid(batch);
             batches++;
             idempotent |= batch.hasProducerId();
         }
@@ -205,11 +198,7 @@ public final class PartitionLog implements AutoCloseable {
                 return original;
             }
         }
-        LogSegment active = active();
-        if (active.size() > 0 && (active.size() + records.sizeInBytes() > config.segmentBytes()
-                || nowMs - active.createdAtMs() >= config.segmentMs())) {
-            active = roll(nowMs);
-        }
+        LogSegment active = activeFor(records, nowMs);
         long baseOffset = logEndOffset;
         for (MutableRecordBatch batch : records.batches()) {
             // The base offset is outside the CRC, so assigning it in place keeps the batch valid.
@@ -221,6 +210,56 @@ public final class PartitionLog implements AutoCloseable {
         pendingBytes += active.append(records);
         unsynced = true;
         return baseOffset;
+    }
+
+    /** Refuses a batch that is not record batch format v2 or whose checksum fails. */
+    public static void requireValid(RecordBatch batch) {
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+            throw new InvalidBatchException("only record batch format v2 is supported, got magic " + batch.magic());
+        }
+        try {
+            batch.ensureValid();
+        } catch (CorruptRecordException e) {
+            throw new InvalidBatchException(e.getMessage());
+        }
+    }
+
+    /** The active segment, rolled first when {@code records} would overfill it or it is old. */
+    private LogSegment activeFor(MemoryRecords records, long nowMs) throws IOException {
+        LogSegment active = active();
+        if (active.size() > 0 && (active.size() + records.sizeInBytes() > config.segmentBytes()
+                || nowMs - active.createdAtMs() >= config.segmentMs())) {
+            active = roll(nowMs);
+        }
+        return active;
+    }
+
+    /**
+     * Appends batches a replica copies from its partition's leader as they are, offsets kept
+     * (Kafka's appendAsFollower): they were checked when the leader wrote them, and the producers'
+     * state follows them as it did there. Refuses a batch that does not start at the log end.
+     * Owner only (in a cluster, the thread that writes the replica).
+     */
+    public void appendReplica(MemoryRecords records, long nowMs) throws IOException {
+        long next = logEndOffset;
+        for (MutableRecordBatch batch : records.batches()) {
+            requireValid(batch);
+            if (batch.baseOffset() != next) {
+                throw new InvalidBatchException(topicPartition + ": a copied batch starts at offset " + batch.baseOffset()
+                        + ", the log at " + next);
+            }
+            next = batch.nextOffset();
+        }
+        if (next == logEndOffset) {
+            return;
+        }
+        LogSegment active = activeFor(records, nowMs);
+        for (MutableRecordBatch batch : records.batches()) {
+            producers.onAppend(batch);
+        }
+        logEndOffset = next;
+        pendingBytes += active.append(records);
+        unsynced = true;
     }
 
     /** Appends with the current time deciding an age roll. */
@@ -485,26 +524,131 @@ public final class PartitionLog implements AutoCloseable {
         if (settings.compact()) {
             compact(nowMs, settings);
         }
-        long total = 0;
-        for (LogSegment segment : segments) {
-            total += segment.size();
-        }
-        while (settings.deleteByRetention() && segments.length > 1) {
+        long total = sizeInBytes();
+        for (String why; settings.deleteByRetention() && segments.length > 1
+                && (why = retentionDue(segments[0], total, nowMs, settings)) != null; ) {
             LogSegment oldest = segments[0];
-            long newest = oldest.maxTimestamp() >= 0 ? oldest.maxTimestamp() : oldest.createdAtMs();
-            boolean expired = settings.retentionMs() >= 0 && newest < nowMs - settings.retentionMs();
-            boolean tooBig = settings.retentionBytes() >= 0 && total - oldest.size() >= settings.retentionBytes();
-            if (!expired && !tooBig) {
-                break;
-            }
             dropOldest(nowMs);
             total -= oldest.size();
             LOG.info("{}: deleted segment at offset {} by retention ({}); log now starts at {}", topicPartition,
-                    oldest.baseOffset(), expired ? "time" : "size", segments[0].baseOffset());
+                    oldest.baseOffset(), why, segments[0].baseOffset());
         }
+        deleteRemovedFiles(nowMs);
+    }
+
+    /**
+     * Why retention removes {@code oldest} (a closed segment) from a log of {@code total} bytes:
+     * "time" or "size"; null if it stays.
+     */
+    private static String retentionDue(LogSegment oldest, long total, long nowMs, TopicConfig settings) {
+        long newest = oldest.maxTimestamp() >= 0 ? oldest.maxTimestamp() : oldest.createdAtMs();
+        if (settings.retentionMs() >= 0 && newest < nowMs - settings.retentionMs()) {
+            return "time";
+        }
+        return settings.retentionBytes() >= 0 && total - oldest.size() >= settings.retentionBytes() ? "size" : null;
+    }
+
+    /**
+     * Where retention would start the log now: the base offset of the first segment it keeps (a
+     * replicated partition's leader asks, and the cluster moves every replica's start there).
+     */
+    public long retentionPoint(long nowMs) {
+        TopicConfig settings = config;
+        LogSegment[] segs = segments;
+        long total = 0;
+        for (LogSegment segment : segs) {
+            total += segment.size();
+        }
+        int first = 0;
+        while (settings.deleteByRetention() && first < segs.length - 1
+                && retentionDue(segs[first], total, nowMs, settings) != null) {
+            total -= segs[first].size();
+            first++;
+        }
+        return Math.max(segs[first].baseOffset(), logStartOffset());
+    }
+
+    /**
+     * Removes the whole segments before {@code offset} (never the active one), a replicated
+     * partition's retention once the cluster has moved its start past them, and deletes the files
+     * of segments removed a while ago. Owner only.
+     *
+     * @return how many segments went
+     */
+    public int dropSegmentsBefore(long offset, long nowMs) throws IOException {
+        int dropped = 0;
+        while (segments.length > 1 && segments[1].baseOffset() <= offset) {
+            dropOldest(nowMs);
+            dropped++;
+        }
+        deleteRemovedFiles(nowMs);
+        return dropped;
+    }
+
+    private void deleteRemovedFiles(long nowMs) throws IOException {
         while (!pendingDeletes.isEmpty() && pendingDeletes.peek().atMs() <= nowMs) {
             pendingDeletes.poll().segment().delete();
         }
+    }
+
+    /** The base offset of the oldest segment kept: what a replica copying this log can get. */
+    public long firstSegmentBase() {
+        return segments[0].baseOffset();
+    }
+
+    /**
+     * The producers' state as of the start of the segment at {@code base}, as its snapshot file
+     * holds it (empty at offset 0, where there are none yet), for a replica that starts its copy there.
+     */
+    public byte[] producerSnapshotAt(long base) throws IOException {
+        if (base == 0) {
+            return new byte[0];
+        }
+        Path file = snapshotFile(base);
+        if (!Files.exists(file)) {
+            throw new IOException(topicPartition + ": no producer snapshot at offset " + base);
+        }
+        return Files.readAllBytes(file);
+    }
+
+    /**
+     * Starts this log afresh at {@code base}, the first offset its partition's leader still has,
+     * with the producers' state as of there ({@link #producerSnapshotAt} of the leader): a replica
+     * that lacks records the cluster no longer keeps. Everything here goes. Owner only, while the
+     * replica serves no one (it follows).
+     */
+    public void resetTo(long base, byte[] producerSnapshot, long nowMs) throws IOException {
+        if (base <= segments[segments.length - 1].baseOffset()) {
+            throw new IllegalStateException(topicPartition + ": cannot start afresh at " + base + ", below segment "
+                    + segments[segments.length - 1].baseOffset());
+        }
+        if (producerSnapshot.length > 0) { // first: a crash after the new segment must find it
+            Path tmp = dir.resolve(snapshotFile(base).getFileName() + ".tmp");
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(producerSnapshot));
+                channel.force(true);
+            }
+            Directories.replaceDurably(tmp, snapshotFile(base));
+        }
+        LogSegment fresh = LogSegment.create(dir, base, config.preallocate() ? config.segmentBytes() : 0, nowMs);
+        fresh.flush();
+        LogSegment[] old = segments;
+        segments = new LogSegment[] {fresh};
+        visible = new Visible(base, fresh, 0);
+        logEndOffset = base;
+        pendingBytes = 0;
+        unsynced = false;
+        for (LogSegment segment : old) {
+            segment.close();
+            Files.deleteIfExists(segment.file());
+        }
+        startAt(base);
+        deleteSnapshotsNotAtASegment();
+        if (loadLatestSnapshot(List.of(base)) != base && base > 0) {
+            throw new IOException(topicPartition + ": the leader's producer snapshot at " + base + " is unreadable");
+        }
+        LOG.warn("{}: started afresh at offset {}, where the leader's log starts", topicPartition, base);
     }
 
     /**
@@ -580,7 +724,24 @@ public final class PartitionLog implements AutoCloseable {
      * {@code fromOffset} is at or past the high watermark. Any thread.
      */
     public Records read(long fromOffset, int maxBytes) {
-        fromOffset = Math.max(fromOffset, deletedBefore);
+        return readVisible(Math.max(fromOffset, deletedBefore), maxBytes);
+    }
+
+    /**
+     * As {@link #read}, records before the log start too while their segment is kept: what a
+     * replica that copies this log needs, whose copy must hold the same batches at the same offsets.
+     */
+    public ByteBuffer readForReplica(long fromOffset, int maxBytes) throws IOException {
+        Records records = readVisible(fromOffset, maxBytes);
+        if (records instanceof MemoryRecords memory) {
+            return memory.buffer().duplicate();
+        }
+        ByteBuffer copy = ByteBuffer.allocate(records.sizeInBytes());
+        ((FileRecords) records).readInto(copy, 0); // flips it
+        return copy;
+    }
+
+    private Records readVisible(long fromOffset, int maxBytes) {
         Visible v = visible;
         LogSegment[] segs = segments;
         if (fromOffset >= v.highWatermark()) {
@@ -707,7 +868,7 @@ public final class PartitionLog implements AutoCloseable {
         try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
             channel.force(true);
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Directories.replaceDurably(tmp, file);
         deletedBefore = offset;
     }
 

@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import dev.oms.streaming.BrokerConfig;
-import dev.oms.streaming.BrokerMetrics;
 import dev.oms.streaming.EmbeddedBroker;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
@@ -38,25 +35,27 @@ class FeatureLevelTest {
 
     @TempDir
     Path dir;
-    private final List<EmbeddedBroker> brokers = new ArrayList<>();
+    private InProcessCluster cluster;
+    private List<EmbeddedBroker> brokers;
 
     @AfterEach
     void close() {
-        brokers.reversed().forEach(EmbeddedBroker::close);
+        cluster.close();
     }
 
     @Test
     void topicChangesAndDeleteRecordsWaitUntilEveryNodeRunsABuildThatAppliesThem() throws Exception {
-        List<ClusterConfig.Peer> peers = RaftNodeTest.peers();
-        ReplicatedLog first = start(1, peers);
-        ReplicatedLog second = start(2, peers);
+        cluster = new InProcessCluster(dir);
+        brokers = cluster.brokers;
+        ReplicatedLog first = start(1);
+        ReplicatedLog second = start(2);
         first.register("127.0.0.1", 9091, 0);
         second.register("127.0.0.1", 9092, 0);
         first.createTopic(PAYMENTS.topic(), 1, Map.of()); // every build applies topic creation
         assertThatThrownBy(() -> first.createPartitions(PAYMENTS.topic(), 2)).isInstanceOf(UnsupportedVersionException.class)
                 .hasMessageContaining("node 3 has not registered");
 
-        ReplicatedLog third = start(3, peers);
+        ReplicatedLog third = start(3);
         // What a build from before feature levels registers: no level.
         third.submitToController(Message.valueOf("""
                 {"op":"register","node":{"id":3,"host":"127.0.0.1","kafkaPort":9093,"httpPort":0}}"""));
@@ -101,17 +100,11 @@ class FeatureLevelTest {
         }
     }
 
-    private ReplicatedLog start(int id, List<ClusterConfig.Peer> peers) throws Exception {
-        EmbeddedBroker broker = EmbeddedBroker.open(dir.resolve("node-" + id).resolve("log"), BrokerConfig.of(1, 1024),
-                BrokerMetrics.unregistered(), RaftNodeTest.config(id, peers));
-        brokers.add(broker);
-        return broker.cluster().orElseThrow();
+    private ReplicatedLog start(int id) throws Exception {
+        return cluster.open(id).cluster().orElseThrow();
     }
 
-    /** The broker that leads {@code tp}, once one does (and is ready). */
     private EmbeddedBroker leaderOf(TopicPartition tp) {
-        return Awaitility.await().atMost(Duration.ofSeconds(30)).until(
-                () -> brokers.stream().filter(b -> b.hasPartition(tp) && b.leads(tp)).findFirst(), java.util.Optional::isPresent)
-                .orElseThrow();
+        return cluster.leaderOf(tp);
     }
 }

@@ -47,6 +47,42 @@ class RaftEntryIndexTest {
     }
 
     @Test
+    void droppingWhatRaftPurgedShrinksTheFileAndKeepsEveryLaterEntryAcrossAReopen() throws IOException {
+        Path file = dir.resolve("raft-entries");
+        int count = 3 * RaftEntryIndex.MIN_DROP;
+        try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
+            appendEntries(index, count);
+            long before = Files.size(file);
+            index.dropBefore(2 * (count - 99)); // Raft purged all but the last 100 entries
+            assertThat(index.size()).isEqualTo(100);
+            assertThat(Files.size(file)).isLessThan(before / 20);
+            assertThat(index.get(2 * (count - 100))).as("dropped").isNull();
+            assertThat(index.get(2 * (count - 99))).usingRecursiveComparison().isEqualTo(entry(count - 99)); // from the new file
+            index.append(entry(count + 1));
+            index.sync();
+        }
+        try (RaftEntryIndex reopened = RaftEntryIndex.open(file, 10)) {
+            assertThat(reopened.size()).isEqualTo(101);
+            assertThat(reopened.get(2 * (count - 50))).usingRecursiveComparison().isEqualTo(entry(count - 50));
+            assertThat(reopened.last()).usingRecursiveComparison().isEqualTo(entry(count + 1));
+        }
+    }
+
+    @Test
+    void theLastEntryIsKeptWhateverRaftPurgedAndSmallDropsWait() throws IOException {
+        Path file = dir.resolve("raft-entries");
+        try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
+            appendEntries(index, RaftEntryIndex.MIN_DROP / 2);
+            index.dropBefore(Long.MAX_VALUE);
+            assertThat(index.size()).as("too few to rewrite the file for").isEqualTo(RaftEntryIndex.MIN_DROP / 2);
+            appendEntries(index, 3 * RaftEntryIndex.MIN_DROP);
+            index.dropBefore(Long.MAX_VALUE); // a snapshot installed past every entry here
+            assertThat(index.size()).isEqualTo(1);
+            assertThat(index.last()).usingRecursiveComparison().isEqualTo(entry(3 * RaftEntryIndex.MIN_DROP));
+        }
+    }
+
+    @Test
     void truncatingForgetsTheLaterEntriesInTheFileAndInMemory() throws IOException {
         Path file = dir.resolve("raft-entries");
         try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {

@@ -39,6 +39,11 @@ class RaftNodeTest {
     private final List<RaftNode> running = new ArrayList<>();
     /** Each node's partition log, as last opened. */
     private final java.util.Map<Integer, PartitionLog> logs = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each node's controller state machine, as last started. */
+    private final java.util.Map<Integer, ControllerStateMachine> controllers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Ratis settings a test set as system properties (RaftNode reads raft.* from there), cleared after it. */
+    private final List<String> settings = new ArrayList<>();
 
     @AfterEach
     void stop() throws IOException {
@@ -46,6 +51,139 @@ class RaftNodeTest {
         for (RaftNode node : running) {
             node.close();
         }
+        settings.forEach(System::clearProperty);
+    }
+
+    private void purgeSoon() {
+        settings.addAll(setPurgeSoon());
+    }
+
+    /**
+     * Small Raft log segments and a snapshot every 64 entries, as system properties for the nodes
+     * started next: purges come after a few hundred entries. Returns the properties set, to clear.
+     */
+    static List<String> setPurgeSoon() {
+        var settings = java.util.Map.of("raft.server.log.segment.size.max", "16KB",
+                "raft.server.snapshot.auto.trigger.threshold", "64", "raft.server.log.purge.gap", "1");
+        settings.forEach(System::setProperty);
+        return List.copyOf(settings.keySet());
+    }
+
+    /**
+     * Raft's log is purged behind the snapshots once every replica has committed, and the entry
+     * index drops what Raft purged: neither grows with the partition. The records stay.
+     */
+    @Test
+    void raftsLogAndTheEntryIndexStayShortAsRecordsAreAppended() throws Exception {
+        purgeSoon();
+        List<ClusterConfig.Peer> peers = peers();
+        RaftGroup group = group(peers);
+        RaftNode[] nodes = startThree(peers, group);
+        List<String> expected = appendMany(List.of(nodes[1], nodes[2], nodes[3]), group.getGroupId(), "r", 5_000);
+
+        Awaitility.await("every replica applied them all").atMost(Duration.ofSeconds(60))
+                .until(() -> logs.values().stream().allMatch(log -> log.highWatermark() == expected.size()));
+        for (int id = 1; id <= 3; id++) {
+            assertThat(nodes[id].division(group.getGroupId()).getRaftLog().getStartIndex())
+                    .as("node %d's Raft log start", id).isGreaterThan(4_000);
+            // 66 bytes an entry: all 5,000 would be 330,000 bytes.
+            assertThat(java.nio.file.Files.size(entriesFile(id))).as("node %d's raft-entries", id).isLessThan(110_000);
+            assertThat(values(logs.get(id))).as("node %d's records", id).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * A replica whose disk was replaced lacks entries that every other replica purged: it copies
+     * the records up to the leader's snapshot from the leader, at the same offsets, then follows
+     * Raft from there, and keeps it all across a restart. The controller's metadata, purged alike,
+     * comes whole in the leader's snapshot.
+     */
+    @Test
+    void aReplicaWithAnEmptyDiskCopiesThePurgedRecordsFromTheLeader() throws Exception {
+        purgeSoon();
+        List<ClusterConfig.Peer> peers = peers();
+        RaftGroup group = group(peers);
+        RaftNode[] nodes = startThree(peers, group);
+        List<RaftNode> all = new ArrayList<>(List.of(nodes[1], nodes[2], nodes[3]));
+        List<String> expected = new ArrayList<>(appendMany(all, group.getGroupId(), "before", 1_000));
+        for (int port = 1; port <= 200; port++) { // metadata: a node's HTTP port, changed 200 times
+            nodes[1].submitToController(ControllerStateMachine.encode(ControllerStateMachine.Command.register(
+                    new ControllerStateMachine.NodeInfo(7, "127.0.0.1", 9092, port, 1), false)));
+        }
+        RaftGroupId controller = RaftNode.controllerGroup(config(1, peers)).getGroupId();
+        Awaitility.await("every replica purged its Raft logs").atMost(Duration.ofSeconds(60)).until(() -> {
+            for (int id = 1; id <= 3; id++) {
+                if (nodes[id].division(group.getGroupId()).getRaftLog().getStartIndex() <= 0
+                        || nodes[id].division(controller).getRaftLog().getStartIndex() <= 0) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        int replaced = 1;
+        while (nodes[replaced].leadsReady(group.getGroupId())) {
+            replaced++;
+        }
+        nodes[replaced].close();
+        running.remove(nodes[replaced]);
+        all.remove(nodes[replaced]);
+        dev.oms.streaming.storage.Directories.delete(dir.resolve("node-" + replaced));
+
+        nodes[replaced] = start(replaced, peers, List.of());
+        nodes[replaced].join(group);
+        all.add(nodes[replaced]);
+        expected.addAll(appendMany(all, group.getGroupId(), "after", 10));
+        PartitionLog copy = logs.get(replaced);
+        Awaitility.await("the new replica has every record").atMost(Duration.ofSeconds(60))
+                .until(() -> copy.highWatermark() == expected.size());
+        assertThat(values(copy)).isEqualTo(expected);
+        assertThat(copy.logStartOffset()).isZero();
+        ControllerStateMachine metadata = controllers.get(replaced);
+        Awaitility.await("the new replica has the metadata").atMost(Duration.ofSeconds(30))
+                .until(() -> metadata.nodes().stream().anyMatch(n -> n.id() == 7 && n.httpPort() == 200));
+
+        nodes[replaced].close();
+        running.remove(nodes[replaced]);
+        all.remove(nodes[replaced]);
+        nodes[replaced] = start(replaced, peers, List.of(group));
+        all.add(nodes[replaced]);
+        expected.addAll(appendMany(all, group.getGroupId(), "restarted", 10));
+        PartitionLog reopened = logs.get(replaced);
+        Awaitility.await("the restarted replica has every record").atMost(Duration.ofSeconds(60))
+                .until(() -> reopened.highWatermark() == expected.size());
+        assertThat(values(reopened)).isEqualTo(expected);
+        for (int id = 1; id <= 3; id++) {
+            PartitionLog log = logs.get(id);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.highWatermark() == expected.size());
+            assertThat(values(log)).as("node %d's records", id).isEqualTo(expected);
+        }
+    }
+
+    private Path entriesFile(int id) {
+        return dir.resolve("node-" + id).resolve("log").resolve(PARTITION.topic() + "-" + PARTITION.partition())
+                .resolve("raft-entries");
+    }
+
+    /**
+     * Appends {@code count} records named {@code prefix-i} through the group's leader, a hundred
+     * in flight at a time; returns them in order.
+     */
+    private static List<String> appendMany(List<RaftNode> nodes, RaftGroupId group, String prefix, int count)
+            throws Exception {
+        List<String> values = new ArrayList<>();
+        for (int from = 0; from < count; from += 100) {
+            RaftNode leader = Awaitility.await("a leader").atMost(Duration.ofSeconds(30)).until(
+                    () -> nodes.stream().filter(n -> n.leadsReady(group)).findFirst().orElse(null), java.util.Objects::nonNull);
+            List<java.util.concurrent.CompletableFuture<org.apache.ratis.protocol.RaftClientReply>> sent = new ArrayList<>();
+            for (int i = from; i < Math.min(count, from + 100); i++) {
+                values.add(prefix + "-" + i);
+                sent.add(leader.submit(group, UnsafeByteOperations.unsafeWrap(records(prefix + "-" + i).buffer().duplicate())));
+            }
+            for (var reply : sent) {
+                assertThat(reply.get(30, java.util.concurrent.TimeUnit.SECONDS).isSuccess()).isTrue();
+            }
+        }
+        return values;
     }
 
     /**
@@ -228,6 +366,7 @@ class RaftNodeTest {
             public void reconfirm(int nodeId) {
             }
         });
+        controllers.put(id, metadata);
         PartitionLog log = PartitionLog.open(home.resolve("log"), PARTITION);
         logs.put(id, log);
         PartitionStateMachine partition = new PartitionStateMachine(PARTITION, log);

@@ -1,0 +1,167 @@
+package dev.oms.streaming.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.oms.streaming.EmbeddedBroker;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retention on a replicated partition: three brokers of a cluster in one JVM (real Raft over
+ * loopback, real partition logs). The leader decides the start by size, every replica applies it
+ * at the same point of its log, and each deletes the segments before it once Raft's log, purged
+ * behind its snapshots, no longer reaches them.
+ */
+class ClusterRetentionTest {
+    private static final TopicPartition EVENTS = new TopicPartition("events", 0);
+
+    @TempDir
+    Path dir;
+    private InProcessCluster cluster;
+    private List<EmbeddedBroker> brokers;
+    private List<String> raftSettings = List.of();
+
+    @AfterEach
+    void close() {
+        cluster.close();
+        raftSettings.forEach(System::clearProperty);
+    }
+
+    @Test
+    void retentionBySizeMovesEveryReplicasStartAlikeAndDeletesTheirOldSegments() throws Exception {
+        startThree();
+        int count = 1_000;
+        appendRecords(0, count);
+
+        long start = awaitRetention(count);
+        for (EmbeddedBroker broker : brokers) {
+            assertThat(broker.logStartOffset(EVENTS)).isEqualTo(start);
+            assertThat(broker.size(EVENTS).bytes()).isLessThan(40_000);
+        }
+        assertThat(readFromStart(leader(), start, count)).hasSize((int) (count - start)).last().asString()
+                .startsWith("record-" + (count - 1) + "-");
+    }
+
+    /**
+     * A replica whose disk was replaced after retention deleted the partition's first records
+     * everywhere starts its copy where the leader's log starts, with the producers' state as of
+     * there (an idempotent producer's retry is then refused on it as on the others, not written),
+     * and holds the same records at the same offsets as the others.
+     */
+    @Test
+    void aReplicaWithAnEmptyDiskStartsItsCopyWhereRetentionLeftTheLeadersLog() throws Exception {
+        startThree();
+        int count = 1_000;
+        appendRecords(0, count);
+        long start = awaitRetention(count);
+        int replaced = brokers.indexOf(brokers.stream().filter(b -> !b.leads(EVENTS)).findFirst().orElseThrow());
+        brokers.get(replaced).close();
+        dev.oms.streaming.storage.Directories.delete(cluster.home(replaced + 1));
+
+        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        appendRecords(count, 10);
+        Awaitility.await("the new replica caught up").atMost(Duration.ofSeconds(60))
+                .until(() -> fresh.hasPartition(EVENTS) && fresh.highWatermark(EVENTS) == count + 10);
+        assertThat(leader().appendAtLeader(EVENTS, batch(count + 9)).get(30, TimeUnit.SECONDS))
+                .as("a retry, answered with the offset it got the first time").isEqualTo(count + 9);
+        // The early producer's state comes from the leader's producer snapshot alone: a gap in its
+        // sequence is refused everywhere (a replica that did not know it would write the batch).
+        assertThatThrownBy(() -> leader().appendAtLeader(EVENTS, MemoryRecords.withIdempotentRecords(Compression.NONE,
+                EARLY_PRODUCER, (short) 0, 150, new SimpleRecord("gap".getBytes(StandardCharsets.UTF_8)))).get(30, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(org.apache.kafka.common.errors.OutOfOrderSequenceException.class);
+        appendRecords(count + 10, 10);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fresh.highWatermark(EVENTS) == count + 20);
+        assertThat(fresh.logStartOffset(EVENTS)).isGreaterThanOrEqualTo(start);
+        assertThat(fresh.size(EVENTS).segments()).isLessThanOrEqualTo(8);
+        long freshStart = fresh.logStartOffset(EVENTS);
+        assertThat(readFromStart(fresh, freshStart, count + 20)).isEqualTo(readFromStart(leader(), freshStart, count + 20))
+                .hasSize((int) (count + 20 - freshStart));
+    }
+
+    /** Three brokers of a cluster, registered, with the topic: Raft snapshots every 64 entries and purges behind them. */
+    private void startThree() throws Exception {
+        raftSettings = RaftNodeTest.setPurgeSoon();
+        cluster = new InProcessCluster(dir);
+        brokers = cluster.brokers;
+        for (int id = 1; id <= 3; id++) {
+            cluster.open(id);
+        }
+        for (int id = 1; id <= 3; id++) { // once a majority runs: registering waits for the controller
+            brokers.get(id - 1).cluster().orElseThrow().register("127.0.0.1", 9090 + id, 0);
+        }
+        brokers.get(0).createTopic(EVENTS.topic(), 1, Map.of("segment.bytes", "4096", "retention.bytes", "16384"));
+    }
+
+    /** Writes records 0 to 99, which retention deletes, and nothing later. */
+    private static final long EARLY_PRODUCER = 4242;
+    /** Writes the records from 100 on. */
+    private static final long PRODUCER = 4343;
+
+    /** Record {@code i}, about 100 bytes, from an idempotent producer ({@link #EARLY_PRODUCER} or {@link #PRODUCER}). */
+    private static MemoryRecords batch(int i) {
+        byte[] value = ("record-" + i + "-" + "x".repeat(40)).getBytes(StandardCharsets.UTF_8);
+        return i < 100 ? MemoryRecords.withIdempotentRecords(Compression.NONE, EARLY_PRODUCER, (short) 0, i, new SimpleRecord(value))
+                : MemoryRecords.withIdempotentRecords(Compression.NONE, PRODUCER, (short) 0, i - 100, new SimpleRecord(value));
+    }
+
+    /** Records {@code from} to {@code from + count} ({@link #batch}), fifty in flight at a time. */
+    private void appendRecords(int from, int count) throws Exception {
+        for (int chunk = from; chunk < from + count; chunk += 50) {
+            EmbeddedBroker leader = leader();
+            List<java.util.concurrent.CompletableFuture<Long>> sent = new ArrayList<>();
+            for (int i = chunk; i < Math.min(from + count, chunk + 50); i++) {
+                sent.add(leader.appendAtLeader(EVENTS, batch(i)));
+            }
+            for (var offset : sent) {
+                offset.get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * Waits until every replica has all {@code count} records, the same start past 0 (for three
+     * seconds: retention moves it a step a second) and its old segments gone; the start.
+     */
+    private long awaitRetention(int count) {
+        Awaitility.await("every replica's start moved alike and its old segments went").atMost(Duration.ofSeconds(60))
+                .during(Duration.ofSeconds(3))
+                .until(() -> brokers.stream().allMatch(b -> b.highWatermark(EVENTS) == count && b.size(EVENTS).segments() <= 8
+                        && b.logStartOffset(EVENTS) > 0 && b.logStartOffset(EVENTS) == brokers.get(0).logStartOffset(EVENTS)));
+        return brokers.get(0).logStartOffset(EVENTS);
+    }
+
+    /** The values of the records from {@code start} to {@code end}, as {@code broker} reads them. */
+    private static List<String> readFromStart(EmbeddedBroker broker, long start, long end) {
+        List<String> values = new ArrayList<>();
+        for (long offset = start; offset < end; ) {
+            for (var batch : broker.read(EVENTS, offset, 1 << 20).batches()) {
+                for (var record : batch) {
+                    if (record.offset() >= offset) {
+                        values.add(StandardCharsets.UTF_8.decode(record.value()).toString());
+                    }
+                }
+                offset = batch.nextOffset();
+            }
+        }
+        return values;
+    }
+
+    private EmbeddedBroker leader() {
+        return cluster.leaderOf(EVENTS);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.oms.streaming.cluster;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.oms.streaming.BrokerConfig;
+import dev.oms.streaming.BrokerMetrics;
+import dev.oms.streaming.EmbeddedBroker;
+import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
+
+/**
+ * Brokers of one cluster in this JVM (real Raft over loopback ports, real partition logs, each
+ * node under {@code <dir>/node-<id>/log}); closed in reverse order.
+ */
+final class InProcessCluster implements AutoCloseable {
+    private final Path dir;
+    private final List<ClusterConfig.Peer> peers;
+    /** Index {@code id - 1}: node {@code id}'s broker, as last opened. */
+    final List<EmbeddedBroker> brokers = new ArrayList<>();
+
+    InProcessCluster(Path dir) throws IOException {
+        this.dir = dir;
+        this.peers = RaftNodeTest.peers();
+    }
+
+    /** Opens node {@code id}'s broker (again, in place of the one before, if it ran). */
+    EmbeddedBroker open(int id) throws IOException {
+        EmbeddedBroker broker = EmbeddedBroker.open(home(id).resolve("log"), BrokerConfig.of(1, 1024),
+                BrokerMetrics.unregistered(), RaftNodeTest.config(id, peers));
+        if (brokers.size() >= id) {
+            brokers.set(id - 1, broker);
+        } else {
+            brokers.add(broker);
+        }
+        return broker;
+    }
+
+    Path home(int id) {
+        return dir.resolve("node-" + id);
+    }
+
+    /** The broker that leads {@code tp}, once one does (and is ready). */
+    EmbeddedBroker leaderOf(TopicPartition tp) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30)).until(
+                () -> brokers.stream().filter(b -> b.hasPartition(tp) && b.leads(tp)).findFirst(), java.util.Optional::isPresent)
+                .orElseThrow();
+    }
+
+    @Override
+    public void close() {
+        brokers.reversed().forEach(EmbeddedBroker::close);
+    }
+}
