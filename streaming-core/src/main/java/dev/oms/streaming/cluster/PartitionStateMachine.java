@@ -71,6 +71,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private boolean tailChecked;
     /** Where the applied entries end in the log. */
     private volatile PartitionLog.End applied;
+    /** Where the latest snapshot says they end (a restart looks for that segment). */
+    private volatile PartitionLog.End snapshotEnd;
     /** Raft's log of this group, once known. */
     private volatile RaftLog raftLog;
     /**
@@ -82,9 +84,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private static final byte PRODUCERS_QUERY = OWN_QUERIES + 1;
     /**
      * Held while the replica's log changes shape: Raft's writes and cuts (one thread, so never
-     * contended there), an install, and segments leaving by retention (another thread).
+     * contended there), an install, and segments leaving by retention (which only tries it).
      */
-    private final Object writing = new Object();
+    private final java.util.concurrent.locks.ReentrantLock writing = new java.util.concurrent.locks.ReentrantLock();
     /** Bytes of batches an installing replica asks for at once. */
     private static final int INSTALL_FETCH_BYTES = 1 << 20;
 
@@ -106,6 +108,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         // segment's end, was never flushed by Raft: neither belongs to an entry Raft kept.
         log.hideAfter(log.start());
         RaftEntryIndex.Entry last = entries.last();
+        if (last != null && last.end().offset() < log.start().offset()) {
+            // An install started the log afresh past every entry noted, then stopped before its end.
+            LOG.warn("{}: the entries noted end before the log starts (an install was cut short); forgotten", topicPartition);
+            entries.truncateFrom(Long.MIN_VALUE);
+            last = null;
+        }
         while (last != null && last.end().offset() > log.end().offset()) {
             entries.truncateFrom(last.index());
             last = entries.last();
@@ -129,10 +137,15 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             props.load(in);
         }
         PartitionLog.End end = endOf(props);
+        snapshotEnd = end;
         // A leader applies what two followers hold before its own flush: its snapshot may name
         // records its own disk lost in a crash. Raft sends them again; until then they are not shown.
         PartitionLog.End written = log.end();
-        applied = end.offset() > written.offset() ? written : end;
+        if (end.offset() < log.start().offset()) {
+            applied = log.start(); // an install started the log afresh past it, then stopped; it starts again
+        } else {
+            applied = end.offset() > written.offset() ? written : end;
+        }
         log.hideAfter(applied);
     }
 
@@ -146,6 +159,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * it applied (committed, so alike on every replica), then fetches the leader's batches from
      * there, offsets kept. The entry index is emptied but for one entry at {@code at}, so that a
      * restart knows where the log ends; Raft sends the entries after it.
+     *
+     * <p>A stop midway leaves what a restart undoes: a snapshot at the last applied entry is taken
+     * first (so Raft re-applies nothing before it), and the entries up to it stay noted until the
+     * copy is whole (so the restart cuts a partial copy); a log started afresh is seen at start.
      */
     @Override
     protected byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException {
@@ -166,19 +183,27 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                 throw new java.io.InterruptedIOException("installing a snapshot of " + topicPartition);
             }
         }
-        synchronized (writing) {
+        writing.lock();
+        try {
+            takeSnapshot();
             return copyFromLeader(leader, at, target, start);
+        } finally {
+            writing.unlock();
         }
     }
 
     private byte[] copyFromLeader(Leader leader, TermIndex at, long target, long start) throws IOException {
         log.truncateTo(applied);
-        entries.truncateFrom(Long.MIN_VALUE); // Raft holds none of them from now on
+        entries.truncateFrom(getLastAppliedTermIndex().getIndex() + 1);
         while (log.end().offset() < target) {
             long from = log.end().offset();
             ByteBuffer batches = leader.ask(ByteBuffer.allocate(13).put(RECORDS_QUERY).putLong(from)
                     .putInt(INSTALL_FETCH_BYTES).flip());
             long leaderFirst = batches.getLong();
+            if (leaderFirst > target) {
+                throw new IOException(topicPartition + ": the leader's log now starts at " + leaderFirst + ", past its snapshot"
+                        + " at " + target + " (a newer one comes with the next notification)");
+            }
             if (from < leaderFirst) {
                 // Retention removed what this replica lacks from every log: start where the leader's starts.
                 ByteBuffer producers = leader.ask(ByteBuffer.allocate(9).put(PRODUCERS_QUERY).putLong(leaderFirst).flip());
@@ -198,10 +223,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         log.sync();
         log.startAt(start);
         PartitionLog.End end = log.end();
+        entries.truncateFrom(Long.MIN_VALUE); // Raft holds none of them from now on
         entries.append(new RaftEntryIndex.Entry(at.getIndex(), -1, (short) 0, end, end, null));
         entries.sync();
         log.publishUpTo(end);
         applied = end;
+        snapshotEnd = end;
         LOG.info("{}: copied the records up to offset {} from the leader", topicPartition, target);
         java.io.StringWriter own = new java.io.StringWriter();
         snapshotProperties(end, start).store(own, topicPartition + ": where the applied entries end in the log");
@@ -241,13 +268,23 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * @return how many segments went
      */
     int dropUnneededSegments(long nowMs) throws IOException {
-        synchronized (writing) {
+        if (!getServer().isDone() || !writing.tryLock()) {
+            return 0; // not joined yet, or an install copies: the next look
+        }
+        try {
             if (closed.get() || failed.get()) {
                 return 0;
             }
             RaftEntryIndex.Entry oldest = entries.ceiling(raftLog().getStartIndex());
-            long needed = oldest == null ? log.end().offset() : oldest.start().offset();
-            return log.dropSegmentsBefore(Math.min(log.logStartOffset(), needed), nowMs);
+            PartitionLog.End needed = oldest == null ? applied : oldest.start();
+            PartitionLog.End snapshot = snapshotEnd;
+            // Ends name their segment: an end at a segment's last byte names it though the next
+            // entry's records are in the next one, so the segments so named stay too.
+            long keepSegment = Math.min(needed.segmentBase(), Math.min(applied.segmentBase(),
+                    snapshot == null ? Long.MAX_VALUE : snapshot.segmentBase()));
+            return log.dropSegmentsBefore(Math.min(log.logStartOffset(), needed.offset()), keepSegment, nowMs);
+        } finally {
+            writing.unlock();
         }
     }
 
@@ -316,8 +353,11 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return stopped();
         }
         try {
-            synchronized (writing) {
+            writing.lock();
+            try {
                 writeEntry(entry);
+            } finally {
+                writing.unlock();
             }
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
@@ -439,8 +479,11 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return stopped();
         }
         try {
-            synchronized (writing) {
+            writing.lock();
+            try {
                 cut(index);
+            } finally {
+                writing.unlock();
             }
             return CompletableFuture.completedFuture(null);
         } catch (IOException | RuntimeException e) {
@@ -531,10 +574,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
 
     @Override
     protected void writeSnapshot(java.io.File file) throws IOException {
+        PartitionLog.End end = applied;
         try (var out = Files.newBufferedWriter(file.toPath())) {
-            snapshotProperties(applied, log.logStartOffset()).store(out,
+            snapshotProperties(end, log.logStartOffset()).store(out,
                     topicPartition + ": where the applied entries end in the log");
         }
+        snapshotEnd = end;
     }
 
     /**

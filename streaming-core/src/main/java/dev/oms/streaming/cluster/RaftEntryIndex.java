@@ -263,15 +263,17 @@ final class RaftEntryIndex implements Closeable {
         if (entry != null) {
             return entry;
         }
-        long position;
-        synchronized (this) {
+        synchronized (this) { // the position and the file it is in, at once: a drop may swap both
             int slot = ceilingSlot(index);
             if (slot == count || indexes[slot] != index) {
                 return null;
             }
-            position = positions[slot];
+            Entry read = readAt(positions[slot]);
+            if (read == null || read.index() != index) {
+                throw new IllegalStateException("raft-entries: the record at " + positions[slot] + " is not entry " + index);
+            }
+            return read;
         }
-        return readAt(position);
     }
 
     /** The first entry at or after {@code index}, or null. */
@@ -317,7 +319,7 @@ final class RaftEntryIndex implements Closeable {
     }
 
     /** An older entry, read back from the file (a follower far behind). Under the monitor: the file may be swapped. */
-    private synchronized Entry readAt(long position) {
+    private Entry readAt(long position) {
         try {
             ByteBuffer length = ByteBuffer.allocate(4);
             channel.read(length, position);

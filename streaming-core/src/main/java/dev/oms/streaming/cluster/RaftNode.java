@@ -123,6 +123,7 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 10_000);
         RaftServerConfigKeys.Log.setPurgeGap(props, 1024);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2); // the default keeps every snapshot file
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2000, TimeUnit.MILLISECONDS));
         overrides(props); // over ours

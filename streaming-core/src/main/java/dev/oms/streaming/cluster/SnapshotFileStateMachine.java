@@ -94,15 +94,18 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
             return -1;
         }
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        writeSnapshot(file);
-        saveSnapshot(file, last);
+        File tmp = new File(file.getPath() + ".tmp"); // not a snapshot's name: never loaded half written
+        writeSnapshot(tmp);
+        saveSnapshot(tmp, file, last);
         return last.getIndex();
     }
 
-    private void saveSnapshot(File file, TermIndex at) throws IOException {
-        try (var channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE)) {
+    /** Makes {@code tmp} durable, puts it in place of {@code file}, and the latest snapshot. */
+    private void saveSnapshot(File tmp, File file, TermIndex at) throws IOException {
+        try (var channel = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE)) {
             channel.force(true);
         }
+        dev.oms.streaming.storage.Directories.replaceDurably(tmp.toPath(), file.toPath());
         var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
     }
@@ -168,8 +171,9 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
             reply.get(leaderSnapshot);
             byte[] own = install(leader, at, leaderSnapshot);
             File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
-            Files.write(file.toPath(), own);
-            saveSnapshot(file, at);
+            File tmp = new File(file.getPath() + ".tmp");
+            Files.write(tmp.toPath(), own);
+            saveSnapshot(tmp, file, at);
             LOG.info("{}: installed the leader's snapshot at {}", getGroupId(), at);
             return at;
         }

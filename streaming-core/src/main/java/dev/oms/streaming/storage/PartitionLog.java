@@ -569,15 +569,15 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Removes the whole segments before {@code offset} (never the active one), a replicated
-     * partition's retention once the cluster has moved its start past them, and deletes the files
-     * of segments removed a while ago. Owner only.
+     * Removes the whole segments before {@code offset} (never the active one, nor the segment at
+     * {@code keepSegment} or after it), a replicated partition's retention once the cluster has
+     * moved its start past them, and deletes the files of segments removed a while ago. Owner only.
      *
      * @return how many segments went
      */
-    public int dropSegmentsBefore(long offset, long nowMs) throws IOException {
+    public int dropSegmentsBefore(long offset, long keepSegment, long nowMs) throws IOException {
         int dropped = 0;
-        while (segments.length > 1 && segments[1].baseOffset() <= offset) {
+        while (segments.length > 1 && segments[1].baseOffset() <= offset && segments[0].baseOffset() < keepSegment) {
             dropOldest(nowMs);
             dropped++;
         }

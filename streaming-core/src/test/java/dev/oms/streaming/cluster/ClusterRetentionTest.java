@@ -58,6 +58,32 @@ class ClusterRetentionTest {
     }
 
     /**
+     * A follower that is down while retention moves the start catches up from the others' Raft
+     * logs when it returns: the leader keeps the segments Raft will send it, however old.
+     */
+    @Test
+    void aFollowerThatWasDownWhileRetentionRanCatchesUpFromTheSegmentsKeptForIt() throws Exception {
+        startThree();
+        appendRecords(0, 100);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> brokers.stream().allMatch(b -> b.highWatermark(EVENTS) == 100));
+        int away = brokers.indexOf(brokers.stream().filter(b -> !b.leads(EVENTS)).findFirst().orElseThrow());
+        brokers.get(away).close();
+        int count = 1_000;
+        appendRecords(100, count - 100);
+        EmbeddedBroker leader = leader();
+        Awaitility.await("the start moved on the others").atMost(Duration.ofSeconds(60))
+                .until(() -> leader.logStartOffset(EVENTS) > 100);
+        Thread.sleep(3_000); // housekeeping runs every second: it would have deleted the segments by now
+
+        EmbeddedBroker back = cluster.open(away + 1);
+        Awaitility.await("the follower caught up").atMost(Duration.ofSeconds(60))
+                .until(() -> back.hasPartition(EVENTS) && back.highWatermark(EVENTS) == count);
+        appendRecords(count, 100); // snapshots, after which Raft purges what the follower no longer needs
+        long start = awaitRetention(count + 100);
+        assertThat(readFromStart(back, start, count + 100)).isEqualTo(readFromStart(leader(), start, count + 100));
+    }
+
+    /**
      * A replica whose disk was replaced after retention deleted the partition's first records
      * everywhere starts its copy where the leader's log starts, with the producers' state as of
      * there (an idempotent producer's retry is then refused on it as on the others, not written),

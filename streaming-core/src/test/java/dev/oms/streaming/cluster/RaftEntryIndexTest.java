@@ -24,7 +24,12 @@ class RaftEntryIndexTest {
 
     /** Entries 1 to {@code count}. */
     private static void appendEntries(RaftEntryIndex index, int count) throws IOException {
-        for (long i = 1; i <= count; i++) {
+        appendEntries(index, 1, count);
+    }
+
+    /** Entries {@code from} to {@code to}. */
+    private static void appendEntries(RaftEntryIndex index, int from, int to) throws IOException {
+        for (long i = from; i <= to; i++) {
             index.append(entry(i));
         }
     }
@@ -68,6 +73,43 @@ class RaftEntryIndexTest {
         }
     }
 
+    /** A follower far behind reads old entries back from the file while Raft's purges drop others. */
+    @Test
+    void entriesReadFromTheFileDuringDropsAreTheOnesAskedFor() throws Exception {
+        Path file = dir.resolve("raft-entries");
+        int chunk = 2 * RaftEntryIndex.MIN_DROP;
+        try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
+            appendEntries(index, chunk);
+            java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(chunk);
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+                while (!done.get()) {
+                    long i = last.get() - 10 - random.nextInt(RaftEntryIndex.MIN_DROP / 2); // kept, not cached
+                    try {
+                        RaftEntryIndex.Entry read = index.get(2 * i);
+                        boolean droppedSince = i <= last.get() - RaftEntryIndex.MIN_DROP;
+                        if (read == null ? !droppedSince : read.index() != 2 * i || read.ack() != 10 * i) {
+                            throw new AssertionError("asked for entry " + i + ", got " + read);
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }
+            });
+            for (int round = 0; round < 100; round++) { // the writer appends; Raft purges all but the last 1,024
+                appendEntries(index, (int) last.get() + 1, (int) last.get() + chunk);
+                last.addAndGet(chunk);
+                index.dropBefore(2 * (last.get() - RaftEntryIndex.MIN_DROP + 1));
+                assertThat(index.size()).isEqualTo(RaftEntryIndex.MIN_DROP);
+            }
+            done.set(true);
+            reader.join();
+            assertThat(failure.get()).isNull();
+        }
+    }
+
     @Test
     void theLastEntryIsKeptWhateverRaftPurgedAndSmallDropsWait() throws IOException {
         Path file = dir.resolve("raft-entries");
@@ -75,7 +117,7 @@ class RaftEntryIndexTest {
             appendEntries(index, RaftEntryIndex.MIN_DROP / 2);
             index.dropBefore(Long.MAX_VALUE);
             assertThat(index.size()).as("too few to rewrite the file for").isEqualTo(RaftEntryIndex.MIN_DROP / 2);
-            appendEntries(index, 3 * RaftEntryIndex.MIN_DROP);
+            appendEntries(index, RaftEntryIndex.MIN_DROP / 2 + 1, 3 * RaftEntryIndex.MIN_DROP);
             index.dropBefore(Long.MAX_VALUE); // a snapshot installed past every entry here
             assertThat(index.size()).isEqualTo(1);
             assertThat(index.last()).usingRecursiveComparison().isEqualTo(entry(3 * RaftEntryIndex.MIN_DROP));
