@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -93,7 +94,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     PartitionStateMachine(TopicPartition topicPartition, PartitionLog log) throws IOException {
         this.topicPartition = topicPartition;
         this.log = log;
-        java.nio.file.Path file = log.directory().resolve("raft-entries");
+        java.nio.file.Path file = log.directory().resolve(ENTRIES);
         if (!Files.exists(file) && log.end().offset() > log.start().offset()) {
             throw new IllegalStateException(topicPartition + " holds records written outside Raft (a single-node data"
                     + " directory?): a cluster node starts from its own, empty data directory");
@@ -108,12 +109,6 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         // segment's end, was never flushed by Raft: neither belongs to an entry Raft kept.
         log.hideAfter(log.start());
         RaftEntryIndex.Entry last = entries.last();
-        if (last != null && last.end().offset() < log.start().offset()) {
-            // An install started the log afresh past every entry noted, then stopped before its end.
-            LOG.warn("{}: the entries noted end before the log starts (an install was cut short); forgotten", topicPartition);
-            entries.truncateFrom(Long.MIN_VALUE);
-            last = null;
-        }
         while (last != null && last.end().offset() > log.end().offset()) {
             entries.truncateFrom(last.index());
             last = entries.last();
@@ -141,11 +136,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         // A leader applies what two followers hold before its own flush: its snapshot may name
         // records its own disk lost in a crash. Raft sends them again; until then they are not shown.
         PartitionLog.End written = log.end();
-        if (end.offset() < log.start().offset()) {
-            applied = log.start(); // an install started the log afresh past it, then stopped; it starts again
-        } else {
-            applied = end.offset() > written.offset() ? written : end;
-        }
+        applied = end.offset() > written.offset() ? written : end;
         log.hideAfter(applied);
     }
 
@@ -160,9 +151,11 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * there, offsets kept. The entry index is emptied but for one entry at {@code at}, so that a
      * restart knows where the log ends; Raft sends the entries after it.
      *
-     * <p>A stop midway leaves what a restart undoes: a snapshot at the last applied entry is taken
-     * first (so Raft re-applies nothing before it), and the entries up to it stay noted until the
-     * copy is whole (so the restart cuts a partial copy); a log started afresh is seen at start.
+     * <p>An {@value #INSTALLING} file marks the partition while it changes: a node that stops
+     * before the install is whole starts the replica over, empty, in a fresh Raft group directory
+     * ({@link #startOverIfInstallCutShort}), as a replaced disk. An install that fails here (the leader
+     * went) puts the log back as it was and Raft notifies again; one that fails after the log
+     * started afresh stops the replica, which the node's next start begins again.
      */
     @Override
     protected byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException {
@@ -185,16 +178,61 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
         writing.lock();
         try {
-            takeSnapshot();
-            return copyFromLeader(leader, at, target, start);
+            Path marker = log.directory().resolve(INSTALLING);
+            dev.oms.streaming.storage.Directories.createDurably(marker);
+            PartitionLog.End before = applied;
+            log.truncateTo(before);
+            entries.truncateFrom(getLastAppliedTermIndex().getIndex() + 1);
+            try {
+                copyRecords(leader, target);
+            } catch (IOException | RuntimeException e) {
+                if (log.start().offset() <= before.offset()) {
+                    log.truncateTo(before); // as it was: the entries up to it are still noted
+                    Files.deleteIfExists(marker);
+                } else {
+                    stop("copying the records of the leader's snapshot", e); // started afresh: the next start begins again
+                }
+                throw e;
+            }
+            try {
+                return finishInstall(at, start);
+            } catch (IOException | RuntimeException e) {
+                stop("installing the leader's snapshot", e);
+                throw e;
+            }
         } finally {
             writing.unlock();
         }
     }
 
-    private byte[] copyFromLeader(Leader leader, TermIndex at, long target, long start) throws IOException {
-        log.truncateTo(applied);
-        entries.truncateFrom(getLastAppliedTermIndex().getIndex() + 1);
+    /** Marks a partition whose replica is being changed by an install (see {@link #install}). */
+    static final String INSTALLING = "installing";
+
+    /**
+     * At a node's start, before the replica opens: when an install of it was cut short (the node
+     * stopped midway), empties its log and its entry index; true then, and its Raft group's
+     * directory must go too before Raft starts ({@link ReplicatedLog#start}), which also removes the mark.
+     */
+    static boolean startOverIfInstallCutShort(TopicPartition tp, PartitionLog log) throws IOException {
+        if (!Files.exists(log.directory().resolve(INSTALLING))) {
+            return false;
+        }
+        LOG.warn("{}: an install from the leader was cut short; the replica starts over, empty", tp);
+        log.resetTo(0, new byte[0], System.currentTimeMillis());
+        Files.deleteIfExists(log.directory().resolve(ENTRIES));
+        return true;
+    }
+
+    /** The entry index's file, beside the segments. */
+    private static final String ENTRIES = "raft-entries";
+
+    @Override
+    protected void installed() throws IOException {
+        Files.deleteIfExists(log.directory().resolve(INSTALLING));
+    }
+
+    /** Copies the leader's batches from this log's end up to {@code target}, starting afresh where retention left none. */
+    private void copyRecords(Leader leader, long target) throws IOException {
         while (log.end().offset() < target) {
             long from = log.end().offset();
             ByteBuffer batches = leader.ask(ByteBuffer.allocate(13).put(RECORDS_QUERY).putLong(from)
@@ -221,6 +259,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             log.appendReplica(upToTarget, System.currentTimeMillis());
         }
         log.sync();
+    }
+
+    /** The copy is whole: the entry index notes only where it ends; returns this replica's snapshot at {@code at}. */
+    private byte[] finishInstall(TermIndex at, long start) throws IOException {
         log.startAt(start);
         PartitionLog.End end = log.end();
         entries.truncateFrom(Long.MIN_VALUE); // Raft holds none of them from now on
@@ -229,7 +271,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         log.publishUpTo(end);
         applied = end;
         snapshotEnd = end;
-        LOG.info("{}: copied the records up to offset {} from the leader", topicPartition, target);
+        LOG.info("{}: copied the records up to offset {} from the leader", topicPartition, end.offset());
         java.io.StringWriter own = new java.io.StringWriter();
         snapshotProperties(end, start).store(own, topicPartition + ": where the applied entries end in the log");
         return own.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -275,7 +317,13 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             if (closed.get() || failed.get()) {
                 return 0;
             }
-            RaftEntryIndex.Entry oldest = entries.ceiling(raftLog().getStartIndex());
+            long raftStart;
+            try {
+                raftStart = raftLog().getStartIndex();
+            } catch (IOException | IllegalStateException notYet) {
+                return 0; // the group is still being added here
+            }
+            RaftEntryIndex.Entry oldest = entries.ceiling(raftStart);
             PartitionLog.End needed = oldest == null ? applied : oldest.start();
             PartitionLog.End snapshot = snapshotEnd;
             // Ends name their segment: an end at a segment's last byte names it though the next
@@ -502,7 +550,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     /** The entry's request as sent, from the segment, for a follower that needs it. */
     @Override
     public CompletableFuture<ByteString> read(LogEntryProto entry, TransactionContext context) {
-        RaftEntryIndex.Entry e = entries.get(entry.getIndex());
+        RaftEntryIndex.Entry e;
+        try {
+            e = entries.get(entry.getIndex());
+        } catch (RuntimeException unreadable) {
+            return CompletableFuture.failedFuture(unreadable);
+        }
         if (e == null) {
             return CompletableFuture.failedFuture(new IOException(topicPartition + ": no Raft entry " + entry.getIndex()));
         }

@@ -323,6 +323,9 @@ final class RaftEntryIndex implements Closeable {
         try {
             ByteBuffer length = ByteBuffer.allocate(4);
             channel.read(length, position);
+            if (length.getInt(0) < HEADER || length.getInt(0) > MAX_RECORD) {
+                return null;
+            }
             ByteBuffer record = ByteBuffer.allocate(length.getInt(0));
             while (record.hasRemaining()) {
                 if (channel.read(record, position + record.position()) < 0) {

@@ -101,6 +101,8 @@ public final class ReplicatedLog implements AutoCloseable {
         return t;
     });
     private final Map<TopicPartition, InSyncReplicas> inSync = new ConcurrentHashMap<>();
+    /** Groups whose replica an install cut short: started over at {@link #start}, with their partition's directory. */
+    private final Map<RaftGroupId, Path> startingOver = new ConcurrentHashMap<>();
     /** Partitions whose leader here has a retention start on its way through Raft. */
     private final java.util.Set<TopicPartition> retentionInFlight = ConcurrentHashMap.newKeySet();
     /** This node as it registered, once it has. */
@@ -134,11 +136,15 @@ public final class ReplicatedLog implements AutoCloseable {
     /** Takes a partition found on disk; call before {@link #start}. */
     public void adopt(TopicPartition tp, Uuid topicId, PartitionLog log) throws IOException {
         RaftGroupId group = RaftNode.group(config, topicId.toString(), tp.partition(), tp.partition()).getGroupId();
+        boolean startsOver = !node.isDone() && PartitionStateMachine.startOverIfInstallCutShort(tp, log);
+        if (startsOver) {
+            startingOver.put(group, log.directory());
+        }
         if (groups.putIfAbsent(tp, group) == null) {
             machines.put(group, new PartitionStateMachine(tp, log));
         }
         topicIds.put(tp, topicId.toString());
-        if (!node.isDone()) {
+        if (!node.isDone() && !startsOver) {
             joined.add(tp); // found on disk: its group resumes when the server starts
         }
     }
@@ -156,6 +162,14 @@ public final class ReplicatedLog implements AutoCloseable {
             }
             return machine;
         };
+        for (var partition : startingOver.entrySet()) {
+            // Its Raft state goes with its records: the replica joins its group anew, empty, once the
+            // controller's topics are replayed, as a replaced disk would. Then the mark goes.
+            String name = partition.getKey().getUuid().toString();
+            dev.oms.streaming.storage.Directories.delete(raftDir.resolve(name));
+            dev.oms.streaming.storage.Directories.delete(raftDir.resolve(name + ".resuming"));
+            java.nio.file.Files.deleteIfExists(partition.getValue().resolve(PartitionStateMachine.INSTALLING));
+        }
         List<org.apache.ratis.protocol.RaftGroup> resume = new ArrayList<>();
         for (TopicPartition tp : joined) {
             resume.add(RaftNode.group(config, topicIds.get(tp), tp.partition(), tp.partition()));

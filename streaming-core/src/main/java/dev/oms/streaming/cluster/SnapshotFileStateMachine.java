@@ -57,6 +57,10 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
      */
     protected abstract byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException;
 
+    /** The snapshot {@link #install} brought is durable and the latest: what the install changed is final. */
+    protected void installed() throws IOException {
+    }
+
     /** Answers a query of this state machine's own kind ({@code request} starts with its kind byte). */
     protected ByteBuffer answer(ByteBuffer request) throws IOException {
         throw new IOException("unknown query kind " + request.get(0));
@@ -154,10 +158,12 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
         LOG.info("{}: the leader {} no longer holds the entries this replica lacks (its log starts at {}): "
                 + "installing its snapshot", getGroupId(), leaderId, firstAvailable);
         try (RaftClient client = RaftNode.client(getServer().join().getDivision(getGroupId()).getGroup())) {
+            // Asked of whichever server leads when asked (the client follows a change): what an install
+            // copies is committed, alike on every replica, at the same offsets.
             Leader leader = request -> {
-                var reply = client.io().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(request)), leaderId);
+                var reply = client.io().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(request)));
                 if (!reply.isSuccess()) {
-                    throw new IOException(getGroupId() + ": the leader " + leaderId + " did not answer: " + reply.getException());
+                    throw new IOException(getGroupId() + ": the leader did not answer: " + reply.getException());
                 }
                 return reply.getMessage().getContent().asReadOnlyByteBuffer();
             };
@@ -174,6 +180,7 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
             File tmp = new File(file.getPath() + ".tmp");
             Files.write(tmp.toPath(), own);
             saveSnapshot(tmp, file, at);
+            installed();
             LOG.info("{}: installed the leader's snapshot at {}", getGroupId(), at);
             return at;
         }

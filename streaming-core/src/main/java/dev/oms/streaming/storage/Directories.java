@@ -37,6 +37,16 @@ public final class Directories {
         }
     }
 
+    /** Creates the empty file {@code file} (if missing), and makes its name survive a power loss. */
+    public static void createDurably(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            Files.createFile(file);
+        }
+        try (FileChannel parent = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            parent.force(true);
+        }
+    }
+
     /** Renames {@code directory} aside atomically and durably, then deletes it and everything in it. */
     public static void delete(Path directory) throws IOException {
         if (!Files.exists(directory)) {

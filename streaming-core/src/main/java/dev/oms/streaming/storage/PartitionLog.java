@@ -612,17 +612,19 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Starts this log afresh at {@code base}, the first offset its partition's leader still has,
-     * with the producers' state as of there ({@link #producerSnapshotAt} of the leader): a replica
-     * that lacks records the cluster no longer keeps. Everything here goes. Owner only, while the
-     * replica serves no one (it follows).
+     * Starts this log afresh at {@code base}, empty, with the producers' state {@code producerSnapshot}
+     * (a snapshot file's bytes; none at offset 0): a replica that copies its partition's leader from
+     * where the leader's log starts ({@link #producerSnapshotAt} there), or that starts over empty.
+     * Everything here goes, old files first: a crash midway leaves fewer of them, never a mix.
+     * Owner only, while the replica serves no one (it follows).
      */
     public void resetTo(long base, byte[] producerSnapshot, long nowMs) throws IOException {
-        if (base <= segments[segments.length - 1].baseOffset()) {
-            throw new IllegalStateException(topicPartition + ": cannot start afresh at " + base + ", below segment "
-                    + segments[segments.length - 1].baseOffset());
+        LogSegment[] old = segments;
+        for (LogSegment segment : old) {
+            segment.close();
+            Files.deleteIfExists(segment.file());
         }
-        if (producerSnapshot.length > 0) { // first: a crash after the new segment must find it
+        if (base > 0) {
             Path tmp = dir.resolve(snapshotFile(base).getFileName() + ".tmp");
             try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
@@ -633,22 +635,19 @@ public final class PartitionLog implements AutoCloseable {
         }
         LogSegment fresh = LogSegment.create(dir, base, config.preallocate() ? config.segmentBytes() : 0, nowMs);
         fresh.flush();
-        LogSegment[] old = segments;
         segments = new LogSegment[] {fresh};
         visible = new Visible(base, fresh, 0);
         logEndOffset = base;
         pendingBytes = 0;
         unsynced = false;
-        for (LogSegment segment : old) {
-            segment.close();
-            Files.deleteIfExists(segment.file());
-        }
+        Files.deleteIfExists(dir.resolve(LOG_START_FILE));
+        deletedBefore = 0;
         startAt(base);
         deleteSnapshotsNotAtASegment();
         if (loadLatestSnapshot(List.of(base)) != base && base > 0) {
-            throw new IOException(topicPartition + ": the leader's producer snapshot at " + base + " is unreadable");
+            throw new IOException(topicPartition + ": the producer snapshot at " + base + " is unreadable");
         }
-        LOG.warn("{}: started afresh at offset {}, where the leader's log starts", topicPartition, base);
+        LOG.warn("{}: started afresh at offset {}", topicPartition, base);
     }
 
     /**

@@ -66,8 +66,7 @@ class ClusterRetentionTest {
         startThree();
         appendRecords(0, 100);
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> brokers.stream().allMatch(b -> b.highWatermark(EVENTS) == 100));
-        int away = brokers.indexOf(brokers.stream().filter(b -> !b.leads(EVENTS)).findFirst().orElseThrow());
-        brokers.get(away).close();
+        int away = closeAFollower();
         int count = 1_000;
         appendRecords(100, count - 100);
         EmbeddedBroker leader = leader();
@@ -91,12 +90,9 @@ class ClusterRetentionTest {
      */
     @Test
     void aReplicaWithAnEmptyDiskStartsItsCopyWhereRetentionLeftTheLeadersLog() throws Exception {
-        startThree();
         int count = 1_000;
-        appendRecords(0, count);
-        long start = awaitRetention(count);
-        int replaced = brokers.indexOf(brokers.stream().filter(b -> !b.leads(EVENTS)).findFirst().orElseThrow());
-        brokers.get(replaced).close();
+        long start = startThreeAndRetain(count);
+        int replaced = closeAFollower();
         dev.oms.streaming.storage.Directories.delete(cluster.home(replaced + 1));
 
         EmbeddedBroker fresh = cluster.open(replaced + 1);
@@ -117,6 +113,50 @@ class ClusterRetentionTest {
         long freshStart = fresh.logStartOffset(EVENTS);
         assertThat(readFromStart(fresh, freshStart, count + 20)).isEqualTo(readFromStart(leader(), freshStart, count + 20))
                 .hasSize((int) (count + 20 - freshStart));
+    }
+
+    /**
+     * A node that stops in the middle of an install (here: its partition left marked, half its
+     * segments gone, as a stop while the copy started afresh leaves it) starts that replica over,
+     * empty, in a fresh Raft group directory, and it converges with the others.
+     */
+    @Test
+    void aReplicaWhoseInstallWasCutShortStartsOverAndConverges() throws Exception {
+        int count = 1_000;
+        long start = startThreeAndRetain(count);
+        int cut = closeAFollower();
+        Path partition = cluster.home(cut + 1).resolve("log").resolve(EVENTS.topic() + "-" + EVENTS.partition());
+        List<Path> segments;
+        try (var files = java.nio.file.Files.list(partition)) {
+            segments = files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList();
+        }
+        for (Path segment : segments.subList(0, segments.size() / 2)) {
+            java.nio.file.Files.delete(segment);
+        }
+        java.nio.file.Files.createFile(partition.resolve(PartitionStateMachine.INSTALLING));
+
+        EmbeddedBroker back = cluster.open(cut + 1);
+        appendRecords(count, 10);
+        Awaitility.await("the replica started over and caught up").atMost(Duration.ofSeconds(60))
+                .until(() -> back.hasPartition(EVENTS) && back.highWatermark(EVENTS) == count + 10);
+        assertThat(partition.resolve(PartitionStateMachine.INSTALLING)).doesNotExist();
+        long from = Math.max(start, back.logStartOffset(EVENTS));
+        assertThat(readFromStart(back, from, count + 10)).isEqualTo(readFromStart(leader(), from, count + 10))
+                .hasSize((int) (count + 10 - from));
+    }
+
+    /** {@link #startThree}, then {@code count} records, until retention has moved the start; the start. */
+    private long startThreeAndRetain(int count) throws Exception {
+        startThree();
+        appendRecords(0, count);
+        return awaitRetention(count);
+    }
+
+    /** Closes a broker that follows the partition; its index in {@link #brokers}. */
+    private int closeAFollower() {
+        int follower = brokers.indexOf(brokers.stream().filter(b -> !b.leads(EVENTS)).findFirst().orElseThrow());
+        brokers.get(follower).close();
+        return follower;
     }
 
     /** Three brokers of a cluster, registered, with the topic: Raft snapshots every 64 entries and purges behind them. */
