@@ -152,8 +152,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * restart knows where the log ends; Raft sends the entries after it.
      *
      * <p>An {@value #INSTALLING} file marks the partition while it changes: a node that stops
-     * before the install is whole starts the replica over, empty, in a fresh Raft group directory
-     * ({@link #startOverIfInstallCutShort}), as a replaced disk. An install that fails here (the leader
+     * before the install is whole starts the replica over, empty, its Raft log and snapshots gone
+     * ({@link #startOverIfInstallCutShort}), as a replaced disk but for its term and vote. An install that fails here (the leader
      * went) puts the log back as it was and Raft notifies again; one that fails after the log
      * started afresh stops the replica, which the node's next start begins again.
      */
@@ -181,16 +181,21 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             Path marker = log.directory().resolve(INSTALLING);
             dev.oms.streaming.storage.Directories.createDurably(marker);
             PartitionLog.End before = applied;
+            long lastApplied = getLastAppliedTermIndex().getIndex();
+            var lastInRaft = getServer().join().getDivision(getGroupId()).getRaftLog().getLastEntryTermIndex();
+            // Entries Raft holds past the last applied one would lose their records here for good.
+            boolean undoable = lastInRaft == null || lastInRaft.getIndex() <= lastApplied;
+            startedAfresh = false;
             log.truncateTo(before);
-            entries.truncateFrom(getLastAppliedTermIndex().getIndex() + 1);
+            entries.truncateFrom(lastApplied + 1);
             try {
                 copyRecords(leader, target);
             } catch (IOException | RuntimeException e) {
-                if (log.start().offset() <= before.offset()) {
+                if (undoable && !startedAfresh) {
                     log.truncateTo(before); // as it was: the entries up to it are still noted
                     Files.deleteIfExists(marker);
                 } else {
-                    stop("copying the records of the leader's snapshot", e); // started afresh: the next start begins again
+                    stop("copying the records of the leader's snapshot", e); // the next start begins again
                 }
                 throw e;
             }
@@ -205,13 +210,22 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
     }
 
+    /** Whether the install under way started the log afresh (on its thread, under {@link #writing}). */
+    private boolean startedAfresh;
+
+    /** The install's snapshot could not be saved: the log holds the copy, Raft the old state. */
+    @Override
+    protected void installNotSaved(Throwable cause) {
+        stop("saving the installed snapshot", cause);
+    }
+
     /** Marks a partition whose replica is being changed by an install (see {@link #install}). */
     static final String INSTALLING = "installing";
 
     /**
      * At a node's start, before the replica opens: when an install of it was cut short (the node
-     * stopped midway), empties its log and its entry index; true then, and its Raft group's
-     * directory must go too before Raft starts ({@link ReplicatedLog#start}), which also removes the mark.
+     * stopped midway), empties its log and its entry index; true then, and its Raft group's log and
+     * snapshots must go too before Raft starts ({@link ReplicatedLog#start}), which also removes the mark.
      */
     static boolean startOverIfInstallCutShort(TopicPartition tp, PartitionLog log) throws IOException {
         if (!Files.exists(log.directory().resolve(INSTALLING))) {
@@ -220,6 +234,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         LOG.warn("{}: an install from the leader was cut short; the replica starts over, empty", tp);
         log.resetTo(0, new byte[0], System.currentTimeMillis());
         Files.deleteIfExists(log.directory().resolve(ENTRIES));
+        dev.oms.streaming.storage.Directories.sync(log.directory()); // before Raft's state goes
         return true;
     }
 
@@ -247,6 +262,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                 ByteBuffer producers = leader.ask(ByteBuffer.allocate(9).put(PRODUCERS_QUERY).putLong(leaderFirst).flip());
                 byte[] snapshot = new byte[producers.remaining()];
                 producers.get(snapshot);
+                startedAfresh = true; // from here on the log cannot be put back
                 log.resetTo(leaderFirst, snapshot, System.currentTimeMillis());
                 continue;
             }

@@ -318,6 +318,32 @@ public final class RaftNode implements AutoCloseable {
         return client.async().send(Message.valueOf(data));
     }
 
+    /**
+     * Empties a group's Raft storage directory but for its term and vote ({@code current/raft-meta*}):
+     * its log segments ({@code current/log_*}) and its state machine's snapshots ({@code sm/}) go,
+     * so the member resumes with nothing and is sent (or notified of) everything. Before the server starts.
+     */
+    static void forgetLogAndSnapshots(Path groupDir) throws IOException {
+        Path current = groupDir.resolve("current");
+        if (Files.isDirectory(current)) {
+            try (var files = Files.list(current)) {
+                for (Path file : files.filter(f -> f.getFileName().toString().startsWith("log_")).toList()) {
+                    Files.delete(file);
+                }
+            }
+            dev.oms.streaming.storage.Directories.sync(current);
+        }
+        Path snapshots = groupDir.resolve("sm");
+        if (Files.isDirectory(snapshots)) {
+            try (var files = Files.list(snapshots)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            dev.oms.streaming.storage.Directories.sync(snapshots);
+        }
+    }
+
     /** A client of {@code group} that follows its leader, retrying for up to about 30 s. */
     static RaftClient client(RaftGroup group) {
         return RaftClient.newBuilder().setProperties(overrides(new RaftProperties())).setRaftGroup(group)

@@ -101,7 +101,7 @@ public final class ReplicatedLog implements AutoCloseable {
         return t;
     });
     private final Map<TopicPartition, InSyncReplicas> inSync = new ConcurrentHashMap<>();
-    /** Groups whose replica an install cut short: started over at {@link #start}, with their partition's directory. */
+    /** Groups whose replica an install cut short: emptied at {@link #start}, with their partition's directory. */
     private final Map<RaftGroupId, Path> startingOver = new ConcurrentHashMap<>();
     /** Partitions whose leader here has a retention start on its way through Raft. */
     private final java.util.Set<TopicPartition> retentionInFlight = ConcurrentHashMap.newKeySet();
@@ -144,7 +144,7 @@ public final class ReplicatedLog implements AutoCloseable {
             machines.put(group, new PartitionStateMachine(tp, log));
         }
         topicIds.put(tp, topicId.toString());
-        if (!node.isDone() && !startsOver) {
+        if (!node.isDone()) {
             joined.add(tp); // found on disk: its group resumes when the server starts
         }
     }
@@ -163,11 +163,12 @@ public final class ReplicatedLog implements AutoCloseable {
             return machine;
         };
         for (var partition : startingOver.entrySet()) {
-            // Its Raft state goes with its records: the replica joins its group anew, empty, once the
-            // controller's topics are replayed, as a replaced disk would. Then the mark goes.
+            // Raft's log and snapshots go with the records; its term and vote stay (raft-meta: a
+            // node must not vote twice in a term). The replica resumes empty, then the mark goes.
             String name = partition.getKey().getUuid().toString();
-            dev.oms.streaming.storage.Directories.delete(raftDir.resolve(name));
-            dev.oms.streaming.storage.Directories.delete(raftDir.resolve(name + ".resuming"));
+            for (Path group : List.of(raftDir.resolve(name), raftDir.resolve(name + ".resuming"))) {
+                RaftNode.forgetLogAndSnapshots(group);
+            }
             java.nio.file.Files.deleteIfExists(partition.getValue().resolve(PartitionStateMachine.INSTALLING));
         }
         List<org.apache.ratis.protocol.RaftGroup> resume = new ArrayList<>();

@@ -57,6 +57,10 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
      */
     protected abstract byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException;
 
+    /** {@link #install} changed the state, but its snapshot could not be saved (a disk error). */
+    protected void installNotSaved(Throwable cause) {
+    }
+
     /** The snapshot {@link #install} brought is durable and the latest: what the install changed is final. */
     protected void installed() throws IOException {
     }
@@ -176,11 +180,16 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
             byte[] leaderSnapshot = new byte[reply.remaining()];
             reply.get(leaderSnapshot);
             byte[] own = install(leader, at, leaderSnapshot);
-            File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
-            File tmp = new File(file.getPath() + ".tmp");
-            Files.write(tmp.toPath(), own);
-            saveSnapshot(tmp, file, at);
-            installed();
+            try {
+                File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
+                File tmp = new File(file.getPath() + ".tmp");
+                Files.write(tmp.toPath(), own);
+                saveSnapshot(tmp, file, at);
+                installed();
+            } catch (IOException | RuntimeException e) {
+                installNotSaved(e);
+                throw e;
+            }
             LOG.info("{}: installed the leader's snapshot at {}", getGroupId(), at);
             return at;
         }

@@ -42,8 +42,13 @@ public final class Directories {
         if (!Files.exists(file)) {
             Files.createFile(file);
         }
-        try (FileChannel parent = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            parent.force(true);
+        sync(file.getParent());
+    }
+
+    /** Makes the names in {@code directory} (files created, renamed or deleted) survive a power loss. */
+    public static void sync(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 

@@ -118,7 +118,7 @@ class ClusterRetentionTest {
     /**
      * A node that stops in the middle of an install (here: its partition left marked, half its
      * segments gone, as a stop while the copy started afresh leaves it) starts that replica over,
-     * empty, in a fresh Raft group directory, and it converges with the others.
+     * empty, its Raft log and snapshots gone (its term and vote kept), and it converges with the others.
      */
     @Test
     void aReplicaWhoseInstallWasCutShortStartsOverAndConverges() throws Exception {
