@@ -34,6 +34,19 @@ public final class Http {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * A POST that sends its headers with {@code Expect: 100-continue} and its body only once the
+     * server asks for it, as curl does for large bodies: a server that refuses the request at its
+     * headers (413) answers before any of the body is sent, instead of closing a connection the
+     * client is still writing to (which can reset it before the answer is read).
+     */
+    public HttpResponse<String> postExpectingContinue(String path, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).expectContinue(true)
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> postJson(String path, String json, String... headers) throws IOException, InterruptedException {
         return post(path, "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8), headers);
     }

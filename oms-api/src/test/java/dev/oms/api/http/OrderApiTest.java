@@ -153,7 +153,7 @@ class OrderApiTest extends OneOmsPerClass {
     void bodyOverTheLimitIsA413Problem() throws Exception {
         byte[] twoMegabytes = new byte[2 * 1024 * 1024];
         java.util.Arrays.fill(twoMegabytes, (byte) ' ');
-        HttpResponse<String> response = http.post("/orders", "application/json", twoMegabytes);
+        HttpResponse<String> response = http.postExpectingContinue("/orders", "application/json", twoMegabytes);
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertProblem(response);

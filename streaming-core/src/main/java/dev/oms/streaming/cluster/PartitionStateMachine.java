@@ -182,7 +182,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             dev.oms.streaming.storage.Directories.createDurably(marker);
             PartitionLog.End before = applied;
             long lastApplied = getLastAppliedTermIndex().getIndex();
-            var lastInRaft = getServer().join().getDivision(getGroupId()).getRaftLog().getLastEntryTermIndex();
+            TermIndex lastInRaft = ownLog.getLastEntryTermIndex();
             // Entries Raft holds past the last applied one would lose their records here for good.
             boolean undoable = lastInRaft == null || lastInRaft.getIndex() <= lastApplied;
             startedAfresh = false;
