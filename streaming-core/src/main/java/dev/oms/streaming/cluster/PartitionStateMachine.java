@@ -57,7 +57,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads (Ratis 3.2): {@link #write} and {@link #truncate} run on the thread that appends to
  * Raft's log, under its lock, in index order; {@link #flush} on the log worker, beside them;
- * {@link #applyTransaction} and snapshots on the updater; {@link #read} on appender threads.
+ * {@link #applyTransaction} and snapshots on the updater; {@link #read} and the leader's answers
+ * to an installing follower ({@link #answer}) on Ratis' server threads; {@link #install} on a
+ * thread of its own while Raft appends nothing here; {@link #dropUnneededSegments} on the node's
+ * housekeeping thread. The {@code writing} lock orders what changes the log's shape among them.
  */
 final class PartitionStateMachine extends SnapshotFileStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
