@@ -114,6 +114,11 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
             channel.force(true);
         }
         dev.oms.streaming.storage.Directories.replaceDurably(tmp.toPath(), file.toPath());
+        recordSnapshot(file, at);
+    }
+
+    /** {@code file}, durable in place, is the latest snapshot, at {@code at}. */
+    private void recordSnapshot(File file, TermIndex at) throws IOException {
         var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
     }
@@ -182,9 +187,8 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
             byte[] own = install(leader, at, leaderSnapshot);
             try {
                 File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
-                File tmp = new File(file.getPath() + ".tmp");
-                Files.write(tmp.toPath(), own);
-                saveSnapshot(tmp, file, at);
+                dev.oms.streaming.storage.Directories.writeDurably(file.toPath(), ByteBuffer.wrap(own));
+                recordSnapshot(file, at);
                 installed();
             } catch (IOException | RuntimeException e) {
                 installNotSaved(e);

@@ -1,6 +1,7 @@
 package dev.oms.streaming.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,22 @@ public final class Directories {
         try (FileChannel parent = FileChannel.open(to.getParent(), StandardOpenOption.READ)) {
             parent.force(true);
         }
+    }
+
+    /**
+     * Replaces {@code file} with {@code content} so that a crash or a power loss leaves either the
+     * old file or the new one, whole: written to {@code <file>.tmp}, forced, renamed in place durably.
+     */
+    public static void writeDurably(Path file, ByteBuffer content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            while (content.hasRemaining()) {
+                channel.write(content);
+            }
+            channel.force(true);
+        }
+        replaceDurably(tmp, file);
     }
 
     /** Creates the empty file {@code file} (if missing), and makes its name survive a power loss. */

@@ -625,13 +625,7 @@ public final class PartitionLog implements AutoCloseable {
             Files.deleteIfExists(segment.file());
         }
         if (base > 0) {
-            Path tmp = dir.resolve(snapshotFile(base).getFileName() + ".tmp");
-            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-                channel.write(ByteBuffer.wrap(producerSnapshot));
-                channel.force(true);
-            }
-            Directories.replaceDurably(tmp, snapshotFile(base));
+            Directories.writeDurably(snapshotFile(base), ByteBuffer.wrap(producerSnapshot));
         }
         LogSegment fresh = LogSegment.create(dir, base, config.preallocate() ? config.segmentBytes() : 0, nowMs);
         fresh.flush();
@@ -861,13 +855,8 @@ public final class PartitionLog implements AutoCloseable {
         if (offset <= deletedBefore) {
             return;
         }
-        Path file = dir.resolve(LOG_START_FILE);
-        Path tmp = dir.resolve(LOG_START_FILE + ".tmp");
-        Files.writeString(tmp, Long.toString(offset));
-        try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Directories.replaceDurably(tmp, file);
+        Directories.writeDurably(dir.resolve(LOG_START_FILE),
+                ByteBuffer.wrap(Long.toString(offset).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         deletedBefore = offset;
     }
 

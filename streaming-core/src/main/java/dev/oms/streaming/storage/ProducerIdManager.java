@@ -2,10 +2,8 @@ package dev.oms.streaming.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Hands out producer ids (InitProducerId) that are never reused, across restarts and crashes:
@@ -44,13 +42,8 @@ public final class ProducerIdManager {
     }
 
     private void reserve(long end) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap((end + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-            channel.force(true);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // Durably, rename included: ids handed out from a block a power loss forgot would be handed out again.
+        Directories.writeDurably(file, ByteBuffer.wrap((end + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         blockEnd = end;
     }
 }
