@@ -166,7 +166,7 @@ public final class Oms implements AutoCloseable {
         return WebServer.builder()
                 .host(config.httpHost())
                 .port(config.httpPort())
-                .maxPayloadSize(config.maxBodyBytes())
+                .maxPayloadSize(drainLimit(config.maxBodyBytes()))
                 .shutdownHook(false)
                 .directHandlers(handlers -> {
                     for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
@@ -176,6 +176,18 @@ public final class Oms implements AutoCloseable {
                 .routing(routing -> routes(routing, routes.rules(routing), config, engine, registry, deadLetters, telemetry,
                         broker))
                 .build();
+    }
+
+    /**
+     * The most a request body may hold before Helidon refuses it at its headers and closes the
+     * connection. Routes answer 413 past {@code http.max-body-bytes} themselves; up to this larger
+     * bound Helidon then reads the rest of the body and drops it, so that a client still sending
+     * it reads the 413 on a connection that stays open. Closing with unread bytes would make the
+     * kernel reset the connection, which can destroy the answer before the client reads it
+     * (no lingering close in Helidon).
+     */
+    static long drainLimit(int maxBodyBytes) {
+        return Math.max(16L << 20, 4L * maxBodyBytes);
     }
 
     /** Filters and error handlers go on {@code routing}; every route through {@code rules}, which lists it. */

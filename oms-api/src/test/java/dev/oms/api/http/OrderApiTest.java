@@ -160,6 +160,71 @@ class OrderApiTest extends OneOmsPerClass {
         assertStillServing();
     }
 
+    /**
+     * A client that sends its whole body at once (no {@code Expect: 100-continue}) reads the 413, and
+     * its connection stays open for the next request: the server reads the rest of the body and
+     * drops it rather than closing with bytes unread, which resets the connection.
+     */
+    @Test
+    void bodyOverTheLimitSentWholeIsAnsweredWith413OnAConnectionThatStaysOpen() throws Exception {
+        byte[] twoMegabytes = new byte[2 * 1024 * 1024];
+        java.util.Arrays.fill(twoMegabytes, (byte) ' ');
+        byte[] order = order("acct-413", "after-413-" + System.nanoTime(), "AAPL", "BUY", "1", 1)
+                .getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket("127.0.0.1", oms.httpPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+            postOrders(out, twoMegabytes);
+            RawResponse tooLarge = RawResponse.read(in);
+            assertThat(tooLarge.status()).as(tooLarge.body()).isEqualTo(413);
+            assertThat(tooLarge.header("content-type")).isEqualTo("application/problem+json");
+
+            postOrders(out, order);
+            RawResponse placed = RawResponse.read(in);
+            assertThat(placed.status()).as(placed.body()).isEqualTo(201);
+        }
+    }
+
+    private static void postOrders(OutputStream out, byte[] body) throws java.io.IOException {
+        out.write(("POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+    }
+
+    /** One HTTP/1.1 response with a Content-Length body, read off a raw connection. */
+    private record RawResponse(int status, java.util.Map<String, String> headers, String body) {
+        static RawResponse read(java.io.DataInputStream in) throws java.io.IOException {
+            String statusLine = line(in);
+            java.util.Map<String, String> headers = new java.util.HashMap<>();
+            for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                int colon = header.indexOf(':');
+                headers.put(header.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), header.substring(colon + 1).trim());
+            }
+            byte[] body = new byte[Integer.parseInt(headers.getOrDefault("content-length", "0"))];
+            in.readFully(body);
+            return new RawResponse(Integer.parseInt(statusLine.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+        }
+
+        String header(String name) {
+            return headers.get(name);
+        }
+
+        private static String line(java.io.DataInputStream in) throws java.io.IOException {
+            StringBuilder line = new StringBuilder();
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new java.io.EOFException("the server closed the connection; read so far: " + line);
+                }
+                if (b != '\r') {
+                    line.append((char) b);
+                }
+            }
+            return line.toString();
+        }
+    }
+
     @Test
     void bodyThatIsNotJsonIsA415Problem() throws Exception {
         byte[] body = order("a", "c", "AAPL", "BUY", "1", 1).getBytes(StandardCharsets.UTF_8);
