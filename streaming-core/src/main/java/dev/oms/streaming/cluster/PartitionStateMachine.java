@@ -53,13 +53,15 @@ import org.slf4j.LoggerFactory;
  * replaced disk) copies the records up to the leader's snapshot from the leader instead
  * ({@link #install}). Segments roll by size and age as they are written, and go once both the
  * partition's start (DeleteRecords, retention: entries of the group) and Raft's purge have passed
- * them ({@link #dropUnneededSegments}); they are never rewritten (no compaction under Raft yet).
+ * them ({@link #cleanSegments}); in a compacted topic, each replica compacts the segments Raft's
+ * purge has passed, as each Kafka replica cleans its own log (the latest record of each key is
+ * kept everywhere; the copies may differ in what superseded records they still hold).
  *
  * <p>Threads (Ratis 3.2): {@link #write} and {@link #truncate} run on the thread that appends to
  * Raft's log, under its lock, in index order; {@link #flush} on the log worker, beside them;
  * {@link #applyTransaction} and snapshots on the updater; {@link #read} and the leader's answers
  * to an installing follower ({@link #answer}) on Ratis' server threads; {@link #install} on a
- * thread of its own while Raft appends nothing here; {@link #dropUnneededSegments} on the node's
+ * thread of its own while Raft appends nothing here; {@link #cleanSegments} on the node's
  * housekeeping thread. The {@code writing} lock orders what changes the log's shape among them.
  */
 final class PartitionStateMachine extends SnapshotFileStateMachine {
@@ -324,11 +326,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
 
     /**
      * Removes the segments wholly before both the partition's start (moved by the cluster:
-     * DeleteRecords, retention) and the records of the oldest entry Raft may still send a follower.
+     * DeleteRecords, retention) and the records of the oldest entry Raft may still send a follower;
+     * in a compacted topic, compacts the segments before that entry's too.
      *
      * @return how many segments went
      */
-    int dropUnneededSegments(long nowMs) throws IOException {
+    int cleanSegments(long nowMs) throws IOException {
         if (!getServer().isDone() || !writing.tryLock()) {
             return 0; // not joined yet, or an install copies: the next look
         }
@@ -349,7 +352,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             // entry's records are in the next one, so the segments so named stay too.
             long keepSegment = Math.min(needed.segmentBase(), Math.min(applied.segmentBase(),
                     snapshot == null ? Long.MAX_VALUE : snapshot.segmentBase()));
-            return log.dropSegmentsBefore(Math.min(log.logStartOffset(), needed.offset()), keepSegment, nowMs);
+            int dropped = log.dropSegmentsBefore(Math.min(log.logStartOffset(), needed.offset()), keepSegment, nowMs);
+            log.compactBefore(keepSegment, nowMs);
+            return dropped;
         } finally {
             writing.unlock();
         }

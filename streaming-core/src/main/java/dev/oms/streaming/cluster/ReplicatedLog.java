@@ -193,7 +193,8 @@ public final class ReplicatedLog implements AutoCloseable {
      * segments' times and sizes, the rules of a single node) and writes that start to the
      * partition's Raft group, as DeleteRecords does: every replica hides the same records at the
      * same point of its log. Then every replica removes the segments wholly before both its start
-     * and the records Raft may still send a follower (its segments roll apart from the others').
+     * and the records Raft may still send a follower (its segments roll apart from the others'),
+     * and compacts those of a compacted topic.
      */
     private void applyRetention() {
         RaftNode raft = node.getNow(null);
@@ -220,7 +221,7 @@ public final class ReplicatedLog implements AutoCloseable {
                         retentionInFlight.remove(tp);
                     }
                 }
-                int dropped = machine.dropUnneededSegments(now);
+                int dropped = machine.cleanSegments(now);
                 if (dropped > 0) {
                     LOG.info("{}: {} segment(s) before the log start ({}) deleted", tp, dropped, machine.logStartOffset());
                 }

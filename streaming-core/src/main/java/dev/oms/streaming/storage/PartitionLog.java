@@ -54,7 +54,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long deletedBefore;
     /** Written by the owner only; read by others (a fetch's bound), hence volatile. */
     private volatile long logEndOffset;
-    /** Compaction has seen every segment closed before this offset. */
+    /** Compaction's last pass covered the segments before this offset. */
     private long cleanedUpTo = -1;
     /** Written but not yet visible to readers. */
     private int pendingBytes;
@@ -237,14 +237,16 @@ public final class PartitionLog implements AutoCloseable {
     /**
      * Appends batches a replica copies from its partition's leader as they are, offsets kept
      * (Kafka's appendAsFollower): they were checked when the leader wrote them, and the producers'
-     * state follows them as it did there. Refuses a batch that does not start at the log end.
+     * state follows them as it did there. Refuses a batch that does not start at the log end (in a
+     * compacted topic, one that starts before it: compaction leaves gaps).
      * Owner only (in a cluster, the thread that writes the replica).
      */
     public void appendReplica(MemoryRecords records, long nowMs) throws IOException {
         long next = logEndOffset;
+        boolean compacted = config.compact();
         for (MutableRecordBatch batch : records.batches()) {
             requireValid(batch);
-            if (batch.baseOffset() != next) {
+            if (compacted ? batch.baseOffset() < next : batch.baseOffset() != next) {
                 throw new InvalidBatchException(topicPartition + ": a copied batch starts at offset " + batch.baseOffset()
                         + ", the log at " + next);
             }
@@ -522,7 +524,7 @@ public final class PartitionLog implements AutoCloseable {
             publish();
         }
         if (settings.compact()) {
-            compact(nowMs, settings);
+            compact(nowMs, settings, Long.MAX_VALUE);
         }
         long total = sizeInBytes();
         for (String why; settings.deleteByRetention() && segments.length > 1
@@ -645,16 +647,35 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Compacts the closed segments once new ones have closed since the last pass. Each segment
-     * whose records were superseded is rewritten to {@code .cleaned}, renamed to {@code .swap},
-     * and swapped in for the old file; a crash at any step is finished or undone on recovery.
+     * A replicated partition's compaction: compacts the closed segments before the segment at
+     * {@code keepSegment}, which nothing Raft may still send, cut or restart from points into, and
+     * which hold committed records only. A record there superseded only by a later one in a
+     * segment not yet that old stays until its segment is. Owner only (in a cluster, the thread
+     * that may change the replica's segments).
      */
-    private void compact(long nowMs, TopicConfig settings) throws IOException {
-        LogSegment[] segs = segments;
-        if (segs.length < 2 || segs[segs.length - 1].baseOffset() == cleanedUpTo) {
-            return;
+    public void compactBefore(long keepSegment, long nowMs) throws IOException {
+        TopicConfig settings = config;
+        if (settings.compact()) {
+            compact(nowMs, settings, keepSegment);
         }
-        List<LogSegment> closed = Arrays.asList(Arrays.copyOf(segs, segs.length - 1));
+    }
+
+    /**
+     * Compacts the closed segments before {@code rewriteBefore} once that set changed since the last
+     * pass. Each segment whose records were superseded (by later ones among them) is rewritten to
+     * {@code .cleaned}, renamed to {@code .swap}, and swapped in for the old file; a crash at any
+     * step is finished or undone on recovery.
+     */
+    private void compact(long nowMs, TopicConfig settings, long rewriteBefore) throws IOException {
+        LogSegment[] segs = segments;
+        int count = 0;
+        while (count < segs.length - 1 && segs[count].baseOffset() < rewriteBefore) {
+            count++;
+        }
+        if (count == 0 || segs[count].baseOffset() == cleanedUpTo) {
+            return; // none closed, or no segment joined the set since the last pass
+        }
+        List<LogSegment> closed = Arrays.asList(Arrays.copyOf(segs, count));
         Map<ByteBuffer, Long> latest = LogCleaner.latestOffsets(closed);
         for (LogSegment old : closed) {
             Optional<Path> cleaned = LogCleaner.clean(old, latest, nowMs, settings.deleteRetentionMs());
@@ -678,7 +699,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             segments = swapped;
         }
-        cleanedUpTo = segs[segs.length - 1].baseOffset();
+        cleanedUpTo = segs[count].baseOffset();
     }
 
     /** A crash during compaction leaves a {@code .cleaned} file (drop it) or a {@code .swap} file (finish it). */

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Retention on a replicated partition: three brokers of a cluster in one JVM (real Raft over
- * loopback, real partition logs). The leader decides the start by size, every replica applies it
- * at the same point of its log, and each deletes the segments before it once Raft's log, purged
- * behind its snapshots, no longer reaches them.
+ * Retention and compaction on a replicated partition: three brokers of a cluster in one JVM (real
+ * Raft over loopback, real partition logs). The leader decides the start by size, every replica
+ * applies it at the same point of its log, and each deletes the segments before it once Raft's
+ * log, purged behind its snapshots, no longer reaches them; each compacts those of a compacted topic.
  */
 class ClusterRetentionTest {
     private static final TopicPartition EVENTS = new TopicPartition("events", 0);
@@ -143,6 +143,107 @@ class ClusterRetentionTest {
         long from = Math.max(start, back.logStartOffset(EVENTS));
         assertThat(readFromStart(back, from, count + 10)).isEqualTo(readFromStart(leader(), from, count + 10))
                 .hasSize((int) (count + 10 - from));
+    }
+
+    /**
+     * In a compacted topic every replica keeps the latest record of each key and drops the rest
+     * once Raft no longer needs their segments; a replica with an empty disk copies the compacted
+     * log, gaps and all, and holds the same latest records; a node restarts on its compacted copy.
+     */
+    @Test
+    void everyReplicaOfACompactedTopicKeepsTheLatestRecordOfEachKeyAcrossACopyAndARestart() throws Exception {
+        startThree();
+        TopicPartition state = new TopicPartition("state", 0);
+        brokers.get(0).createTopic(state.topic(), 1, Map.of("segment.bytes", "4096", "cleanup.policy", "compact"));
+        int count = 1_000;
+        java.util.Map<String, String> latest = appendKeyed(state, 0, count);
+
+        Awaitility.await("every replica compacted its old segments").atMost(Duration.ofSeconds(60))
+                .until(() -> brokers.stream().allMatch(b -> b.highWatermark(state) == count && records(b, state).size() < 300));
+        for (EmbeddedBroker broker : brokers) {
+            assertThat(latestByKey(broker, state)).isEqualTo(latest);
+            assertThat(broker.size(state).bytes()).isLessThan(40_000);
+        }
+
+        int replaced = brokers.indexOf(brokers.stream().filter(b -> !b.leads(state)).findFirst().orElseThrow());
+        brokers.get(replaced).close();
+        dev.oms.streaming.storage.Directories.delete(cluster.home(replaced + 1));
+        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        latest.putAll(appendKeyed(state, count, 10));
+        Awaitility.await("the new replica caught up").atMost(Duration.ofSeconds(60))
+                .until(() -> fresh.hasPartition(state) && fresh.highWatermark(state) == count + 10);
+        assertThat(latestByKey(fresh, state)).isEqualTo(latest).isEqualTo(latestByKey(cluster.leaderOf(state), state));
+        assertThat(records(fresh, state)).hasSizeLessThan(300);
+
+        EmbeddedBroker oldLeader = cluster.leaderOf(state);
+        int restarted = brokers.indexOf(oldLeader);
+        oldLeader.close();
+        EmbeddedBroker back = cluster.open(restarted + 1);
+        Awaitility.await("the restarted node serves its compacted copy").atMost(Duration.ofSeconds(60))
+                .until(() -> back.hasPartition(state) && back.highWatermark(state) == count + 10);
+        assertThat(latestByKey(back, state)).isEqualTo(latest);
+    }
+
+    /**
+     * Records {@code from} to {@code from + count} of {@code tp}, each keyed by its number modulo 10,
+     * fifty in flight at a time; the latest value of each key (the one at the highest offset).
+     */
+    private java.util.Map<String, String> appendKeyed(TopicPartition tp, int from, int count) throws Exception {
+        java.util.Map<String, String> latest = new java.util.HashMap<>();
+        java.util.Map<String, Long> latestOffset = new java.util.HashMap<>();
+        for (int chunk = from; chunk < from + count; chunk += 50) {
+            EmbeddedBroker leader = cluster.leaderOf(tp);
+            java.util.Map<Integer, java.util.concurrent.CompletableFuture<Long>> sent = new java.util.TreeMap<>();
+            for (int i = chunk; i < Math.min(from + count, chunk + 50); i++) {
+                sent.put(i, leader.appendAtLeader(tp, MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(
+                        System.currentTimeMillis(), key(i).getBytes(StandardCharsets.UTF_8), value(i).getBytes(StandardCharsets.UTF_8)))));
+            }
+            for (var record : sent.entrySet()) {
+                long offset = record.getValue().get(30, TimeUnit.SECONDS);
+                if (offset > latestOffset.getOrDefault(key(record.getKey()), -1L)) {
+                    latestOffset.put(key(record.getKey()), offset);
+                    latest.put(key(record.getKey()), value(record.getKey()));
+                }
+            }
+        }
+        return latest;
+    }
+
+    private static String key(int i) {
+        return "key-" + (i % 10);
+    }
+
+    private static String value(int i) {
+        return "value-" + i + "-" + "x".repeat(60);
+    }
+
+    /** Every record of {@code tp} as {@code broker} reads it from its start to its high watermark: key and value. */
+    private static List<java.util.Map.Entry<String, String>> records(EmbeddedBroker broker, TopicPartition tp) {
+        List<java.util.Map.Entry<String, String>> records = new ArrayList<>();
+        long end = broker.highWatermark(tp);
+        for (long offset = broker.logStartOffset(tp); offset < end; ) {
+            long next = offset;
+            for (var batch : broker.read(tp, offset, 1 << 20).batches()) {
+                for (var record : batch) {
+                    if (record.offset() >= offset) {
+                        records.add(java.util.Map.entry(StandardCharsets.UTF_8.decode(record.key()).toString(),
+                                StandardCharsets.UTF_8.decode(record.value()).toString()));
+                    }
+                }
+                next = batch.nextOffset();
+            }
+            if (next == offset) {
+                break; // nothing more to read: compaction emptied the end of the log
+            }
+            offset = next;
+        }
+        return records;
+    }
+
+    private static java.util.Map<String, String> latestByKey(EmbeddedBroker broker, TopicPartition tp) {
+        java.util.Map<String, String> latest = new java.util.HashMap<>();
+        records(broker, tp).forEach(record -> latest.put(record.getKey(), record.getValue()));
+        return latest;
     }
 
     /** {@link #startThree}, then {@code count} records, until retention has moved the start; the start. */
