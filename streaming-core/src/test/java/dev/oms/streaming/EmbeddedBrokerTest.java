@@ -175,4 +175,45 @@ class EmbeddedBrokerTest {
             assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes for 100,000 idle polls").isLessThan(100_000);
         }
     }
+
+    /**
+     * Compaction keeps a batch's offsets when its last records go (as Kafka's cleaner does), so a
+     * subscription moves past the whole batch, not just its last record left: else it would read
+     * the same batch again for ever at the end of a compacted segment.
+     */
+    @Test
+    void aSubscriptionReadsOnPastABatchWhoseLastRecordsCompactionRemoved() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            broker.createTopic("state", 1, java.util.Map.of("cleanup.policy", "compact", "segment.bytes", "4096"));
+            TopicPartition tp = new TopicPartition("state", 0);
+            String big = "v".repeat(1500);
+            broker.append(tp, keyed(new String[] {"a", "a1" + big}, new String[] {"b", "b1" + big})).join(); // 0, 1
+            broker.append(tp, keyed(new String[] {"b", "b2" + big})).join(); // 2: supersedes offset 1, in the next segment
+            broker.append(tp, keyed(new String[] {"c", "c3" + big + big})).join(); // 3: closes the segment of offset 2
+            long bytes = broker.size(tp).bytes();
+            org.awaitility.Awaitility.await("compaction").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> broker.size(tp).bytes() < bytes);
+
+            dev.oms.streaming.client.PartitionSubscription subscription =
+                    dev.oms.streaming.client.PartitionSubscription.of(broker, tp, 0);
+            List<String> keys = new ArrayList<>();
+            for (int poll = 0; poll < 10 && subscription.position() < broker.highWatermark(tp); poll++) {
+                subscription.poll(1 << 20, (offset, timestamp, key, value) ->
+                        keys.add(offset + ":" + java.nio.charset.StandardCharsets.UTF_8.decode(key)));
+            }
+            assertThat(keys).containsExactly("0:a", "2:b", "3:c");
+            assertThat(subscription.position()).isEqualTo(4);
+        }
+    }
+
+    private static org.apache.kafka.common.record.internal.MemoryRecords keyed(String[]... keyValues) {
+        var records = new org.apache.kafka.common.record.internal.SimpleRecord[keyValues.length];
+        for (int i = 0; i < keyValues.length; i++) {
+            records[i] = new org.apache.kafka.common.record.internal.SimpleRecord(System.currentTimeMillis(),
+                    keyValues[i][0].getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    keyValues[i][1].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
+                org.apache.kafka.common.compress.Compression.NONE, records);
+    }
 }

@@ -68,6 +68,9 @@ public final class PartitionSubscription {
                     handled++;
                 }
             }
+            // Past the whole batch: compaction keeps a batch's offsets though its last records, or
+            // all of them, went.
+            position = Math.max(position, batch.nextOffset());
         }
         return handled;
     }

@@ -89,10 +89,15 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     /** A query for the producers' state at a segment's base: kind, offset; answered with the snapshot file. */
     private static final byte PRODUCERS_QUERY = OWN_QUERIES + 1;
     /**
-     * Held while the replica's log changes shape: Raft's writes and cuts (one thread, so never
-     * contended there), an install, and segments leaving by retention (which only tries it).
+     * Held while the replica's log changes shape: Raft's writes and cuts (one thread), an install,
+     * and segments leaving by retention or swapped in by compaction (which only try it, briefly).
      */
     private final java.util.concurrent.locks.ReentrantLock writing = new java.util.concurrent.locks.ReentrantLock();
+    /**
+     * Held through a pass of {@link #cleanSegments} and by {@link #close}: the log is never closed
+     * or deleted under a pass (whose compaction reads and writes files outside {@link #writing}).
+     */
+    private final java.util.concurrent.locks.ReentrantLock housekeeping = new java.util.concurrent.locks.ReentrantLock();
     /** Bytes of batches an installing replica asks for at once. */
     private static final int INSTALL_FETCH_BYTES = 1 << 20;
 
@@ -332,29 +337,68 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * @return how many segments went
      */
     int cleanSegments(long nowMs) throws IOException {
-        if (!getServer().isDone() || !writing.tryLock()) {
-            return 0; // not joined yet, or an install copies: the next look
+        if (!getServer().isDone()) {
+            return 0; // not joined yet: the next look
+        }
+        housekeeping.lock();
+        try {
+            if (closed.get() || failed.get() || !writing.tryLock()) {
+                return 0; // closed or stopped, or an install copies: the next look
+            }
+            long keepSegment;
+            int dropped;
+            try {
+                long raftStart;
+                try {
+                    raftStart = raftLog().getStartIndex();
+                } catch (IOException | IllegalStateException notYet) {
+                    return 0; // the group is still being added here
+                }
+                RaftEntryIndex.Entry oldest = entries.ceiling(raftStart);
+                PartitionLog.End needed = oldest == null ? applied : oldest.start();
+                PartitionLog.End snapshot = snapshotEnd;
+                // Ends name their segment: an end at a segment's last byte names it though the next
+                // entry's records are in the next one, so the segments so named stay too.
+                keepSegment = Math.min(needed.segmentBase(), Math.min(applied.segmentBase(),
+                        snapshot == null ? Long.MAX_VALUE : snapshot.segmentBase()));
+                dropped = log.dropSegmentsBefore(Math.min(log.logStartOffset(), needed.offset()), keepSegment, nowMs);
+            } finally {
+                writing.unlock();
+            }
+            compactBefore(keepSegment, nowMs);
+            return dropped;
+        } finally {
+            housekeeping.unlock();
+        }
+    }
+
+    /**
+     * Compacts the segments before {@code keepSegment} (a compacted topic's): they hold committed
+     * records only, and nothing Raft may still send, cut or restart from points into them. The
+     * reading and rewriting happen while Raft goes on writing (a pass over a large log takes longer
+     * than an election timeout); only the swap waits for the lock on the segments.
+     */
+    private void compactBefore(long keepSegment, long nowMs) throws IOException {
+        PartitionLog.Compaction pass = log.prepareCompaction(keepSegment, nowMs);
+        if (pass == null) {
+            return;
+        }
+        boolean locked = false;
+        try {
+            locked = writing.tryLock(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!locked) {
+            log.abandon(pass); // an install copies: the next look starts again
+            return;
         }
         try {
             if (closed.get() || failed.get()) {
-                return 0;
+                log.abandon(pass);
+            } else {
+                log.finishCompaction(pass, nowMs); // drops what an install removed meanwhile
             }
-            long raftStart;
-            try {
-                raftStart = raftLog().getStartIndex();
-            } catch (IOException | IllegalStateException notYet) {
-                return 0; // the group is still being added here
-            }
-            RaftEntryIndex.Entry oldest = entries.ceiling(raftStart);
-            PartitionLog.End needed = oldest == null ? applied : oldest.start();
-            PartitionLog.End snapshot = snapshotEnd;
-            // Ends name their segment: an end at a segment's last byte names it though the next
-            // entry's records are in the next one, so the segments so named stay too.
-            long keepSegment = Math.min(needed.segmentBase(), Math.min(applied.segmentBase(),
-                    snapshot == null ? Long.MAX_VALUE : snapshot.segmentBase()));
-            int dropped = log.dropSegmentsBefore(Math.min(log.logStartOffset(), needed.offset()), keepSegment, nowMs);
-            log.compactBefore(keepSegment, nowMs);
-            return dropped;
         } finally {
             writing.unlock();
         }
@@ -679,11 +723,16 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return;
         }
         super.close();
-        entries.close();
+        housekeeping.lock(); // a pass under way ends first (its swap sees closed and drops its files)
         try {
-            log.close();
-        } catch (UncheckedIOException e) {
-            LOG.error("closing {}", topicPartition, e);
+            entries.close();
+            try {
+                log.close();
+            } catch (UncheckedIOException e) {
+                LOG.error("closing {}", topicPartition, e);
+            }
+        } finally {
+            housekeeping.unlock();
         }
     }
 

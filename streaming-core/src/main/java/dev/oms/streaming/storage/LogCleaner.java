@@ -11,18 +11,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.BufferSupplier;
 
 /**
- * Compaction of a compacted topic's closed segments, as Kafka's log cleaner does it: keep the
- * latest record of each key (and a tombstone until it is older than delete.retention.ms), keep
- * every offset as it was, and leave gaps where records went. The active segment is never touched.
+ * Compaction of a compacted topic's closed segments, as Kafka's log cleaner does it, with Kafka's
+ * own batch filter ({@link MemoryRecords#filterTo}): keep the latest record of each key (and a
+ * tombstone until it is older than delete.retention.ms), and keep every batch's offsets, producer
+ * id, epoch and sequences as they were. A batch that loses every record goes, unless it is its
+ * producer's last one among the segments cleaned: that one stays, empty, so that a log rebuilt from
+ * the segments (a restart without a producer snapshot, a replica copying them) knows the producer's
+ * last sequence as the original log did. The active segment is never touched.
  *
- * <p>Threads: the owning shard, from {@link PartitionLog#maintain}.
+ * <p>Threads: whichever thread compacts the partition ({@link PartitionLog#prepareCompaction}).
  */
 final class LogCleaner {
     static final String CLEANED = ".cleaned";
@@ -30,58 +34,74 @@ final class LogCleaner {
     private LogCleaner() {
     }
 
-    /** The offset of the latest record of each key in {@code segments}. */
-    static Map<ByteBuffer, Long> latestOffsets(List<LogSegment> segments) throws IOException {
-        Map<ByteBuffer, Long> latest = new HashMap<>();
+    /**
+     * What a pass over some segments keeps: the offset of the latest record of each key, and the
+     * base offset of each producer's last batch.
+     */
+    record Latest(Map<ByteBuffer, Long> keys, Map<Long, Long> producerLastBatch) {
+    }
+
+    static Latest latest(List<LogSegment> segments) throws IOException {
+        Map<ByteBuffer, Long> keys = new HashMap<>();
+        Map<Long, Long> producers = new HashMap<>();
         for (LogSegment segment : segments) {
             for (FileChannelRecordBatch batch : segment.batches()) {
+                if (batch.hasProducerId()) {
+                    producers.put(batch.producerId(), batch.baseOffset());
+                }
                 for (Record record : batch) {
                     if (record.hasKey()) {
-                        latest.put(copy(record.key()), record.offset());
+                        keys.put(copy(record.key()), record.offset());
                     }
                 }
             }
         }
-        return latest;
+        return new Latest(keys, producers);
     }
 
     /**
-     * Writes the records of {@code segment} worth keeping to {@code <base>.log.cleaned}, durably.
+     * Writes the batches of {@code segment}, filtered, to {@code <base>.log.cleaned}, durably.
      *
-     * @return the cleaned file, or empty when every record stays
+     * @return the cleaned file, or empty when every batch stays as it is
      */
-    static Optional<Path> clean(LogSegment segment, Map<ByteBuffer, Long> latest, long nowMs, long deleteRetentionMs)
-            throws IOException {
+    static Optional<Path> clean(LogSegment segment, Latest latest, long nowMs, long deleteRetentionMs) throws IOException {
         Path cleaned = segment.file().resolveSibling(segment.file().getFileName() + CLEANED);
-        boolean dropped = false;
+        MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, deleteRetentionMs) {
+            @Override
+            protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
+                boolean producersLast = batch.hasProducerId()
+                        && latest.producerLastBatch().get(batch.producerId()) == batch.baseOffset();
+                return new BatchRetentionResult(producersLast ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY, false);
+            }
+
+            @Override
+            protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+                boolean latestOfKey = !record.hasKey() || latest.keys().get(copy(record.key())) == record.offset();
+                boolean expiredTombstone = !record.hasValue() && record.timestamp() < nowMs - deleteRetentionMs;
+                return latestOfKey && !expiredTombstone;
+            }
+        };
+        boolean changed = false;
         try (FileChannel out = FileChannel.open(cleaned, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             for (FileChannelRecordBatch batch : segment.batches()) {
-                MemoryRecordsBuilder builder = null;
-                for (Record record : batch) {
-                    boolean latestOfKey = !record.hasKey() || latest.get(copy(record.key())) == record.offset();
-                    boolean expiredTombstone = !record.hasValue() && record.timestamp() < nowMs - deleteRetentionMs;
-                    if (!latestOfKey || expiredTombstone) {
-                        dropped = true;
-                        continue;
-                    }
-                    if (builder == null) {
-                        builder = MemoryRecords.builder(ByteBuffer.allocate(Math.max(batch.sizeInBytes(), 1024)),
-                                Compression.of(batch.compressionType()).build(), batch.timestampType(), record.offset());
-                    }
-                    builder.appendWithOffset(record.offset(), record);
-                }
-                if (builder != null) {
-                    MemoryRecords records = builder.build();
-                    ByteBuffer buffer = records.buffer();
-                    while (buffer.hasRemaining()) {
-                        out.write(buffer);
-                    }
+                ByteBuffer original = ByteBuffer.allocate(batch.sizeInBytes());
+                batch.writeTo(original);
+                original.flip();
+                MemoryRecords.FilterResult result = MemoryRecords.readableRecords(original)
+                        .filterTo(filter, ByteBuffer.allocate(original.capacity()), BufferSupplier.NO_CACHING);
+                changed |= result.bytesRetained() != result.bytesRead();
+                ByteBuffer kept = result.outputBuffer().flip();
+                while (kept.hasRemaining()) {
+                    out.write(kept);
                 }
             }
             out.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(cleaned);
+            throw e;
         }
-        if (!dropped) {
+        if (!changed) {
             Files.delete(cleaned);
             return Optional.empty();
         }

@@ -523,8 +523,9 @@ public final class PartitionLog implements AutoCloseable {
             roll(nowMs);
             publish();
         }
-        if (settings.compact()) {
-            compact(nowMs, settings, Long.MAX_VALUE);
+        Compaction pass = prepareCompaction(Long.MAX_VALUE, nowMs);
+        if (pass != null) {
+            finishCompaction(pass, nowMs);
         }
         long total = sizeInBytes();
         for (String why; settings.deleteByRetention() && segments.length > 1
@@ -647,49 +648,75 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * A replicated partition's compaction: compacts the closed segments before the segment at
-     * {@code keepSegment}, which nothing Raft may still send, cut or restart from points into, and
-     * which hold committed records only. A record there superseded only by a later one in a
-     * segment not yet that old stays until its segment is. Owner only (in a cluster, the thread
-     * that may change the replica's segments).
+     * A pass of compaction prepared by {@link #prepareCompaction}: the segments it read, and for
+     * those whose records were superseded, their cleaned files.
      */
-    public void compactBefore(long keepSegment, long nowMs) throws IOException {
-        TopicConfig settings = config;
-        if (settings.compact()) {
-            compact(nowMs, settings, keepSegment);
+    public static final class Compaction {
+        private final Map<LogSegment, Path> cleaned;
+        private final long coveredUpTo;
+
+        private Compaction(Map<LogSegment, Path> cleaned, long coveredUpTo) {
+            this.cleaned = cleaned;
+            this.coveredUpTo = coveredUpTo;
         }
     }
 
     /**
-     * Compacts the closed segments before {@code rewriteBefore} once that set changed since the last
-     * pass. Each segment whose records were superseded (by later ones among them) is rewritten to
-     * {@code .cleaned}, renamed to {@code .swap}, and swapped in for the old file; a crash at any
-     * step is finished or undone on recovery.
+     * The first half of a compaction pass, the long one, which changes nothing the log reads: over
+     * the closed segments before {@code rewriteBefore}, once that set changed since the last pass,
+     * finds the latest record of each key and writes each segment that holds superseded records
+     * again, filtered, to a {@code .cleaned} file. Null when there is nothing to do. Any one thread
+     * at a time; the owner may append meanwhile (a replicated partition compacts on its
+     * housekeeping thread while Raft writes), and a segment the pass read may go meanwhile: its
+     * cleaned file is then dropped by {@link #finishCompaction}.
      */
-    private void compact(long nowMs, TopicConfig settings, long rewriteBefore) throws IOException {
+    public Compaction prepareCompaction(long rewriteBefore, long nowMs) throws IOException {
+        TopicConfig settings = config;
         LogSegment[] segs = segments;
         int count = 0;
         while (count < segs.length - 1 && segs[count].baseOffset() < rewriteBefore) {
             count++;
         }
-        if (count == 0 || segs[count].baseOffset() == cleanedUpTo) {
-            return; // none closed, or no segment joined the set since the last pass
+        if (!settings.compact() || count == 0 || segs[count].baseOffset() == cleanedUpTo) {
+            return null; // none closed, or no segment joined the set since the last pass
         }
         List<LogSegment> closed = Arrays.asList(Arrays.copyOf(segs, count));
-        Map<ByteBuffer, Long> latest = LogCleaner.latestOffsets(closed);
-        for (LogSegment old : closed) {
-            Optional<Path> cleaned = LogCleaner.clean(old, latest, nowMs, settings.deleteRetentionMs());
-            if (cleaned.isEmpty()) {
+        LogCleaner.Latest latest = LogCleaner.latest(closed);
+        Map<LogSegment, Path> cleaned = new java.util.LinkedHashMap<>();
+        try {
+            for (LogSegment old : closed) {
+                LogCleaner.clean(old, latest, nowMs, settings.deleteRetentionMs()).ifPresent(file -> cleaned.put(old, file));
+            }
+        } catch (IOException | RuntimeException e) {
+            abandon(new Compaction(cleaned, -1));
+            throw e;
+        }
+        return new Compaction(cleaned, segs[count].baseOffset());
+    }
+
+    /**
+     * The second half of a compaction pass, short: swaps each cleaned file in for its segment (renamed
+     * to {@code .swap} first, so that a crash at any step is finished or undone on recovery); a
+     * segment that went meanwhile has its cleaned file dropped instead. Owner only (in a cluster,
+     * under the replica's lock on its segments).
+     */
+    public void finishCompaction(Compaction pass, long nowMs) throws IOException {
+        for (var entry : pass.cleaned.entrySet()) {
+            LogSegment old = entry.getKey();
+            if (!Arrays.asList(segments).contains(old)) {
+                Files.deleteIfExists(entry.getValue());
                 continue;
             }
             Path swap = old.file().resolveSibling(old.file().getFileName() + SWAP);
-            Files.move(cleaned.get(), swap, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(entry.getValue(), swap, StandardCopyOption.ATOMIC_MOVE);
             Path live = old.file();
             old.markDeleted();
-            pendingDeletes.add(new PendingDelete(old, nowMs + FILE_DELETE_DELAY_MS));
             Files.move(swap, live, StandardCopyOption.ATOMIC_MOVE);
             LogSegment replacement = LogSegment.open(live, old.baseOffset());
             replacement.recover(null, true);
+            // Only now: a failure before leaves the old segment readable (its file open, renamed),
+            // and the next start finishes the swap.
+            pendingDeletes.add(new PendingDelete(old, nowMs + FILE_DELETE_DELAY_MS));
             LogSegment[] now = segments;
             LogSegment[] swapped = Arrays.copyOf(now, now.length);
             for (int i = 0; i < swapped.length; i++) {
@@ -699,7 +726,14 @@ public final class PartitionLog implements AutoCloseable {
             }
             segments = swapped;
         }
-        cleanedUpTo = segs[count].baseOffset();
+        cleanedUpTo = pass.coveredUpTo;
+    }
+
+    /** Drops a prepared pass's cleaned files: it will not be finished. */
+    public void abandon(Compaction pass) throws IOException {
+        for (Path file : pass.cleaned.values()) {
+            Files.deleteIfExists(file);
+        }
     }
 
     /** A crash during compaction leaves a {@code .cleaned} file (drop it) or a {@code .swap} file (finish it). */

@@ -302,6 +302,44 @@ class SegmentsTest {
         }
     }
 
+    /**
+     * Compaction keeps each producer's last batch, emptied when its records were superseded, with
+     * its offsets and sequences (Kafka's cleaner does the same): a log rebuilt from its segments
+     * alone (no producer snapshot, or a replica that copied them) still knows where the producer is.
+     */
+    @Test
+    void compactionKeepsAnIdempotentProducersLastSequenceForALogRebuiltFromItsSegments() throws IOException {
+        TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
+        long now = System.currentTimeMillis();
+        long producer = 7;
+        long end;
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            for (int sequence = 0; sequence < 5; sequence++) {
+                log.append(idempotentKeyed(producer, sequence), now); // offsets 0 to 4
+            }
+            for (int i = 0; i < 30; i++) {
+                log.append(keyed("k", "filler " + i + PAYLOAD, now), now); // supersedes them; closes their segment
+            }
+            log.flush();
+            log.maintain(now);
+            assertThat(values(log.read(0, 1 << 20))).as("the producer's records went").noneMatch(v -> v.contains(producer + "/"));
+            end = log.logEndOffset();
+        }
+        for (String snapshot : snapshotFiles()) {
+            Files.delete(segmentDir().resolve(snapshot));
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            assertThat(log.append(idempotentKeyed(producer, 4))).as("its last batch sent again: known, not written").isEqualTo(4);
+            assertThatThrownBy(() -> log.append(idempotentKeyed(producer, 6))).isInstanceOf(OutOfOrderSequenceException.class);
+            assertThat(log.append(idempotentKeyed(producer, 5))).as("producer 7 goes on").isEqualTo(end);
+        }
+    }
+
+    private static MemoryRecords idempotentKeyed(long producerId, int sequence) {
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0, sequence, new SimpleRecord(NOW,
+                "k".getBytes(StandardCharsets.UTF_8), (producerId + "/" + sequence + PAYLOAD).getBytes(StandardCharsets.UTF_8)));
+    }
+
     @Test
     void compactedTopicRefusesRecordsWithoutAKey() throws IOException {
         TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
