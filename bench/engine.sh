@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Engine benchmark (JMH): one worker applying a 70/20/10 place/cancel/replace mix with its
-# Chronicle Map state, next to the order book alone as the baseline of the same run; then replay
-# speed and restart time (REPLAY_COMMANDS, default 10,000,000: the restart target's size). Writes the
-# results between the ENGINE markers of docs/benchmarks.md.
+# Chronicle Map state, next to the order book alone and the Chronicle Map writes alone, the
+# baselines of the same run; then replay speed and restart time (REPLAY_COMMANDS, default
+# 10,000,000: the restart target's size). Writes the results between the ENGINE markers of
+# docs/benchmarks.md.
 #   bench/engine.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +32,7 @@ book = rows["bookOnly"]["score"]
 lines = ["<!-- ENGINE:BEGIN -->", "", f"Measured {date.today().isoformat()} with `bench/engine.sh` (JMH 1.37, 1 fork, 2x2 s warm-up, 3x3 s measured).", "",
          f"Machine: {machine}.", "",
          "| benchmark | commands/s | error (99.9%) | ratio to the book alone |", "|---|---|---|---|"]
-for name in ["bookOnly", "applyWithState"]:
+for name in ["bookOnly", "stateWritesOnly", "applyWithState"]:
     m = rows[name]
     lines.append(f"| {name} | {m['score']:,.0f} | ±{m['scoreError']:,.0f} | {m['score'] / book:.2f}x |")
 lines += ["", "Replay and restart (`dev.oms.engine.ReplayBenchmark`, one partition, 80% placements and 20% cancels, "

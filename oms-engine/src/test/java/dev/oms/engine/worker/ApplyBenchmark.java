@@ -17,6 +17,8 @@ import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
 import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.OrderLog;
+import dev.oms.engine.order.OrdStatus;
+import dev.oms.engine.order.Order;
 import dev.oms.engine.order.OrderId;
 import dev.oms.engine.order.OrderType;
 import dev.oms.engine.order.PriceScale;
@@ -37,7 +39,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * One engine worker applying a 70/20/10 place/cancel/replace mix, one command per operation:
  * {@link #applyWithState} is the whole apply (risk, book, Chronicle Map writes, execution reports
- * encoded); {@link #bookOnly}, the baseline of the same run, is the book alone. Appending the
+ * encoded); {@link #bookOnly}, the baseline of the same run, is the book alone, and
+ * {@link #stateWritesOnly} the Chronicle Map writes alone. Appending the
  * output records to the log is the broker's cost, measured by bench/broker.sh.
  */
 @State(Scope.Thread)
@@ -133,6 +136,30 @@ public class ApplyBenchmark {
             state.flush(0, at - FLUSH_EVERY + 1, at + 1);
         }
         return verdict;
+    }
+
+    /**
+     * The Chronicle Map writes alone that the mix needs at the least, each command's own: a
+     * placement's new order and its clientOrderId entry, a cancel's or replace's order written
+     * again. The state's floor on this machine, beside {@link #applyWithState}.
+     */
+    @Benchmark
+    public long stateWritesOnly() {
+        long at = offset++;
+        Command command = at(at);
+        switch (command) {
+            case NewOrder o -> {
+                Order order = new Order(new OrderId(0, at), o.account(), o.clientOrderId(), o.symbol(), o.side(), o.type(),
+                        o.timeInForce(), o.priceTicks(), o.quantity(), 0, OrdStatus.NEW, 1_767_225_600_000L, at, null);
+                store.put(order);
+                store.indexClientOrderId(o.account(), o.clientOrderId(), order.id());
+            }
+            case CancelOrder c -> store.put(new Order(c.orderId(), c.account(), "c", c.symbol(), Side.BUY, OrderType.LIMIT,
+                    TimeInForce.GTC, 1_000_000, 1, 0, OrdStatus.CANCELED, 1_767_225_600_000L, at, "CANCELED"));
+            case ReplaceOrder r -> store.put(new Order(r.orderId(), r.account(), "c", r.symbol(), Side.BUY, OrderType.LIMIT,
+                    TimeInForce.GTC, r.priceTicks(), r.quantity(), 0, OrdStatus.NEW, 1_767_225_600_000L, at, null));
+        }
+        return at;
     }
 
     @Benchmark
