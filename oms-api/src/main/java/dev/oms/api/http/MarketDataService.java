@@ -57,7 +57,7 @@ public final class MarketDataService implements HttpService {
         json.writeArrayFieldStart(name);
         for (BookView.Level level : levels) {
             json.writeStartObject();
-            json.writeStringField("price", engine.priceScale().toPrice(level.priceTicks()).stripTrailingZeros().toPlainString());
+            json.writeStringField("price", engine.priceScale().format(level.priceTicks()));
             json.writeNumberField("quantity", level.quantity());
             json.writeNumberField("orders", level.orders());
             json.writeEndObject();

@@ -34,7 +34,7 @@ final class OrderJson {
             json.writeStringField("type", order.type().name());
             json.writeStringField("timeInForce", order.timeInForce().name());
             if (order.type() == OrderType.LIMIT) {
-                json.writeStringField("price", priceScale.toPrice(order.priceTicks()).stripTrailingZeros().toPlainString());
+                json.writeStringField("price", priceScale.format(order.priceTicks()));
             } else {
                 json.writeNullField("price");
             }

@@ -87,7 +87,7 @@ public final class EventCodec {
             if (reason != null) {
                 json.writeStringField("reason", reason);
             }
-            json.writeStringField("time", Instant.ofEpochMilli(time).toString());
+            json.writeStringField("time", timeText(time));
             json.writeEndObject();
             return take();
         } catch (IOException | RuntimeException e) {
@@ -107,7 +107,7 @@ public final class EventCodec {
             json.writeStringField("buyOrderId", buyOrderId);
             json.writeStringField("sellOrderId", sellOrderId);
             json.writeStringField("aggressorSide", aggressorSide.name());
-            json.writeStringField("time", Instant.ofEpochMilli(time).toString());
+            json.writeStringField("time", timeText(time));
             json.writeEndObject();
             return take();
         } catch (IOException | RuntimeException e) {
@@ -137,7 +137,22 @@ public final class EventCodec {
         }
     }
 
+    /**
+     * ISO-8601 text of {@code time}, kept for the next record: a command's records share its time,
+     * and under load so do the commands of each millisecond, so it is formatted once.
+     */
+    private String timeText(long time) {
+        if (time != lastTime || lastTimeText == null) {
+            lastTimeText = Instant.ofEpochMilli(time).toString();
+            lastTime = time;
+        }
+        return lastTimeText;
+    }
+
+    private long lastTime;
+    private String lastTimeText;
+
     private String price(long ticks) {
-        return priceScale.toPrice(ticks).stripTrailingZeros().toPlainString();
+        return priceScale.format(ticks);
     }
 }

@@ -32,4 +32,39 @@ public record PriceScale(int decimals) {
     public BigDecimal toPrice(long ticks) {
         return BigDecimal.valueOf(ticks, decimals);
     }
+
+    private static final long[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
+            100_000_000, 1_000_000_000};
+
+    /**
+     * The price of {@code ticks} as records and the API write it: a plain decimal without trailing
+     * zeros ("100", "100.05"), what {@code toPrice(ticks).stripTrailingZeros().toPlainString()}
+     * gives, without a BigDecimal: every execution report and trade writes prices.
+     */
+    public String format(long ticks) {
+        if (decimals == 0) {
+            return Long.toString(ticks);
+        }
+        long whole = ticks / POWERS_OF_TEN[decimals]; // toward zero: the sign stays with the whole part
+        long fraction = Math.abs(ticks % POWERS_OF_TEN[decimals]);
+        StringBuilder text = new StringBuilder(22 + decimals);
+        if (ticks < 0 && whole == 0) {
+            text.append('-'); // -0.5: a whole part of 0 has no sign of its own
+        }
+        text.append(whole);
+        if (fraction != 0) {
+            int digits = decimals;
+            while (fraction % 10 == 0) {
+                fraction /= 10;
+                digits--;
+            }
+            String significant = Long.toString(fraction);
+            text.append('.');
+            for (int zeros = digits - significant.length(); zeros > 0; zeros--) {
+                text.append('0');
+            }
+            text.append(significant);
+        }
+        return text.toString();
+    }
 }

@@ -20,6 +20,12 @@ class PriceScaleProperties {
     }
 
     @Property
+    void aFormattedPriceIsThePlainDecimalWithoutTrailingZeros(@ForAll long ticks, @ForAll @IntRange(min = 0, max = 9) int decimals) {
+        PriceScale scale = new PriceScale(decimals);
+        assertThat(scale.format(ticks)).isEqualTo(scale.toPrice(ticks).stripTrailingZeros().toPlainString());
+    }
+
+    @Property
     void packedOrderIdsAreDistinctForDistinctCoordinates(@ForAll @IntRange(min = 0, max = (1 << 23) - 1) int partition,
                                                          @ForAll @LongRange(min = 0, max = (1L << 40) - 1) long offset) {
         OrderId id = new OrderId(partition, offset);
