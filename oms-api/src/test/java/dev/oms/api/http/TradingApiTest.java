@@ -205,6 +205,25 @@ class TradingApiTest extends OneOmsPerClass {
                 .as("the same terms again: the original, 200").isEqualTo(200);
     }
 
+    /**
+     * A client that sends its NewOrder again after replacing the order (a retry that arrives late)
+     * gets the order as it is now, 200: the terms it is compared with are those it was placed with.
+     */
+    @Test
+    void theSameSubmitAfterAReplaceReturnsTheOrderAsItIsNowAndOtherTermsAre409() throws Exception {
+        String submit = order("erin", "replaced-then-resent", "T", "BUY", "20", 10);
+        String id = json(http.postJson("/orders", submit)).get("id").asText();
+        HttpResponse<String> replaced = http.patchJson("/orders/" + id, "{\"price\":\"21\",\"quantity\":8}");
+        assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
+
+        HttpResponse<String> resent = http.postJson("/orders", submit);
+        assertThat(resent.statusCode()).as(resent.body()).isEqualTo(200);
+        assertThat(json(resent)).isEqualTo(json(http.get("/orders/" + id)));
+        assertThat(json(resent).get("price").asText()).isEqualTo("21");
+        assertThat(http.postJson("/orders", order("erin", "replaced-then-resent", "T", "BUY", "21", 8)).statusCode())
+                .as("the replaced terms were never submitted: another order").isEqualTo(409);
+    }
+
     @Test
     void cancelEndsAnOpenOrderAndASecondCancelIsRefused() throws Exception {
         String id = json(http.postJson("/orders", order("carol", "c-1", "KO", "BUY", "50", 10))).get("id").asText();

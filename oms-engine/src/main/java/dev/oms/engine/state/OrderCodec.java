@@ -12,11 +12,16 @@ import dev.oms.engine.order.TimeInForce;
 import net.openhft.chronicle.bytes.RandomDataInput;
 
 /**
- * The binary form of an {@link Order} in the state store: fixed-width numbers, then the three
- * strings length-prefixed. Version byte first so a later layout can read older files.
+ * The binary form of an {@link Order} in the state store: fixed-width numbers, then the four
+ * strings length-prefixed, then the price and quantity it was placed with. Version byte first so a
+ * later layout can read older files: version 2, without the placed terms (they are the current
+ * ones there), is still read.
  */
 final class OrderCodec {
-    private static final byte VERSION = 2;
+    private static final byte VERSION = 3;
+    private static final byte VERSION_WITHOUT_PLACED_TERMS = 2;
+    /** The placed price and quantity, after the strings. */
+    private static final int PLACED_TERMS_SIZE = 2 * 8;
     // values() copies its array on every call: once per decoded order was measurable at restart.
     private static final Side[] SIDES = Side.values();
     private static final OrderType[] TYPES = OrderType.values();
@@ -32,7 +37,7 @@ final class OrderCodec {
         byte[] symbol = o.symbol().getBytes(StandardCharsets.UTF_8);
         byte[] reason = o.reason() == null ? new byte[0] : o.reason().getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 * 1 + 8 * 5 + 4 * 2 + account.length + clientOrderId.length
-                + symbol.length + reason.length);
+                + symbol.length + reason.length + PLACED_TERMS_SIZE);
         b.put(VERSION).putLong(o.id().packed())
                 .put((byte) o.side().ordinal()).put((byte) o.type().ordinal())
                 .put((byte) o.timeInForce().ordinal()).put((byte) o.status().ordinal())
@@ -42,6 +47,7 @@ final class OrderCodec {
         putString(b, clientOrderId);
         putString(b, symbol);
         putString(b, reason);
+        b.putLong(o.placedPriceTicks()).putLong(o.placedQuantity());
         return b.array();
     }
 
@@ -50,7 +56,11 @@ final class OrderCodec {
      * from its status byte in place.
      */
     static boolean isOpen(RandomDataInput in, long offset) {
-        return in.readByte(offset) == VERSION && Order.isOpen(STATUSES[in.readByte(offset + STATUS_AT)]);
+        return readable(in.readByte(offset)) && Order.isOpen(STATUSES[in.readByte(offset + STATUS_AT)]);
+    }
+
+    private static boolean readable(byte version) {
+        return version == VERSION || version == VERSION_WITHOUT_PLACED_TERMS;
     }
 
     /** Bytes of a record whose four strings are empty: the fixed fields and the strings' lengths. */
@@ -61,7 +71,8 @@ final class OrderCodec {
      * read in place; refuses bytes that are not an order record of this layout.
      */
     static long packedId(RandomDataInput in, long offset, long size) {
-        if (size < MIN_SIZE || in.readByte(offset) != VERSION) {
+        if (size < MIN_SIZE || !readable(in.readByte(offset))
+                || in.readByte(offset) == VERSION && size < MIN_SIZE + PLACED_TERMS_SIZE) {
             throw new IllegalStateException("an entry of the order store is not an order record this build reads ("
                     + size + " bytes, version " + (size > 0 ? in.readByte(offset) : -1) + ")");
         }
@@ -78,7 +89,7 @@ final class OrderCodec {
     static Order decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         byte version = b.get();
-        if (version != VERSION) {
+        if (!readable(version)) {
             throw new IllegalStateException("order record version " + version + " is not readable by this build");
         }
         OrderId id = OrderId.unpack(b.getLong());
@@ -95,8 +106,10 @@ final class OrderCodec {
         String clientOrderId = getString(b);
         String symbol = getString(b);
         String reason = getString(b);
+        boolean placedTerms = version == VERSION;
         return new Order(id, account, clientOrderId, symbol, side, type, tif, priceTicks, quantity, filled,
-                status, createdAt, queuedAt, reason.isEmpty() ? null : reason);
+                status, createdAt, queuedAt, reason.isEmpty() ? null : reason,
+                placedTerms ? b.getLong() : priceTicks, placedTerms ? b.getLong() : quantity);
     }
 
     /**
@@ -105,9 +118,9 @@ final class OrderCodec {
      * with its strings was most of the garbage it made.
      */
     static void decodeInto(RandomDataInput in, long offset, long size, OpenOrders open) {
-        long end = offset + size;
-        long at = offset + 1;
         long key = packedId(in, offset, size);
+        long end = offset + size - (in.readByte(offset) == VERSION ? PLACED_TERMS_SIZE : 0); // where the strings end
+        long at = offset + 1;
         Side side = SIDES[in.readByte(at + 8)];
         TimeInForce tif = TIMES_IN_FORCE[in.readByte(at + 10)];
         at += 8 + 4; // id, side, type, time in force, status

@@ -190,12 +190,13 @@ final class OrderProcessor implements BookListener {
         OrderId id = new OrderId(partition, offset);
         Optional<Order> original = store.byClientOrderId(command.account(), command.clientOrderId()).flatMap(store::order);
         if (original.isPresent()) {
-            // A repeated submit (or the replay of this very record) returns the original order; the
-            // same client order id with other terms is a client's mistake, refused with the original.
+            // A repeated submit (or the replay of this very record) returns the original order, as it
+            // is now; the same client order id with other terms than it was placed with (a replace
+            // since does not count) is a client's mistake, refused with the original.
             Order o = original.get();
             boolean same = o.id().equals(id) || (o.symbol().equals(command.symbol()) && o.side() == command.side()
                     && o.type() == command.type() && o.timeInForce() == command.timeInForce()
-                    && o.priceTicks() == command.priceTicks() && o.quantity() == command.quantity());
+                    && o.placedPriceTicks() == command.priceTicks() && o.placedQuantity() == command.quantity());
             return new Verdict(o, same ? null : "DUPLICATE_CLIENT_ORDER_ID");
         }
         store.claimRoomForOrder(partition);
