@@ -379,7 +379,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * than an election timeout); only the swap waits for the lock on the segments.
      */
     private void compactBefore(long keepSegment, long nowMs) throws IOException {
-        PartitionLog.Compaction pass = log.prepareCompaction(keepSegment, nowMs);
+        PartitionLog.Compaction pass = log.prepareCompaction(keepSegment, nowMs, closed::get);
         if (pass == null) {
             return;
         }
@@ -397,7 +397,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             if (closed.get() || failed.get()) {
                 log.abandon(pass);
             } else {
-                log.finishCompaction(pass, nowMs); // drops what an install removed meanwhile
+                try {
+                    log.finishCompaction(pass, nowMs); // drops what an install removed meanwhile
+                } catch (IOException | RuntimeException e) {
+                    log.abandon(pass); // the cleaned files not swapped in yet
+                    throw e;
+                }
             }
         } finally {
             writing.unlock();
@@ -723,7 +728,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return;
         }
         super.close();
-        housekeeping.lock(); // a pass under way ends first (its swap sees closed and drops its files)
+        housekeeping.lock(); // a pass under way ends first: it stops at its next segment, closed being set
         try {
             entries.close();
             try {

@@ -22,9 +22,11 @@ import org.apache.kafka.common.utils.BufferSupplier;
  * own batch filter ({@link MemoryRecords#filterTo}): keep the latest record of each key (and a
  * tombstone until it is older than delete.retention.ms), and keep every batch's offsets, producer
  * id, epoch and sequences as they were. A batch that loses every record goes, unless it is its
- * producer's last one among the segments cleaned: that one stays, empty, so that a log rebuilt from
- * the segments (a restart without a producer snapshot, a replica copying them) knows the producer's
- * last sequence as the original log did. The active segment is never touched.
+ * producer's last one among the segments cleaned, for the {@link ProducerStateManager#MAX_PRODUCERS}
+ * producers that wrote there most recently: that one stays, empty, so that a log rebuilt from the
+ * segments (a restart without a producer snapshot, a replica copying them) knows the producer's
+ * last sequence as the original log did (older producers are forgotten by the log anyway, and their
+ * batches go). The active segment is never touched.
  *
  * <p>Threads: whichever thread compacts the partition ({@link PartitionLog#prepareCompaction}).
  */
@@ -41,10 +43,13 @@ final class LogCleaner {
     record Latest(Map<ByteBuffer, Long> keys, Map<Long, Long> producerLastBatch) {
     }
 
-    static Latest latest(List<LogSegment> segments) throws IOException {
+    static Latest latest(List<LogSegment> segments, java.util.function.BooleanSupplier cancelled) throws IOException {
         Map<ByteBuffer, Long> keys = new HashMap<>();
         Map<Long, Long> producers = new HashMap<>();
         for (LogSegment segment : segments) {
+            if (cancelled.getAsBoolean()) {
+                return null;
+            }
             for (FileChannelRecordBatch batch : segment.batches()) {
                 if (batch.hasProducerId()) {
                     producers.put(batch.producerId(), batch.baseOffset());
@@ -55,6 +60,11 @@ final class LogCleaner {
                     }
                 }
             }
+        }
+        if (producers.size() > ProducerStateManager.MAX_PRODUCERS) {
+            long[] offsets = producers.values().stream().mapToLong(Long::longValue).sorted().toArray();
+            long oldestKept = offsets[offsets.length - ProducerStateManager.MAX_PRODUCERS];
+            producers.values().removeIf(offset -> offset < oldestKept);
         }
         return new Latest(keys, producers);
     }
@@ -69,8 +79,8 @@ final class LogCleaner {
         MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, deleteRetentionMs) {
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                boolean producersLast = batch.hasProducerId()
-                        && latest.producerLastBatch().get(batch.producerId()) == batch.baseOffset();
+                Long last = batch.hasProducerId() ? latest.producerLastBatch().get(batch.producerId()) : null;
+                boolean producersLast = last != null && last == batch.baseOffset();
                 return new BatchRetentionResult(producersLast ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY, false);
             }
 

@@ -523,7 +523,7 @@ public final class PartitionLog implements AutoCloseable {
             roll(nowMs);
             publish();
         }
-        Compaction pass = prepareCompaction(Long.MAX_VALUE, nowMs);
+        Compaction pass = prepareCompaction(Long.MAX_VALUE, nowMs, () -> false);
         if (pass != null) {
             finishCompaction(pass, nowMs);
         }
@@ -665,12 +665,14 @@ public final class PartitionLog implements AutoCloseable {
      * The first half of a compaction pass, the long one, which changes nothing the log reads: over
      * the closed segments before {@code rewriteBefore}, once that set changed since the last pass,
      * finds the latest record of each key and writes each segment that holds superseded records
-     * again, filtered, to a {@code .cleaned} file. Null when there is nothing to do. Any one thread
-     * at a time; the owner may append meanwhile (a replicated partition compacts on its
-     * housekeeping thread while Raft writes), and a segment the pass read may go meanwhile: its
-     * cleaned file is then dropped by {@link #finishCompaction}.
+     * again, filtered, to a {@code .cleaned} file. Null when there is nothing to do, or when
+     * {@code cancelled} said so between two segments (the replica closes). Any one thread at a
+     * time; the owner may append meanwhile (a replicated partition compacts on its housekeeping
+     * thread while Raft writes), and a segment the pass read may go meanwhile: its cleaned file is
+     * then dropped by {@link #finishCompaction}.
      */
-    public Compaction prepareCompaction(long rewriteBefore, long nowMs) throws IOException {
+    public Compaction prepareCompaction(long rewriteBefore, long nowMs, java.util.function.BooleanSupplier cancelled)
+            throws IOException {
         TopicConfig settings = config;
         LogSegment[] segs = segments;
         int count = 0;
@@ -681,10 +683,17 @@ public final class PartitionLog implements AutoCloseable {
             return null; // none closed, or no segment joined the set since the last pass
         }
         List<LogSegment> closed = Arrays.asList(Arrays.copyOf(segs, count));
-        LogCleaner.Latest latest = LogCleaner.latest(closed);
+        LogCleaner.Latest latest = LogCleaner.latest(closed, cancelled);
+        if (latest == null) {
+            return null;
+        }
         Map<LogSegment, Path> cleaned = new java.util.LinkedHashMap<>();
         try {
             for (LogSegment old : closed) {
+                if (cancelled.getAsBoolean()) {
+                    abandon(new Compaction(cleaned, -1));
+                    return null;
+                }
                 LogCleaner.clean(old, latest, nowMs, settings.deleteRetentionMs()).ifPresent(file -> cleaned.put(old, file));
             }
         } catch (IOException | RuntimeException e) {

@@ -335,6 +335,45 @@ class SegmentsTest {
         }
     }
 
+    /**
+     * Of the producers whose batches compaction empties, it keeps the last batch of those the log
+     * still remembers (the most recent {@link ProducerStateManager#MAX_PRODUCERS}) and no more: a
+     * topic written by many short-lived producers does not keep an empty batch for each for ever.
+     */
+    @Test
+    void compactionKeepsTheEmptiedBatchesOfTheProducersTheLogRemembersOnly() throws IOException {
+        TopicConfig compacted = new TopicConfig(256 * 1024, 3_600_000, -1, -1, false, "compact", 0);
+        long now = System.currentTimeMillis();
+        int producers = ProducerStateManager.MAX_PRODUCERS + 50;
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            for (int producer = 0; producer < producers; producer++) {
+                log.append(MemoryRecords.withIdempotentRecords(Compression.NONE, producer, (short) 0, 0,
+                        new SimpleRecord(now, "k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8))), now);
+            }
+            int segments = log.segmentCount();
+            for (int i = 0; log.segmentCount() == segments || i < 10; i++) {
+                log.append(keyed("k", "filler " + i + PAYLOAD, now), now); // supersedes them; closes their segments
+            }
+            log.flush();
+            log.maintain(now);
+
+            int producerBatches = 0;
+            for (long offset = 0; offset < log.logEndOffset(); ) {
+                long next = offset;
+                for (var batch : log.read(offset, 1 << 20).batches()) {
+                    producerBatches += batch.hasProducerId() ? 1 : 0;
+                    assertThat(batch.hasProducerId() ? batch.countOrNull() : Integer.valueOf(0)).isZero();
+                    next = batch.nextOffset();
+                }
+                if (next == offset) {
+                    break;
+                }
+                offset = next;
+            }
+            assertThat(producerBatches).isEqualTo(ProducerStateManager.MAX_PRODUCERS);
+        }
+    }
+
     private static MemoryRecords idempotentKeyed(long producerId, int sequence) {
         return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0, sequence, new SimpleRecord(NOW,
                 "k".getBytes(StandardCharsets.UTF_8), (producerId + "/" + sequence + PAYLOAD).getBytes(StandardCharsets.UTF_8)));
