@@ -31,7 +31,7 @@ final class Table {
             for (List<Object> row : rows) {
                 Map<String, Object> object = new LinkedHashMap<>();
                 for (int i = 0; i < columns.size(); i++) {
-                    object.put(columns.get(i), row.get(i));
+                    object.put(columns.get(i), jsonValue(row.get(i)));
                 }
                 objects.add(object);
             }
@@ -42,7 +42,7 @@ final class Table {
         for (int i = 0; i < widths.length; i++) {
             widths[i] = columns.get(i).length();
             for (List<Object> row : rows) {
-                widths[i] = Math.max(widths[i], String.valueOf(row.get(i)).length());
+                widths[i] = Math.max(widths[i], cell(row.get(i)).length());
             }
         }
         out.println(line(columns.stream().map(c -> (Object) c.toUpperCase(java.util.Locale.ROOT)).toList(), widths));
@@ -51,10 +51,21 @@ final class Table {
         }
     }
 
+    /** JSON's own types as they are; anything else (a topic id) as the text the table shows. */
+    private static Object jsonValue(Object value) {
+        return value == null || value instanceof Number || value instanceof Boolean || value instanceof CharSequence
+                || value instanceof java.util.Collection || value instanceof Map ? value : String.valueOf(value);
+    }
+
+    /** A cell's text on one line: a value with line breaks (an error message) would break the table. */
+    private static String cell(Object value) {
+        return String.valueOf(value).replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    }
+
     private static String line(List<Object> values, int[] widths) {
         StringBuilder line = new StringBuilder();
         for (int i = 0; i < values.size(); i++) {
-            String value = String.valueOf(values.get(i));
+            String value = cell(values.get(i));
             line.append(value);
             if (i < values.size() - 1) {
                 line.append(" ".repeat(widths[i] - value.length() + 2));

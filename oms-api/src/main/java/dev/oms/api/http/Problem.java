@@ -43,7 +43,7 @@ public record Problem(Status status, String type, String title, String detail, L
         FieldError first = errors.getFirst();
         String detail = first.field() + ": " + first.detail()
                 + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : "");
-        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-order", "Invalid order", detail, errors, null, 0);
+        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-fields", "Invalid fields", detail, errors, null, 0);
     }
 
     public void send(ServerResponse res) {

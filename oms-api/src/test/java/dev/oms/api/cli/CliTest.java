@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,6 +67,11 @@ class CliTest extends OneOmsPerClass {
             }
         }).sorted().toList()).containsExactly("a=1", "b=2", "c=3");
 
+        JsonNode listed = run(null, "topic", "list", "--json").json();
+        JsonNode created = java.util.stream.StreamSupport.stream(listed.spliterator(), false)
+                .filter(t -> t.get("topic").asText().equals("cli-t")).findFirst().orElseThrow();
+        assertThat(created.get("id").isTextual()).as("the id as the table shows it: %s", created).isTrue();
+
         assertThat(run(null, "topic", "delete", "cli-t").exit()).isZero();
         assertThat(run(null, "topic", "list").out()).doesNotContain("cli-t");
     }
@@ -108,6 +114,40 @@ class CliTest extends OneOmsPerClass {
             assertThat(redrive.err()).contains("redriven 1 record(s)");
             assertThat(run(null, "dlq", "redrive", "--url", url).exit()).as("nothing selected").isEqualTo(2);
         }
+    }
+
+    /**
+     * The command as the launcher runs it, a process of its own: its standard error carries the
+     * command's own messages, not the Kafka client's log of every setting of every client it makes.
+     */
+    @Test
+    void aCommandPrintsItsAnswerWithoutTheKafkaClientsLog() throws Exception {
+        Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Cli.class.getName(),
+                "topic", "list", "--brokers", "127.0.0.1:" + oms.kafkaPort()).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(cli.getErrorStream()));
+        String out = read(cli.getInputStream());
+        assertThat(cli.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(cli.exitValue()).as(err.get()).isZero();
+        assertThat(out).contains("TOPIC").contains("orders");
+        assertThat(err.get().lines().toList()).as(err.get()).hasSizeLessThan(5);
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aTableCellKeepsToOneLine() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new Table("partition", "error").row(3, "retries exhausted:\n  caused by: boom").print(new PrintStream(out, true,
+                StandardCharsets.UTF_8), false);
+        assertThat(out.toString(StandardCharsets.UTF_8).lines().toList())
+                .containsExactly("PARTITION  ERROR", "3          retries exhausted: caused by: boom");
     }
 
     @Test
