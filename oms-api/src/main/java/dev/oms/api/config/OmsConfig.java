@@ -117,8 +117,9 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
 
         int cores = Runtime.getRuntime().availableProcessors();
         int partitions = intIn(config, "log.partitions", 1, 4096);
+        ClusterConfig cluster = cluster(config);
         KafkaListenerConfig kafka = new KafkaListenerConfig(string(config, "kafka.host"),
-                intIn(config, "kafka.port", 0, 65535), string(config, "kafka.advertised-host"),
+                intIn(config, "kafka.port", 0, 65535), advertisedHost(config, cluster),
                 intIn(config, "kafka.advertised-port", 0, 65535), bool(config, "kafka.auto-create-topics"),
                 partitions, intIn(config, "kafka.max-request-bytes", 1024, Integer.MAX_VALUE));
         return new OmsConfig(
@@ -155,7 +156,20 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                 new TracingConfig(bool(config, "tracing.enabled"), string(config, "tracing.service-name"),
                         string(config, "tracing.otlp-endpoint"), ratio(config, "tracing.sample-ratio")),
                 oneOf(config, "logging.format", "text", "json"),
-                cluster(config));
+                cluster);
+    }
+
+    /**
+     * The host Kafka clients (and, in a cluster, the other nodes forwarding HTTP) are told to reach
+     * this node at: {@code kafka.advertised-host}, or when it is empty, the host {@code --peers}
+     * names for this node in a cluster (the others reach it there already), localhost on a single node.
+     */
+    private static String advertisedHost(Config config, ClusterConfig cluster) {
+        String host = config.get("kafka.advertised-host").asString().orElse("").trim();
+        if (!host.isEmpty()) {
+            return host;
+        }
+        return cluster != null ? cluster.self().host() : "localhost";
     }
 
     /** A cluster node when peers are given; a single node (null) otherwise. */

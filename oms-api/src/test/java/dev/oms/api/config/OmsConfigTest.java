@@ -55,6 +55,19 @@ class OmsConfigTest {
                 .isEqualTo(Path.of("/srv/oms"));
     }
 
+    /**
+     * A cluster node tells Kafka clients, and the other nodes forwarding HTTP, the host its peers
+     * reach it at, unless an advertised host is set: "localhost" would send them to themselves.
+     */
+    @Test
+    void aClusterNodeAdvertisesTheHostItsPeersKnowItByUnlessOneIsSet() {
+        String[] node2 = {"--node-id", "2", "--peers", "1@host-a:33145,2@host-b:33145,3@host-c:33145"};
+        assertThat(OmsConfig.load(node2, Map.of()).kafka().advertisedHost()).isEqualTo("host-b");
+        assertThat(OmsConfig.load(node2, Map.of("OMS_KAFKA_ADVERTISED_HOST", "oms-2.example")).kafka().advertisedHost())
+                .isEqualTo("oms-2.example");
+        assertThat(OmsConfig.load(new String[0], Map.of()).kafka().advertisedHost()).as("a single node").isEqualTo("localhost");
+    }
+
     @Test
     void badValuesAreRefusedNamingTheKeyAndItsVariable() {
         assertThatThrownBy(() -> OmsConfig.load(new String[] {"--http-port", "eighty"}, Map.of()))
