@@ -215,7 +215,7 @@ public final class Oms implements AutoCloseable {
                         engine::stoppedPartitions))
                 .register("/accounts", new AccountService(engine, forwarder))
                 .register(new MarketDataService(engine, forwarder))
-                .register("/dlq", new DeadLetterService(deadLetters, registry))
+                .register("/dlq", new DeadLetterService(deadLetters, registry, config.maxBodyBytes()))
                 .get("/openapi", (req, res) -> {
                     res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/yaml");
                     try (var in = Oms.class.getResourceAsStream("/openapi.yaml")) {

@@ -57,6 +57,7 @@ class DeploymentFilesTest {
         assertThat(manifests).containsOnlyKeys("ConfigMap", "Service", "StatefulSet");
         OmsConfig config = configOf(manifests, Map.of());
         assertThat(config.dataDir()).isEqualTo(Path.of("/var/lib/oms"));
+        assertThat(config.kafka().advertisedHost()).as("the ConfigMap's, not an image default").isEqualTo("oms-0.oms");
         assertThat(config.tracing().enabled()).isTrue();
         assertThat(config.logFormat()).isEqualTo("json");
     }
@@ -102,10 +103,26 @@ class DeploymentFilesTest {
     }
 
     /** The configuration oms loads from the manifest's ConfigMap, with {@code env} as the pod's environment. */
+    /** The config a pod loads: its ConfigMap's file, under the image's environment and then the pod's own. */
     private OmsConfig configOf(Map<String, Map<String, Object>> manifests, Map<String, String> env) throws IOException {
         Path file = dir.resolve("oms.yaml");
         Files.writeString(file, (String) map(manifests.get("ConfigMap"), "data").get("oms.yaml"));
-        return OmsConfig.load(new String[] {"--config", file.toString()}, env);
+        Map<String, String> environment = new java.util.HashMap<>(imageEnvironment());
+        environment.putAll(env);
+        return OmsConfig.load(new String[] {"--config", file.toString()}, environment);
+    }
+
+    /** What the image's Dockerfile sets with ENV: it beats the config file, as any environment variable does. */
+    private static Map<String, String> imageEnvironment() throws IOException {
+        Map<String, String> env = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(DEPLOYMENT.resolve("Dockerfile"))) {
+            if (line.startsWith("ENV ")) {
+                for (String pair : line.substring(4).trim().split("\\s+")) {
+                    env.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+                }
+            }
+        }
+        return env;
     }
 
     private record Result(int exit, String output) {

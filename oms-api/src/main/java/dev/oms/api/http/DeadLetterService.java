@@ -39,9 +39,11 @@ public final class DeadLetterService implements HttpService {
 
     private final DeadLetterQueue queue;
     private final Counter redriven;
+    private final int maxBodyBytes;
 
-    public DeadLetterService(DeadLetterQueue queue, PrometheusRegistry registry) {
+    public DeadLetterService(DeadLetterQueue queue, PrometheusRegistry registry, int maxBodyBytes) {
         this.queue = queue;
+        this.maxBodyBytes = maxBodyBytes;
         this.redriven = Counter.builder().name("oms_dead_letter_redriven_total")
                 .help("Dead-lettered records appended back to their original topic").register(registry);
     }
@@ -69,7 +71,7 @@ public final class DeadLetterService implements HttpService {
                 afterPartition = Integer.parseInt(cursor[0]);
                 afterOffset = Long.parseLong(cursor[1]);
             } catch (RuntimeException e) {
-                throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError("after",
+                throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError("after",
                         "is the cursor of the previous page, <partition>-<offset>; got '" + after + "'"))));
             }
         }
@@ -110,7 +112,7 @@ public final class DeadLetterService implements HttpService {
     private void purge(ServerRequest req, ServerResponse res) throws IOException {
         JsonNode body = body(req);
         if (body == null || !body.path("partition").isInt() || !body.path("before").canConvertToLong()) {
-            throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError("before",
+            throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError("before",
                     "purge takes {\"partition\": P, \"before\": OFFSET}"))));
         }
         long start;
@@ -126,7 +128,7 @@ public final class DeadLetterService implements HttpService {
     /** One, a range, a filter, or all — and nothing by accident: an empty body selects nothing. */
     private static Filter selection(JsonNode body) {
         if (body == null || !body.isObject() || body.isEmpty()) {
-            throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError("all",
+            throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError("all",
                     "say what to redrive: {\"partition\",\"offset\"}, {\"partition\",\"fromOffset\",\"toOffset\"}, "
                             + "{\"topic\",\"reason\"} or {\"all\":true}"))));
         }
@@ -140,9 +142,9 @@ public final class DeadLetterService implements HttpService {
                 body.has("reason") ? body.get("reason").asText() : null, null, null, partition, from, to);
     }
 
-    private static JsonNode body(ServerRequest req) {
+    private JsonNode body(ServerRequest req) {
         try {
-            return MAPPER.readTree(req.content().inputStream().readNBytes(64 * 1024));
+            return MAPPER.readTree(RequestBody.read(req, maxBodyBytes));
         } catch (IOException e) {
             throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
                     "the body is not valid JSON: " + e.getMessage()));
@@ -161,7 +163,7 @@ public final class DeadLetterService implements HttpService {
             try {
                 return Instant.parse(text);
             } catch (DateTimeParseException e) {
-                throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError(name,
+                throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError(name,
                         "must be an ISO-8601 instant such as 2026-11-25T10:00:00Z, got '" + text + "'"))));
             }
         }).orElse(null);

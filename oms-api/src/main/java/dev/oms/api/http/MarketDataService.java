@@ -66,7 +66,7 @@ public final class MarketDataService implements HttpService {
     }
 
     private void trades(ServerRequest req, ServerResponse res) throws Exception {
-        String symbol = req.query().first("symbol").orElseThrow(() -> new ProblemException(Problem.invalidFields(
+        String symbol = req.query().first("symbol").orElseThrow(() -> new ProblemException(Problem.invalidParameters(
                 List.of(new Problem.FieldError("symbol", "is required: /trades?symbol=AAPL")))));
         int limit = intParam(req, "limit", 100, 1, 1000);
         List<byte[]> trades = engine.trades(symbol, limit);
@@ -93,7 +93,7 @@ public final class MarketDataService implements HttpService {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ProblemException(Problem.invalidFields(List.of(new Problem.FieldError(name,
+        throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError(name,
                 "must be a whole number from " + min + " to " + max + ", got '" + text + "'"))));
     }
 

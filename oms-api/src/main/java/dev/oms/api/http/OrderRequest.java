@@ -75,7 +75,7 @@ final class OrderRequest {
         long quantity = quantity(node, errors);
 
         if (!errors.isEmpty()) {
-            throw new ProblemException(Problem.invalidFields(errors));
+            throw new ProblemException(Problem.invalidOrder(errors));
         }
         return new NewOrder(account, clientOrderId, symbol, side, type,
                 timeInForce == null ? TimeInForce.GTC : timeInForce, priceTicks, quantity);

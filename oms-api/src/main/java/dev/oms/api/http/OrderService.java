@@ -1,7 +1,6 @@
 package dev.oms.api.http;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -119,12 +118,12 @@ public final class OrderService implements HttpService {
             try {
                 status = OrdStatus.valueOf(statusText);
             } catch (IllegalArgumentException e) {
-                throw new ProblemException(Problem.invalidFields(java.util.List.of(new Problem.FieldError("status",
+                throw new ProblemException(Problem.invalidParameters(java.util.List.of(new Problem.FieldError("status",
                         "must be one of " + java.util.Arrays.toString(OrdStatus.values()) + ", got '" + statusText + "'"))));
             }
         }
         OrderId after = req.query().first("after").map(text -> OrderId.parse(text).orElseThrow(() -> new ProblemException(
-                Problem.invalidFields(java.util.List.of(new Problem.FieldError("after", "must be an order id, got '" + text + "'"))))))
+                Problem.invalidParameters(java.util.List.of(new Problem.FieldError("after", "must be an order id, got '" + text + "'"))))))
                 .orElse(null);
         int limit = MarketDataService.intParam(req, "limit", 100, 1, 1000);
         Optional<java.util.List<byte[]>> parts = forwarder.fanOut(req);
@@ -317,20 +316,6 @@ public final class OrderService implements HttpService {
     }
 
     private byte[] readBody(ServerRequest req) throws IOException {
-        if (req.headers().contentLength().orElse(0) > maxBodyBytes) {
-            throw new ProblemException(bodyTooLarge(null));
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(maxBodyBytes + 1);
-            if (body.length > maxBodyBytes) {
-                throw new ProblemException(bodyTooLarge(null));
-            }
-            return body;
-        }
-    }
-
-    static Problem bodyTooLarge(String detail) {
-        return Problem.of(Status.REQUEST_ENTITY_TOO_LARGE_413, "/problems/body-too-large", "Body too large",
-                detail != null ? detail : "the body is larger than the limit (http.max-body-bytes)");
+        return RequestBody.read(req, maxBodyBytes);
     }
 }

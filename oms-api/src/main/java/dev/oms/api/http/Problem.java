@@ -38,12 +38,21 @@ public record Problem(Status status, String type, String title, String detail, L
         return new Problem(status, type, title, detail, errors, reason, seconds);
     }
 
-    /** A request whose fields are wrong; the detail names the first, {@code errors} all of them. */
-    public static Problem invalidFields(List<FieldError> errors) {
+    /** An order (a NewOrder or a replace) whose fields are wrong; the detail names the first, {@code errors} all of them. */
+    public static Problem invalidOrder(List<FieldError> errors) {
+        return invalid("/problems/invalid-order", "Invalid order", errors);
+    }
+
+    /** Query parameters or a filter whose fields are wrong (not an order's): as {@link #invalidOrder}. */
+    public static Problem invalidParameters(List<FieldError> errors) {
+        return invalid("/problems/invalid-parameters", "Invalid parameters", errors);
+    }
+
+    private static Problem invalid(String type, String title, List<FieldError> errors) {
         FieldError first = errors.getFirst();
         String detail = first.field() + ": " + first.detail()
                 + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : "");
-        return new Problem(Status.BAD_REQUEST_400, "/problems/invalid-fields", "Invalid fields", detail, errors, null, 0);
+        return new Problem(Status.BAD_REQUEST_400, type, title, detail, errors, null, 0);
     }
 
     public void send(ServerResponse res) {

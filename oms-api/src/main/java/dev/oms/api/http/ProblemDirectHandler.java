@@ -14,7 +14,7 @@ public final class ProblemDirectHandler implements DirectHandler {
     public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
                                     ServerResponseHeaders headers, String message) {
         Problem problem = status.code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()
-                ? OrderService.bodyTooLarge(message)
+                ? RequestBody.tooLarge(message)
                 : Problem.of(status, "about:blank", status.reasonPhrase(), message == null ? status.reasonPhrase() : message);
         headers.set(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
         return TransportResponse.builder()

@@ -67,7 +67,7 @@ record ReplaceRequest(long priceTicks, long quantity) {
             errors.add(new FieldError("price", "a replace needs a new price, a new quantity, or both"));
         }
         if (!errors.isEmpty()) {
-            throw new ProblemException(Problem.invalidFields(errors));
+            throw new ProblemException(Problem.invalidOrder(errors));
         }
         return new ReplaceRequest(ticks, quantity);
     }

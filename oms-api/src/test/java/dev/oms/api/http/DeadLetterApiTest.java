@@ -98,6 +98,9 @@ class DeadLetterApiTest {
         try (Oms oms = TestOms.start(data)) {
             Http http = new Http(oms.httpPort());
             assertThat(http.postJson("/dlq/redrive", "{}").statusCode()).as("nothing by accident").isEqualTo(400);
+            String padded = "{\"all\":true}" + " ".repeat(70_000); // over http.max-body-bytes, 64 KiB by default
+            assertThat(http.postJson("/dlq/redrive", padded).statusCode()).as("a body over the limit: refused, not run")
+                    .isEqualTo(413);
             HttpResponse<String> redrive = http.postJson("/dlq/redrive", "{\"reason\":\"RETRIES_EXHAUSTED\"}");
             assertThat(redrive.statusCode()).as(redrive.body()).isEqualTo(200);
             assertThat(json(redrive).get("redriven").asInt()).isEqualTo(3);

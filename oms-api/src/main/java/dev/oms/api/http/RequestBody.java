@@ -1,0 +1,36 @@
+package dev.oms.api.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+
+/**
+ * A request's body, for every route that reads one: at most {@code http.max-body-bytes}, else a
+ * 413 problem. Helidon lets bodies up to a larger bound reach the routes and drops what a route
+ * leaves unread ({@code Oms.drainLimit}), so this is the limit clients see.
+ */
+final class RequestBody {
+    private RequestBody() {
+    }
+
+    /** The whole body, refused with 413 past {@code maxBytes} (declared or sent); never more than that in memory. */
+    static byte[] read(ServerRequest req, int maxBytes) throws IOException {
+        if (req.headers().contentLength().orElse(0) > maxBytes) {
+            throw new ProblemException(tooLarge(null));
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(maxBytes + 1);
+            if (body.length > maxBytes) {
+                throw new ProblemException(tooLarge(null));
+            }
+            return body;
+        }
+    }
+
+    static Problem tooLarge(String detail) {
+        return Problem.of(Status.REQUEST_ENTITY_TOO_LARGE_413, "/problems/body-too-large", "Body too large",
+                detail != null ? detail : "the body is larger than the limit (http.max-body-bytes)");
+    }
+}
