@@ -13,9 +13,10 @@ import net.openhft.chronicle.bytes.RandomDataInput;
 
 /**
  * The binary form of an {@link Order} in the state store: fixed-width numbers, then the four
- * strings length-prefixed, then the price and quantity it was placed with. Version byte first so a
- * later layout can read older files: version 2, without the placed terms (they are the current
- * ones there), is still read.
+ * strings length-prefixed. Version byte first so a later layout can read older files. Version 2:
+ * the order's terms are those it was placed with; version 3, for an order a replace changed, adds
+ * the placed price and quantity after the strings (most orders are never replaced, and 16 more
+ * bytes each made a restart that scans ten million of them a quarter slower).
  */
 final class OrderCodec {
     private static final byte VERSION = 3;
@@ -36,9 +37,10 @@ final class OrderCodec {
         byte[] clientOrderId = o.clientOrderId().getBytes(StandardCharsets.UTF_8);
         byte[] symbol = o.symbol().getBytes(StandardCharsets.UTF_8);
         byte[] reason = o.reason() == null ? new byte[0] : o.reason().getBytes(StandardCharsets.UTF_8);
+        boolean replaced = o.placedPriceTicks() != o.priceTicks() || o.placedQuantity() != o.quantity();
         ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 * 1 + 8 * 5 + 4 * 2 + account.length + clientOrderId.length
-                + symbol.length + reason.length + PLACED_TERMS_SIZE);
-        b.put(VERSION).putLong(o.id().packed())
+                + symbol.length + reason.length + (replaced ? PLACED_TERMS_SIZE : 0));
+        b.put(replaced ? VERSION : VERSION_WITHOUT_PLACED_TERMS).putLong(o.id().packed())
                 .put((byte) o.side().ordinal()).put((byte) o.type().ordinal())
                 .put((byte) o.timeInForce().ordinal()).put((byte) o.status().ordinal())
                 .putLong(o.priceTicks()).putLong(o.quantity()).putLong(o.filledQuantity()).putLong(o.createdAt())
@@ -47,7 +49,9 @@ final class OrderCodec {
         putString(b, clientOrderId);
         putString(b, symbol);
         putString(b, reason);
-        b.putLong(o.placedPriceTicks()).putLong(o.placedQuantity());
+        if (replaced) {
+            b.putLong(o.placedPriceTicks()).putLong(o.placedQuantity());
+        }
         return b.array();
     }
 

@@ -76,7 +76,7 @@ public final class OrderStore implements AutoCloseable {
         Files.deleteIfExists(marker);
         recordBootId(dir);
         ChronicleMap<Long, byte[]> orders = persisted(ChronicleMap.of(Long.class, byte[].class)
-                .name("orders").entries(maxOrders).averageValueSize(128), dir.resolve("orders.dat"), crashed);
+                .name("orders").entries(maxOrders).averageValueSize(96), dir.resolve("orders.dat"), crashed);
         ChronicleMap<String, Long> clientOrderIds = persisted(ChronicleMap.of(String.class, Long.class)
                 .name("client-order-ids").entries(maxOrders).averageKeySize(40), dir.resolve("client-order-ids.dat"), crashed);
         ChronicleMap<Integer, Long> checkpoints = persisted(ChronicleMap.of(Integer.class, Long.class)

@@ -27,6 +27,17 @@ class OrderCodecTest {
         assertThat(decoded.placedQuantity()).isEqualTo(100);
     }
 
+    /** An order never replaced is written without its placed terms, as the previous build wrote every order. */
+    @Test
+    void anOrderNeverReplacedIsWrittenWithoutItsPlacedTerms() {
+        Order filled = PLACED.withFill(10);
+        Order replaced = PLACED.replaced(1_010_000, 80, 57);
+
+        assertThat(OrderCodec.encode(filled)[0]).isEqualTo((byte) 2);
+        assertThat(OrderCodec.encode(replaced)).hasSize(OrderCodec.encode(filled).length + 16);
+        assertThat(OrderCodec.decode(OrderCodec.encode(filled))).isEqualTo(filled);
+    }
+
     /** A store written by the previous build (version 2, no placed terms) is read: they are the current terms. */
     @Test
     void aVersion2RecordIsReadWithItsCurrentTermsAsThePlacedOnes() {

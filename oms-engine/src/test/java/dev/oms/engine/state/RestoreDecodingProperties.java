@@ -87,6 +87,10 @@ class RestoreDecodingProperties {
                 positive, positive, Arbitraries.longs().between(0, Long.MAX_VALUE / 4), Arbitraries.longs().between(0, (1L << 40) - 1))
                 .as((ids, side, tif, status, price, quantity, created, queued) -> new Order((OrderId) ids[0], (String) ids[1],
                         (String) ids[2], (String) ids[3], side, OrderType.LIMIT, tif, price, quantity, quantity / 2, status,
-                        created, queued, status == OrdStatus.REJECTED ? "PRICE_BAND" : null));
+                        created, queued, status == OrdStatus.REJECTED ? "PRICE_BAND" : null))
+                .flatMap(order -> Arbitraries.of(order, // as placed (version 2), or replaced since (version 3)
+                        new Order(order.id(), order.account(), order.clientOrderId(), order.symbol(), order.side(), order.type(),
+                                order.timeInForce(), order.priceTicks(), order.quantity(), order.filledQuantity(), order.status(),
+                                order.createdAt(), order.queuedAt(), order.reason(), order.priceTicks() + 1, order.quantity() + 1)));
     }
 }
