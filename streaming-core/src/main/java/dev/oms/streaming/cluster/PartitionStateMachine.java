@@ -389,23 +389,17 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!locked) {
-            log.abandon(pass); // an install copies: the next look starts again
-            return;
-        }
         try {
-            if (closed.get() || failed.get()) {
-                log.abandon(pass);
-            } else {
-                try {
-                    log.finishCompaction(pass, nowMs); // drops what an install removed meanwhile
-                } catch (IOException | RuntimeException e) {
-                    log.abandon(pass); // the cleaned files not swapped in yet
-                    throw e;
-                }
+            if (locked && !closed.get() && !failed.get()) {
+                log.finishCompaction(pass, nowMs); // drops what an install removed meanwhile
             }
         } finally {
-            writing.unlock();
+            // What was not swapped in: all of it when an install held the lock (the next look starts
+            // again) or the replica closed, the rest when the swap failed, nothing when it was done.
+            log.abandon(pass);
+            if (locked) {
+                writing.unlock();
+            }
         }
     }
 

@@ -59,6 +59,14 @@ final class LogSegment {
      *
      * @return the offset after the last whole batch, and why the file was cut (null if it was not)
      */
+    /**
+     * Whether what starts at offset {@code base} (a batch, a segment) may follow offset {@code next}:
+     * at it exactly, or in a compacted topic anywhere past it (compaction leaves gaps).
+     */
+    static boolean follows(long base, long next, boolean compacted) {
+        return compacted ? base >= next : base == next;
+    }
+
     Recovery recover(ProducerStateManager producers, boolean compacted) throws IOException {
         int position = 0;
         long nextOffset = baseOffset;
@@ -70,8 +78,7 @@ final class LogSegment {
                     reason = "magic " + batch.magic();
                     break;
                 }
-                // Compaction leaves gaps between batches; otherwise offsets run on without one.
-                if (compacted ? batch.baseOffset() < nextOffset : batch.baseOffset() != nextOffset) {
+                if (!follows(batch.baseOffset(), nextOffset, compacted)) {
                     reason = "base offset " + batch.baseOffset() + ", expected " + (compacted ? "at least " : "") + nextOffset;
                     break;
                 }

@@ -119,7 +119,7 @@ public final class PartitionLog implements AutoCloseable {
         boolean cut = false;
         for (Path file : files) {
             long base = baseOf(file);
-            if (cut || (nextOffset >= 0 && (compacted ? base < nextOffset : base != nextOffset))) {
+            if (cut || (nextOffset >= 0 && !LogSegment.follows(base, nextOffset, compacted))) {
                 LOG.warn("{}: deleting segment {}: it does not follow offset {} of the segment before", topicPartition,
                         file.getFileName(), nextOffset);
                 Files.delete(file);
@@ -246,7 +246,7 @@ public final class PartitionLog implements AutoCloseable {
         boolean compacted = config.compact();
         for (MutableRecordBatch batch : records.batches()) {
             requireValid(batch);
-            if (compacted ? batch.baseOffset() < next : batch.baseOffset() != next) {
+            if (!LogSegment.follows(batch.baseOffset(), next, compacted)) {
                 throw new InvalidBatchException(topicPartition + ": a copied batch starts at offset " + batch.baseOffset()
                         + ", the log at " + next);
             }
@@ -687,20 +687,22 @@ public final class PartitionLog implements AutoCloseable {
         if (latest == null) {
             return null;
         }
-        Map<LogSegment, Path> cleaned = new java.util.LinkedHashMap<>();
+        Compaction pass = new Compaction(new java.util.LinkedHashMap<>(), segs[count].baseOffset());
+        boolean prepared = false;
         try {
             for (LogSegment old : closed) {
                 if (cancelled.getAsBoolean()) {
-                    abandon(new Compaction(cleaned, -1));
                     return null;
                 }
-                LogCleaner.clean(old, latest, nowMs, settings.deleteRetentionMs()).ifPresent(file -> cleaned.put(old, file));
+                LogCleaner.clean(old, latest, nowMs, settings.deleteRetentionMs()).ifPresent(file -> pass.cleaned.put(old, file));
             }
-        } catch (IOException | RuntimeException e) {
-            abandon(new Compaction(cleaned, -1));
-            throw e;
+            prepared = true;
+            return pass;
+        } finally {
+            if (!prepared) {
+                abandon(pass);
+            }
         }
-        return new Compaction(cleaned, segs[count].baseOffset());
     }
 
     /**
@@ -738,7 +740,7 @@ public final class PartitionLog implements AutoCloseable {
         cleanedUpTo = pass.coveredUpTo;
     }
 
-    /** Drops a prepared pass's cleaned files: it will not be finished. */
+    /** Drops a pass's cleaned files not swapped in (all of them when it was not finished; none when it was). */
     public void abandon(Compaction pass) throws IOException {
         for (Path file : pass.cleaned.values()) {
             Files.deleteIfExists(file);
