@@ -47,11 +47,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A snapshot records only where the applied entries end in the log (the records are already
  * in the segments) and where the log starts; it lets a restart show exactly the committed records
- * again at once. Raft's log is purged up to a snapshot (once every member has committed past it),
- * and so is {@link RaftEntryIndex}: both stay about one Raft log segment long. A lagging follower
- * is sent the entries it lacks from the segments; one that lacks entries purged everywhere (a
- * replaced disk) copies the records up to the leader's snapshot from the leader instead
- * ({@link #install}). Segments roll by size and age as they are written, and go once both the
+ * again at once. Raft's log is purged at each snapshot down to its last entries (whether every
+ * member has them or not: {@link RaftNode}), and so is {@link RaftEntryIndex}: neither grows with
+ * the partition. A lagging follower is sent the entries it lacks from the segments; one that
+ * lacks entries purged everywhere (it was away too long, or its disk was replaced) copies the
+ * records up to the leader's snapshot from the leader instead ({@link #install}). Segments roll by size and age as they are written, and go once both the
  * partition's start (DeleteRecords, retention: entries of the group) and Raft's purge have passed
  * them ({@link #cleanSegments}); in a compacted topic, each replica compacts the segments Raft's
  * purge has passed, as each Kafka replica cleans its own log (the latest record of each key is

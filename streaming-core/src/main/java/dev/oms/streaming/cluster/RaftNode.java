@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+    /** Entries between snapshots, and entries kept behind the last one for followers that were away. */
+    static final int ENTRIES_KEPT = 10_000;
 
     private final ClusterConfig config;
     /** Ratis' storage: a directory per group. */
@@ -113,14 +115,20 @@ public final class RaftNode implements AutoCloseable {
         // them without a read back from the segment (read() serves only older entries).
         RaftServerConfigKeys.Log.StateMachineData.setCachingEnabled(props, false);
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("8MB"));
-        // A snapshot every 10,000 entries, then Raft's log is purged up to it, but never past an
-        // entry some member has not committed yet (Ratis' rule unless purge.upto.snapshot.index): a
-        // follower that was away is sent the entries it lacks. One that lacks entries no one holds
-        // any more (its disk was replaced) is notified instead of sent the snapshot, which names a
-        // place in the segments and is no copy of them: it fetches the records from the leader
-        // (SnapshotFileStateMachine#notifyInstallSnapshotFromLeader).
+        // A snapshot every 10,000 entries, then Raft's log is purged up to it but for its last
+        // 10,000 entries, whether or not every member has them: a follower that was away a while
+        // is sent the entries it lacks. Ratis' default purges no entry some member has not
+        // committed yet, so a node down for good would keep every other node's Raft log, and the
+        // segments its entries lie in, from shrinking: retention would stop deleting anything. A
+        // member further behind, or one that lacks entries no one holds any more (its disk was
+        // replaced), is notified instead of sent the snapshot, which names a place in the segments
+        // and is no copy of them: it fetches the records it lacks from the leader
+        // (SnapshotFileStateMachine#notifyInstallSnapshotFromLeader), as a Kafka replica that fell
+        // behind fetches whatever retention left.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 10_000);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, ENTRIES_KEPT);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(props, ENTRIES_KEPT);
         RaftServerConfigKeys.Log.setPurgeGap(props, 1024);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2); // the default keeps every snapshot file

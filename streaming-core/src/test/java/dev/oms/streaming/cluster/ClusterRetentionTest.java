@@ -59,16 +59,14 @@ class ClusterRetentionTest {
 
     /**
      * A follower that is down while retention moves the start catches up from the others' Raft
-     * logs when it returns: the leader keeps the segments Raft will send it, however old.
+     * logs when it returns: the leader keeps the segments that hold the entries Raft keeps for
+     * it (here the last 2,000), however old.
      */
     @Test
     void aFollowerThatWasDownWhileRetentionRanCatchesUpFromTheSegmentsKeptForIt() throws Exception {
-        startThree();
-        appendRecords(0, 100);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> brokers.stream().allMatch(b -> b.highWatermark(EVENTS) == 100));
-        int away = closeAFollower();
+        startThree(2_000);
         int count = 1_000;
-        appendRecords(100, count - 100);
+        int away = appendWithAFollowerAway(count);
         EmbeddedBroker leader = leader();
         Awaitility.await("the start moved on the others").atMost(Duration.ofSeconds(60))
                 .until(() -> leader.logStartOffset(EVENTS) > 100);
@@ -77,9 +75,33 @@ class ClusterRetentionTest {
         EmbeddedBroker back = cluster.open(away + 1);
         Awaitility.await("the follower caught up").atMost(Duration.ofSeconds(60))
                 .until(() -> back.hasPartition(EVENTS) && back.highWatermark(EVENTS) == count);
-        appendRecords(count, 100); // snapshots, after which Raft purges what the follower no longer needs
-        long start = awaitRetention(count + 100);
+        appendRecords(count, 100);
+        long start = awaitRetention(count + 100, Integer.MAX_VALUE); // the segments of the entries kept stay
         assertThat(readFromStart(back, start, count + 100)).isEqualTo(readFromStart(leader(), start, count + 100));
+    }
+
+    /**
+     * A follower that stays down does not hold the others' logs: once it is further behind than
+     * the entries Raft keeps, the leader and the other follower purge past it and retention
+     * deletes their old segments, as Kafka's do whatever a replica out of the ISR still lacks.
+     * When it returns, it copies the records it lacks from the leader.
+     */
+    @Test
+    void aFollowerDownForGoodDoesNotKeepTheOthersFromDeletingTheirOldSegments() throws Exception {
+        startThree(64);
+        int count = 1_000;
+        int away = appendWithAFollowerAway(count);
+        List<EmbeddedBroker> others = brokers.stream().filter(b -> b != brokers.get(away)).toList();
+        Awaitility.await("the others moved their start and deleted their old segments").atMost(Duration.ofSeconds(60))
+                .until(() -> others.stream().allMatch(b -> b.logStartOffset(EVENTS) > 100 && b.size(EVENTS).segments() <= 8));
+
+        EmbeddedBroker back = cluster.open(away + 1);
+        Awaitility.await("the follower copied what it lacked").atMost(Duration.ofSeconds(60))
+                .until(() -> back.hasPartition(EVENTS) && back.highWatermark(EVENTS) == count);
+        appendRecords(count, 10);
+        long start = awaitRetention(count + 10);
+        assertThat(readFromStart(back, start, count + 10)).isEqualTo(readFromStart(leader(), start, count + 10))
+                .hasSize((int) (count + 10 - start));
     }
 
     /**
@@ -253,6 +275,18 @@ class ClusterRetentionTest {
         return awaitRetention(count);
     }
 
+    /**
+     * Records 0 to 99 on every replica, then a follower closed and the rest up to {@code count}
+     * written without it; the follower's index in {@link #brokers}.
+     */
+    private int appendWithAFollowerAway(int count) throws Exception {
+        appendRecords(0, 100);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> brokers.stream().allMatch(b -> b.highWatermark(EVENTS) == 100));
+        int away = closeAFollower();
+        appendRecords(100, count - 100);
+        return away;
+    }
+
     /** Closes a broker that follows the partition; its index in {@link #brokers}. */
     private int closeAFollower() {
         int follower = brokers.indexOf(brokers.stream().filter(b -> !b.leads(EVENTS)).findFirst().orElseThrow());
@@ -262,7 +296,12 @@ class ClusterRetentionTest {
 
     /** Three brokers of a cluster, registered, with the topic: Raft snapshots every 64 entries and purges behind them. */
     private void startThree() throws Exception {
-        raftSettings = RaftNodeTest.setPurgeSoon();
+        startThree(64);
+    }
+
+    /** As {@link #startThree()}, Raft keeping the last {@code kept} entries behind each purge. */
+    private void startThree(int kept) throws Exception {
+        raftSettings = RaftNodeTest.setPurgeSoon(kept);
         cluster = new InProcessCluster(dir);
         brokers = cluster.brokers;
         for (int id = 1; id <= 3; id++) {
@@ -305,9 +344,14 @@ class ClusterRetentionTest {
      * seconds: retention moves it a step a second) and its old segments gone; the start.
      */
     private long awaitRetention(int count) {
+        return awaitRetention(count, 8);
+    }
+
+    /** As {@link #awaitRetention(int)}, with at most {@code segments} segments left on each replica. */
+    private long awaitRetention(int count, int segments) {
         Awaitility.await("every replica's start moved alike and its old segments went").atMost(Duration.ofSeconds(60))
                 .during(Duration.ofSeconds(3))
-                .until(() -> brokers.stream().allMatch(b -> b.highWatermark(EVENTS) == count && b.size(EVENTS).segments() <= 8
+                .until(() -> brokers.stream().allMatch(b -> b.highWatermark(EVENTS) == count && b.size(EVENTS).segments() <= segments
                         && b.logStartOffset(EVENTS) > 0 && b.logStartOffset(EVENTS) == brokers.get(0).logStartOffset(EVENTS)));
         return brokers.get(0).logStartOffset(EVENTS);
     }

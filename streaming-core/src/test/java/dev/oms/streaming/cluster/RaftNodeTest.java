@@ -60,17 +60,24 @@ class RaftNodeTest {
 
     /**
      * Small Raft log segments and a snapshot every 64 entries, as system properties for the nodes
-     * started next: purges come after a few hundred entries. Returns the properties set, to clear.
+     * started next: purges come after a few hundred entries, and keep the last 64. Returns the
+     * properties set, to clear.
      */
     static List<String> setPurgeSoon() {
+        return setPurgeSoon(64);
+    }
+
+    /** As {@link #setPurgeSoon()}, keeping the last {@code kept} entries behind each purge. */
+    static List<String> setPurgeSoon(int kept) {
         var settings = java.util.Map.of("raft.server.log.segment.size.max", "16KB",
-                "raft.server.snapshot.auto.trigger.threshold", "64", "raft.server.log.purge.gap", "1");
+                "raft.server.snapshot.auto.trigger.threshold", "64", "raft.server.log.purge.gap", "1",
+                "raft.server.log.purge.preservation.log.num", Integer.toString(kept));
         settings.forEach(System::setProperty);
         return List.copyOf(settings.keySet());
     }
 
     /**
-     * Raft's log is purged behind the snapshots once every replica has committed, and the entry
+     * Raft's log is purged behind the snapshots, and the entry
      * index drops what Raft purged: neither grows with the partition. The records stay.
      */
     @Test
