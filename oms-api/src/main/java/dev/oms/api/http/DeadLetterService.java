@@ -94,9 +94,9 @@ public final class DeadLetterService implements HttpService {
             partition = Integer.parseInt(req.path().pathParameters().get("partition"));
             offset = Long.parseLong(req.path().pathParameters().get("offset"));
         } catch (NumberFormatException e) {
-            throw notFound(req);
+            throw notFound(req.path().path());
         }
-        Entry entry = queue.show(partition, offset).orElseThrow(() -> notFound(req));
+        Entry entry = queue.show(partition, offset).orElseThrow(() -> notFound(req.path().path()));
         send(res, Status.OK_200, json -> write(json, entry, "entry"));
     }
 
@@ -104,6 +104,9 @@ public final class DeadLetterService implements HttpService {
         JsonNode body = body(req);
         Filter filter = selection(body);
         int count = queue.redrive(filter);
+        if (count == 0 && body.has("offset")) { // one record named, and none there: as GET /dlq/{p}/{o} answers
+            throw notFound("partition " + body.path("partition").asText("?") + ", offset " + body.get("offset").asText());
+        }
         redriven.inc(count);
         send(res, Status.OK_200, json -> json.writeNumberField("redriven", count));
     }
@@ -169,9 +172,9 @@ public final class DeadLetterService implements HttpService {
         }).orElse(null);
     }
 
-    private static ProblemException notFound(ServerRequest req) {
+    private static ProblemException notFound(String where) {
         return new ProblemException(Problem.of(Status.NOT_FOUND_404, "/problems/dead-letter-not-found",
-                "Dead letter not found", "no dead-letter record at " + req.path().path()));
+                "Dead letter not found", "no dead-letter record at " + where));
     }
 
     private static void write(JsonGenerator json, Entry entry) throws IOException {

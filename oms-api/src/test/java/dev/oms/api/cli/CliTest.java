@@ -113,6 +113,9 @@ class CliTest extends OneOmsPerClass {
             Result redrive = run(null, "dlq", "redrive", "--all", "--url", url);
             assertThat(redrive.err()).contains("redriven 1 record(s)");
             assertThat(run(null, "dlq", "redrive", "--url", url).exit()).as("nothing selected").isEqualTo(2);
+            Result missing = run(null, "dlq", "redrive", "--partition", entry.get("partition").asText(), "--offset", "999", "--url", url);
+            assertThat(missing.exit()).as("a record that is not there").isEqualTo(1);
+            assertThat(missing.err()).contains("no dead-letter record at partition " + entry.get("partition").asText() + ", offset 999");
         }
     }
 

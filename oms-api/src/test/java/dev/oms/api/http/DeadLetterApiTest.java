@@ -98,6 +98,9 @@ class DeadLetterApiTest {
         try (Oms oms = TestOms.start(data)) {
             Http http = new Http(oms.httpPort());
             assertThat(http.postJson("/dlq/redrive", "{}").statusCode()).as("nothing by accident").isEqualTo(400);
+            HttpResponse<String> missing = http.postJson("/dlq/redrive", "{\"partition\":0,\"offset\":999}");
+            assertThat(missing.statusCode()).as("one record named that is not there").isEqualTo(404);
+            assertThat(json(missing).get("type").asText()).endsWith("/problems/dead-letter-not-found");
             String padded = "{\"all\":true}" + " ".repeat(70_000); // over http.max-body-bytes, 64 KiB by default
             assertThat(http.postJson("/dlq/redrive", padded).statusCode()).as("a body over the limit: refused, not run")
                     .isEqualTo(413);
