@@ -191,8 +191,23 @@ class ClusterTest {
         // A follower dies while nothing is written: what it last reported still reaches the end of
         // the log, but it no longer answers, and it leaves the ISR.
         int follower = leaderOf(partition) % NODES + 1;
+        Map<Integer, Long> warned = new java.util.HashMap<>();
+        for (int node : allNodesBut(follower)) {
+            warned.put(node, raftWarnings(nodes[node - 1]));
+        }
         nodes[follower - 1].kill9();
         awaitInSyncReplicas(partition, allNodesBut(follower));
+        // The others' Raft appenders retry it in every group, each retry a warning: one of a kind
+        // a minute reaches their logs (a hundred lines and more in these seconds without).
+        Thread.sleep(15_000);
+        for (int node : allNodesBut(follower)) {
+            assertThat(raftWarnings(nodes[node - 1]) - warned.get(node)).as("node %d's Ratis warnings%n%s", node,
+                    nodes[node - 1].log()).isLessThan(30);
+        }
+    }
+
+    private static long raftWarnings(OmsProcess node) throws java.io.IOException {
+        return node.log().lines().filter(line -> line.contains(" WARNING org.apache.ratis.")).count();
     }
 
     /** Runs {@code ./oms} with a command of its command line (the Cli class, as the launcher does). */

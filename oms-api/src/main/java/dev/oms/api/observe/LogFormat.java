@@ -36,12 +36,19 @@ public final class LogFormat extends Formatter {
     }
 
     /** Ratis logs every retried request and election at INFO: warnings are what an operator needs. */
-    private static final Logger RATIS = Logger.getLogger("org.apache.ratis");
+    private static final Logger RATIS = Logger.getLogger(RepeatedWarnings.RATIS);
 
-    /** Formats every line of the process this way (the root logger's handlers). */
+    /**
+     * Formats every line of the process this way (the root logger's handlers), and lets one Ratis
+     * warning of a kind through a minute ({@link RepeatedWarnings}: a handler's filter, since a
+     * logger's does not see its children's records).
+     */
     public void install() {
+        RepeatedWarnings repeated = new RepeatedWarnings();
         for (Handler handler : Logger.getLogger("").getHandlers()) {
             handler.setFormatter(this);
+            java.util.logging.Filter own = handler.getFilter();
+            handler.setFilter(own == null || own instanceof RepeatedWarnings ? repeated : r -> own.isLoggable(r) && repeated.isLoggable(r));
         }
         RATIS.setLevel(java.util.logging.Level.WARNING);
     }
