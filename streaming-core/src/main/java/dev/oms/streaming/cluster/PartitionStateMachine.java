@@ -278,11 +278,17 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             }
             batches = batches.slice();
             MemoryRecords upToTarget = MemoryRecords.readableRecords(batches.slice(0, bytesBefore(batches, target)));
-            if (upToTarget.sizeInBytes() == 0) {
+            if (upToTarget.sizeInBytes() > 0) {
+                log.appendReplica(upToTarget, System.currentTimeMillis());
+            } else if (log.config().compact()) {
+                // Its compaction removed every batch from here to its snapshot's end (a newer
+                // snapshot let it clean the segment that end lies in): nothing to copy, but the
+                // offsets up to there are taken.
+                log.skipTo(target, System.currentTimeMillis());
+            } else {
                 throw new IOException(topicPartition + ": the leader sent no records from offset " + from
                         + " (its snapshot ends at " + target + ")");
             }
-            log.appendReplica(upToTarget, System.currentTimeMillis());
         }
         log.sync();
     }

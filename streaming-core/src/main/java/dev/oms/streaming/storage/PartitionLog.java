@@ -264,6 +264,28 @@ public final class PartitionLog implements AutoCloseable {
         unsynced = true;
     }
 
+    /**
+     * Moves a compacted replica's log end to {@code offset} with a batch of no records, as
+     * compaction leaves one in place of records it removed: the leader's compaction removed every
+     * batch between this log's end and there, and the next entries must get the same offsets here
+     * as on the leader. Owner only.
+     */
+    public void skipTo(long offset, long nowMs) throws IOException {
+        if (!config.compact()) {
+            throw new InvalidBatchException(topicPartition + ": only a compacted log has gaps, and this one ends at "
+                    + logEndOffset + ", not " + offset);
+        }
+        if (offset <= logEndOffset) {
+            return;
+        }
+        ByteBuffer empty = ByteBuffer.allocate(org.apache.kafka.common.record.internal.DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        org.apache.kafka.common.record.internal.DefaultRecordBatch.writeEmptyHeader(empty, RecordBatch.CURRENT_MAGIC_VALUE,
+                RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, logEndOffset, offset - 1,
+                RecordBatch.NO_PARTITION_LEADER_EPOCH, org.apache.kafka.common.record.TimestampType.CREATE_TIME, nowMs,
+                false, false);
+        appendReplica(MemoryRecords.readableRecords(empty.flip()), nowMs);
+    }
+
     /** Appends with the current time deciding an age roll. */
     public long append(MemoryRecords records) throws IOException {
         return append(records, System.currentTimeMillis());

@@ -406,6 +406,34 @@ class SegmentsTest {
         }
     }
 
+    /**
+     * A compacted replica whose leader's compaction removed every batch up to an offset takes the
+     * offsets to there with an empty batch (as compaction leaves): its next batch gets the offset
+     * it has on the leader, after a restart too. A log that is not compacted has no gaps to take.
+     */
+    @Test
+    void aCompactedReplicaSkipsToAnOffsetWithAnEmptyBatchThatARestartKeeps() throws IOException {
+        TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
+        long now = System.currentTimeMillis();
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            log.append(keyed("k", "a", now), now);
+            log.skipTo(40, now);
+            assertThat(log.logEndOffset()).isEqualTo(40);
+            log.flush();
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            assertThat(log.logEndOffset()).as("after a restart").isEqualTo(40);
+            assertThat(log.append(keyed("k", "b", now), now)).isEqualTo(40);
+            log.flush();
+            assertThat(values(log.read(0, 1 << 20))).containsExactly("0:a", "40:b");
+        }
+        try (PartitionLog plain = PartitionLog.open(dir.resolve("plain"), TP)) {
+            plain.append(keyed("k", "a", now), now);
+            assertThatThrownBy(() -> plain.skipTo(40, now)).isInstanceOf(InvalidBatchException.class);
+            assertThat(plain.logEndOffset()).isEqualTo(1);
+        }
+    }
+
     private static MemoryRecords keyed(String key, String value, long timestamp) {
         return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp,
                 key == null ? null : key.getBytes(StandardCharsets.UTF_8),
