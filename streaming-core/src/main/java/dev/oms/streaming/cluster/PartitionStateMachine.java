@@ -186,15 +186,17 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                 throw new java.io.InterruptedIOException("installing a snapshot of " + topicPartition);
             }
         }
+        PartitionLog.End before = applied;
+        long lastApplied = getLastAppliedTermIndex().getIndex();
+        // Entries Raft holds past the last applied one would lose their records here for good.
+        // Read before taking writing: an append Ratis took before the install began holds its
+        // log's lock while its write waits for writing, and this read needs that lock.
+        TermIndex lastInRaft = ownLog.getLastEntryTermIndex();
+        boolean undoable = lastInRaft == null || lastInRaft.getIndex() <= lastApplied;
         writing.lock();
         try {
             Path marker = log.directory().resolve(INSTALLING);
             dev.oms.streaming.storage.Directories.createDurably(marker);
-            PartitionLog.End before = applied;
-            long lastApplied = getLastAppliedTermIndex().getIndex();
-            TermIndex lastInRaft = ownLog.getLastEntryTermIndex();
-            // Entries Raft holds past the last applied one would lose their records here for good.
-            boolean undoable = lastInRaft == null || lastInRaft.getIndex() <= lastApplied;
             startedAfresh = false;
             log.truncateTo(before);
             entries.truncateFrom(lastApplied + 1);
@@ -219,6 +221,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             writing.unlock();
         }
     }
+
+    /** The Raft index the last install (since the start) copied the records up to; -1 before one. */
+    private volatile long installedThrough = -1;
 
     /** Whether the install under way started the log afresh (on its thread, under {@link #writing}). */
     private boolean startedAfresh;
@@ -280,10 +285,11 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             MemoryRecords upToTarget = MemoryRecords.readableRecords(batches.slice(0, bytesBefore(batches, target)));
             if (upToTarget.sizeInBytes() > 0) {
                 log.appendReplica(upToTarget, System.currentTimeMillis());
-            } else if (log.config().compact()) {
-                // Its compaction removed every batch from here to its snapshot's end (a newer
-                // snapshot let it clean the segment that end lies in): nothing to copy, but the
-                // offsets up to there are taken.
+            } else if (log.config().compact() && batches.hasRemaining()) {
+                // Its first batch from here lies at or past its snapshot's end: its compaction
+                // removed every batch before (a newer snapshot let it clean the segment that end
+                // lies in). Nothing to copy, but the offsets up to there are taken. An answer with
+                // no batch at all (its first segment went under the read) proves nothing: asked again.
                 log.skipTo(target, System.currentTimeMillis());
             } else {
                 throw new IOException(topicPartition + ": the leader sent no records from offset " + from
@@ -300,6 +306,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         entries.truncateFrom(Long.MIN_VALUE); // Raft holds none of them from now on
         entries.append(new RaftEntryIndex.Entry(at.getIndex(), -1, (short) 0, end, end, null));
         entries.sync();
+        installedThrough = at.getIndex();
         log.publishUpTo(end);
         applied = end;
         snapshotEnd = end;
@@ -487,6 +494,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     }
 
     private void writeEntry(LogEntryProto entry) throws IOException {
+        if (entry.getIndex() <= installedThrough) {
+            // An append Ratis took before an install began, written after it: the copy holds its records.
+            LOG.info("{}: Raft entry {} is part of the copy installed up to entry {}; not written again", topicPartition,
+                    entry.getIndex(), installedThrough);
+            return;
+        }
         RaftEntryIndex.Entry known = entries.ceiling(entry.getIndex());
         if (known != null) {
             // Raft writes this index again (after a restart, or a leader's replacement): cut first.
@@ -667,6 +680,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return CompletableFuture.completedFuture(reply(log.logStartOffset(), (short) 0));
         }
         RaftEntryIndex.Entry e = entries.get(entry.getIndex());
+        if (e == null && entry.getIndex() <= installedThrough) {
+            // Committed before the install Ratis is about to load: the copy holds its records.
+            return CompletableFuture.completedFuture(reply(-1, Errors.NOT_LEADER_OR_FOLLOWER.code()));
+        }
         try {
             if (e == null) {
                 throw new IllegalStateException(topicPartition + ": committed Raft entry " + entry.getIndex()

@@ -114,7 +114,10 @@ public final class RaftNode implements AutoCloseable {
         // false: Raft's log cache keeps recent entries with their records, so followers are sent
         // them without a read back from the segment (read() serves only older entries).
         RaftServerConfigKeys.Log.StateMachineData.setCachingEnabled(props, false);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("8MB"));
+        // Raft's log holds only entry headers (about 40 bytes each), and a purge removes whole
+        // segments: 1 MB (some 26,000 entries) keeps what a purge leaves, and the partition
+        // segments retention must keep for it, close to the entries kept (8 MB held 200,000).
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("1MB"));
         // A snapshot every 10,000 entries, then Raft's log is purged up to it but for its last
         // 10,000 entries, whether or not every member has them: a follower that was away a while
         // is sent the entries it lacks. Ratis' default purges no entry some member has not

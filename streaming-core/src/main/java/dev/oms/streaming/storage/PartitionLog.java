@@ -281,8 +281,8 @@ public final class PartitionLog implements AutoCloseable {
         ByteBuffer empty = ByteBuffer.allocate(org.apache.kafka.common.record.internal.DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
         org.apache.kafka.common.record.internal.DefaultRecordBatch.writeEmptyHeader(empty, RecordBatch.CURRENT_MAGIC_VALUE,
                 RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, logEndOffset, offset - 1,
-                RecordBatch.NO_PARTITION_LEADER_EPOCH, org.apache.kafka.common.record.TimestampType.CREATE_TIME, nowMs,
-                false, false);
+                RecordBatch.NO_PARTITION_LEADER_EPOCH, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                RecordBatch.NO_TIMESTAMP, false, false); // no time of its own: the segment's age stays its records'
         appendReplica(MemoryRecords.readableRecords(empty.flip()), nowMs);
     }
 
