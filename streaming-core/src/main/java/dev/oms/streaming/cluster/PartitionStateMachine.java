@@ -179,24 +179,19 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             if (System.nanoTime() > deadline) {
                 throw new IOException(topicPartition + ": entries committed here were not applied within 30 s");
             }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("installing a snapshot of " + topicPartition);
-            }
+            pause(10);
         }
-        PartitionLog.End before = applied;
-        long lastApplied = getLastAppliedTermIndex().getIndex();
-        // Entries Raft holds past the last applied one would lose their records here for good.
-        // Read before taking writing: an append Ratis took before the install began holds its
-        // log's lock while its write waits for writing, and this read needs that lock.
-        TermIndex lastInRaft = ownLog.getLastEntryTermIndex();
-        boolean undoable = lastInRaft == null || lastInRaft.getIndex() <= lastApplied;
+        // Under writing, no call into Ratis' log: an append Ratis took before the install began
+        // holds that log's lock while its write waits for writing.
         writing.lock();
         try {
             Path marker = log.directory().resolve(INSTALLING);
             dev.oms.streaming.storage.Directories.createDurably(marker);
+            PartitionLog.End before = applied;
+            long lastApplied = getLastAppliedTermIndex().getIndex();
+            // Entries written past the last applied one (Raft holds them) would lose their records for good.
+            RaftEntryIndex.Entry lastWritten = entries.last();
+            boolean undoable = lastWritten == null || lastWritten.index() <= lastApplied;
             startedAfresh = false;
             log.truncateTo(before);
             entries.truncateFrom(lastApplied + 1);
@@ -219,6 +214,16 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             }
         } finally {
             writing.unlock();
+        }
+    }
+
+    /** Waits during an install. */
+    private void pause(long millis) throws java.io.InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("installing a snapshot of " + topicPartition);
         }
     }
 
@@ -263,6 +268,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
 
     /** Copies the leader's batches from this log's end up to {@code target}, starting afresh where retention left none. */
     private void copyRecords(Leader leader, long target) throws IOException {
+        long emptySince = -1;
         while (log.end().offset() < target) {
             long from = log.end().offset();
             ByteBuffer batches = leader.ask(ByteBuffer.allocate(13).put(RECORDS_QUERY).putLong(from)
@@ -288,13 +294,21 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             } else if (log.config().compact() && batches.hasRemaining()) {
                 // Its first batch from here lies at or past its snapshot's end: its compaction
                 // removed every batch before (a newer snapshot let it clean the segment that end
-                // lies in). Nothing to copy, but the offsets up to there are taken. An answer with
-                // no batch at all (its first segment went under the read) proves nothing: asked again.
+                // lies in). Nothing to copy, but the offsets up to there are taken.
                 log.skipTo(target, System.currentTimeMillis());
             } else {
-                throw new IOException(topicPartition + ": the leader sent no records from offset " + from
-                        + " (its snapshot ends at " + target + ")");
+                // No batch at all proves nothing (a new leader that has not applied up to there
+                // yet, its first segment deleted under the read): asked again, for a while.
+                long now = System.nanoTime();
+                emptySince = emptySince < 0 ? now : emptySince;
+                if (now - emptySince > java.util.concurrent.TimeUnit.SECONDS.toNanos(30)) {
+                    throw new IOException(topicPartition + ": the leader sent no records from offset " + from
+                            + " for 30 s (its snapshot ends at " + target + ")");
+                }
+                pause(100);
+                continue;
             }
+            emptySince = -1;
         }
         log.sync();
     }
@@ -680,6 +694,13 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             return CompletableFuture.completedFuture(reply(log.logStartOffset(), (short) 0));
         }
         RaftEntryIndex.Entry e = entries.get(entry.getIndex());
+        if (e == null) {
+            // An install under way may have cut it (committed after the install looked): once it
+            // is done, its copy holds the records, or, undone, the entry is back.
+            writing.lock();
+            writing.unlock();
+            e = entries.get(entry.getIndex());
+        }
         if (e == null && entry.getIndex() <= installedThrough) {
             // Committed before the install Ratis is about to load: the copy holds its records.
             return CompletableFuture.completedFuture(reply(-1, Errors.NOT_LEADER_OR_FOLLOWER.code()));
