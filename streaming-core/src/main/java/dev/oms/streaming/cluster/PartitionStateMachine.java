@@ -165,26 +165,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * before the install is whole starts the replica over, empty, its Raft log and snapshots gone
      * ({@link #startOverIfInstallCutShort}), as a replaced disk but for its term and vote. An install that fails here (the leader
      * went) puts the log back as it was and Raft notifies again; one that fails after the log
-     * started afresh, or after writes of entries it covers were left out ({@link #write}), stops
-     * the replica, which the node's next start begins again.
+     * started afresh stops the replica, which the node's next start begins again.
      */
     @Override
     protected byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException {
-        installing = at.getIndex();
-        leftOut = false;
-        try {
-            return installAt(leader, at, leaderSnapshot);
-        } catch (IOException | RuntimeException e) {
-            if (leftOut) { // Raft holds entries whose records were left out for the copy that failed
-                stop("installing the leader's snapshot", e);
-            }
-            throw e;
-        } finally {
-            installing = -1;
-        }
-    }
-
-    private byte[] installAt(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException {
         Properties theirs = new Properties();
         theirs.load(new java.io.StringReader(new String(leaderSnapshot, java.nio.charset.StandardCharsets.ISO_8859_1)));
         long target = Long.parseLong(theirs.getProperty("offset"));
@@ -214,7 +198,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             try {
                 copyRecords(leader, target);
             } catch (IOException | RuntimeException e) {
-                if (undoable && !startedAfresh && !leftOut) {
+                if (undoable && !startedAfresh) {
                     log.truncateTo(before); // as it was: the entries up to it are still noted
                     Files.deleteIfExists(marker);
                 } else {
@@ -245,10 +229,6 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
 
     /** The Raft index the last install (since the start) copied the records up to; -1 before one. */
     private volatile long installedThrough = -1;
-    /** While an install runs, the Raft index its copy reaches; -1 otherwise. */
-    private volatile long installing = -1;
-    /** Whether a write was left out while the install ran (it cannot then be undone). */
-    private volatile boolean leftOut;
 
     /** Whether the install under way started the log afresh (on its thread, under {@link #writing}). */
     private boolean startedAfresh;
@@ -514,15 +494,6 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         if (failed.get()) {
             return stopped();
         }
-        long copied = Math.max(installing, installedThrough);
-        if (entry.getIndex() <= copied) {
-            // An append Ratis took before an install began: the copy holds its records. Not
-            // waiting for the copy, which would hold Ratis' log, and this replica's heartbeats, until it ends.
-            leftOut = installing >= 0;
-            LOG.info("{}: Raft entry {} is part of the copy installed up to entry {}; not written again", topicPartition,
-                    entry.getIndex(), copied);
-            return CompletableFuture.completedFuture(null);
-        }
         try {
             writing.lock();
             try {
@@ -537,6 +508,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     }
 
     private void writeEntry(LogEntryProto entry) throws IOException {
+        if (entry.getIndex() <= installedThrough) {
+            // An append Ratis took before an install began, written after it: the copy holds its records.
+            LOG.info("{}: Raft entry {} is part of the copy installed up to entry {}; not written again", topicPartition,
+                    entry.getIndex(), installedThrough);
+            return;
+        }
         RaftEntryIndex.Entry known = entries.ceiling(entry.getIndex());
         if (known != null) {
             // Raft writes this index again (after a restart, or a leader's replacement): cut first.
