@@ -629,7 +629,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         try {
             writing.lock();
             try {
-                cut(index);
+                // Never into an install's copy: a cut Ratis queued before the install began
+                // (entries up to the install's are committed, and Raft purges them as it loads it).
+                cut(Math.max(index, installedThrough + 1));
             } finally {
                 writing.unlock();
             }
