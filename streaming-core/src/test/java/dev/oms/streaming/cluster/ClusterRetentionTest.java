@@ -105,6 +105,30 @@ class ClusterRetentionTest {
     }
 
     /**
+     * A follower that returns further behind than the entries Raft keeps (here 64) while records go
+     * on being written is notified to copy what it lacks from the leader, which moves on meanwhile;
+     * then it follows Raft, and holds what the others hold.
+     */
+    @Test
+    void aFollowerThatReturnsWhileRecordsAreWrittenCopiesWhatItLacksAndConverges() throws Exception {
+        startThree(64);
+        int away = appendWithAFollowerAway(1_000);
+        int count = 3_000;
+        java.util.concurrent.CompletableFuture<Void> writer = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                appendRecords(1_000, count - 1_000);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        EmbeddedBroker back = cluster.open(away + 1);
+        writer.get(2, TimeUnit.MINUTES);
+        long start = awaitRetention(count);
+        assertThat(readFromStart(back, start, count)).isEqualTo(readFromStart(leader(), start, count))
+                .hasSize((int) (count - start));
+    }
+
+    /**
      * A replica whose disk was replaced after retention deleted the partition's first records
      * everywhere starts its copy where the leader's log starts, with the producers' state as of
      * there (an idempotent producer's retry is then refused on it as on the others, not written),
