@@ -67,7 +67,7 @@ public final class OrderService implements HttpService {
         byte[] body;
         try {
             requireJson(req);
-            body = readBody(req);
+            body = RequestBody.read(req, maxBodyBytes);
             command = OrderRequest.parse(body, engine.priceScale());
         } catch (ProblemException e) {
             metrics.invalid.inc();
@@ -312,10 +312,6 @@ public final class OrderService implements HttpService {
 
     private byte[] jsonBody(ServerRequest req) throws IOException {
         requireJson(req);
-        return readBody(req);
-    }
-
-    private byte[] readBody(ServerRequest req) throws IOException {
         return RequestBody.read(req, maxBodyBytes);
     }
 }

@@ -51,10 +51,10 @@ import org.slf4j.LoggerFactory;
  * member has them or not: {@link RaftNode}), and so is {@link RaftEntryIndex}: neither grows with
  * the partition. A lagging follower is sent the entries it lacks from the segments; one that
  * lacks entries purged everywhere (it was away too long, or its disk was replaced) copies the
- * records up to the leader's snapshot from the leader instead ({@link #install}). Segments roll by size and age as they are written, and go once both the
- * partition's start (DeleteRecords, retention: entries of the group) and Raft's purge have passed
- * them ({@link #cleanSegments}); in a compacted topic, each replica compacts the segments Raft's
- * purge has passed, as each Kafka replica cleans its own log (the latest record of each key is
+ * records up to the leader's snapshot from the leader instead ({@link #install}). Segments roll
+ * by size and age as they are written, and go once both the partition's start (DeleteRecords,
+ * retention: entries of the group) and Raft's purge have passed them ({@link #cleanSegments}); in
+ * a compacted topic, each replica compacts the segments Raft's purge has passed, as each Kafka replica cleans its own log (the latest record of each key is
  * kept everywhere; the copies may differ in what superseded records they still hold).
  *
  * <p>Threads (Ratis 3.2): {@link #write} and {@link #truncate} run on the thread that appends to

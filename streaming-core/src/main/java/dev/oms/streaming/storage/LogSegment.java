@@ -52,14 +52,6 @@ final class LogSegment {
     }
 
     /**
-     * Validates every batch (size, magic, CRC-32C, offsets that rise without a gap, or with gaps
-     * left by compaction in a compacted topic), rebuilding the index and the producer state
-     * ({@code producers}, null when a later snapshot holds it), and cuts the file at the first
-     * batch that fails: a torn write loses only what was never acknowledged.
-     *
-     * @return the offset after the last whole batch, and why the file was cut (null if it was not)
-     */
-    /**
      * Whether what starts at offset {@code base} (a batch, a segment) may follow offset {@code next}:
      * at it exactly, or in a compacted topic anywhere past it (compaction leaves gaps).
      */
@@ -67,6 +59,14 @@ final class LogSegment {
         return compacted ? base >= next : base == next;
     }
 
+    /**
+     * Validates every batch (size, magic, CRC-32C, offsets that rise without a gap, or with gaps
+     * left by compaction in a compacted topic), rebuilding the index and the producer state
+     * ({@code producers}, null when a later snapshot holds it), and cuts the file at the first
+     * batch that fails: a torn write loses only what was never acknowledged.
+     *
+     * @return the offset after the last whole batch, and why the file was cut (null if it was not)
+     */
     Recovery recover(ProducerStateManager producers, boolean compacted) throws IOException {
         int position = 0;
         long nextOffset = baseOffset;

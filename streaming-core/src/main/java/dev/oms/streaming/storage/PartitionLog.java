@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -278,10 +280,10 @@ public final class PartitionLog implements AutoCloseable {
         if (offset <= logEndOffset) {
             return;
         }
-        ByteBuffer empty = ByteBuffer.allocate(org.apache.kafka.common.record.internal.DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
-        org.apache.kafka.common.record.internal.DefaultRecordBatch.writeEmptyHeader(empty, RecordBatch.CURRENT_MAGIC_VALUE,
+        ByteBuffer empty = ByteBuffer.allocate(DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        DefaultRecordBatch.writeEmptyHeader(empty, RecordBatch.CURRENT_MAGIC_VALUE,
                 RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, logEndOffset, offset - 1,
-                RecordBatch.NO_PARTITION_LEADER_EPOCH, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                RecordBatch.NO_PARTITION_LEADER_EPOCH, TimestampType.CREATE_TIME,
                 RecordBatch.NO_TIMESTAMP, false, false); // no time of its own: the segment's age stays its records'
         appendReplica(MemoryRecords.readableRecords(empty.flip()), nowMs);
     }
