@@ -101,9 +101,28 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     /** Bytes of batches an installing replica asks for at once. */
     private static final int INSTALL_FETCH_BYTES = 1 << 20;
 
+    /**
+     * Run, on a thread of its own, once an install failed and left the log neither as it was nor
+     * whole ({@link #startOver}); null: the replica stops instead.
+     */
+    private final Runnable onStartOver;
+    /** Set once by whichever comes first: {@link #close} (closing the log) or {@link #startOver} (handing it on). */
+    private final AtomicBoolean logReleased = new AtomicBoolean();
+    /** Set when the replica starts over: its log stays open, for the replica that follows. */
+    private volatile boolean logHandedOn;
+
     PartitionStateMachine(TopicPartition topicPartition, PartitionLog log) throws IOException {
+        this(topicPartition, log, null);
+    }
+
+    /**
+     * A replica of {@code topicPartition} over {@code log}; {@code startOver} closes it and opens
+     * another over the same log, emptied, when an install leaves the log unusable.
+     */
+    PartitionStateMachine(TopicPartition topicPartition, PartitionLog log, Runnable startOver) throws IOException {
         this.topicPartition = topicPartition;
         this.log = log;
+        this.onStartOver = startOver;
         java.nio.file.Path file = log.directory().resolve(ENTRIES);
         if (!Files.exists(file) && log.end().offset() > log.start().offset()) {
             throw new IllegalStateException(topicPartition + " holds records written outside Raft (a single-node data"
@@ -165,7 +184,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * before the install is whole starts the replica over, empty, its Raft log and snapshots gone
      * ({@link #startOverIfInstallCutShort}), as a replaced disk but for its term and vote. An install that fails here (the leader
      * went) puts the log back as it was and Raft notifies again; one that fails after the log
-     * started afresh stops the replica, which the node's next start begins again.
+     * started afresh starts the replica over the same way without waiting for a restart
+     * ({@link #startOver}).
      */
     @Override
     protected byte[] install(Leader leader, TermIndex at, byte[] leaderSnapshot) throws IOException {
@@ -185,6 +205,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         // holds that log's lock while its write waits for writing.
         writing.lock();
         try {
+            if (failed.get() || closed.get()) {
+                throw new IOException(topicPartition + ": this replica stopped (or starts over)");
+            }
             Path marker = log.directory().resolve(INSTALLING);
             dev.oms.streaming.storage.Directories.createDurably(marker);
             PartitionLog.End before = applied;
@@ -202,7 +225,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                     log.truncateTo(before); // as it was: the entries up to it are still noted
                     Files.deleteIfExists(marker);
                 } else {
-                    stop("copying the records of the leader's snapshot", e); // the next start begins again
+                    startOver("copying the records of the leader's snapshot", e);
                 }
                 throw e;
             }
@@ -266,11 +289,15 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         Files.deleteIfExists(log.directory().resolve(INSTALLING));
     }
 
+    /** Ratis' hook for tests, at each ask of a copy: the partition, the offset asked from, whether the log started afresh. */
+    static final String COPY_RECORDS = "PartitionStateMachine.copyRecords";
+
     /** Copies the leader's batches from this log's end up to {@code target}, starting afresh where retention left none. */
     private void copyRecords(Leader leader, long target) throws IOException {
         long emptySince = -1;
         while (log.end().offset() < target) {
             long from = log.end().offset();
+            org.apache.ratis.util.CodeInjectionForTesting.execute(COPY_RECORDS, topicPartition, null, from, startedAfresh);
             ByteBuffer batches = leader.ask(ByteBuffer.allocate(13).put(RECORDS_QUERY).putLong(from)
                     .putInt(INSTALL_FETCH_BYTES).flip());
             long leaderFirst = batches.getLong();
@@ -601,6 +628,35 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         return CompletableFuture.failedFuture(cause);
     }
 
+    /**
+     * An install failed once the log could no longer be put back (it started afresh, or entries
+     * Raft holds were cut): neither Raft's state nor the log can go on from here. The replica
+     * starts over, empty, with its Raft log and snapshots gone (term and vote kept), as a node's
+     * start does with the {@value #INSTALLING} mark this leaves, so the leader notifies it again
+     * and it copies everything. From here on writes fail, as after {@link #stop}; without a
+     * {@code startOver} the replica just stops.
+     */
+    private void startOver(String what, Throwable cause) {
+        // Stopped already (a disk error) or closed meanwhile: only that.
+        if (onStartOver == null || failed.get() || !logReleased.compareAndSet(false, true)) {
+            stop(what, cause);
+            return;
+        }
+        logHandedOn = true;
+        failed.set(true);
+        LOG.warn("{}: {} failed after the log changed; the replica starts over, empty", topicPartition, what, cause);
+        Thread.ofPlatform().daemon().name("oms-replica-start-over-" + topicPartition).start(() -> {
+            writing.lock(); // taken once the install that failed let go of the log
+            writing.unlock();
+            onStartOver.run();
+        });
+    }
+
+    @Override
+    protected boolean startsOver() {
+        return logHandedOn;
+    }
+
     private <T> CompletableFuture<T> stopped() {
         return CompletableFuture.failedFuture(new IOException(topicPartition + ": this replica stopped after a failure"));
     }
@@ -771,10 +827,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         housekeeping.lock(); // a pass under way ends first: it stops at its next segment, closed being set
         try {
             entries.close();
-            try {
-                log.close();
-            } catch (UncheckedIOException e) {
-                LOG.error("closing {}", topicPartition, e);
+            if (logReleased.compareAndSet(false, true)) { // not handed on to a replica starting over
+                try {
+                    log.close();
+                } catch (UncheckedIOException e) {
+                    LOG.error("closing {}", topicPartition, e);
+                }
             }
         } finally {
             housekeeping.unlock();

@@ -267,6 +267,29 @@ public final class RaftNode implements AutoCloseable {
         if (forwarder != null) {
             forwarder.close();
         }
+        closeDivision(group);
+        forwarder = forwarders.remove(group); // one made meanwhile
+        if (forwarder != null) {
+            forwarder.close();
+        }
+        // Ratis deletes a group's directory file by file; a crash then would leave one it cannot resume.
+        Directories.delete(dir.resolve(group.getUuid().toString()));
+    }
+
+    /**
+     * Closes this node's division of a group, which closes its state machine, and forgets the
+     * division's Raft log and snapshots, keeping its term and vote (raft-meta: a node must not vote
+     * twice in a term); {@link #join} then resumes it empty, with the state machine the registry
+     * gives then, and the leader sends it everything (as {@link ReplicatedLog#start} does with a
+     * replica whose install was cut short).
+     */
+    void leaveForgettingLog(RaftGroupId group) throws IOException {
+        closeDivision(group);
+        forgetLogAndSnapshots(dir.resolve(group.getUuid().toString()));
+    }
+
+    /** Removes the group's division from the server (which closes it), its directory kept. */
+    private void closeDivision(RaftGroupId group) throws IOException {
         try {
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(localClient, server.getId(),
                     callIds.incrementAndGet(), group, false, false));
@@ -276,12 +299,6 @@ public final class RaftNode implements AutoCloseable {
         } catch (GroupMismatchException e) {
             // not a member (any more)
         }
-        forwarder = forwarders.remove(group); // one made meanwhile
-        if (forwarder != null) {
-            forwarder.close();
-        }
-        // Ratis deletes a group's directory file by file; a crash then would leave one it cannot resume.
-        Directories.delete(dir.resolve(group.getUuid().toString()));
     }
 
     /** Submits a write to the controller group, wherever its leader is; waits for it to be applied. */

@@ -103,6 +103,14 @@ public final class ReplicatedLog implements AutoCloseable {
     private final Map<TopicPartition, InSyncReplicas> inSync = new ConcurrentHashMap<>();
     /** Groups whose replica an install cut short: emptied at {@link #start}, with their partition's directory. */
     private final Map<RaftGroupId, Path> startingOver = new ConcurrentHashMap<>();
+    /** The logs of replicas that start over while the node runs ({@link #startOver}), until a new replica takes each. */
+    private final Map<RaftGroupId, PartitionLog> handedOn = new ConcurrentHashMap<>();
+    /** Held while a replica starts over, and by {@link #close} to end that first. */
+    private final Object startingOverNow = new Object();
+    /** Set by {@link #close}, under {@link #startingOverNow}. */
+    private boolean closing;
+    /** How long a replica waits to start over: a failure that repeats (a broken disk) does not spin. */
+    private static final long START_OVER_DELAY_MS = 2_000;
     /** Partitions whose leader here has a retention start on its way through Raft. */
     private final java.util.Set<TopicPartition> retentionInFlight = ConcurrentHashMap.newKeySet();
     /** This node as it registered, once it has. */
@@ -135,17 +143,80 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /** Takes a partition found on disk; call before {@link #start}. */
     public void adopt(TopicPartition tp, Uuid topicId, PartitionLog log) throws IOException {
-        RaftGroupId group = RaftNode.group(config, topicId.toString(), tp.partition(), tp.partition()).getGroupId();
+        org.apache.ratis.protocol.RaftGroup raftGroup = RaftNode.group(config, topicId.toString(), tp.partition(), tp.partition());
+        RaftGroupId group = raftGroup.getGroupId();
         boolean startsOver = !node.isDone() && PartitionStateMachine.startOverIfInstallCutShort(tp, log);
         if (startsOver) {
             startingOver.put(group, log.directory());
         }
         if (groups.putIfAbsent(tp, group) == null) {
-            machines.put(group, new PartitionStateMachine(tp, log));
+            machines.put(group, replica(tp, raftGroup, log));
         }
         topicIds.put(tp, topicId.toString());
         if (!node.isDone()) {
             joined.add(tp); // found on disk: its group resumes when the server starts
+        }
+    }
+
+    private PartitionStateMachine replica(TopicPartition tp, org.apache.ratis.protocol.RaftGroup group, PartitionLog log)
+            throws IOException {
+        return new PartitionStateMachine(tp, log, () -> startOver(tp, group, log));
+    }
+
+    /**
+     * Starts a replica over, empty, while the node runs: an install left its log neither as it
+     * was nor whole ({@link PartitionStateMachine#startOver}). As a start does with an install cut
+     * short: its division closes, the log and its entry index are emptied, Raft's log and
+     * snapshots forgotten (term and vote kept), the mark removed; then a new replica over the same
+     * log joins the group, and the leader notifies it to copy everything.
+     */
+    private void startOver(TopicPartition tp, org.apache.ratis.protocol.RaftGroup group, PartitionLog log) {
+        handedOn.put(group.getGroupId(), log);
+        try {
+            housekeeping.schedule(() -> opener.execute(() -> {
+                if (handedOn.remove(group.getGroupId(), log)) {
+                    startOverNow(tp, group, log);
+                }
+            }), START_OVER_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            if (handedOn.remove(group.getGroupId(), log)) {
+                log.close(); // the node stops: its next start starts the replica over
+            }
+        }
+    }
+
+    private void startOverNow(TopicPartition tp, org.apache.ratis.protocol.RaftGroup group, PartitionLog log) {
+        synchronized (startingOverNow) {
+            PartitionStateMachine next = null;
+            try {
+                if (closing || !machines.containsKey(group.getGroupId())) {
+                    log.close(); // the node stops (its next start does it), or the topic was deleted meanwhile
+                    return;
+                }
+                Path marker = log.directory().resolve(PartitionStateMachine.INSTALLING);
+                if (!java.nio.file.Files.exists(marker)) { // it alone makes a stop from here on safe
+                    throw new IllegalStateException("no install mark: the replica's log may not be emptied");
+                }
+                RaftNode raft = node.join();
+                raft.leaveForgettingLog(group.getGroupId());
+                PartitionStateMachine.startOverIfInstallCutShort(tp, log);
+                java.nio.file.Files.deleteIfExists(marker);
+                next = replica(tp, group, log);
+                machines.put(group.getGroupId(), next);
+                joinWithRetries(raft, group);
+                LOG.info("{}: the replica started over, empty; the leader sends it everything", tp);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("{}: starting the replica over failed; it stays stopped until the node restarts", tp, e);
+                try {
+                    if (next != null) {
+                        next.close();
+                    } else {
+                        log.close();
+                    }
+                } catch (IOException | RuntimeException failure) {
+                    LOG.error("closing {}", tp, failure);
+                }
+            }
         }
     }
 
@@ -383,7 +454,7 @@ public final class ReplicatedLog implements AutoCloseable {
                     LOG.warn("registering again with the controller failed (the next node to start asks again)", e);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
             // this node is stopping: it registers when it starts
         }
     }
@@ -647,11 +718,20 @@ public final class ReplicatedLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        synchronized (startingOverNow) { // one under way finishes first, uninterrupted; none begins
+            closing = true;
+        }
         housekeeping.shutdownNow();
         opener.shutdownNow();
         RaftNode raft = node.getNow(null);
         if (raft != null) {
             raft.close(); // closes every state machine, and with them the partition logs
+        }
+        for (RaftGroupId group : handedOn.keySet()) { // but those of replicas that were to start over
+            PartitionLog log = handedOn.remove(group);
+            if (log != null) {
+                log.close();
+            }
         }
     }
 }

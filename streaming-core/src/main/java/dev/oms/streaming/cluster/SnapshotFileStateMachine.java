@@ -65,6 +65,14 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     protected void installed() throws IOException {
     }
 
+    /**
+     * Whether a failed install left this replica to start over (closed, then opened anew and
+     * installed from scratch) rather than to be notified again.
+     */
+    protected boolean startsOver() {
+        return false;
+    }
+
     /** Answers a query of this state machine's own kind ({@code request} starts with its kind byte). */
     protected ByteBuffer answer(ByteBuffer request) throws IOException {
         throw new IOException("unknown query kind " + request.get(0));
@@ -156,6 +164,13 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
             try {
                 installed.complete(installFrom(leader, firstAvailable));
             } catch (IOException | RuntimeException e) {
+                if (startsOver()) {
+                    // Left pending: Ratis answers the leader's notifications "in progress" (a
+                    // failure would have it notify again at each heartbeat) until the division closes.
+                    LOG.warn("{}: installing the leader's snapshot failed: {}; the replica starts over", getGroupId(),
+                            e.toString());
+                    return;
+                }
                 LOG.warn("{}: installing the leader's snapshot failed: {}", getGroupId(), e.toString());
                 installed.completeExceptionally(e);
             }

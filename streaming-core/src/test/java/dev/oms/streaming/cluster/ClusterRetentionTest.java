@@ -38,6 +38,7 @@ class ClusterRetentionTest {
 
     @AfterEach
     void close() {
+        org.apache.ratis.util.CodeInjectionForTesting.remove(PartitionStateMachine.COPY_RECORDS);
         cluster.close();
         raftSettings.forEach(System::clearProperty);
     }
@@ -138,8 +139,7 @@ class ClusterRetentionTest {
     void aReplicaWithAnEmptyDiskStartsItsCopyWhereRetentionLeftTheLeadersLog() throws Exception {
         int count = 1_000;
         long start = startThreeAndRetain(count);
-        int replaced = closeAFollower();
-        dev.oms.streaming.storage.Directories.delete(cluster.home(replaced + 1));
+        int replaced = replaceAFollowersDisk();
 
         EmbeddedBroker fresh = cluster.open(replaced + 1);
         appendRecords(count, 10);
@@ -189,6 +189,39 @@ class ClusterRetentionTest {
         long from = Math.max(start, back.logStartOffset(EVENTS));
         assertThat(readFromStart(back, from, count + 10)).isEqualTo(readFromStart(leader(), from, count + 10))
                 .hasSize((int) (count + 10 - from));
+    }
+
+    /**
+     * A replica whose copy from the leader fails once its log started afresh (here the leader's
+     * first answer after that fails, as when no leader answers for 30 s) can neither put its log
+     * back nor go on from it: it starts over, empty, while its node runs (a stopped replica waited
+     * for the node's restart), copies everything from the leader again and holds what the others hold.
+     */
+    @Test
+    void aReplicaWhoseCopyFailsAfterItsLogStartedAfreshStartsOverWithoutARestartAndConverges() throws Exception {
+        int count = 1_000;
+        long start = startThreeAndRetain(count);
+        int replaced = replaceAFollowersDisk();
+        java.util.concurrent.atomic.AtomicInteger asksAfterAFreshStart = new java.util.concurrent.atomic.AtomicInteger();
+        org.apache.ratis.util.CodeInjectionForTesting.put(PartitionStateMachine.COPY_RECORDS, (partition, leader, args) -> {
+            if (EVENTS.equals(partition) && Boolean.TRUE.equals(args[1]) && asksAfterAFreshStart.getAndIncrement() == 0) {
+                throw new IllegalStateException("test: the leader did not answer");
+            }
+            return false;
+        });
+
+        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        appendRecords(count, 10);
+        Awaitility.await("the replica started over and caught up").atMost(Duration.ofSeconds(60))
+                .until(() -> fresh.hasPartition(EVENTS) && fresh.highWatermark(EVENTS) == count + 10);
+        assertThat(asksAfterAFreshStart).as("asks of the leader after the log started afresh").hasValueGreaterThan(1);
+        Path partition = cluster.home(replaced + 1).resolve("log").resolve(EVENTS.topic() + "-" + EVENTS.partition());
+        assertThat(partition.resolve(PartitionStateMachine.INSTALLING)).doesNotExist();
+        appendRecords(count + 10, 10);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fresh.highWatermark(EVENTS) == count + 20);
+        long from = Math.max(start, fresh.logStartOffset(EVENTS));
+        assertThat(readFromStart(fresh, from, count + 20)).isEqualTo(readFromStart(leader(), from, count + 20))
+                .hasSize((int) (count + 20 - from));
     }
 
     /**
@@ -309,6 +342,13 @@ class ClusterRetentionTest {
         int away = closeAFollower();
         appendRecords(100, count - 100);
         return away;
+    }
+
+    /** Closes a broker that follows the partition and deletes its data, as a disk replaced; its index in {@link #brokers}. */
+    private int replaceAFollowersDisk() throws java.io.IOException {
+        int replaced = closeAFollower();
+        dev.oms.streaming.storage.Directories.delete(cluster.home(replaced + 1));
+        return replaced;
     }
 
     /** Closes a broker that follows the partition; its index in {@link #brokers}. */
