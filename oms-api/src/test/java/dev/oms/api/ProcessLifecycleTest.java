@@ -86,6 +86,10 @@ class ProcessLifecycleTest {
 
         try (OmsProcess oms = OmsProcess.start(data)) {
             Http http = new Http(oms.httpPort());
+            // Orders acknowledged as durable only (202) are applied by the replay, which the
+            // readiness check waits for; reads are served from the start.
+            org.awaitility.Awaitility.await("the engine replayed the log").atMost(java.time.Duration.ofSeconds(120))
+                    .until(() -> http.get("/health/ready").statusCode() == 200);
             for (Map.Entry<String, JsonNode> ack : acknowledged.entrySet()) {
                 HttpResponse<String> read = http.get("/orders/" + ack.getKey());
                 assertThat(read.statusCode()).as("acknowledged order %s after kill -9", ack.getKey()).isEqualTo(200);

@@ -74,8 +74,10 @@ class FeatureLevelTest {
         assertThat(leader.logStartOffset(PAYMENTS)).isZero();
 
         third.register("127.0.0.1", 9093, 0); // node 3 upgraded
+        for (ReplicatedLog node : List.of(first, second, third)) { // applied by the controller's leader first
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.featureLevel() == 1);
+        }
         assertThat(leaderOf(PAYMENTS).deleteRecordsBefore(PAYMENTS, 2).get(30, TimeUnit.SECONDS)).isEqualTo(2);
-        assertThat(first.featureLevel()).isEqualTo(1);
 
         // What a node holds of another may be stale (a snapshot an earlier build wrote keeps no
         // levels): here every node reads node 1 as from before levels, and refuses.

@@ -46,8 +46,10 @@ class WakeableIdleStrategyTest {
         AgentRunner.startOnThread(runner);
     }
 
-    private void letItPark() throws InterruptedException {
-        Thread.sleep(300); // its 100 spins and 10 yields take microseconds
+    /** Waits until the agent's thread parks (its 100 spins and 10 yields take microseconds once it runs). */
+    private void letItPark() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> runner.thread() != null
+                && runner.thread().getState() == Thread.State.TIMED_WAITING);
     }
 
     @AfterEach
