@@ -3,7 +3,6 @@ package dev.oms.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -763,9 +762,7 @@ class ClusterTest {
         if (peers == null) {
             List<String> list = new ArrayList<>();
             for (int i = 0; i < NODES; i++) {
-                try (ServerSocket socket = new ServerSocket(0)) {
-                    raftPorts[i] = socket.getLocalPort();
-                }
+                raftPorts[i] = dev.oms.streaming.TestPorts.free(); // reused at every restart
                 list.add((i + 1) + "@" + hosts[i] + ":" + raftPorts[i]);
             }
             peers = String.join(",", list);

@@ -4,7 +4,6 @@ import static dev.oms.api.Http.order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -51,7 +50,7 @@ class DashboardsTest {
         try (Oms oms = TestOms.start(dir.resolve("data"))) {
             AtomicBoolean running = new AtomicBoolean(true);
             Thread load = Thread.ofPlatform().start(() -> load(oms, running));
-            int promPort = freePort();
+            int promPort = dev.oms.streaming.TestPorts.free();
             Path config = dir.resolve("prometheus.yml");
             Files.writeString(config, Files.readString(DEPLOYMENT.resolve("prometheus/prometheus.yml"))
                     .replace("scrape_interval: 5s", "scrape_interval: 1s")
@@ -141,9 +140,4 @@ class DashboardsTest {
         return process.waitFor(60, TimeUnit.SECONDS) ? process.exitValue() : -1;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -5,7 +5,6 @@ import static dev.oms.api.Http.order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,8 +43,8 @@ class TracingTest {
 
     @Test
     void oneTraceFollowsAnOrderFromHttpThroughTheLogIntoTheEngineAndItsEvents() throws Exception {
-        int otlpPort = freePort();
-        int queryPort = freePort();
+        int otlpPort = dev.oms.streaming.TestPorts.free();
+        int queryPort = dev.oms.streaming.TestPorts.free();
         Process jaeger = startJaeger(otlpPort, queryPort);
         try (OmsProcess oms = OmsProcess.start(dir.resolve("data"), Map.of(
                 "OMS_TRACING_ENABLED", "true",
@@ -136,7 +135,7 @@ class TracingTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("jaeger.log").toFile());
         builder.environment().put("JAEGER_OTLP_PORT", Integer.toString(otlpPort));
         builder.environment().put("JAEGER_QUERY_PORT", Integer.toString(queryPort));
-        builder.environment().put("JAEGER_QUERY_GRPC_PORT", Integer.toString(freePort()));
+        builder.environment().put("JAEGER_QUERY_GRPC_PORT", Integer.toString(dev.oms.streaming.TestPorts.free()));
         builder.environment().put("OTEL_TRACES_EXPORTER", "none");
         Process jaeger = builder.start();
         HttpClient client = HttpClient.newHttpClient();
@@ -232,9 +231,4 @@ class TracingTest {
         return out.toString();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

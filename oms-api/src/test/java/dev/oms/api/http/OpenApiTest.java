@@ -51,10 +51,7 @@ class OpenApiTest extends OneOmsPerClass {
 
     @Test
     void aClusterNodeServesExactlyTheDocumentedOperationsItsOwnIncluded(@TempDir Path dir) throws Exception {
-        int raftPort;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            raftPort = free.getLocalPort();
-        }
+        int raftPort = dev.oms.streaming.TestPorts.free();
         try (Oms node = TestOms.start(dir, Map.of("OMS_CLUSTER_NODE_ID", "1", "OMS_CLUSTER_PEERS", "1@127.0.0.1:" + raftPort))) {
             Http nodeHttp = new Http(node.httpPort());
             Set<String> documented = documentedOperations(nodeHttp).keySet();

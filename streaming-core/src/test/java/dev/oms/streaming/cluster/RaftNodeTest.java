@@ -3,7 +3,6 @@ package dev.oms.streaming.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -362,9 +361,7 @@ class RaftNodeTest {
     static List<ClusterConfig.Peer> peers() throws IOException {
         List<ClusterConfig.Peer> peers = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                peers.add(new ClusterConfig.Peer(id, "127.0.0.1", socket.getLocalPort()));
-            }
+            peers.add(new ClusterConfig.Peer(id, "127.0.0.1", dev.oms.streaming.TestPorts.free()));
         }
         return peers;
     }
