@@ -62,6 +62,8 @@ class ClusterTest {
     private String peers;
     /** Partitions of the topics each node creates at start (orders and its outputs). */
     private int partitions = 1;
+    /** More settings (environment variables) for every node a test starts. */
+    private final Map<String, String> nodeSettings = new java.util.HashMap<>();
 
     /**
      * On a failure, each node's first distinct errors (with their stack traces) and the end of its log go to
@@ -679,6 +681,76 @@ class ClusterTest {
         assertThat(snapshot(nodes[0], 6)).as("state rebuilt from the replicated log alone").isEqualTo(afterFailover);
     }
 
+    /**
+     * A node whose disk is replaced (killed, its data directory emptied, started again with its
+     * id) once the others purged their Raft logs past everything it had copies the records it
+     * lacks from the leaders, at the same offsets, and leads its preferred partitions again: their
+     * records are the ones acknowledged, and its engine, rebuilt from the copied log, answers as
+     * the others do.
+     */
+    @Test
+    void aNodeWhoseDiskWasReplacedCopiesItsPartitionsFromTheLeadersAndLeadsThemAgain() throws Exception {
+        partitions = 3;
+        // Raft snapshots every 64 entries and keeps 64 behind them, in 16 KB files: the others purge
+        // past the replaced node within a few hundred entries (10,000 by default).
+        nodeSettings.put("JDK_JAVA_OPTIONS", "-Draft.server.snapshot.auto.trigger.threshold=64"
+                + " -Draft.server.log.purge.preservation.log.num=64 -Draft.server.log.segment.size.max=16KB"
+                + " -Draft.server.log.purge.gap=1");
+        startCluster();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) NODES))).all().get(60, TimeUnit.SECONDS);
+        }
+        TopicPartition third = new TopicPartition(TOPIC, 2); // prefers node 3
+        awaitLeader(third, 3);
+        awaitEngineServesEveryPartition(1);
+        placeOrders("before-", 60);
+        Map<Long, String> acknowledged = new java.util.TreeMap<>(produceOneByOne(2, "kept-", 100));
+
+        nodes[2].kill9();
+        deleteRecursively(dir.resolve("node-3"));
+        acknowledged.putAll(produceOneByOne(2, "missed-", 800)); // each a Raft entry
+        placeOrders("away-", 60);
+        nodes[2] = startNode(3).get(3, TimeUnit.MINUTES);
+
+        awaitLeader(third, 3);
+        assertThat(nodes[2].log()).as("node 3 copied rather than replayed").contains(third + ": copied the records up to offset");
+        List<ConsumerRecord<String, String>> read = readAll(third, acknowledged.size());
+        assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
+        assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values());
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                .until(() -> leaderOf(new TopicPartition("orders", 2)) == 3);
+        awaitEngineServesEveryPartition(3);
+        String state = snapshot(nodes[2], 6);
+        assertThat(state).contains("before-0", "away-59");
+        for (OmsProcess node : nodes) {
+            assertThat(snapshot(node, 6)).as("the same answer from every node").isEqualTo(state);
+        }
+    }
+
+    /** Places {@code count} orders through node 1, one at a time, over six accounts and symbols (some trade). */
+    private void placeOrders(String prefix, int count) throws Exception {
+        Http http = new Http(nodes[0].httpPort());
+        for (int i = 0; i < count; i++) {
+            String body = Http.order("acct-" + i % 6, prefix + i, "SYM" + i % 6, i % 2 == 0 ? "BUY" : "SELL",
+                    Integer.toString(99 + i % 3), 1 + i % 9);
+            HttpResponse<String> answer = retriedWhile503(() -> http.postJson("/orders", body));
+            assertThat(answer.statusCode()).as(answer.body()).isIn(201, 422);
+        }
+    }
+
+    /** Sends records to {@code partition} one at a time: each its own produce request, a Raft entry. */
+    private Map<Long, String> produceOneByOne(int partition, String prefix, int count) throws Exception {
+        Map<Long, String> acknowledged = new java.util.TreeMap<>();
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < count; i++) {
+                String value = prefix + i;
+                acknowledged.put(producer.send(new ProducerRecord<>(TOPIC, partition, null, value)).get(60, TimeUnit.SECONDS)
+                        .offset(), value);
+            }
+        }
+        return acknowledged;
+    }
+
     /** An order placed, replaced, read, its book read and the order canceled, all through a node that forwards. */
     private void everyRouteWorksThroughANodeThatDoesNotLeadThePartition() throws Exception {
         String order = Http.order("acct-route", "route-1", "ROUTE", "BUY", "50", 10);
@@ -780,9 +852,11 @@ class ClusterTest {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 String host = hosts[id - 1];
-                return OmsProcess.start(dir.resolve("node-" + id), Map.of("OMS_GROUPS_OFFSETS_PARTITIONS", "1",
+                Map<String, String> settings = new java.util.HashMap<>(Map.of("OMS_GROUPS_OFFSETS_PARTITIONS", "1",
                         "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", Integer.toString(partitions), "OMS_HTTP_HOST", host, "OMS_KAFKA_HOST", host,
-                        "OMS_KAFKA_ADVERTISED_HOST", host, "OMS_CLUSTER_REPLICA_LAG_TIME_MAX_MS", Long.toString(LAG_TIME_MS)), launchers.get(id - 1),
+                        "OMS_KAFKA_ADVERTISED_HOST", host, "OMS_CLUSTER_REPLICA_LAG_TIME_MAX_MS", Long.toString(LAG_TIME_MS)));
+                settings.putAll(nodeSettings);
+                return OmsProcess.start(dir.resolve("node-" + id), settings, launchers.get(id - 1),
                         "--node-id", Integer.toString(id), "--peers", peers);
             } catch (Exception e) {
                 throw new IllegalStateException("node " + id + " did not start", e);
