@@ -255,7 +255,66 @@ public final class RaftNode implements AutoCloseable {
         } catch (AlreadyExistsException e) {
             // a member since an earlier start
         }
+        if (format) {
+            Thread.ofVirtual().name("oms-fresh-" + group.getGroupId()).start(() -> unstickIfTheLeaderKnewAnOlderCopy(group));
+        }
     }
+
+    /**
+     * A replica that joined its group with a new directory while the group's leader counted it as
+     * caught up (this node's disk was replaced, and it came back before a new leader was elected)
+     * would wait for ever: Ratis' leader keeps the follower's old match index, sends heartbeats from
+     * there, and answers the follower's "my log is empty" with the same again
+     * (LogAppenderBase#getNextIndexForInconsistency), one entry further back per write at best. A
+     * leader elected anew knows nothing of the follower and sends it everything (or notifies it
+     * to copy the records). So when the replica's Raft log is still empty and no copy runs
+     * {@value #FRESH_GRACE_MS} ms after a leader is known, that leader is asked to step down: the
+     * election that follows (which it may win again, if preferred) begins a new term, and with
+     * it the leader's view of its followers.
+     * A new group's members all join with new directories: the leader's first entry reaches them
+     * at once, and nothing is done.
+     */
+    private void unstickIfTheLeaderKnewAnOlderCopy(RaftGroup group) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        long leaderSince = -1;
+        RaftPeerId leaderSeen = null;
+        try {
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                RaftServer.Division division = division(group.getGroupId());
+                if (division.getRaftLog().getNextIndex() > 0 || division.getInfo().getLastAppliedIndex() >= 0) {
+                    return; // entries (or a copy) arrived
+                }
+                // The replica loses sight of such a leader now and then (its heartbeats do not
+                // count as valid here), so only another leader, or a copy, starts the wait over.
+                RaftPeerId leader = division.getInfo().getLeaderId();
+                boolean copying = division.getStateMachine() instanceof SnapshotFileStateMachine machine && machine.installing();
+                if (copying || leader != null && !leader.equals(leaderSeen)) {
+                    leaderSeen = copying ? null : leader;
+                    leaderSince = System.nanoTime();
+                }
+                if (leaderSeen == null || leaderSeen.equals(server.getId())
+                        || System.nanoTime() - leaderSince < TimeUnit.MILLISECONDS.toNanos(FRESH_GRACE_MS)) {
+                    continue;
+                }
+                LOG.warn("{}: the leader {} sends this new replica nothing (it counts an earlier copy of it as caught up);"
+                        + " asking it to step down", group.getGroupId(), leaderSeen);
+                try (RaftClient client = client(group)) {
+                    client.admin().transferLeadership(null, leaderSeen, 10_000); // no new leader named: a step-down
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("{}: asking {} to step down failed (asked again)", group.getGroupId(), leaderSeen, e);
+                }
+                leaderSeen = null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | IllegalStateException e) {
+            LOG.debug("{}: the new replica closed", group.getGroupId(), e); // left, or the node stops
+        }
+    }
+
+    /** How long a new replica waits for entries from a known leader before it asks for another. */
+    private static final long FRESH_GRACE_MS = 5_000;
 
     /**
      * Leaves a group (its topic was deleted): Ratis closes this node's division of it, which

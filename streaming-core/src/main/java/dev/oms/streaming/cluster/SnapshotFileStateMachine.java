@@ -65,6 +65,14 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     protected void installed() throws IOException {
     }
 
+    /** Set while an install the leader notified runs (or waits for the replica to start over). */
+    private volatile boolean installing;
+
+    /** Whether this replica is installing the leader's snapshot (its Raft log stays empty meanwhile). */
+    boolean installing() {
+        return installing;
+    }
+
     /**
      * Whether a failed install left this replica to start over (closed, then opened anew and
      * installed from scratch) rather than to be notified again.
@@ -160,6 +168,8 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex firstAvailable) {
         RaftPeerId leader = RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId());
         CompletableFuture<TermIndex> installed = new CompletableFuture<>();
+        installing = true;
+        installed.whenComplete((at, failure) -> installing = false);
         Thread.ofPlatform().daemon().name("oms-install-" + getGroupId()).start(() -> {
             try {
                 installed.complete(installFrom(leader, firstAvailable));

@@ -143,8 +143,7 @@ class ClusterRetentionTest {
 
         EmbeddedBroker fresh = cluster.open(replaced + 1);
         appendRecords(count, 10);
-        Awaitility.await("the new replica caught up").atMost(Duration.ofSeconds(60))
-                .until(() -> fresh.hasPartition(EVENTS) && fresh.highWatermark(EVENTS) == count + 10);
+        awaitCaughtUp(fresh, count + 10);
         assertThat(leader().appendAtLeader(EVENTS, batch(count + 9)).get(30, TimeUnit.SECONDS))
                 .as("a retry, answered with the offset it got the first time").isEqualTo(count + 9);
         // The early producer's state comes from the leader's producer snapshot alone: a gap in its
@@ -159,6 +158,25 @@ class ClusterRetentionTest {
         long freshStart = fresh.logStartOffset(EVENTS);
         assertThat(readFromStart(fresh, freshStart, count + 20)).isEqualTo(readFromStart(leader(), freshStart, count + 20))
                 .hasSize((int) (count + 20 - freshStart));
+    }
+
+    /**
+     * A replica whose disk was replaced and that returns before anything more is written catches
+     * up all the same: its leader, which counted the old copy as caught up, hands leadership to
+     * another member (Ratis' leader would go on sending it heartbeats from the old copy's end),
+     * and the new leader has it copy the records.
+     */
+    @Test
+    void aReplicaWithAnEmptyDiskCatchesUpThoughNothingMoreIsWritten() throws Exception {
+        int count = 1_000;
+        long start = startThreeAndRetain(count);
+        int replaced = replaceAFollowersDisk();
+
+        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        awaitCaughtUp(fresh, count);
+        long from = Math.max(start, fresh.logStartOffset(EVENTS));
+        assertThat(readFromStart(fresh, from, count)).isEqualTo(readFromStart(leader(), from, count))
+                .hasSize((int) (count - from));
     }
 
     /**
@@ -342,6 +360,11 @@ class ClusterRetentionTest {
         int away = closeAFollower();
         appendRecords(100, count - 100);
         return away;
+    }
+
+    private static void awaitCaughtUp(EmbeddedBroker replica, long count) {
+        Awaitility.await("the new replica caught up").atMost(Duration.ofSeconds(60))
+                .until(() -> replica.hasPartition(EVENTS) && replica.highWatermark(EVENTS) == count);
     }
 
     /** Closes a broker that follows the partition and deletes its data, as a disk replaced; its index in {@link #brokers}. */
