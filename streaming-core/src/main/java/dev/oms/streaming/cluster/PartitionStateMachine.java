@@ -54,8 +54,9 @@ import org.slf4j.LoggerFactory;
  * records up to the leader's snapshot from the leader instead ({@link #install}). Segments roll
  * by size and age as they are written, and go once both the partition's start (DeleteRecords,
  * retention: entries of the group) and Raft's purge have passed them ({@link #cleanSegments}); in
- * a compacted topic, each replica compacts the segments Raft's purge has passed, as each Kafka replica cleans its own log (the latest record of each key is
- * kept everywhere; the copies may differ in what superseded records they still hold).
+ * a compacted topic, each replica compacts the segments Raft's purge has passed, as each Kafka
+ * replica cleans its own log (the latest record of each key is kept everywhere; the copies may
+ * differ in what superseded records they still hold).
  *
  * <p>Threads (Ratis 3.2): {@link #write} and {@link #truncate} run on the thread that appends to
  * Raft's log, under its lock, in index order; {@link #flush} on the log worker, beside them;
@@ -208,8 +209,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             if (failed.get() || closed.get()) {
                 throw new IOException(topicPartition + ": this replica stopped (or starts over)");
             }
-            Path marker = log.directory().resolve(INSTALLING);
-            dev.oms.streaming.storage.Directories.createDurably(marker);
+            dev.oms.streaming.storage.Directories.createDurably(log.directory().resolve(INSTALLING));
             PartitionLog.End before = applied;
             long lastApplied = getLastAppliedTermIndex().getIndex();
             // Entries written past the last applied one (Raft holds them) would lose their records for good.
@@ -223,7 +223,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             } catch (IOException | RuntimeException e) {
                 if (undoable && !startedAfresh) {
                     log.truncateTo(before); // as it was: the entries up to it are still noted
-                    Files.deleteIfExists(marker);
+                    unmarkInstall(log.directory());
                 } else {
                     startOver("copying the records of the leader's snapshot", e);
                 }
@@ -271,7 +271,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * snapshots must go too before Raft starts ({@link ReplicatedLog#start}), which also removes the mark.
      */
     static boolean startOverIfInstallCutShort(TopicPartition tp, PartitionLog log) throws IOException {
-        if (!Files.exists(log.directory().resolve(INSTALLING))) {
+        if (!installUnfinished(log)) {
             return false;
         }
         LOG.warn("{}: an install from the leader was cut short; the replica starts over, empty", tp);
@@ -281,12 +281,25 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         return true;
     }
 
+    /** Whether {@code log} is marked by an install that did not finish (see {@link #install}). */
+    static boolean installUnfinished(PartitionLog log) {
+        return Files.exists(log.directory().resolve(INSTALLING));
+    }
+
+    /**
+     * Removes the install's mark from the partition in {@code partitionDir}: the install is final,
+     * undone, or the replica started over (its log emptied and Raft's log and snapshots gone).
+     */
+    static void unmarkInstall(Path partitionDir) throws IOException {
+        Files.deleteIfExists(partitionDir.resolve(INSTALLING));
+    }
+
     /** The entry index's file, beside the segments. */
     private static final String ENTRIES = "raft-entries";
 
     @Override
     protected void installed() throws IOException {
-        Files.deleteIfExists(log.directory().resolve(INSTALLING));
+        unmarkInstall(log.directory());
     }
 
     /** Ratis' hook for tests, at each ask of a copy: the partition, the offset asked from, whether the log started afresh. */

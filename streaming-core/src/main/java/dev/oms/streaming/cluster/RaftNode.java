@@ -265,7 +265,8 @@ public final class RaftNode implements AutoCloseable {
      * caught up (this node's disk was replaced, and it came back before a new leader was elected)
      * would wait for ever: Ratis' leader keeps the follower's old match index, sends heartbeats from
      * there, and answers the follower's "my log is empty" with the same again
-     * (LogAppenderBase#getNextIndexForInconsistency), one entry further back per write at best. A
+     * (LogAppenderBase#getNextIndexForInconsistency); only once something is written does it walk
+     * back, one entry per round trip (up to the 10,000 entries Raft keeps). A
      * leader elected anew knows nothing of the follower and sends it everything (or notifies it
      * to copy the records). So when the replica's Raft log is still empty and no copy runs
      * {@value #FRESH_GRACE_MS} ms after a leader is known, that leader is asked to step down: the

@@ -193,14 +193,13 @@ public final class ReplicatedLog implements AutoCloseable {
                     log.close(); // the node stops (its next start does it), or the topic was deleted meanwhile
                     return;
                 }
-                Path marker = log.directory().resolve(PartitionStateMachine.INSTALLING);
-                if (!java.nio.file.Files.exists(marker)) { // it alone makes a stop from here on safe
+                if (!PartitionStateMachine.installUnfinished(log)) { // the mark alone makes a stop from here on safe
                     throw new IllegalStateException("no install mark: the replica's log may not be emptied");
                 }
                 RaftNode raft = node.join();
                 raft.leaveForgettingLog(group.getGroupId());
                 PartitionStateMachine.startOverIfInstallCutShort(tp, log);
-                java.nio.file.Files.deleteIfExists(marker);
+                PartitionStateMachine.unmarkInstall(log.directory());
                 next = replica(tp, group, log);
                 machines.put(group.getGroupId(), next);
                 joinWithRetries(raft, group);
@@ -240,7 +239,7 @@ public final class ReplicatedLog implements AutoCloseable {
             for (Path group : List.of(raftDir.resolve(name), raftDir.resolve(name + ".resuming"))) {
                 RaftNode.forgetLogAndSnapshots(group);
             }
-            java.nio.file.Files.deleteIfExists(partition.getValue().resolve(PartitionStateMachine.INSTALLING));
+            PartitionStateMachine.unmarkInstall(partition.getValue());
         }
         List<org.apache.ratis.protocol.RaftGroup> resume = new ArrayList<>();
         for (TopicPartition tp : joined) {
