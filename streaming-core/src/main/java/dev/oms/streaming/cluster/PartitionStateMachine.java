@@ -302,6 +302,18 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         unmarkInstall(log.directory());
     }
 
+    /**
+     * Ratis' hook for tests, as a configuration entry is applied (a new leader's first entry of its
+     * term is one: it is ready once that is applied): the partition, the entry's term.
+     */
+    static final String APPLY_CONFIGURATION = "PartitionStateMachine.applyConfiguration";
+
+    @Override
+    public void notifyConfigurationChanged(long term, long index,
+                                           org.apache.ratis.proto.RaftProtos.RaftConfigurationProto configuration) {
+        org.apache.ratis.util.CodeInjectionForTesting.execute(APPLY_CONFIGURATION, topicPartition, null, term);
+    }
+
     /** Ratis' hook for tests, at each ask of a copy: the partition, the offset asked from, whether the log started afresh. */
     static final String COPY_RECORDS = "PartitionStateMachine.copyRecords";
 

@@ -455,6 +455,16 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /** True while this node leads the group but has not yet applied its term's first entry (Ratis refuses writes then). */
+    boolean leadsNotReady(RaftGroupId group) {
+        try {
+            var info = division(group).getInfo();
+            return info.isLeader() && !info.isLeaderReady();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The current leader of a group and its term (Kafka's leader epoch), if one is known. */
     record Leader(int nodeId, long term, boolean ready) {
     }

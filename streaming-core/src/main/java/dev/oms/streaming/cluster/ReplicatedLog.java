@@ -562,7 +562,91 @@ public final class ReplicatedLog implements AutoCloseable {
         if (group == null || raft == null) {
             return CompletableFuture.failedFuture(new NotLeaderOrFollowerException(tp + " has no replica here"));
         }
-        return submit(raft, tp, group, UnsafeByteOperations.unsafeWrap(records.buffer().duplicate()));
+        org.apache.ratis.thirdparty.com.google.protobuf.ByteString data = UnsafeByteOperations.unsafeWrap(records.buffer().duplicate());
+        HeldAppends hold = held.get(group);
+        if (hold == null && raft.leadsNotReady(group)) {
+            hold = held.computeIfAbsent(group, g -> new HeldAppends(tp, g));
+        }
+        if (hold != null) {
+            synchronized (hold) {
+                if (!hold.released) {
+                    CompletableFuture<Long> answer = new CompletableFuture<>();
+                    hold.appends.add(Map.entry(data, answer));
+                    if (hold.appends.size() == 1) {
+                        releaseWhenReady(hold);
+                    }
+                    return answer;
+                }
+            }
+        }
+        return submit(raft, tp, group, data);
+    }
+
+    /**
+     * Appends that reached this node while it led the partition's group but was not ready yet (its
+     * term's first entry not yet applied), kept in the order they came. Ratis refuses those as
+     * not ready, and a moment later takes the next ones: an idempotent producer whose pipelined
+     * batches met that moment had its first refused and its second written, and then retried the
+     * first until it gave up (OUT_OF_ORDER_SEQUENCE_NUMBER for two minutes, found under load on a
+     * new topic). Metadata names a leader as soon as the other nodes hear from it, which is before
+     * it is ready, so every new topic and every failover opened that window.
+     */
+    private final Map<RaftGroupId, HeldAppends> held = new ConcurrentHashMap<>();
+    /** How long appends wait for their leader to be ready before they are refused, all of them. */
+    private static final long HOLD_MS = 10_000;
+
+    private static final class HeldAppends {
+        final TopicPartition tp;
+        final RaftGroupId group;
+        final java.util.ArrayDeque<Map.Entry<org.apache.ratis.thirdparty.com.google.protobuf.ByteString, CompletableFuture<Long>>> appends =
+                new java.util.ArrayDeque<>();
+        final long since = System.nanoTime();
+        /** Set once the appends were submitted or refused: later ones go straight to Raft. */
+        boolean released;
+
+        HeldAppends(TopicPartition tp, RaftGroupId group) {
+            this.tp = tp;
+            this.group = group;
+        }
+    }
+
+    /**
+     * Submits the held appends in their order once this node's leadership is ready; refuses them
+     * all (NOT_LEADER_OR_FOLLOWER, which producers retry after a Metadata refresh) if it stops
+     * leading, or is not ready within {@link #HOLD_MS}, or the node closes.
+     */
+    private void releaseWhenReady(HeldAppends hold) {
+        RaftNode raft = node.getNow(null);
+        boolean ready = raft != null && raft.leadsReady(hold.group);
+        boolean waiting = !ready && raft != null && raft.leadsNotReady(hold.group)
+                && System.nanoTime() - hold.since < TimeUnit.MILLISECONDS.toNanos(HOLD_MS);
+        if (waiting) {
+            try {
+                housekeeping.schedule(() -> releaseWhenReady(hold), 2, TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                ready = false;
+            }
+        }
+        synchronized (hold) {
+            hold.released = true;
+            held.remove(hold.group, hold);
+            for (var append : hold.appends) {
+                if (ready) {
+                    submit(raft, hold.tp, hold.group, append.getKey()).whenComplete((offset, error) -> {
+                        if (error != null) {
+                            append.getValue().completeExceptionally(error);
+                        } else {
+                            append.getValue().complete(offset);
+                        }
+                    });
+                } else {
+                    append.getValue().completeExceptionally(new NotLeaderOrFollowerException(
+                            hold.tp + ": this node's leadership did not become ready"));
+                }
+            }
+            hold.appends.clear();
+        }
     }
 
     /** An entry for the partition's group, submitted here; completes with the offset the state machine answers. */
@@ -722,6 +806,7 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         housekeeping.shutdownNow();
         opener.shutdownNow();
+        held.values().forEach(this::releaseWhenReady); // refused: the housekeeping that would release them stopped
         RaftNode raft = node.getNow(null);
         if (raft != null) {
             raft.close(); // closes every state machine, and with them the partition logs
