@@ -11,8 +11,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RECORDS="${RECORDS:-600000}"
-# Three JVMs and the load generator share the machine: their JIT takes minutes to settle.
-WARMUP_RECORDS="${WARMUP_RECORDS:-3000000}"
+# Three JVMs and the load generator share the machine: their JIT takes minutes to settle (oms's
+# three nodes reached their steady rate after some 7,500,000 records; docs/benchmarks.md).
+WARMUP_RECORDS="${WARMUP_RECORDS:-9000000}"
 FIXED_RATE="${FIXED_RATE:-5000}"
 FIXED_SECONDS="${FIXED_SECONDS:-15}"
 E2E_RECORDS="${E2E_RECORDS:-5000}"
