@@ -455,13 +455,19 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /** True while this node leads the group but has not yet applied its term's first entry (Ratis refuses writes then). */
-    boolean leadsNotReady(RaftGroupId group) {
+    /** This node's part in a group: not its leader, its leader not ready yet (Ratis refuses writes then), its ready leader. */
+    enum Leadership { NONE, NOT_READY, READY }
+
+    /** This node's leadership of a group, read once (its role first: a leader that became ready meanwhile reads ready). */
+    Leadership leadership(RaftGroupId group) {
         try {
             var info = division(group).getInfo();
-            return info.isLeader() && !info.isLeaderReady();
+            if (!info.isLeader()) {
+                return Leadership.NONE;
+            }
+            return info.isLeaderReady() ? Leadership.READY : Leadership.NOT_READY;
         } catch (IOException e) {
-            return false;
+            return Leadership.NONE;
         }
     }
 

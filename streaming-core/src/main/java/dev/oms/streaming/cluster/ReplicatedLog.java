@@ -564,16 +564,20 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         org.apache.ratis.thirdparty.com.google.protobuf.ByteString data = UnsafeByteOperations.unsafeWrap(records.buffer().duplicate());
         HeldAppends hold = held.get(group);
-        if (hold == null && raft.leadsNotReady(group)) {
+        if (hold == null && raft.leadership(group) == RaftNode.Leadership.NOT_READY) {
             hold = held.computeIfAbsent(group, g -> new HeldAppends(tp, g));
         }
         if (hold != null) {
             synchronized (hold) {
+                if (hold.refusing) {
+                    return CompletableFuture.failedFuture(notReady(tp));
+                }
                 if (!hold.released) {
                     CompletableFuture<Long> answer = new CompletableFuture<>();
                     hold.appends.add(Map.entry(data, answer));
-                    if (hold.appends.size() == 1) {
-                        releaseWhenReady(hold);
+                    if (!hold.watched) {
+                        hold.watched = true;
+                        awaitReady(hold);
                     }
                     return answer;
                 }
@@ -594,6 +598,15 @@ public final class ReplicatedLog implements AutoCloseable {
     private final Map<RaftGroupId, HeldAppends> held = new ConcurrentHashMap<>();
     /** How long appends wait for their leader to be ready before they are refused, all of them. */
     private static final long HOLD_MS = 10_000;
+    /**
+     * Watches the held appends' leaders (every 2 ms: the window lasts one commit round); a thread
+     * of its own, as housekeeping waits on the controller.
+     */
+    private final java.util.concurrent.ScheduledExecutorService readiness = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "oms-cluster-leader-ready");
+        t.setDaemon(true);
+        return t;
+    });
 
     private static final class HeldAppends {
         final TopicPartition tp;
@@ -601,6 +614,13 @@ public final class ReplicatedLog implements AutoCloseable {
         final java.util.ArrayDeque<Map.Entry<org.apache.ratis.thirdparty.com.google.protobuf.ByteString, CompletableFuture<Long>>> appends =
                 new java.util.ArrayDeque<>();
         final long since = System.nanoTime();
+        /** Set once {@link #awaitReady} watches this hold. */
+        boolean watched;
+        /**
+         * Set when the leader was not ready within {@link #HOLD_MS}: what was held is refused, and so
+         * is every later append until it is ready (one taken meanwhile would split a producer's batches again).
+         */
+        boolean refusing;
         /** Set once the appends were submitted or refused: later ones go straight to Raft. */
         boolean released;
 
@@ -611,42 +631,56 @@ public final class ReplicatedLog implements AutoCloseable {
     }
 
     /**
-     * Submits the held appends in their order once this node's leadership is ready; refuses them
+     * Submits the held appends in their order once this node's leadership is ready, or refuses them
      * all (NOT_LEADER_OR_FOLLOWER, which producers retry after a Metadata refresh) if it stops
-     * leading, or is not ready within {@link #HOLD_MS}, or the node closes.
+     * leading or the node closes. The hold leaves {@link #held} last, under its lock: an append
+     * that no longer finds it comes after every one it held. Submitting under that lock takes
+     * Ratis' lock after ours; nothing that answers an append may append again (Ratis answers
+     * some under its own lock, and would then take ours after its own).
      */
-    private void releaseWhenReady(HeldAppends hold) {
+    private void awaitReady(HeldAppends hold) {
         RaftNode raft = node.getNow(null);
-        boolean ready = raft != null && raft.leadsReady(hold.group);
-        boolean waiting = !ready && raft != null && raft.leadsNotReady(hold.group)
-                && System.nanoTime() - hold.since < TimeUnit.MILLISECONDS.toNanos(HOLD_MS);
-        if (waiting) {
-            try {
-                housekeeping.schedule(() -> releaseWhenReady(hold), 2, TimeUnit.MILLISECONDS);
-                return;
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                ready = false;
-            }
-        }
+        RaftNode.Leadership now = raft == null ? RaftNode.Leadership.NONE : raft.leadership(hold.group);
         synchronized (hold) {
-            hold.released = true;
-            held.remove(hold.group, hold);
+            if (now == RaftNode.Leadership.NOT_READY) {
+                if (!hold.refusing && System.nanoTime() - hold.since > TimeUnit.MILLISECONDS.toNanos(HOLD_MS)) {
+                    hold.refusing = true;
+                    hold.appends.forEach(append -> append.getValue().completeExceptionally(notReady(hold.tp)));
+                    hold.appends.clear();
+                }
+                try {
+                    readiness.schedule(() -> awaitReady(hold), 2, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    now = RaftNode.Leadership.NONE;
+                }
+            }
             for (var append : hold.appends) {
-                if (ready) {
-                    submit(raft, hold.tp, hold.group, append.getKey()).whenComplete((offset, error) -> {
-                        if (error != null) {
-                            append.getValue().completeExceptionally(error);
-                        } else {
-                            append.getValue().complete(offset);
-                        }
-                    });
-                } else {
-                    append.getValue().completeExceptionally(new NotLeaderOrFollowerException(
-                            hold.tp + ": this node's leadership did not become ready"));
+                CompletableFuture<Long> answer = append.getValue();
+                try {
+                    if (now == RaftNode.Leadership.READY) {
+                        submit(raft, hold.tp, hold.group, append.getKey()).whenComplete((offset, error) -> {
+                            if (error != null) {
+                                answer.completeExceptionally(error);
+                            } else {
+                                answer.complete(offset);
+                            }
+                        });
+                    } else {
+                        answer.completeExceptionally(new NotLeaderOrFollowerException(hold.tp + ": this node no longer leads it"));
+                    }
+                } catch (RuntimeException e) {
+                    answer.completeExceptionally(e);
                 }
             }
             hold.appends.clear();
+            hold.released = true;
+            held.remove(hold.group, hold);
         }
+    }
+
+    private static NotLeaderOrFollowerException notReady(TopicPartition tp) {
+        return new NotLeaderOrFollowerException(tp + ": this node leads it but has not been ready for " + HOLD_MS + " ms");
     }
 
     /** An entry for the partition's group, submitted here; completes with the offset the state machine answers. */
@@ -806,7 +840,8 @@ public final class ReplicatedLog implements AutoCloseable {
         }
         housekeeping.shutdownNow();
         opener.shutdownNow();
-        held.values().forEach(this::releaseWhenReady); // refused: the housekeeping that would release them stopped
+        readiness.shutdownNow();
+        held.values().forEach(this::awaitReady); // settled now: submitted if ready, else refused
         RaftNode raft = node.getNow(null);
         if (raft != null) {
             raft.close(); // closes every state machine, and with them the partition logs
