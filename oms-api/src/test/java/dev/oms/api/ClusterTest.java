@@ -967,6 +967,12 @@ class ClusterTest {
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("followers did not catch up within 60 s: " + last);
+        StringBuilder logs = new StringBuilder();
+        for (OmsProcess node : nodes) { // where the cause would show: each node's last warnings
+            List<String> said = node.log().lines()
+                    .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("SEVERE") || l.contains("stops")).toList();
+            logs.append("\n--- a node's last warnings:\n").append(String.join("\n", said.subList(Math.max(0, said.size() - 40), said.size())));
+        }
+        throw new AssertionError("followers did not catch up within 60 s: " + last + logs);
     }
 }
