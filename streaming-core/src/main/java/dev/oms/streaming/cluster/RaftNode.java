@@ -447,12 +447,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** True when this node leads {@code group} now and has applied everything committed before its term. */
     boolean leadsReady(RaftGroupId group) {
-        try {
-            var info = division(group).getInfo();
-            return info.isLeader() && info.isLeaderReady();
-        } catch (IOException e) {
-            return false;
-        }
+        return leadership(group) == Leadership.READY;
     }
 
     /** This node's part in a group: not its leader, its leader not ready yet (Ratis refuses writes then), its ready leader. */

@@ -575,8 +575,7 @@ public final class ReplicatedLog implements AutoCloseable {
                 if (!hold.released) {
                     CompletableFuture<Long> answer = new CompletableFuture<>();
                     hold.appends.add(Map.entry(data, answer));
-                    if (!hold.watched) {
-                        hold.watched = true;
+                    if (hold.appends.size() == 1) { // the first: a hold takes appends only until it refuses or is released
                         awaitReady(hold);
                     }
                     return answer;
@@ -614,8 +613,6 @@ public final class ReplicatedLog implements AutoCloseable {
         final java.util.ArrayDeque<Map.Entry<org.apache.ratis.thirdparty.com.google.protobuf.ByteString, CompletableFuture<Long>>> appends =
                 new java.util.ArrayDeque<>();
         final long since = System.nanoTime();
-        /** Set once {@link #awaitReady} watches this hold. */
-        boolean watched;
         /**
          * Set when the leader was not ready within {@link #HOLD_MS}: what was held is refused, and so
          * is every later append until it is ready (one taken meanwhile would split a producer's batches again).

@@ -391,12 +391,7 @@ class ClusterRetentionTest {
         raftSettings = RaftNodeTest.setPurgeSoon(kept);
         cluster = new InProcessCluster(dir);
         brokers = cluster.brokers;
-        for (int id = 1; id <= 3; id++) {
-            cluster.open(id);
-        }
-        for (int id = 1; id <= 3; id++) { // once a majority runs: registering waits for the controller
-            brokers.get(id - 1).cluster().orElseThrow().register("127.0.0.1", 9090 + id, 0);
-        }
+        cluster.openThreeRegistered();
         brokers.get(0).createTopic(EVENTS.topic(), 1, Map.of("segment.bytes", "4096", "retention.bytes", "16384"));
     }
 

@@ -39,6 +39,16 @@ final class InProcessCluster implements AutoCloseable {
         return broker;
     }
 
+    /** Opens nodes 1 to 3 and registers each with a Kafka address (port 9090 + id); once a majority runs. */
+    void openThreeRegistered() throws IOException {
+        for (int id = 1; id <= 3; id++) {
+            open(id);
+        }
+        for (int id = 1; id <= 3; id++) { // once a majority runs: registering waits for the controller
+            brokers.get(id - 1).cluster().orElseThrow().register("127.0.0.1", 9090 + id, 0);
+        }
+    }
+
     Path home(int id) {
         return dir.resolve("node-" + id);
     }

@@ -66,12 +66,7 @@ class LeaderReadinessTest {
             return false;
         });
         cluster = new InProcessCluster(dir);
-        for (int id = 1; id <= 3; id++) {
-            cluster.open(id);
-        }
-        for (int id = 1; id <= 3; id++) {
-            cluster.brokers.get(id - 1).cluster().orElseThrow().register("127.0.0.1", 9090 + id, 0);
-        }
+        cluster.openThreeRegistered();
         cluster.brokers.get(0).createTopic(EVENTS.topic(), 1, Map.of());
         EmbeddedBroker leader = Awaitility.await("a leader elected, not ready").atMost(Duration.ofSeconds(30)).until(
                 () -> cluster.brokers.stream().filter(b -> b.hasPartition(EVENTS) && leadsNotReady(b)).findFirst(),
