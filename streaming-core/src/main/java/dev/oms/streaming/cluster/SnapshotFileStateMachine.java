@@ -43,6 +43,13 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     static final byte OWN_QUERIES = 16;
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    /**
+     * The latest snapshot, or null: set where one is loaded or recorded, the only ways one comes
+     * to be here. Ratis asks for it at every append a follower takes, and its storage lists the
+     * snapshot directory each time while there is none (a group's first 10,000 entries): a
+     * sixth of a follower's gRPC executor under full produce load.
+     */
+    private volatile SingleFileSnapshotInfo latest;
 
     /** Writes the state as of the last applied entry. */
     protected abstract void writeSnapshot(File file) throws IOException;
@@ -100,6 +107,7 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     protected SingleFileSnapshotInfo initStorage(RaftStorage raftStorage) throws IOException {
         storage.init(raftStorage);
         SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        latest = snapshot;
         if (snapshot != null) {
             setLastAppliedTermIndex(snapshot.getTermIndex());
         }
@@ -136,7 +144,7 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     /** {@code file}, durable in place, is the latest snapshot, at {@code at}. */
     private void recordSnapshot(File file, TermIndex at) throws IOException {
         var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
+        latest = storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
     }
 
     @Override
@@ -144,7 +152,7 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
         ByteBuffer buf = request.getContent().asReadOnlyByteBuffer();
         try {
             if (buf.remaining() > 0 && buf.get(0) == SNAPSHOT_QUERY) {
-                SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+                SingleFileSnapshotInfo snapshot = latest;
                 if (snapshot == null) {
                     throw new IOException(getGroupId() + ": no snapshot here yet");
                 }
@@ -238,6 +246,7 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     @Override
     public void reinitialize() throws IOException {
         SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        latest = snapshot;
         if (snapshot != null) {
             load(snapshot);
             setLastAppliedTermIndex(snapshot.getTermIndex());
@@ -270,6 +279,6 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
 
     @Override
     public SingleFileSnapshotInfo getLatestSnapshot() {
-        return storage.getLatestSnapshot();
+        return latest;
     }
 }

@@ -103,6 +103,64 @@ class RaftNodeTest {
     }
 
     /**
+     * Raft's log files hold entry headers only, and Ratis rolls them after 1 MB of records (it
+     * counts the records it caches with each entry): a file is not filled with zeros up to a
+     * megabyte when it opens, which wrote as many bytes of zeros as of records.
+     */
+    @Test
+    void raftsLogFilesRollAfterAMegabyteOfRecordsAndHoldOnlyHeaders() throws Exception {
+        List<ClusterConfig.Peer> peers = peers();
+        RaftGroup group = group(peers);
+        RaftNode[] nodes = startThree(peers, group);
+        awaitPreferredLeader(nodes, group);
+        String big = "x".repeat(32 * 1024);
+        for (int i = 0; i < 80; i++) { // 2.5 MB of records
+            appendThroughLeader(List.of(nodes[3]), group.getGroupId(), big + i);
+        }
+        for (int id = 1; id <= 3; id++) {
+            PartitionLog log = logs.get(id);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.highWatermark() == 80);
+            Path current = dir.resolve("node-" + id).resolve("raft").resolve(group.getGroupId().getUuid().toString())
+                    .resolve("current");
+            List<Path> files;
+            try (var list = java.nio.file.Files.list(current)) {
+                files = list.filter(f -> f.getFileName().toString().startsWith("log_")).toList();
+            }
+            long bytes = 0;
+            for (Path f : files) {
+                bytes += java.nio.file.Files.size(f);
+            }
+            assertThat(files).as("node %d's Raft log files", id).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(bytes).as("node %d's Raft log files, together", id).isLessThan(64 * 1024);
+        }
+    }
+
+    /**
+     * A batch whose bytes do not match its CRC is refused by the leader before it takes a place in
+     * Raft's log: no replica writes it, and the next batch takes the offset it would have had.
+     */
+    @Test
+    void aBatchWithABadCrcIsRefusedBeforeRaftAndNoReplicaWritesIt() throws Exception {
+        List<ClusterConfig.Peer> peers = peers();
+        RaftGroup group = group(peers);
+        RaftNode[] nodes = startThree(peers, group);
+        awaitPreferredLeader(nodes, group);
+        List<RaftNode> all = List.of(nodes[1], nodes[2], nodes[3]);
+        List<String> expected = new ArrayList<>(appendMany(all, group.getGroupId(), "before", 3));
+        long lastEntry = nodes[3].division(group.getGroupId()).getRaftLog().getLastEntryTermIndex().getIndex();
+
+        MemoryRecords corrupt = records("corrupt");
+        java.nio.ByteBuffer bytes = corrupt.buffer();
+        bytes.put(bytes.limit() - 1, (byte) (bytes.get(bytes.limit() - 1) ^ 0xFF));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> nodes[3].submit(group.getGroupId(), UnsafeByteOperations.unsafeWrap(bytes.duplicate())))
+                .isInstanceOf(dev.oms.streaming.storage.InvalidBatchException.class).hasMessageContaining("crc");
+        assertThat(nodes[3].division(group.getGroupId()).getRaftLog().getLastEntryTermIndex().getIndex()).isEqualTo(lastEntry);
+        expected.addAll(appendMany(all, group.getGroupId(), "after", 1));
+        awaitEveryReplicaHolds(expected);
+    }
+
+    /**
      * A replica whose disk was replaced lacks entries that every other replica purged: it copies
      * the records up to the leader's snapshot from the leader, at the same offsets, then follows
      * Raft from there, and keeps it all across a restart. The controller's metadata, purged alike,
@@ -162,6 +220,11 @@ class RaftNodeTest {
         Awaitility.await("the restarted replica has every record").atMost(Duration.ofSeconds(60))
                 .until(() -> reopened.highWatermark() == expected.size());
         assertThat(values(reopened)).isEqualTo(expected);
+        awaitEveryReplicaHolds(expected);
+    }
+
+    /** Until every node's log has exactly {@code expected}, committed. */
+    private void awaitEveryReplicaHolds(List<String> expected) {
         for (int id = 1; id <= 3; id++) {
             PartitionLog log = logs.get(id);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.highWatermark() == expected.size());
