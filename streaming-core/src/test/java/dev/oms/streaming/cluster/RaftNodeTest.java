@@ -114,12 +114,12 @@ class RaftNodeTest {
         RaftNode[] nodes = startThree(peers, group);
         awaitPreferredLeader(nodes, group);
         String big = "x".repeat(32 * 1024);
-        for (int i = 0; i < 80; i++) { // 2.5 MB of records
+        for (int i = 0; i < 100; i++) { // 3.2 MB of records
             appendThroughLeader(List.of(nodes[3]), group.getGroupId(), big + i);
         }
         for (int id = 1; id <= 3; id++) {
             PartitionLog log = logs.get(id);
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.highWatermark() == 80);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.highWatermark() == 100);
             Path current = dir.resolve("node-" + id).resolve("raft").resolve(group.getGroupId().getUuid().toString())
                     .resolve("current");
             List<Path> files;
