@@ -7,15 +7,8 @@
 #   bench/engine.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-JAVA_HOME="$("$ROOT/oms" java-home)"
-export JAVA_HOME
-WORK="$(mktemp -d /tmp/oms-engine-bench.XXXXXX)"
-trap 'rm -rf "$WORK"' EXIT
-
-mvn -B -q -f "$ROOT/pom.xml" -DskipTests install >&2
-mvn -B -q -f "$ROOT/oms-engine/pom.xml" test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$WORK/cp.txt" >&2
-CP="$ROOT/oms-engine/target/test-classes:$ROOT/oms-engine/target/classes:$(cat "$WORK/cp.txt")"
+MODULE=oms-engine
+source "$ROOT/bench/jmh-lib.sh"
 "$JAVA_HOME/bin/java" $(cat "$ROOT/oms-api/target/jvm.options") -Xmx4g -cp "$CP" org.openjdk.jmh.Main ApplyBenchmark \
   -f 1 -wi 2 -w 2s -i 3 -r 3s -rf json -rff "$WORK/jmh.json" >&2
 REPLAY_COMMANDS="${REPLAY_COMMANDS:-10000000}"

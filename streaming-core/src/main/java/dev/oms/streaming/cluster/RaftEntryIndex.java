@@ -17,7 +17,8 @@ import dev.oms.streaming.storage.PartitionLog;
  * record batches are written once, to the segment (Raft's log holds only the entry's header), so
  * serving an entry to a follower, making it visible once committed, or cutting it when a new
  * leader replaces it all go through this map. Kept in {@code raft-entries} next to the segments,
- * one checksummed record per entry; a torn tail is dropped at open.
+ * one checksummed record per entry, written into zeros written ahead of them; a torn tail, and the
+ * zeros, are dropped at open.
  *
  * <p>An entry that wrote nothing (a retried batch of an idempotent producer, or a batch the
  * producer checks refused) keeps its request bytes here, so a follower can be sent the same entry
@@ -64,11 +65,23 @@ final class RaftEntryIndex implements Closeable {
     private long[] positions = new long[1024];
     private int count;
     private long size;
+    /**
+     * Zeros written ahead of the entries, this many bytes at a time: a sync inside them need not
+     * also record the file's growth (fdatasync measured 190-210 us growing a file here, 125-130 us
+     * inside zeros). 0: none, the file grows with each entry.
+     */
+    private final int preallocate;
+    /** Where the file ends, zeros written ahead included (the writer's). */
+    private long allocated;
 
-    private RaftEntryIndex(Path file, FileChannel channel, int cached) {
+    /** Zeros written ahead of the entries by default: about 900 entries' worth. */
+    static final int PREALLOCATE = 64 * 1024;
+
+    private RaftEntryIndex(Path file, FileChannel channel, int cached, int preallocate) {
         this.file = file;
         this.channel = channel;
         this.cached = cached;
+        this.preallocate = preallocate;
     }
 
     /** Opens (or creates) the file and reads every whole entry; a torn or corrupt tail is cut. */
@@ -78,10 +91,15 @@ final class RaftEntryIndex implements Closeable {
 
     /** Keeping the entries of the last {@code cached} indexes in memory. */
     static RaftEntryIndex open(Path file, int cached) throws IOException {
+        return open(file, cached, PREALLOCATE);
+    }
+
+    /** Writing {@code preallocate} bytes of zeros ahead of the entries at a time (0: none). */
+    static RaftEntryIndex open(Path file, int cached, int preallocate) throws IOException {
         java.nio.file.Files.deleteIfExists(rewritten(file)); // a drop cut short: the file is still whole
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        RaftEntryIndex index = new RaftEntryIndex(file, channel, cached);
+        RaftEntryIndex index = new RaftEntryIndex(file, channel, cached, preallocate);
         index.load();
         return index;
     }
@@ -108,8 +126,9 @@ final class RaftEntryIndex implements Closeable {
         }
         size = position;
         if (size < fileSize) {
-            channel.truncate(size);
+            channel.truncate(size); // zeros written ahead go too
         }
+        allocated = size;
         channel.position(0);
     }
 
@@ -161,6 +180,13 @@ final class RaftEntryIndex implements Closeable {
         crc.update(buf.array(), 0, buf.position());
         buf.putInt((int) crc.getValue()).flip();
         long at = size;
+        if (preallocate > 0 && at + buf.limit() > allocated) {
+            ByteBuffer zeros = ByteBuffer.allocate(Math.max(preallocate, buf.limit()));
+            while (zeros.hasRemaining()) {
+                channel.write(zeros, at + zeros.position());
+            }
+            allocated = at + zeros.limit();
+        }
         while (buf.hasRemaining()) {
             channel.write(buf, at + buf.position());
         }
@@ -216,6 +242,7 @@ final class RaftEntryIndex implements Closeable {
                 positions[i] = positions[i + drop] - from;
             }
             size -= from;
+            allocated = size;
             if (indexes.length > 1024 && count < indexes.length / 4) {
                 indexes = java.util.Arrays.copyOf(indexes, Math.max(1024, count * 2));
                 positions = java.util.Arrays.copyOf(positions, indexes.length);
@@ -238,7 +265,8 @@ final class RaftEntryIndex implements Closeable {
             size = positions[first];
             count = first;
         }
-        channel.truncate(size);
+        channel.truncate(size); // zeros written ahead go too
+        allocated = size;
         channel.force(false);
         recent.tailMap(index, true).clear();
     }

@@ -51,6 +51,36 @@ class RaftEntryIndexTest {
         }
     }
 
+    /**
+     * Entries are written into zeros written ahead of them (a sync inside them need not record the
+     * file's growth); a reopen reads every entry, stops at the zeros and drops them, and appends go
+     * on from the last entry, into zeros written ahead again.
+     */
+    @Test
+    void zerosWrittenAheadOfTheEntriesAreDroppedAtAReopenAndAppendsGoOnAfterTheLastEntry() throws IOException {
+        Path file = dir.resolve("raft-entries");
+        try (RaftEntryIndex index = RaftEntryIndex.open(file, 10)) {
+            appendEntries(index, 3);
+            index.sync();
+            assertThat(Files.size(file)).isEqualTo(RaftEntryIndex.PREALLOCATE);
+        }
+        long threeEntries;
+        try (RaftEntryIndex reopened = RaftEntryIndex.open(file, 10)) {
+            assertThat(reopened.size()).isEqualTo(3);
+            assertThat(reopened.last()).usingRecursiveComparison().isEqualTo(entry(3));
+            threeEntries = Files.size(file);
+            assertThat(threeEntries).isLessThan(1024);
+            appendEntries(reopened, 4, 5);
+            reopened.sync();
+            assertThat(Files.size(file)).isEqualTo(threeEntries + RaftEntryIndex.PREALLOCATE);
+        }
+        try (RaftEntryIndex again = RaftEntryIndex.open(file, 10)) {
+            assertThat(again.size()).isEqualTo(5);
+            assertThat(again.get(2 * 4)).usingRecursiveComparison().isEqualTo(entry(4));
+            assertThat(again.last()).usingRecursiveComparison().isEqualTo(entry(5));
+        }
+    }
+
     @Test
     void droppingWhatRaftPurgedShrinksTheFileAndKeepsEveryLaterEntryAcrossAReopen() throws IOException {
         Path file = dir.resolve("raft-entries");
@@ -146,8 +176,15 @@ class RaftEntryIndexTest {
         try (RaftEntryIndex index = RaftEntryIndex.open(file)) {
             appendEntries(index, 3);
         }
-        long whole = Files.size(file);
-        Files.write(file, new byte[] {0, 0, 0, 90, 1, 2, 3}, StandardOpenOption.APPEND); // a record cut short
+        long whole;
+        try (RaftEntryIndex reopened = RaftEntryIndex.open(file)) {
+            whole = Files.size(file); // the three entries, the zeros after them dropped
+        }
+        try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+            // A fourth record cut short, in the zeros written ahead of it.
+            channel.write(java.nio.ByteBuffer.allocate(RaftEntryIndex.PREALLOCATE), whole);
+            channel.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 0, 90, 1, 2, 3}), whole);
+        }
         try (RaftEntryIndex reopened = RaftEntryIndex.open(file)) {
             assertThat(reopened.last()).usingRecursiveComparison().isEqualTo(entry(3));
         }
