@@ -10,7 +10,9 @@
 #   RECORDS=50000 WARMUP_RECORDS=0 bench/cluster.sh   # shorter
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-RECORDS="${RECORDS:-600000}"
+# Long enough that the load generator's own start (a fresh JVM, its JIT, a new topic's leaders)
+# weighs little: 600,000 records lasted 5-10 s and moved by ~15% from run to run.
+RECORDS="${RECORDS:-3000000}"
 # Three JVMs and the load generator share the machine: their JIT takes minutes to settle (oms's
 # three nodes reached their steady rate after some 7,500,000 records; docs/benchmarks.md).
 WARMUP_RECORDS="${WARMUP_RECORDS:-9000000}"

@@ -553,7 +553,12 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         try {
             writing.lock();
             try {
-                writeEntry(entry, context == null ? null : (byte[]) context.getStateMachineContext());
+                byte[] copy = null;
+                if (context != null) { // this leader's: taken once, not kept while the client waits
+                    copy = (byte[]) context.getStateMachineContext();
+                    context.setStateMachineContext(null);
+                }
+                writeEntry(entry, copy);
             } finally {
                 writing.unlock();
             }

@@ -76,6 +76,7 @@ final class RaftEntryIndex implements Closeable {
 
     /** Zeros written ahead of the entries by default: about 900 entries' worth. */
     static final int PREALLOCATE = 64 * 1024;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PREALLOCATE).asReadOnlyBuffer();
 
     private RaftEntryIndex(Path file, FileChannel channel, int cached, int preallocate) {
         this.file = file;
@@ -180,17 +181,20 @@ final class RaftEntryIndex implements Closeable {
         crc.update(buf.array(), 0, buf.position());
         buf.putInt((int) crc.getValue()).flip();
         long at = size;
-        if (preallocate > 0 && at + buf.limit() > allocated) {
-            ByteBuffer zeros = ByteBuffer.allocate(Math.max(preallocate, buf.limit()));
-            while (zeros.hasRemaining()) {
-                channel.write(zeros, at + zeros.position());
-            }
-            allocated = at + zeros.limit();
-        }
         while (buf.hasRemaining()) {
             channel.write(buf, at + buf.position());
         }
         size += buf.limit();
+        if (preallocate > 0 && size > allocated) { // past the zeros: the next entries go into new ones
+            for (long zeroed = 0; zeroed < preallocate; ) {
+                ByteBuffer zeros = ZEROS.duplicate().limit((int) Math.min(ZEROS.capacity(), preallocate - zeroed));
+                while (zeros.hasRemaining()) {
+                    channel.write(zeros, size + zeroed + zeros.position());
+                }
+                zeroed += zeros.limit();
+            }
+            allocated = size + preallocate;
+        }
         remember(entry, at);
     }
 

@@ -141,8 +141,11 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
         recordSnapshot(file, at);
     }
 
-    /** {@code file}, durable in place, is the latest snapshot, at {@code at}. */
-    private void recordSnapshot(File file, TermIndex at) throws IOException {
+    /**
+     * {@code file}, durable in place, is the latest snapshot, at {@code at}. Synchronized: the
+     * updater's snapshots and an install's record theirs from two threads.
+     */
+    private synchronized void recordSnapshot(File file, TermIndex at) throws IOException {
         var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
         latest = storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
     }
@@ -245,8 +248,14 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
     /** Loads the snapshot just installed and resumes from it. */
     @Override
     public void reinitialize() throws IOException {
-        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
-        latest = snapshot;
+        SingleFileSnapshotInfo snapshot;
+        synchronized (this) {
+            snapshot = storage.loadLatestSnapshot();
+            if (snapshot == null) { // the directory could not be listed: the one recorded stands
+                snapshot = storage.getLatestSnapshot();
+            }
+            latest = snapshot;
+        }
         if (snapshot != null) {
             load(snapshot);
             setLastAppliedTermIndex(snapshot.getTermIndex());
