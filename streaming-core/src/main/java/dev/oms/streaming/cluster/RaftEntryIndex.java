@@ -95,8 +95,11 @@ final class RaftEntryIndex implements Closeable {
         return open(file, cached, PREALLOCATE);
     }
 
-    /** Writing {@code preallocate} bytes of zeros ahead of the entries at a time (0: none). */
+    /** Writing {@code preallocate} bytes of zeros ahead of the entries at a time (0: none; at most {@link #PREALLOCATE}). */
     static RaftEntryIndex open(Path file, int cached, int preallocate) throws IOException {
+        if (preallocate < 0 || preallocate > PREALLOCATE) {
+            throw new IllegalArgumentException("preallocate " + preallocate + " is not within 0.." + PREALLOCATE);
+        }
         java.nio.file.Files.deleteIfExists(rewritten(file)); // a drop cut short: the file is still whole
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
@@ -186,12 +189,9 @@ final class RaftEntryIndex implements Closeable {
         }
         size += buf.limit();
         if (preallocate > 0 && size > allocated) { // past the zeros: the next entries go into new ones
-            for (long zeroed = 0; zeroed < preallocate; ) {
-                ByteBuffer zeros = ZEROS.duplicate().limit((int) Math.min(ZEROS.capacity(), preallocate - zeroed));
-                while (zeros.hasRemaining()) {
-                    channel.write(zeros, size + zeroed + zeros.position());
-                }
-                zeroed += zeros.limit();
+            ByteBuffer zeros = ZEROS.duplicate().limit(preallocate);
+            while (zeros.hasRemaining()) {
+                channel.write(zeros, size + zeros.position());
             }
             allocated = size + preallocate;
         }

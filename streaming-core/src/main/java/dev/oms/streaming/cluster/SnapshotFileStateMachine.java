@@ -245,17 +245,10 @@ abstract class SnapshotFileStateMachine extends BaseStateMachine {
         }
     }
 
-    /** Loads the snapshot just installed and resumes from it. */
+    /** Loads the snapshot just installed (recorded by the install) and resumes from it. */
     @Override
     public void reinitialize() throws IOException {
-        SingleFileSnapshotInfo snapshot;
-        synchronized (this) {
-            snapshot = storage.loadLatestSnapshot();
-            if (snapshot == null) { // the directory could not be listed: the one recorded stands
-                snapshot = storage.getLatestSnapshot();
-            }
-            latest = snapshot;
-        }
+        SingleFileSnapshotInfo snapshot = latest;
         if (snapshot != null) {
             load(snapshot);
             setLastAppliedTermIndex(snapshot.getTermIndex());

@@ -45,12 +45,7 @@ public class EntryIndexSyncBenchmark {
     @TearDown(Level.Iteration)
     public void close() throws IOException {
         index.close();
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
-        Files.delete(dir);
+        dev.oms.streaming.storage.Directories.delete(dir);
     }
 
     @Benchmark
