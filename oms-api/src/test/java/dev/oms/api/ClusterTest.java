@@ -190,6 +190,27 @@ class ClusterTest {
                 + leaderOf(new TopicPartition(TOPIC, 0)) + "\\s+1,2,3\\s+1,2,3\\s+0,0\\s*$");
         assertThat(java.util.regex.Pattern.compile("(?m)^\\S+\\s+[123]\\s+\\S+\\s+\\d+\\s+(true|false)\\s+1\\s*$")
                 .matcher(info).results().count()).as("every node at feature level 1:%n%s", info).isEqualTo(3);
+        // And in Prometheus, on each node: who leads, the ISR, and where a write's time went.
+        int leading = leaderOf(partition);
+        assertThat(produce(bootstrap(), 0, "observed-", 100)).hasSize(100);
+        for (int id = 1; id <= NODES; id++) {
+            String metrics;
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                metrics = http.send(HttpRequest.newBuilder(URI.create(nodes[id - 1].httpUrl() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            }
+            String labels = "{partition=\"0\",topic=\"" + TOPIC + "\"}";
+            assertThat(metrics).as("node %d", id).contains("oms_raft_partition_leader" + labels + " " + leading + ".0",
+                    "oms_raft_in_sync_replicas" + labels + " 3.0");
+            assertThat(count(metrics, "oms_raft_log_flush_seconds_count" + labels)).as("node %d", id).isPositive();
+            if (id == leading) {
+                assertThat(count(metrics, "oms_raft_write_seconds_count" + labels)).isPositive();
+                assertThat(metrics).containsPattern("oms_raft_follower_lag_max_entries\\Q" + labels + "\\E \\d+\\.0");
+            } else {
+                assertThat(count(metrics, "oms_raft_follower_append_seconds_count" + labels)).as("node %d", id).isPositive();
+                assertThat(metrics).as("node %d", id).doesNotContain("oms_raft_follower_lag_max_entries" + labels);
+            }
+        }
 
         // A follower dies while nothing is written: what it last reported still reaches the end of
         // the log, but it no longer answers, and it leaves the ISR.
@@ -207,6 +228,13 @@ class ClusterTest {
             assertThat(raftWarnings(nodes[node - 1]) - warned.get(node)).as("node %d's Ratis warnings%n%s", node,
                     nodes[node - 1].log()).isLessThan(30);
         }
+    }
+
+    /** The value of a sample in Prometheus' text format, e.g. a summary's count; fails when it is absent. */
+    private static long count(String metrics, String sample) {
+        var m = java.util.regex.Pattern.compile("(?m)^\\Q" + sample + "\\E (\\d+)").matcher(metrics);
+        assertThat(m.find()).as("%s in%n%s", sample, metrics).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     private static long raftWarnings(OmsProcess node) throws java.io.IOException {

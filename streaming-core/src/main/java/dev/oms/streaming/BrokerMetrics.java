@@ -81,6 +81,11 @@ public final class BrokerMetrics {
         point.observe(nanos / 1e9);
     }
 
+    /** Metrics read at each scrape from elsewhere (a cluster's Raft groups). */
+    public void register(io.prometheus.metrics.model.registry.MultiCollector collector) {
+        registry.register(collector);
+    }
+
     /** Per-partition log end offsets and sizes, read from the broker at each scrape. */
     void registerLogGauges(EmbeddedBroker broker) {
         GaugeWithCallback.builder().name("oms_broker_log_end_offset")

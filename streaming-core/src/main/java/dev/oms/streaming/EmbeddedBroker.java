@@ -154,6 +154,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 broker.cluster.adopt(p.getKey(), broker.topics.get(p.getKey().topic()).id(), p.getValue().log);
             }
             broker.cluster.start(logDir.toAbsolutePath().getParent().resolve("raft"));
+            metrics.register(new dev.oms.streaming.cluster.RaftMetrics(broker.cluster));
         }
         metrics.registerLogGauges(broker);
         return broker;

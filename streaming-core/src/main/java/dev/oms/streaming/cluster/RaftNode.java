@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -491,6 +492,28 @@ public final class RaftNode implements AutoCloseable {
                     !self || division.getInfo().isLeaderReady()));
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Ratis' metric registries of this node's member of a group: its server's timers and its
+     * log's. Asked of the member rather than of Ratis' global list of registries, which loses the
+     * server's when the member stops leading (LeaderStateImpl#stop unregisters it) while the
+     * member goes on recording into it.
+     */
+    List<org.apache.ratis.metrics.RatisMetricRegistry> metricRegistries(RaftGroupId group) {
+        try {
+            RaftServer.Division division = division(group);
+            List<org.apache.ratis.metrics.RatisMetricRegistry> registries = new ArrayList<>();
+            if (division.getRaftServerMetrics() instanceof org.apache.ratis.metrics.RatisMetrics server) {
+                registries.add(server.getRegistry());
+            }
+            if (division.getRaftLog().getRaftLogMetrics() instanceof org.apache.ratis.metrics.RatisMetrics log) {
+                registries.add(log.getRegistry());
+            }
+            return registries;
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

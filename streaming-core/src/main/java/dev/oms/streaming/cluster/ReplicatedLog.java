@@ -779,6 +779,16 @@ public final class ReplicatedLog implements AutoCloseable {
         return raft.leader(group).map(l -> new Leader(l.nodeId(), (int) Math.min(Integer.MAX_VALUE, l.term()), l.ready()));
     }
 
+    /** Each partition's Raft group. */
+    Map<TopicPartition, RaftGroupId> groups() {
+        return java.util.Collections.unmodifiableMap(groups);
+    }
+
+    /** This node's Raft server; null until it has started. */
+    RaftNode raftNode() {
+        return node.getNow(null);
+    }
+
     /** How many Raft entries each follower is behind, when this node leads the partition. */
     public Optional<long[]> followerLag(TopicPartition tp) {
         RaftGroupId group = groups.get(tp);
