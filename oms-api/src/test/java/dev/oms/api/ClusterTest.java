@@ -201,7 +201,7 @@ class ClusterTest {
             }
             String labels = "{partition=\"0\",topic=\"" + TOPIC + "\"}";
             assertThat(metrics).as("node %d", id).contains("oms_raft_partition_leader" + labels + " " + leading + ".0",
-                    "oms_raft_in_sync_replicas" + labels + " 3.0");
+                    "oms_raft_replicas" + labels + " 3.0", "oms_raft_in_sync_replicas" + labels + " 3.0");
             assertThat(count(metrics, "oms_raft_log_flush_seconds_count" + labels)).as("node %d", id).isPositive();
             if (id == leading) {
                 assertThat(count(metrics, "oms_raft_write_seconds_count" + labels)).isPositive();

@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped Prometheus config and Grafana dashboards against a real Prometheus (Debian's
- * package) scraping a running oms under a short load: the config passes promtool, and every
- * PromQL query of every dashboard panel returns data.
+ * The shipped Prometheus config, alert rules and Grafana dashboards against a real Prometheus
+ * (Debian's package) scraping a running oms under a short load: the config passes promtool, every
+ * PromQL query of every dashboard panel returns data, and every alert rule loads and evaluates;
+ * promtool's rule tests show each alert firing on the series that should raise it and on no other.
  */
 class DashboardsTest {
     private static final Path DEPLOYMENT = Path.of("..", "deployment");
@@ -52,6 +53,7 @@ class DashboardsTest {
             Thread load = Thread.ofPlatform().start(() -> load(oms, running));
             int promPort = dev.oms.streaming.TestPorts.free();
             Path config = dir.resolve("prometheus.yml");
+            Files.copy(DEPLOYMENT.resolve("prometheus/alerts.yml"), dir.resolve("alerts.yml"));
             Files.writeString(config, Files.readString(DEPLOYMENT.resolve("prometheus/prometheus.yml"))
                     .replace("scrape_interval: 5s", "scrape_interval: 1s")
                     .replace("oms:8080", "127.0.0.1:" + oms.httpPort()));
@@ -76,6 +78,22 @@ class DashboardsTest {
                     return empty.isEmpty();
                 });
                 assertThat(empty).as("dashboard queries without data").isEmpty();
+                // The alert rules: all loaded, each evaluated without error against oms's series.
+                List<String> alerts = alertNames();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                    JsonNode groups = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/rules")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body()).path("data").path("groups");
+                    List<String> evaluated = new ArrayList<>();
+                    for (JsonNode group : groups) {
+                        for (JsonNode rule : group.path("rules")) {
+                            assertThat(rule.path("health").asText()).as(rule.toString()).isNotEqualTo("err");
+                            if (rule.path("health").asText().equals("ok")) {
+                                evaluated.add(rule.path("name").asText());
+                            }
+                        }
+                    }
+                    assertThat(evaluated).containsExactlyInAnyOrderElementsOf(alerts);
+                });
             } finally {
                 running.set(false);
                 load.join(30_000);
@@ -83,6 +101,37 @@ class DashboardsTest {
                 prometheus.waitFor(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    @Test
+    void everyAlertFiresOnTheSeriesThatShouldRaiseItAndNotOnHealthyOnes() throws Exception {
+        Path rules = DEPLOYMENT.resolve("prometheus/alerts.yml");
+        assertThat(run("promtool", "check", "rules", rules.toString())).as("promtool check rules").isZero();
+        assertThat(run("promtool", "test", "rules", DEPLOYMENT.resolve("prometheus/alerts.test.yml").toString()))
+                .as("promtool test rules").isZero();
+        // Each alert has a case in the tests, and each of oms's metrics it reads is documented.
+        String tests = Files.readString(DEPLOYMENT.resolve("prometheus/alerts.test.yml"));
+        for (String alert : alertNames()) {
+            assertThat(tests).as("a test of " + alert).contains("alertname: " + alert + "\n");
+        }
+        String documented = Files.readString(Path.of("..", "docs", "metrics.md"));
+        java.util.regex.Matcher metric = java.util.regex.Pattern.compile("\\b((?:oms|http_server)_[a-z_]+?)(?:_bucket|_count)?\\b")
+                .matcher(Files.readString(rules).replaceAll("(?m)^\\s*(#|summary:).*$", ""));
+        while (metric.find()) {
+            assertThat(documented).as(metric.group(1) + " in docs/metrics.md").contains("`" + metric.group(1) + "`");
+        }
+    }
+
+    /** The alerts of the shipped rules. */
+    private static List<String> alertNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        java.util.regex.Matcher alert = java.util.regex.Pattern.compile("(?m)^\\s*- alert: (\\S+)")
+                .matcher(Files.readString(DEPLOYMENT.resolve("prometheus/alerts.yml")));
+        while (alert.find()) {
+            names.add(alert.group(1));
+        }
+        assertThat(names).isNotEmpty();
+        return names;
     }
 
     private static boolean hasData(HttpClient client, String base, String query) throws Exception {

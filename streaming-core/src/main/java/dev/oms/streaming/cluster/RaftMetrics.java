@@ -23,7 +23,7 @@ import org.apache.ratis.thirdparty.com.codahale.metrics.Timer;
 
 /**
  * Each partition's replication as Prometheus sees it on a node of a cluster, read at each scrape:
- * who leads it, how many replicas are in sync, how far the furthest follower is behind (where this
+ * who leads it, how many replicas it has and how many are in sync, how far the furthest follower is behind (where this
  * node leads), and where an acks=all produce spends its time, from Ratis' own timers: the leader's
  * whole write (submitted to answered: a majority has it durable and it is applied), a follower's
  * append (entries received to durable, the records' fsyncs included), and each replica's flush.
@@ -65,6 +65,8 @@ public final class RaftMetrics implements MultiCollector {
     public MetricSnapshots collect() {
         GaugeSnapshot.Builder leader = GaugeSnapshot.builder().name("oms_raft_partition_leader")
                 .help("The node leading each partition's Raft group, as this node knows it; -1 when none is known");
+        GaugeSnapshot.Builder replicas = GaugeSnapshot.builder().name("oms_raft_replicas")
+                .help("Replicas of each partition (every node of the cluster holds one)");
         GaugeSnapshot.Builder inSync = GaugeSnapshot.builder().name("oms_raft_in_sync_replicas")
                 .help("Replicas of each partition in sync with its leader (the ISR its leader last reported)");
         GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name("oms_raft_follower_lag_max_entries")
@@ -73,11 +75,13 @@ public final class RaftMetrics implements MultiCollector {
         for (RaftTimer t : RaftTimer.values()) {
             timers.put(t, SummarySnapshot.builder().name(t.metric).unit(Unit.SECONDS).help(t.help));
         }
+        int replicaCount = cluster.replicas().size();
         RaftNode raft = cluster.raftNode();
         cluster.groups().forEach((tp, group) -> {
             Labels labels = Labels.of("topic", tp.topic(), "partition", Integer.toString(tp.partition()));
             leader.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
                     .value(cluster.leader(tp).map(ReplicatedLog.Leader::nodeId).orElse(-1)).build());
+            replicas.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(replicaCount).build());
             inSync.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
                     .value(cluster.inSyncReplicas(tp).size()).build());
             cluster.followerLag(tp).ifPresent(behind -> lag.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
@@ -87,7 +91,8 @@ public final class RaftMetrics implements MultiCollector {
                 timer(registries, t).ifPresent(timer -> timers.get(t).dataPoint(summary(timer, labels)));
             }
         });
-        List<MetricSnapshot> all = new ArrayList<>(List.of(leader.build(), inSync.build(), lag.build()));
+        List<MetricSnapshot> all = new ArrayList<>(
+                List.of(leader.build(), replicas.build(), inSync.build(), lag.build()));
         timers.values().forEach(b -> all.add(b.build()));
         return new MetricSnapshots(all);
     }
