@@ -21,13 +21,6 @@ KAFKA_PORT=19093
 CONTROLLER_PORT=19095
 source "$ROOT/bench/lib.sh"
 
-start_oms() {
-  OMS_HTTP_HOST=127.0.0.1 OMS_KAFKA_HOST=127.0.0.1 OMS_KAFKA_ADVERTISED_HOST=127.0.0.1 \
-    "$ROOT/oms" start --data-dir "$WORK/oms" --http-port 0 --kafka-port "$OMS_PORT" > "$WORK/oms.log" 2>&1 &
-  PIDS+=($!)
-  wait_for_port "$OMS_PORT"
-}
-
 start_kafka() { # name
   KAFKA_CLUSTER_ID="$(tool kafka.tools.StorageTool random-uuid)"
   start_kafka_node "$1" 1 "$KAFKA_PORT" "$CONTROLLER_PORT" "1@127.0.0.1:$CONTROLLER_PORT" \
@@ -40,7 +33,8 @@ stop_kafka() {
   kill "$KAFKA_PID"; wait "$KAFKA_PID" 2>/dev/null || true
 }
 
-start_oms
+start_oms oms "$OMS_PORT"
+wait_ready "$WORK/oms.log"
 measure "oms (fsync before ack)" "127.0.0.1:$OMS_PORT" oms 1
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
 

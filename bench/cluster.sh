@@ -22,23 +22,6 @@ E2E_RECORDS="${E2E_RECORDS:-5000}"
 PARTITIONS=3
 source "$ROOT/bench/lib.sh"
 
-start_oms() { # name kafka-port [cluster flags]; returns once it printed its ready line
-  OMS_HTTP_HOST=127.0.0.1 OMS_KAFKA_HOST=127.0.0.1 OMS_KAFKA_ADVERTISED_HOST=127.0.0.1 OMS_GROUPS_OFFSETS_PARTITIONS=3 \
-    "$ROOT/oms" start --data-dir "$WORK/$1" --http-port 0 --kafka-port "$2" "${@:3}" > "$WORK/$1.log" 2>&1 &
-  PIDS+=($!)
-  OMS_PIDS+=($!)
-}
-wait_ready() { # log files
-  for _ in $(seq 1 240); do
-    local ready=0
-    for log in "$@"; do grep -q "oms ready" "$log" 2>/dev/null && ready=$((ready + 1)); done
-    (( ready == $# )) && return 0
-    sleep 0.5
-  done
-  echo "oms did not start: see $*" >&2; return 1
-}
-stop_pids() { for pid in "$@"; do kill "$pid" 2>/dev/null || true; done; for pid in "$@"; do wait "$pid" 2>/dev/null || true; done; }
-
 OMS_PIDS=()
 PEERS="1@127.0.0.1:19311,2@127.0.0.1:19312,3@127.0.0.1:19313"
 for n in 1 2 3; do start_oms "node-$n" "1930$n" --node-id "$n" --peers "$PEERS"; done

@@ -118,3 +118,21 @@ measure() { # name bootstrap topic-prefix replication-factor [topic config]
 machine() {
   echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
 }
+
+# oms nodes, for the scripts that start several (OMS_PIDS collects them).
+start_oms() { # name kafka-port [cluster flags]; returns once it printed its ready line
+  OMS_HTTP_HOST=127.0.0.1 OMS_KAFKA_HOST=127.0.0.1 OMS_KAFKA_ADVERTISED_HOST=127.0.0.1 OMS_GROUPS_OFFSETS_PARTITIONS=3 \
+    "$ROOT/oms" start --data-dir "$WORK/$1" --http-port 0 --kafka-port "$2" "${@:3}" > "$WORK/$1.log" 2>&1 &
+  PIDS+=($!)
+  OMS_PIDS+=($!)
+}
+wait_ready() { # log files
+  for _ in $(seq 1 240); do
+    local ready=0
+    for log in "$@"; do grep -q "oms ready" "$log" 2>/dev/null && ready=$((ready + 1)); done
+    (( ready == $# )) && return 0
+    sleep 0.5
+  done
+  echo "oms did not start: see $*" >&2; return 1
+}
+stop_pids() { for pid in "$@"; do kill "$pid" 2>/dev/null || true; done; for pid in "$@"; do wait "$pid" 2>/dev/null || true; done; }

@@ -512,26 +512,33 @@ public final class RaftNode implements AutoCloseable {
                 registries.add(log.getRegistry());
             }
             return registries;
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) { // gone, or joined and not started yet (no log)
             return List.of();
         }
     }
 
-    /** How far each follower's log is behind the leader's, in entries, when this node leads the group. */
+    /**
+     * How far each follower's log is behind the leader's, in entries, when this node leads the
+     * group; -1 for a follower that has not answered since this node became leader (Ratis knows
+     * nothing of its log until then, not even that it is behind).
+     */
     Optional<long[]> followerLag(RaftGroupId group) {
         try {
             RaftServer.Division division = division(group);
             if (!division.getInfo().isLeader()) {
                 return Optional.empty();
             }
-            long last = division.getRaftLog().getLastEntryTermIndex().getIndex();
-            long[] match = division.getInfo().getFollowerMatchIndices();
+            var last = division.getRaftLog().getLastEntryTermIndex();
+            long[] match = division.getInfo().getFollowerMatchIndices(); // null once it stepped down meanwhile
+            if (match == null) {
+                return Optional.empty();
+            }
             long[] lag = new long[match.length];
             for (int i = 0; i < match.length; i++) {
-                lag[i] = Math.max(0, last - match[i]);
+                lag[i] = match[i] < 0 ? -1 : Math.max(0, (last == null ? 0 : last.getIndex()) - match[i]);
             }
             return Optional.of(lag);
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             return Optional.empty();
         }
     }
