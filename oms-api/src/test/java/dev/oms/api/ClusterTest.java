@@ -211,6 +211,17 @@ class ClusterTest {
             }
         }
 
+        // The cluster dashboard's every query has data in a real Prometheus scraping the three nodes.
+        List<String> targets = new ArrayList<>();
+        for (OmsProcess node : nodes) {
+            targets.add(node.httpUrl().substring("http://".length()));
+        }
+        try (RealPrometheus prometheus = RealPrometheus.scraping(dir.resolve("prometheus"), targets)) {
+            List<String> queries = RealPrometheus.dashboardQueries(true);
+            assertThat(queries).isNotEmpty();
+            prometheus.awaitData(queries);
+        }
+
         // A follower dies while nothing is written: what it last reported still reaches the end of
         // the log, but it no longer answers, and it leaves the ISR.
         int follower = leaderOf(partition) % NODES + 1;

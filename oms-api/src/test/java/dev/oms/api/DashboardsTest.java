@@ -4,12 +4,7 @@ import static dev.oms.api.Http.order;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +13,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -31,12 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shipped Prometheus config, alert rules and Grafana dashboards against a real Prometheus
  * (Debian's package) scraping a running oms under a short load: the config passes promtool, every
- * PromQL query of every dashboard panel returns data, and every alert rule loads and evaluates;
- * promtool's rule tests show each alert firing on the series that should raise it and on no other.
+ * PromQL query of every dashboard panel returns data (the cluster dashboard's: ClusterTest, on
+ * three nodes), and every alert rule loads and evaluates; promtool's rule tests show each alert
+ * firing on the series that should raise it and on no other.
  */
 class DashboardsTest {
-    private static final Path DEPLOYMENT = Path.of("..", "deployment");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path DEPLOYMENT = RealPrometheus.DEPLOYMENT;
 
     @TempDir
     Path dir;
@@ -45,46 +38,20 @@ class DashboardsTest {
     void everyDashboardQueryReturnsDataFromARealPrometheus() throws Exception {
         assertThat(run("promtool", "check", "config", DEPLOYMENT.resolve("prometheus/prometheus.yml").toString()))
                 .as("promtool check config").isZero();
-        List<String> queries = dashboardQueries();
+        List<String> queries = RealPrometheus.dashboardQueries(false);
         assertThat(queries).hasSizeGreaterThan(10);
 
         try (Oms oms = TestOms.start(dir.resolve("data"))) {
             AtomicBoolean running = new AtomicBoolean(true);
             Thread load = Thread.ofPlatform().start(() -> load(oms, running));
-            int promPort = dev.oms.streaming.TestPorts.free();
-            Path config = dir.resolve("prometheus.yml");
-            Files.copy(DEPLOYMENT.resolve("prometheus/alerts.yml"), dir.resolve("alerts.yml"));
-            Files.writeString(config, Files.readString(DEPLOYMENT.resolve("prometheus/prometheus.yml"))
-                    .replace("scrape_interval: 5s", "scrape_interval: 1s")
-                    .replace("oms:8080", "127.0.0.1:" + oms.httpPort()));
-            Process prometheus = new ProcessBuilder(Tools.binary("prometheus", "apt-get install prometheus"), "--config.file=" + config,
-                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-            try {
-                HttpClient client = HttpClient.newHttpClient();
-                String base = "http://127.0.0.1:" + promPort;
-                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-                        client.send(HttpRequest.newBuilder(URI.create(base + "/-/ready")).build(),
-                                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
-                List<String> empty = new ArrayList<>();
-                // Rates need two scrapes with traffic between them; give them a few seconds.
-                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                    empty.clear();
-                    for (String query : queries) {
-                        if (!hasData(client, base, query)) {
-                            empty.add(query);
-                        }
-                    }
-                    return empty.isEmpty();
-                });
-                assertThat(empty).as("dashboard queries without data").isEmpty();
+            try (RealPrometheus prometheus = RealPrometheus.scraping(dir.resolve("prometheus"),
+                    List.of("127.0.0.1:" + oms.httpPort()))) {
+                prometheus.awaitData(queries);
                 // The alert rules: all loaded, each evaluated without error against oms's series.
                 List<String> alerts = alertNames();
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    JsonNode groups = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/rules")).build(),
-                            HttpResponse.BodyHandlers.ofString()).body()).path("data").path("groups");
                     List<String> evaluated = new ArrayList<>();
-                    for (JsonNode group : groups) {
+                    for (JsonNode group : prometheus.ruleGroups()) {
                         for (JsonNode rule : group.path("rules")) {
                             assertThat(rule.path("health").asText()).as(rule.toString()).isNotEqualTo("err");
                             if (rule.path("health").asText().equals("ok")) {
@@ -97,8 +64,6 @@ class DashboardsTest {
             } finally {
                 running.set(false);
                 load.join(30_000);
-                prometheus.destroy();
-                prometheus.waitFor(30, TimeUnit.SECONDS);
             }
         }
     }
@@ -132,28 +97,6 @@ class DashboardsTest {
         }
         assertThat(names).isNotEmpty();
         return names;
-    }
-
-    private static boolean hasData(HttpClient client, String base, String query) throws Exception {
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/query?query="
-                + URLEncoder.encode(query, StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode body = JSON.readTree(response.body());
-        assertThat(body.path("status").asText()).as(query + " → " + response.body()).isEqualTo("success");
-        return !body.path("data").path("result").isEmpty();
-    }
-
-    private static List<String> dashboardQueries() throws IOException {
-        List<String> queries = new ArrayList<>();
-        try (Stream<Path> files = Files.list(DEPLOYMENT.resolve("grafana/dashboards"))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                for (JsonNode panel : JSON.readTree(file.toFile()).path("panels")) {
-                    for (JsonNode target : panel.path("targets")) {
-                        queries.add(target.path("expr").asText());
-                    }
-                }
-            }
-        }
-        return queries;
     }
 
     /** Orders (valid, invalid, async, read back) and a consumer group, until told to stop. */
