@@ -244,8 +244,7 @@ class ClusterTest {
 
     private static String metrics(OmsProcess node) throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return get(http, node, "/metrics");
         }
     }
 
@@ -292,7 +291,12 @@ class ClusterTest {
 
     /** What {@code node} answers on {@code GET /cluster}. */
     private static String clusterInfo(HttpClient http, OmsProcess node) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + "/cluster")).build(),
+        return get(http, node, "/cluster");
+    }
+
+    /** The body of a GET of {@code path} on a node's HTTP port. */
+    private static String get(HttpClient http, OmsProcess node, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(node.httpUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 

@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Each partition's replication as Prometheus sees it on a node of a cluster, read at each scrape:
- * who leads it, how many replicas it has and how many are in sync, how far the furthest follower is behind (where this
- * node leads), and where an acks=all produce spends its time, from Ratis' own timers: the leader's
- * whole write (submitted to answered: a majority has it durable and it is applied), a follower's
- * append (entries received to durable, the records' fsyncs included), and each replica's flush.
+ * who leads it, how many replicas it has and how many are in sync, how far the furthest follower
+ * is behind (where this node leads), and where an acks=all produce spends its time, from Ratis'
+ * own timers: the leader's whole write (submitted to answered: a majority has it durable and it is
+ * applied), a follower's append (entries received to durable, the records' fsyncs included), and
+ * each replica's flush.
  * The latter are summaries: their quantiles come from Ratis' sample (an exponentially decaying
  * reservoir, weighted to about the last five minutes while values come; none after ten minutes
  * without one), and Ratis keeps no sum of the times, so there is none. Each member shows the
@@ -137,10 +138,10 @@ public final class RaftMetrics implements MultiCollector {
         for (RatisMetricRegistry registry : registries) {
             if (registry.getMetricRegistryInfo().getMetricsComponentName().equals(t.component)
                     && registry instanceof RatisMetricRegistryImpl impl) {
-                for (Map.Entry<String, Timer> timer : impl.getDropWizardMetricRegistry().getTimers().entrySet()) {
-                    if (timer.getKey().endsWith("." + t.ratisName)) {
-                        return Optional.of(timer.getValue());
-                    }
+                String suffix = "." + t.ratisName; // Ratis names it after the member: ratis.server.n1@group-….clientWriteRequest
+                var found = impl.getDropWizardMetricRegistry().getTimers((name, metric) -> name.endsWith(suffix)).values();
+                if (!found.isEmpty()) {
+                    return Optional.of(found.iterator().next());
                 }
             }
         }
@@ -158,11 +159,14 @@ public final class RaftMetrics implements MultiCollector {
             }
             stale = now - last[1] > STALE_NANOS;
         }
-        Snapshot sample = timer.getSnapshot(); // nanoseconds
         // Nothing timed yet, or nothing for long: no quantiles, as Prometheus' own summaries show them.
-        boolean none = count == 0 || stale;
-        double median = none ? Double.NaN : sample.getMedian() / 1e9;
-        double p99 = none ? Double.NaN : sample.get99thPercentile() / 1e9;
+        double median = Double.NaN;
+        double p99 = Double.NaN;
+        if (count > 0 && !stale) {
+            Snapshot sample = timer.getSnapshot(); // a copy of the reservoir, in nanoseconds
+            median = sample.getMedian() / 1e9;
+            p99 = sample.get99thPercentile() / 1e9;
+        }
         return SummarySnapshot.SummaryDataPointSnapshot.builder().labels(labels).count(count)
                 .quantiles(Quantiles.of(new Quantile(0.5, median), new Quantile(0.99, p99)))
                 .build();
