@@ -25,7 +25,7 @@ book = rows["bookOnly"]["score"]
 lines = ["<!-- ENGINE:BEGIN -->", "", f"Measured {date.today().isoformat()} with `bench/engine.sh` (JMH 1.37, 1 fork, 2x2 s warm-up, 3x3 s measured).", "",
          f"Machine: {machine}.", "",
          "| benchmark | commands/s | error (99.9%) | ratio to the book alone |", "|---|---|---|---|"]
-for name in ["bookOnly", "stateWritesOnly", "applyWithState"]:
+for name in ["bookOnly", "stateWritesOnly", "applyWithStateInPlace", "applyWithState"]:
     m = rows[name]
     lines.append(f"| {name} | {m['score']:,.0f} | ±{m['scoreError']:,.0f} | {m['score'] / book:.2f}x |")
 lines += ["", "Replay and restart (`dev.oms.engine.ReplayBenchmark`, one partition, 80% placements and 20% cancels, "

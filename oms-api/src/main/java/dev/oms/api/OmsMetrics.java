@@ -38,6 +38,15 @@ final class OmsMetrics {
                 .help("Attempts to apply a command that failed and were tried again")
                 .callback(cb -> cb.call(engine.stats().retries()))
                 .register(registry);
+        CounterWithCallback.builder().name("oms_engine_state_batches_total")
+                .help("Batches of commands whose state the engine wrote to its store: behind (by a worker's writer"
+                        + " thread while the worker applied the next batch) or in_place (small batches, by the worker)")
+                .labelNames("write")
+                .callback(cb -> {
+                    cb.call(engine.stats().stateBatches(true), "behind");
+                    cb.call(engine.stats().stateBatches(false), "in_place");
+                })
+                .register(registry);
         GaugeWithCallback.builder().name("oms_dead_letter_depth")
                 .help("Records in the dead-letter topic, per partition").labelNames("topic", "partition")
                 .callback(cb -> engine.deadLetterDepth().forEach((partition, depth) ->

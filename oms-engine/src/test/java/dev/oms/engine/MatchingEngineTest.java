@@ -154,6 +154,62 @@ class MatchingEngineTest extends EngineTestBase {
     }
 
     /**
+     * Commands applied one at a time (each its own batch, its state written by the worker), then
+     * replayed from the log alone in batches of a thousand or so, each batch's state written by
+     * the writer thread while the worker applies the next: cancels, replaces, trades and repeated
+     * clientOrderIds that reach back into the batch still being written decide as they did.
+     */
+    @Test
+    void batchesWrittenBehindWhileTheNextIsAppliedDecideAsCommandsAppliedOneByOne() throws Exception {
+        start();
+        String[] accounts = new String[20];
+        for (int a = 0; a < accounts.length; a++) {
+            accounts[a] = "acct" + a;
+        }
+        List<OrderId> placed = new ArrayList<>();
+        List<NewOrder> placements = new ArrayList<>();
+        for (int i = 0; i < 4_000; i++) {
+            String symbol = i % 2 == 0 ? "AAPL" : "MSFT";
+            int kind = i % 10;
+            if (kind <= 6 || placed.size() < 400) {
+                Side side = (i / 2) % 3 == 0 ? Side.SELL : Side.BUY;
+                NewOrder order = new NewOrder(accounts[i % 20], "w" + i, symbol, side, OrderType.LIMIT, TimeInForce.GTC,
+                        ticks(Integer.toString(9 + i % 3)), 1 + i % 9);
+                placed.add(place(order).order().id());
+                placements.add(order);
+            } else {
+                int back = kind == 7 ? 300 : kind == 8 ? 150 : 350;
+                NewOrder target = placements.get(placements.size() - back);
+                OrderId id = placed.get(placed.size() - back);
+                command(switch (kind) {
+                    case 7 -> new CancelOrder(id, target.account(), target.symbol());
+                    case 8 -> new ReplaceOrder(id, target.account(), target.symbol(), target.priceTicks(), target.quantity() + 1);
+                    default -> target; // sent again: the original order comes back
+                });
+            }
+        }
+        assertThat(engine.stats().stateBatches(true)).as("one command a batch: written in place").isZero();
+        List<Order> before = placed.stream().map(id -> engine.order(id).orElseThrow()).toList();
+        var positionsBefore = engine.positions(null);
+        List<String> eventsBefore = settledRecords(Topics.ORDER_EVENTS);
+        List<String> tradesBefore = settledRecords(Topics.TRADES);
+        assertThat(tradesBefore).hasSizeGreaterThan(100);
+
+        stop();
+        deleteState();
+        deleteTopic(Topics.ORDER_EVENTS);
+        deleteTopic(Topics.TRADES);
+        start();
+        org.awaitility.Awaitility.await().until(engine::caughtUp);
+        assertThat(engine.stats().stateBatches(true)).as("the replay's batches, written behind").isGreaterThanOrEqualTo(4);
+        assertThat(placed.stream().map(id -> engine.order(id).orElseThrow()).toList()).isEqualTo(before);
+        assertThat(engine.positions(null)).isEqualTo(positionsBefore);
+        org.awaitility.Awaitility.await().until(() -> rawRecords(Topics.ORDER_EVENTS).size() >= eventsBefore.size());
+        assertThat(settledRecords(Topics.ORDER_EVENTS)).isEqualTo(eventsBefore);
+        assertThat(settledRecords(Topics.TRADES)).isEqualTo(tradesBefore);
+    }
+
+    /**
      * Two orders that trade; then, as if the process died after applying them but before the
      * store noted their output durable, the store is set back. Returns the filled buy.
      */

@@ -70,6 +70,9 @@ class MetricsTest extends OneOmsPerClass {
         assertThat(sum(metrics, "oms_broker_request_duration_seconds_count", "api=\"Fetch\"")).isPositive();
         assertThat(sum(metrics, "oms_consumer_group_lag", "group=\"order-readers\"")).isEqualTo(3);
         assertThat(sum(metrics, "oms_engine_lag", "")).isZero();
+        // Each order waited for its verdict before the next was sent: a batch each, written by the worker itself.
+        assertThat(value(metrics, "oms_engine_state_batches_total", "write=\"in_place\"")).isEqualTo(6);
+        assertThat(value(metrics, "oms_engine_state_batches_total", "write=\"behind\"")).isZero();
         assertThat(metrics).contains("jvm_memory_used_bytes");
     }
 

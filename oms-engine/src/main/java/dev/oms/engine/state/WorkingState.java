@@ -15,19 +15,25 @@ import org.agrona.collections.Object2LongHashMap;
 
 /**
  * One engine worker's view of the {@link OrderStore}: group commit for state. The commands of a
- * polled batch read and write here, on the heap; {@link #flush} then writes what they changed to
- * the Chronicle Maps at once — each order once however often it was touched — and moves the
- * partition's checkpoint past the batch. Open orders stay cached here while they are open: the
- * books touch them on every match, and decoding them from the map each time was most of the cost
- * of a command.
+ * polled batch read and write here, on the heap; {@link #seal} then takes what they changed — each
+ * order once however often it was touched — as a {@link Batch}, which {@link #commit} writes to the
+ * Chronicle Maps at once, moving the partition's checkpoint past it. Open orders stay cached here
+ * while they are open: the books touch them on every match, and decoding them from the map each
+ * time was most of the cost of a command.
  *
- * <p>Crash consistency: the maps change only inside {@link #flush}, which is marked in progress in
- * the store first. A stop between flushes leaves the store exactly at its checkpoint, and the
- * commands after it are applied again; a stop inside a flush is seen at start and the partition is
- * rebuilt from its log.
+ * <p>Write-behind: the worker may apply its next batch while another thread commits the last one
+ * (the maps' writes are most of a command's cost, and cache misses, not work). Until
+ * {@link #settle} says that batch is in the store, reads here see its changes, so the next batch
+ * decides as if it were; at most one batch waits so.
  *
- * <p>Threads: the owning worker only. Other threads read the store, which holds every batch once
- * its verdicts are out (the worker answers after the flush).
+ * <p>Crash consistency: the maps change only inside {@link #commit}, which is marked in progress in
+ * the store first. A stop between commits leaves the store exactly at its checkpoint, and the
+ * commands after it are applied again; a stop inside one is finished from its redo file at start.
+ *
+ * <p>Threads: the owning worker, but {@link #commit}, which the worker hands to one writer thread
+ * at a time with a happens-before edge (an executor), and which touches only the batch and the store.
+ * Other threads read the store, which holds every batch once its verdicts are out (they are given
+ * after the commit).
  */
 public final class WorkingState {
     /**
@@ -40,9 +46,11 @@ public final class WorkingState {
     /** Orders written since the last flush, and open orders read or written, up to {@link #MAX_CACHED} besides those. */
     private final Long2ObjectHashMap<Order> orders = new Long2ObjectHashMap<>();
     private final LongHashSet dirty = new LongHashSet();
-    private final Map<String, Long> clientOrderIds = new HashMap<>();
+    private Map<String, Long> clientOrderIds = new HashMap<>();
     private final Object2LongHashMap<String> positions = new Object2LongHashMap<>(Long.MIN_VALUE);
     private final Long2LongHashMap deadLettered = new Long2LongHashMap(Long.MIN_VALUE);
+    /** The batch sealed but not yet known to be in the store (null: none). */
+    private Batch unsettled;
     /**
      * Each partition may hold this many orders: the store's capacity shared evenly, so that whether
      * an order finds room depends on its own partition's log alone and a replay decides the same.
@@ -93,7 +101,11 @@ public final class WorkingState {
     }
 
     public Optional<OrderId> byClientOrderId(String account, String clientOrderId) {
-        Long packed = clientOrderIds.get(OrderStore.clientKey(account, clientOrderId));
+        String key = OrderStore.clientKey(account, clientOrderId);
+        Long packed = clientOrderIds.get(key);
+        if (packed == null && unsettled != null) {
+            packed = unsettled.clientOrderIds.get(key);
+        }
         return packed != null ? Optional.of(OrderId.unpack(packed)) : store.byClientOrderId(account, clientOrderId);
     }
 
@@ -102,7 +114,12 @@ public final class WorkingState {
     }
 
     public long position(String account, String symbol) {
-        long pending = positions.getValue(OrderStore.clientKey(account, symbol));
+        String key = OrderStore.clientKey(account, symbol);
+        long pending = positions.getValue(key);
+        if (pending == Long.MIN_VALUE && unsettled != null) {
+            Long sealed = unsettled.positions.get(key);
+            pending = sealed == null ? Long.MIN_VALUE : sealed;
+        }
         return pending != Long.MIN_VALUE ? pending : store.position(account, symbol);
     }
 
@@ -115,7 +132,8 @@ public final class WorkingState {
     }
 
     public boolean isDeadLettered(OrderId id) {
-        return deadLettered.containsKey(id.packed()) || store.isDeadLettered(id);
+        return deadLettered.containsKey(id.packed())
+                || unsettled != null && unsettled.deadLettered.containsKey(id.packed()) || store.isDeadLettered(id);
     }
 
     /**
@@ -136,8 +154,12 @@ public final class WorkingState {
         }
     }
 
-    /** Forgets the changes since the last flush (they could not be written). */
+    /**
+     * Forgets the changes of the batch being applied (it could not be made to stick). Call once
+     * the sealed batch before it, if any, is settled: its orders are then read from the store.
+     */
     public void discard() {
+        requireSettled();
         for (LongHashSet.LongIterator keys = dirty.iterator(); keys.hasNext(); ) {
             orders.remove(keys.nextValue()); // newer than the store: read again from it
         }
@@ -147,20 +169,54 @@ public final class WorkingState {
         deadLettered.clear();
     }
 
-    /** True when commands since the last flush changed something. */
-    private boolean changed() {
-        return !dirty.isEmpty() || !clientOrderIds.isEmpty() || !positions.isEmpty() || !deadLettered.isEmpty();
+    /**
+     * What the commands of one batch changed, taken by {@link #seal}: each order as the batch left
+     * it, the client order ids it indexed, positions and dead letters as absolute values.
+     */
+    public static final class Batch {
+        private final int partition;
+        private final long fromOffset;
+        private final long nextOffset;
+        private final List<Order> orders;
+        private final Map<String, Long> clientOrderIds;
+        private final Map<String, Long> positions;
+        private final Map<Long, Long> deadLettered;
+
+        private Batch(int partition, long fromOffset, long nextOffset, List<Order> orders, Map<String, Long> clientOrderIds,
+                      Map<String, Long> positions, Map<Long, Long> deadLettered) {
+            this.partition = partition;
+            this.fromOffset = fromOffset;
+            this.nextOffset = nextOffset;
+            this.orders = orders;
+            this.clientOrderIds = clientOrderIds;
+            this.positions = positions;
+            this.deadLettered = deadLettered;
+        }
+
+        public int partition() {
+            return partition;
+        }
+
+        public long fromOffset() {
+            return fromOffset;
+        }
+
+        public long nextOffset() {
+            return nextOffset;
+        }
+
+        boolean changed() {
+            return !orders.isEmpty() || !clientOrderIds.isEmpty() || !positions.isEmpty() || !deadLettered.isEmpty();
+        }
     }
 
     /**
-     * Writes the batch of {@code partition} that started at {@code fromOffset} to the store and
-     * moves its checkpoint to {@code nextOffset}.
+     * Takes the changes of the batch of {@code partition} from {@code fromOffset} to
+     * {@code nextOffset} for {@link #commit}; reads here go on seeing them until {@link #settle}.
+     * The batch sealed before must be settled.
      */
-    public void flush(int partition, long fromOffset, long nextOffset) {
-        if (!changed()) {
-            store.checkpoint(partition, nextOffset);
-            return;
-        }
+    public Batch seal(int partition, long fromOffset, long nextOffset) {
+        requireSettled();
         List<Order> changed = new ArrayList<>(dirty.size());
         for (LongHashSet.LongIterator keys = dirty.iterator(); keys.hasNext(); ) {
             changed.add(orders.get(keys.nextValue()));
@@ -169,21 +225,73 @@ public final class WorkingState {
         positions.forEachLong(positionValues::put);
         Map<Long, Long> deadLetteredAt = new HashMap<>();
         deadLettered.forEachLong(deadLetteredAt::put);
-        try {
-            store.commit(partition, fromOffset, nextOffset, changed, clientOrderIds, positionValues, deadLetteredAt);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("writing the state of orders-" + partition, e);
+        Batch batch = new Batch(partition, fromOffset, nextOffset, changed, clientOrderIds, positionValues, deadLetteredAt);
+        dirty.clear();
+        clientOrderIds = new HashMap<>(); // the batch keeps the map it filled
+        positions.clear();
+        deadLettered.clear();
+        unsettled = batch;
+        return batch;
+    }
+
+    /**
+     * Writes a sealed batch to the store and moves its partition's checkpoint. Any thread, one
+     * batch at a time: it reads only the batch, which nothing changes once sealed.
+     */
+    public void commit(Batch batch) {
+        if (!batch.changed()) {
+            store.checkpoint(batch.partition, batch.nextOffset);
+            return;
         }
+        try {
+            store.commit(batch.partition, batch.fromOffset, batch.nextOffset, batch.orders, batch.clientOrderIds,
+                    batch.positions, batch.deadLettered);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing the state of orders-" + batch.partition, e);
+        }
+    }
+
+    /**
+     * The sealed batch is in the store ({@code committed}) or will never be ({@code false}: its
+     * orders are forgotten here and read again from the store, and so must any change a later batch
+     * of its partition made: {@link #discard} it).
+     */
+    public void settle(Batch batch, boolean committed) {
+        if (batch != unsettled) {
+            throw new IllegalStateException("settling a batch that is not the one sealed last");
+        }
+        unsettled = null;
         int cached = orders.size();
-        for (Order order : changed) {
-            if (!order.isOpen() || cached > MAX_CACHED) {
-                orders.remove(order.id().packed()); // closed, or past the cache's room: the store has it now
+        for (Order order : batch.orders) {
+            long key = order.id().packed();
+            // Still this version here (a later batch did not change it): closed, or past the cache's
+            // room, it is left to the store now; after a failed commit, the store is what counts.
+            if (orders.get(key) == order && (!committed || !order.isOpen() || cached > MAX_CACHED)) {
+                orders.remove(key);
                 cached--;
             }
         }
-        dirty.clear();
-        clientOrderIds.clear();
-        positions.clear();
-        deadLettered.clear();
+    }
+
+    private void requireSettled() {
+        if (unsettled != null) {
+            throw new IllegalStateException("the batch of orders-" + unsettled.partition + " from offset "
+                    + unsettled.fromOffset + " is not settled");
+        }
+    }
+
+    /**
+     * Seals, commits and settles the batch of {@code partition} from {@code fromOffset} at once, on
+     * the calling thread.
+     */
+    public void flush(int partition, long fromOffset, long nextOffset) {
+        Batch batch = seal(partition, fromOffset, nextOffset);
+        try {
+            commit(batch);
+        } catch (RuntimeException e) {
+            settle(batch, false);
+            throw e;
+        }
+        settle(batch, true);
     }
 }

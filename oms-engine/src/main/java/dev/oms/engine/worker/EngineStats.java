@@ -9,7 +9,8 @@ import dev.oms.deadletter.FailureReason;
 
 /**
  * Counts of what the engine did, for metrics: trades and orders filled (live commands only, not
- * replays of commands already applied), retries, and records dead-lettered by reason.
+ * replays of commands already applied), retries, records dead-lettered by reason, and batches of
+ * state written, behind or in place.
  *
  * <p>Threads: counted by the workers, read by any thread.
  */
@@ -17,6 +18,8 @@ public final class EngineStats {
     private final LongAdder trades = new LongAdder();
     private final LongAdder filled = new LongAdder();
     private final AtomicLong retries = new AtomicLong();
+    private final LongAdder batchesWrittenBehind = new LongAdder();
+    private final LongAdder batchesWrittenInPlace = new LongAdder();
     private final Map<FailureReason, AtomicLong> deadLettered = new EnumMap<>(FailureReason.class);
 
     public EngineStats() {
@@ -40,6 +43,18 @@ public final class EngineStats {
     /** Orders whose whole quantity traded. */
     public long filled() {
         return filled.sum();
+    }
+
+    void onStateBatch(boolean behind) {
+        (behind ? batchesWrittenBehind : batchesWrittenInPlace).increment();
+    }
+
+    /**
+     * Batches whose state was written to the store by the worker's writer thread while the worker
+     * applied the next ({@code behind}), or by the worker itself (small batches: low load).
+     */
+    public long stateBatches(boolean behind) {
+        return (behind ? batchesWrittenBehind : batchesWrittenInPlace).sum();
     }
 
     void onRetry() {

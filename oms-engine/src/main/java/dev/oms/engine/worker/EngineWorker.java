@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * order, single-threaded, then checkpoints how far it got. Pins itself to a reserved core when one
  * can be had.
  *
- * <p>Threads: every method runs on the worker's own agent thread.
+ * <p>Threads: every method runs on the worker's own agent thread, but a large batch's state is
+ * written, and its verdicts given, by the worker's writer thread while the worker applies the next
+ * batch (see {@link #write}); the worker waits for that before anything else touches the batch's
+ * partition (a failure, a leadership change, a close).
  */
 public final class EngineWorker implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(EngineWorker.class);
@@ -53,10 +56,28 @@ public final class EngineWorker implements Agent {
     private final java.util.Map<Integer, Long> endWhenTaken = new java.util.concurrent.ConcurrentHashMap<>();
     private final OrderLog log;
     private final OrderStore store;
-    /** This worker's reads and writes of the store, flushed once per polled batch. */
+    /** This worker's reads and writes of the store, written to it once per polled batch. */
     private final WorkingState state;
-    /** The batch's verdicts, given out once its state is flushed (so a reader of the store sees what they say). */
-    private final java.util.List<Answer> answers = new java.util.ArrayList<>();
+    /** The batch's verdicts, given out once its state is written (so a reader of the store sees what they say). */
+    private java.util.List<Answer> answers = new java.util.ArrayList<>();
+    /**
+     * Writes a batch's state (and waits for its output records) while the worker applies the next:
+     * the Chronicle Map writes were a third of a command's cost on the worker's thread. Made at start.
+     */
+    private java.util.concurrent.ExecutorService writer;
+    /** The batch written behind, or null: at most one, so the store is never more than a batch behind. */
+    private Behind behind;
+
+    /** A batch handed to the writer: where its partition is in {@link #partitions}, its changes, its verdicts. */
+    private record Behind(int index, WorkingState.Batch batch, java.util.List<Answer> answers,
+                          java.util.concurrent.Future<?> written) {
+    }
+
+    /**
+     * Batches of fewer commands are written on the worker's thread: at low load a handoff would add
+     * to every verdict's latency and overlap nothing.
+     */
+    private static final int WRITE_BEHIND_MIN = 64;
     /** Partitions this worker stopped applying, with why: a restart rebuilds them from the log. */
     private final java.util.Map<Integer, String> stopped = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -138,11 +159,16 @@ public final class EngineWorker implements Agent {
     @Override
     public void onStart() {
         cpu = pin ? CorePinning.pinCurrentThread(roleName()) : CorePinning.NONE;
+        writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+                task -> Thread.ofPlatform().daemon().name(roleName() + "-state").unstarted(task));
     }
 
     @Override
     public int doWork() {
         int answered = queries.drain(Runnable::run);
+        if (behind != null && behind.written().isDone()) {
+            settleBehind(); // a failure is handled now, not at the next batch: its callers wait
+        }
         int work = 0;
         for (current = 0; current < partitions.length; current++) {
             int partition = partitions[current];
@@ -151,37 +177,115 @@ public final class EngineWorker implements Agent {
             }
             if (!log.leads(partition)) {
                 if (applying[current]) {
-                    resign(partition);
+                    settleBehind(); // the batch written behind may be this partition's
+                    if (applying[current]) {
+                        resign(current);
+                    }
                 }
                 continue;
             }
             if (!applying[current]) {
+                settleBehind();
                 take(partition);
             }
             long from = nextOffsets[current];
+            int applied;
             try {
-                int applied = log.poll(partition, from, MAX_POLL_BYTES, handler);
+                applied = log.poll(partition, from, MAX_POLL_BYTES, handler);
                 if (applied > 0) {
-                    // The batch's output records are durable before its state is written and its checkpoint
-                    // moves: a crash before that applies the batch again from the checkpoint, and publishes
-                    // only those records that did not reach the log (see take); no partition is rebuilt for them.
                     log.flushPublished(partition);
-                    processor.takePublished().join();
-                    store.publishedUpTo(partition, nextOffsets[current]);
-                    state.flush(partition, from, nextOffsets[current]);
-                    answer(null);
-                    work += applied;
                 }
             } catch (RuntimeException e) {
-                // Lost to another node only if nothing of the batch reached the store; else a restart rebuilds it.
-                if (log.leads(partition) || store.interrupted(partition) || store.checkpoint(partition) != from) {
-                    stop(partition, from, e);
-                } else {
-                    lost(partition, from, e);
-                }
+                settleBehind();
+                processor.takePublished();
+                state.discard();
+                notStuck(current, from, e, takeAnswers());
+                continue;
+            }
+            if (applied > 0) {
+                write(current, from, takeAnswers());
+                work += applied;
             }
         }
         return work + answered;
+    }
+
+    private java.util.List<Answer> takeAnswers() {
+        java.util.List<Answer> taken = answers;
+        answers = new java.util.ArrayList<>();
+        return taken;
+    }
+
+    /**
+     * Makes the batch of the partition at {@code index} from {@code from} stick: its output records
+     * are durable before its state is written and its checkpoint moves (a crash before that applies
+     * the batch again from the checkpoint, and publishes only those records that did not reach the
+     * log, see take; no partition is rebuilt for them); then its verdicts are given. A large batch is
+     * written behind, while the worker applies the next.
+     */
+    private void write(int index, long from, java.util.List<Answer> batchAnswers) {
+        int partition = partitions[index];
+        var outputs = processor.takePublished();
+        RuntimeException before = settleBehind();
+        if (before != null && (stopped.containsKey(partition) || !applying[index])) {
+            // The batch before, of this partition, did not stick: this one, applied over it, cannot either.
+            state.discard();
+            abandon(batchAnswers, before);
+            return;
+        }
+        WorkingState.Batch batch = state.seal(partition, from, nextOffsets[index]);
+        Runnable write = () -> {
+            outputs.join();
+            store.publishedUpTo(partition, batch.nextOffset());
+            state.commit(batch);
+            answer(batchAnswers);
+        };
+        boolean writeBehind = batchAnswers.size() >= WRITE_BEHIND_MIN;
+        stats.onStateBatch(writeBehind);
+        if (writeBehind) {
+            behind = new Behind(index, batch, batchAnswers, writer.submit(write));
+            return;
+        }
+        try {
+            write.run();
+            state.settle(batch, true);
+        } catch (RuntimeException e) {
+            state.settle(batch, false);
+            notStuck(index, from, e, batchAnswers);
+        }
+    }
+
+    /**
+     * Waits for the batch written behind, if any. Returns null when it is in the store; else the
+     * failure its verdicts were abandoned with, its partition stopped or lost (see {@link #notStuck}).
+     */
+    private RuntimeException settleBehind() {
+        Behind written = behind;
+        if (written == null) {
+            return null;
+        }
+        behind = null;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    written.written().get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // a close: the batch is written all the same (it takes a moment)
+                }
+            }
+            state.settle(written.batch(), true);
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            state.settle(written.batch(), false);
+            RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            return notStuck(written.index(), written.batch().fromOffset(), cause, written.answers());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -210,14 +314,19 @@ public final class EngineWorker implements Agent {
         }
     }
 
-    /** Stops applying a partition whose leadership went to another node; whoever waits here for a verdict is told. */
-    private void resign(int partition) {
-        applying[current] = false;
+    /** Stops applying the partition at {@code index}, whose leadership went to another node; whoever waits here for a verdict is told. */
+    private void resign(int index) {
+        int partition = partitions[index];
+        applying[index] = false;
         endWhenTaken.remove(partition);
         LOG.info("{}: orders-{} is led by another node now; stopped applying it at offset {}", roleName(), partition,
-                nextOffsets[current]);
-        verdicts.abandonAll(partition, new PartitionMovedException("orders-" + partition
-                + " is applied by another node now; the command is durable and will be applied there"));
+                nextOffsets[index]);
+        verdicts.abandonAll(partition, moved(partition));
+    }
+
+    private static PartitionMovedException moved(int partition) {
+        return new PartitionMovedException("orders-" + partition
+                + " is applied by another node now; the command is durable and will be applied there");
     }
 
     /**
@@ -268,51 +377,74 @@ public final class EngineWorker implements Agent {
         return end != null && verdicts.appliedUpTo(partition) >= end;
     }
 
-    private void answer(RuntimeException batchFailure) {
-        for (Answer a : answers) {
-            if (batchFailure != null) {
-                verdicts.abandoned(a.partition(), a.offset(), batchFailure);
-            } else if (a.failure() == null) {
+    /** Gives out a written batch's verdicts. */
+    private void answer(java.util.List<Answer> batchAnswers) {
+        for (Answer a : batchAnswers) {
+            if (a.failure() == null) {
                 verdicts.applied(a.partition(), a.offset(), a.verdict());
             } else {
                 verdicts.failed(a.partition(), a.offset(), a.failure());
             }
         }
-        answers.clear();
+    }
+
+    /** The batch did not stick: whoever waits for its verdicts is told why instead. */
+    private void abandon(java.util.List<Answer> batchAnswers, RuntimeException why) {
+        for (Answer a : batchAnswers) {
+            verdicts.abandoned(a.partition(), a.offset(), why);
+        }
     }
 
     /**
-     * The batch from {@code from} could not be made to stick (its state not written, or its output
-     * records not durable): the partition stops here rather than go on from a state that is not the
-     * log's. The store keeps its last checkpoint and, if the write was cut short, the mark that
-     * makes the next start rebuild the partition from its log; health reports the process down
-     * so that an orchestrator restarts it.
+     * The batch of the partition at {@code index} from {@code from} could not be made to stick (its
+     * state not written, or its output records not durable); its changes here are forgotten already.
+     * Lost to another node only if nothing of the batch reached the store ({@link #lost}); else the
+     * partition stops ({@link #stop}). Returns the failure its verdicts were abandoned with.
      */
-    private void stop(int partition, long from, RuntimeException e) {
+    private RuntimeException notStuck(int index, long from, RuntimeException e, java.util.List<Answer> batchAnswers) {
+        int partition = partitions[index];
+        RuntimeException why;
+        if (stopped.containsKey(partition)) { // a batch before it, written behind, stopped the partition
+            why = new PartitionStoppedException(stopped.get(partition));
+        } else if (!applying[index]) { // or moved it
+            why = moved(partition);
+        } else if (log.leads(partition) || store.interrupted(partition) || store.checkpoint(partition) != from) {
+            why = stop(partition, from, e);
+        } else {
+            why = lost(index, from, e);
+        }
+        abandon(batchAnswers, why);
+        return why;
+    }
+
+    /**
+     * The partition stops here rather than go on from a state that is not the log's. The store
+     * keeps its last checkpoint and, if the write was cut short, the mark that makes the next start
+     * rebuild the partition from its log; health reports the process down so that an orchestrator
+     * restarts it.
+     */
+    private RuntimeException stop(int partition, long from, RuntimeException e) {
         LOG.error("{}: orders-{} stopped at offset {}: {}; restart oms to rebuild the partition from its log", roleName(),
                 partition, from, e.toString(), e);
         String reason = "orders-" + partition + " stopped at offset " + from + ": " + e;
         stopped.put(partition, reason);
-        state.discard();
-        processor.takePublished();
-        answer(new PartitionStoppedException(reason));
+        return new PartitionStoppedException(reason);
     }
 
     /**
-     * A batch did not stick because the partition moved to another node meanwhile (its output
-     * could not be appended): nothing of it is kept, and the partition resumes from its checkpoint
-     * when it comes back.
+     * The partition moved to another node while its batch was being written (its output could not
+     * be appended): nothing of it is kept, and the partition resumes from its checkpoint when it
+     * comes back.
      */
-    private void lost(int partition, long from, RuntimeException e) {
+    private RuntimeException lost(int index, long from, RuntimeException e) {
+        int partition = partitions[index];
         LOG.warn("{}: orders-{} moved to another node while its batch from offset {} was being written ({}); resuming"
                 + " from there if it comes back", roleName(), partition, from, e.toString());
-        state.discard();
-        processor.takePublished();
-        answer(new PartitionMovedException("orders-" + partition + " moved to another node; the command is durable"
-                + " and will be applied there"));
-        nextOffsets[current] = from;
-        reload[current] = true;
-        resign(partition);
+        nextOffsets[index] = from;
+        reload[index] = true;
+        resign(index);
+        return new PartitionMovedException("orders-" + partition + " moved to another node; the command is durable"
+                + " and will be applied there");
     }
 
     /** The partitions this worker stopped, with why. */
@@ -470,6 +602,10 @@ public final class EngineWorker implements Agent {
 
     @Override
     public void onClose() {
+        settleBehind(); // its state in the store before the store closes
+        if (writer != null) {
+            writer.shutdown();
+        }
         cpu.close();
     }
 

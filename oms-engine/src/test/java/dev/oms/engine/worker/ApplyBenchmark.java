@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * One engine worker applying a 70/20/10 place/cancel/replace mix, one command per operation:
  * {@link #applyWithState} is the whole apply (risk, book, Chronicle Map writes, execution reports
- * encoded); {@link #bookOnly}, the baseline of the same run, is the book alone, and
+ * encoded), each batch's state written behind as the worker does under load, and
+ * {@link #applyWithStateInPlace} the same with the writes on the worker's thread; {@link #bookOnly},
+ * the baseline of the same run, is the book alone, and
  * {@link #stateWritesOnly} the Chronicle Map writes alone. Appending the
  * output records to the log is the broker's cost, measured by bench/broker.sh.
  */
@@ -126,16 +128,48 @@ public class ApplyBenchmark {
         return mix;
     }
 
+    /**
+     * As the worker does under load: each batch's state is written by a second thread while the
+     * next batch is applied (EngineWorker writes batches of 64 commands or more so).
+     */
     @Benchmark
-    public Verdict applyWithState() {
+    public Verdict applyWithState() throws Exception {
         long at = offset++;
         // Offsets keep growing past the mix, and so do the ids: every NewOrder is new to the store.
+        Command command = at(at);
+        Verdict verdict = processor.apply(0, at, 1_767_225_600_000L, command);
+        if ((at & (FLUSH_EVERY - 1)) == FLUSH_EVERY - 1) {
+            settleBehind();
+            dev.oms.engine.state.WorkingState.Batch batch = state.seal(0, at - FLUSH_EVERY + 1, at + 1);
+            behind = batch;
+            written = writer.submit(() -> state.commit(batch));
+        }
+        return verdict;
+    }
+
+    /** Each batch's state written by the worker's own thread before it applies the next. */
+    @Benchmark
+    public Verdict applyWithStateInPlace() {
+        long at = offset++;
         Command command = at(at);
         Verdict verdict = processor.apply(0, at, 1_767_225_600_000L, command);
         if ((at & (FLUSH_EVERY - 1)) == FLUSH_EVERY - 1) {
             state.flush(0, at - FLUSH_EVERY + 1, at + 1);
         }
         return verdict;
+    }
+
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            task -> Thread.ofPlatform().daemon().name("apply-bench-state").unstarted(task));
+    private dev.oms.engine.state.WorkingState.Batch behind;
+    private java.util.concurrent.Future<?> written;
+
+    private void settleBehind() throws Exception {
+        if (behind != null) {
+            written.get();
+            state.settle(behind, true);
+            behind = null;
+        }
     }
 
     /**
@@ -188,6 +222,8 @@ public class ApplyBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        settleBehind();
+        writer.shutdown();
         store.close();
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
