@@ -266,7 +266,8 @@ public final class WorkingState {
             long key = order.id().packed();
             // Still this version here (a later batch did not change it): closed, or past the cache's
             // room, it is left to the store now; after a failed commit, the store is what counts.
-            if (orders.get(key) == order && (!committed || !order.isOpen() || cached > MAX_CACHED)) {
+            boolean unchangedSince = orders.get(key) == order && !dirty.contains(key);
+            if (unchangedSince && (!committed || !order.isOpen() || cached > MAX_CACHED)) {
                 orders.remove(key);
                 cached--;
             }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import dev.oms.engine.log.ForwardingOrderLog;
 import dev.oms.engine.log.OrderLog;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -14,13 +15,12 @@ import io.opentelemetry.api.trace.StatusCode;
  * context written into the record's headers; the span ends when the record is durable. Reads pass
  * straight through (the engine opens its own process spans). Only used when tracing is on.
  */
-public final class TracedOrderLog implements OrderLog {
-    private final OrderLog log;
+public final class TracedOrderLog extends ForwardingOrderLog {
     private final LogTracing tracing;
     private final String commandTopic;
 
     public TracedOrderLog(OrderLog log, LogTracing tracing, String commandTopic) {
-        this.log = log;
+        super(log);
         this.tracing = tracing;
         this.commandTopic = commandTopic;
     }
@@ -58,66 +58,6 @@ public final class TracedOrderLog implements OrderLog {
             }
             span.end();
         });
-    }
-
-    @Override
-    public int partitionCount() {
-        return log.partitionCount();
-    }
-
-    @Override
-    public boolean leads(int partition) {
-        return log.leads(partition);
-    }
-
-    @Override
-    public int partitionFor(byte[] key) {
-        return log.partitionFor(key);
-    }
-
-    @Override
-    public long endOffset(int partition) {
-        return log.endOffset(partition);
-    }
-
-    @Override
-    public int pollTopic(String topic, int partition, long fromOffset, int maxBytes, RecordHandler handler) {
-        return log.pollTopic(topic, partition, fromOffset, maxBytes, handler);
-    }
-
-    @Override
-    public long startOffset(String topic, int partition) {
-        return log.startOffset(topic, partition);
-    }
-
-    @Override
-    public long endOffset(String topic, int partition) {
-        return log.endOffset(topic, partition);
-    }
-
-    @Override
-    public List<byte[]> tail(String topic, int partition, byte[] key, int limit) {
-        return log.tail(topic, partition, key, limit);
-    }
-
-    @Override
-    public void resetPublished(int partition) {
-        log.resetPublished(partition);
-    }
-
-    @Override
-    public void flushPublished(int partition) {
-        log.flushPublished(partition);
-    }
-
-    @Override
-    public void onAppended(int partition, Runnable listener) {
-        log.onAppended(partition, listener);
-    }
-
-    @Override
-    public int poll(int partition, long fromOffset, int maxBytes, RecordHandler handler) {
-        return log.poll(partition, fromOffset, maxBytes, handler);
     }
 
     @Override

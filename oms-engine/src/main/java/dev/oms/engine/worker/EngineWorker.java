@@ -158,9 +158,14 @@ public final class EngineWorker implements Agent {
 
     @Override
     public void onStart() {
-        cpu = pin ? CorePinning.pinCurrentThread(roleName()) : CorePinning.NONE;
-        writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+        // The writer's thread starts before the worker pins itself: a thread takes its creator's
+        // CPU affinity, and on the worker's own core it would overlap nothing.
+        var executor = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(),
                 task -> Thread.ofPlatform().daemon().name(roleName() + "-state").unstarted(task));
+        executor.prestartCoreThread();
+        writer = executor;
+        cpu = pin ? CorePinning.pinCurrentThread(roleName()) : CorePinning.NONE;
     }
 
     @Override
@@ -234,25 +239,34 @@ public final class EngineWorker implements Agent {
             return;
         }
         WorkingState.Batch batch = state.seal(partition, from, nextOffsets[index]);
-        Runnable write = () -> {
-            outputs.join();
-            store.publishedUpTo(partition, batch.nextOffset());
-            state.commit(batch);
-            answer(batchAnswers);
-        };
         boolean writeBehind = batchAnswers.size() >= WRITE_BEHIND_MIN;
-        stats.onStateBatch(writeBehind);
-        if (writeBehind) {
-            behind = new Behind(index, batch, batchAnswers, writer.submit(write));
-            return;
-        }
         try {
-            write.run();
-            state.settle(batch, true);
+            if (writeBehind) {
+                behind = new Behind(index, batch, batchAnswers, writer.submit(() -> {
+                    try {
+                        writeState(batch, outputs, batchAnswers);
+                    } finally {
+                        idle.wake(); // the worker settles it now (a failure stops or moves its partition)
+                    }
+                }));
+            } else {
+                writeState(batch, outputs, batchAnswers);
+                state.settle(batch, true);
+            }
+            stats.onStateBatch(writeBehind);
         } catch (RuntimeException e) {
             state.settle(batch, false);
             notStuck(index, from, e, batchAnswers);
         }
+    }
+
+    /** The output records durable, then the state written and the checkpoint moved, then the verdicts given. */
+    private void writeState(WorkingState.Batch batch, java.util.concurrent.CompletableFuture<Void> outputs,
+                            java.util.List<Answer> batchAnswers) {
+        outputs.join();
+        store.publishedUpTo(batch.partition(), batch.nextOffset());
+        state.commit(batch);
+        answer(batchAnswers);
     }
 
     /**
@@ -602,11 +616,14 @@ public final class EngineWorker implements Agent {
 
     @Override
     public void onClose() {
-        settleBehind(); // its state in the store before the store closes
-        if (writer != null) {
-            writer.shutdown();
+        try {
+            settleBehind(); // its state in the store before the store closes
+        } finally {
+            if (writer != null) {
+                writer.shutdown();
+            }
+            cpu.close();
         }
-        cpu.close();
     }
 
     @Override
