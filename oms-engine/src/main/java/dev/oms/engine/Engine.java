@@ -133,7 +133,7 @@ public final class Engine implements AutoCloseable {
             if (kept != null) {
                 verdict.complete(kept);
             } else if (command instanceof NewOrder order) {
-                store.order(id).or(() -> store.byClientOrderId(order.account(), order.clientOrderId()).flatMap(store::order))
+                store.order(id).or(() -> store.byClientOrderId(order.account(), order.symbol(), order.clientOrderId()).flatMap(store::order))
                         .ifPresentOrElse(o -> verdict.complete(new Verdict(o, o.status() == dev.oms.engine.order.OrdStatus.REJECTED
                                         ? o.reason() : null)),
                                 () -> verdict.completeExceptionally(new IllegalStateException("command " + id + " was not applied")));

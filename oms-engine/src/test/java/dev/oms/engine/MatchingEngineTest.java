@@ -154,6 +154,32 @@ class MatchingEngineTest extends EngineTestBase {
     }
 
     /**
+     * A clientOrderId names a submission of one symbol: reused for a symbol of another partition it
+     * places a second order, whichever partition is applied first, so a replay decides the same.
+     */
+    @Test
+    void theSameClientOrderIdOnTwoSymbolsPlacesTwoOrdersInEveryReplay() throws Exception {
+        start();
+        NewOrder apple = limit("alice", "x-1", Side.BUY, "10", 5);
+        NewOrder microsoft = new NewOrder("alice", "x-1", "MSFT", Side.BUY, OrderType.LIMIT, TimeInForce.GTC, ticks("20"), 3);
+        Verdict first = place(apple);
+        Verdict second = place(microsoft);
+        assertThat(engine.partitionOf("AAPL")).isNotEqualTo(engine.partitionOf("MSFT"));
+        assertThat(second.accepted()).isTrue();
+        assertThat(second.order().id()).isNotEqualTo(first.order().id());
+        assertThat(place(apple).order()).as("a repeated submit").isEqualTo(first.order());
+        Verdict reused = place(limit("alice", "x-1", Side.BUY, "11", 5));
+        assertThat(reused.reason()).as("the same symbol, other terms").isEqualTo("DUPLICATE_CLIENT_ORDER_ID");
+
+        stop();
+        deleteState();
+        start();
+        org.awaitility.Awaitility.await().until(engine::caughtUp);
+        assertThat(engine.order(first.order().id())).contains(first.order());
+        assertThat(engine.order(second.order().id())).contains(second.order());
+    }
+
+    /**
      * Commands applied one at a time (each its own batch, its state written by the worker), then
      * replayed from the log alone in batches of a thousand or so, each batch's state written by
      * the writer thread while the worker applies the next: cancels, replaces, trades and repeated

@@ -85,7 +85,58 @@ public final class OrderStore implements AutoCloseable {
                 .name("positions").entries(Math.max(1024, maxOrders / 4)).averageKeySize(40), dir.resolve("positions.dat"), crashed);
         ChronicleMap<Long, Long> deadLettered = persisted(ChronicleMap.of(Long.class, Long.class)
                 .name("dead-lettered").entries(Math.max(1024, maxOrders / 16)), dir.resolve("dead-lettered.dat"), crashed);
+        migrateClientOrderIds(orders, clientOrderIds, checkpoints);
         return new OrderStore(dir, maxOrders, orders, clientOrderIds, checkpoints, positions, deadLettered);
+    }
+
+    /** False for a key of an earlier build's index: {@code account, clientOrderId}, one separator. */
+    private static boolean isSubmissionKey(String key) {
+        return key.indexOf('\u0000') != key.lastIndexOf('\u0000');
+    }
+
+    /** The index key of the order stored under {@code id}, or null when there is none. */
+    private static String submissionKeyOf(ChronicleMap<Long, byte[]> orders, long id) {
+        byte[] order = orders.get(id);
+        if (order == null) {
+            return null;
+        }
+        Order o = OrderCodec.decode(order);
+        return submissionKey(o.account(), o.symbol(), o.clientOrderId());
+    }
+
+    /** Under this key the checkpoint map holds the layout of the maps: 2 since the index has the symbol in its keys. */
+    private static final int LAYOUT = Integer.MIN_VALUE;
+    private static final long SYMBOL_IN_INDEX = 2;
+
+    /**
+     * Rewrites an index of an earlier build, keyed {@code account, clientOrderId}, with the symbol of
+     * each order in its key. Entries already rewritten (a stop cut a migration short) have two
+     * separators and are left; an entry whose order is gone is dropped (the index never names a
+     * missing order).
+     */
+    private static void migrateClientOrderIds(ChronicleMap<Long, byte[]> orders, ChronicleMap<String, Long> clientOrderIds,
+                                              ChronicleMap<Integer, Long> checkpoints) {
+        Long layout = checkpoints.get(LAYOUT);
+        if (layout != null && layout >= SYMBOL_IN_INDEX) {
+            return;
+        }
+        java.util.Map<String, Long> rewritten = new java.util.HashMap<>();
+        java.util.List<String> old = new java.util.ArrayList<>();
+        clientOrderIds.forEach((key, id) -> {
+            if (!isSubmissionKey(key)) {
+                old.add(key);
+                String rewrittenKey = submissionKeyOf(orders, id);
+                if (rewrittenKey != null) {
+                    rewritten.put(rewrittenKey, id);
+                }
+            }
+        });
+        if (!old.isEmpty()) {
+            LOG.info("rewriting the clientOrderId index ({} entries) with each order's symbol in its key", old.size());
+        }
+        rewritten.forEach(clientOrderIds::put);
+        old.forEach(clientOrderIds::remove);
+        checkpoints.put(LAYOUT, SYMBOL_IN_INDEX);
     }
 
     private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
@@ -125,14 +176,14 @@ public final class OrderStore implements AutoCloseable {
         orders.put(order.id().packed(), OrderCodec.encode(order));
     }
 
-    /** The order placed with this {@code (account, clientOrderId)}, if any. */
-    public Optional<OrderId> byClientOrderId(String account, String clientOrderId) {
-        Long packed = clientOrderIds.get(clientKey(account, clientOrderId));
+    /** The order placed with this {@code (account, symbol, clientOrderId)}, if any. */
+    public Optional<OrderId> byClientOrderId(String account, String symbol, String clientOrderId) {
+        Long packed = clientOrderIds.get(submissionKey(account, symbol, clientOrderId));
         return packed == null ? Optional.empty() : Optional.of(OrderId.unpack(packed));
     }
 
-    public void indexClientOrderId(String account, String clientOrderId, OrderId id) {
-        clientOrderIds.put(clientKey(account, clientOrderId), id.packed());
+    public void indexClientOrderId(String account, String symbol, String clientOrderId, OrderId id) {
+        clientOrderIds.put(submissionKey(account, symbol, clientOrderId), id.packed());
     }
 
 
@@ -282,7 +333,13 @@ public final class OrderStore implements AutoCloseable {
                 in.readFully(value);
                 orders.put(key, value);
             }
-            readStrings(in).forEach(clientOrderIds::put);
+            readStrings(in).forEach((key, id) -> {
+                // A redo file an earlier build left: its keys get the symbol, as the index's did at open.
+                String rewritten = isSubmissionKey(key) ? key : submissionKeyOf(orders, id);
+                if (rewritten != null) {
+                    clientOrderIds.put(rewritten, id);
+                }
+            });
             readStrings(in).forEach(positions::put);
             int dead = in.readInt();
             for (int i = 0; i < dead; i++) {
@@ -353,12 +410,12 @@ public final class OrderStore implements AutoCloseable {
 
     /** The net position of an account in a symbol: bought minus sold. */
     public long position(String account, String symbol) {
-        Long position = positions.get(clientKey(account, symbol));
+        Long position = positions.get(positionKey(account, symbol));
         return position == null ? 0 : position;
     }
 
     public void addPosition(String account, String symbol, long delta) {
-        String key = clientKey(account, symbol);
+        String key = positionKey(account, symbol);
         Long position = positions.get(key);
         positions.put(key, (position == null ? 0 : position) + delta);
     }
@@ -431,9 +488,19 @@ public final class OrderStore implements AutoCloseable {
         return maxOrders;
     }
 
-    static String clientKey(String account, String clientOrderId) {
+    /** The key of a position: an account's in a symbol. */
+    static String positionKey(String account, String symbol) {
         // U+0000 cannot appear in either part (the API refuses control characters).
-        return account + '\u0000' + clientOrderId;
+        return account + '\u0000' + symbol;
+    }
+
+    /**
+     * The key of a submission in the clientOrderId index: the symbol is part of it, so that whether
+     * a NewOrder repeats an earlier one is decided within its own partition, alike in every replay
+     * (across partitions it would depend on which partition's worker came first).
+     */
+    static String submissionKey(String account, String symbol, String clientOrderId) {
+        return account + '\u0000' + symbol + '\u0000' + clientOrderId;
     }
 
     @Override

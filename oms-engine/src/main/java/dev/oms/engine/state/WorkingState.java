@@ -100,21 +100,21 @@ public final class WorkingState {
         count[0]++;
     }
 
-    public Optional<OrderId> byClientOrderId(String account, String clientOrderId) {
-        String key = OrderStore.clientKey(account, clientOrderId);
+    public Optional<OrderId> byClientOrderId(String account, String symbol, String clientOrderId) {
+        String key = OrderStore.submissionKey(account, symbol, clientOrderId);
         Long packed = clientOrderIds.get(key);
         if (packed == null && unsettled != null) {
             packed = unsettled.clientOrderIds.get(key);
         }
-        return packed != null ? Optional.of(OrderId.unpack(packed)) : store.byClientOrderId(account, clientOrderId);
+        return packed != null ? Optional.of(OrderId.unpack(packed)) : store.byClientOrderId(account, symbol, clientOrderId);
     }
 
-    public void indexClientOrderId(String account, String clientOrderId, OrderId id) {
-        clientOrderIds.put(OrderStore.clientKey(account, clientOrderId), id.packed());
+    public void indexClientOrderId(String account, String symbol, String clientOrderId, OrderId id) {
+        clientOrderIds.put(OrderStore.submissionKey(account, symbol, clientOrderId), id.packed());
     }
 
     public long position(String account, String symbol) {
-        String key = OrderStore.clientKey(account, symbol);
+        String key = OrderStore.positionKey(account, symbol);
         long pending = positions.getValue(key);
         if (pending == Long.MIN_VALUE && unsettled != null) {
             Long sealed = unsettled.positions.get(key);
@@ -124,7 +124,7 @@ public final class WorkingState {
     }
 
     public void addPosition(String account, String symbol, long delta) {
-        positions.put(OrderStore.clientKey(account, symbol), position(account, symbol) + delta);
+        positions.put(OrderStore.positionKey(account, symbol), position(account, symbol) + delta);
     }
 
     public void markDeadLettered(OrderId id, long failedAt) {

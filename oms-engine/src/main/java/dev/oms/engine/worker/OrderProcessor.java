@@ -37,8 +37,9 @@ import org.agrona.collections.Object2IntHashMap;
  * function of the store and the record: no clock (time is the record's), no randomness, no
  * hash-order iteration. Applying a NewOrder again (a replay) finds the order and changes nothing.
  *
- * <p>Risk limits on open orders and positions apply per account and symbol, so every input of a
- * decision lives in the command's own partition and a replay decides the same.
+ * <p>Risk limits on open orders and positions apply per account and symbol, and a repeated
+ * clientOrderId is one of the same symbol, so every input of a decision lives in the command's
+ * own partition and a replay decides the same.
  *
  * <p>Threads: one engine worker, which owns the partitions of every book here.
  */
@@ -188,7 +189,7 @@ final class OrderProcessor implements BookListener {
 
     private Verdict place(NewOrder command) {
         OrderId id = new OrderId(partition, offset);
-        Optional<Order> original = store.byClientOrderId(command.account(), command.clientOrderId()).flatMap(store::order);
+        Optional<Order> original = store.byClientOrderId(command.account(), command.symbol(), command.clientOrderId()).flatMap(store::order);
         if (original.isPresent()) {
             // A repeated submit (or the replay of this very record) returns the original order, as it
             // is now; the same client order id with other terms than it was placed with (a replace
@@ -211,13 +212,13 @@ final class OrderProcessor implements BookListener {
         if (risk != RejectReason.OK) {
             Order rejected = order.withStatus(OrdStatus.REJECTED, risk.name());
             save(rejected);
-            store.indexClientOrderId(command.account(), command.clientOrderId(), id);
+            store.indexClientOrderId(command.account(), command.symbol(), command.clientOrderId(), id);
             report("Rejected", rejected, 0, 0, risk.name());
             return new Verdict(rejected, risk.name());
         }
         // Order first, index second: a crash between the two replays into the same state.
         save(order);
-        store.indexClientOrderId(command.account(), command.clientOrderId(), id);
+        store.indexClientOrderId(command.account(), command.symbol(), command.clientOrderId(), id);
         report("Accepted", order, 0, 0, null);
         book.submit(id.packed(), command.account(), command.side(), command.type(), command.timeInForce(),
                 command.priceTicks(), command.quantity(), timestamp);

@@ -31,13 +31,13 @@ class StateCommitTest {
         Order second = order(1, "c-1", OrdStatus.NEW);
         Order filled = first.withFill(5);
         try (OrderStore store = OrderStore.open(dir, 1000)) {
-            store.commit(3, 0, 1, List.of(first), Map.of(OrderStore.clientKey("acct", "c-0"), first.id().packed()),
+            store.commit(3, 0, 1, List.of(first), Map.of(OrderStore.submissionKey("acct", "S", "c-0"), first.id().packed()),
                     Map.of(), Map.of());
             assertThat(Files.exists(dir.resolve("redo-3"))).as("gone once the commit is done").isFalse();
 
             // The next batch: its redo file written, the maps marked, one change made, then the process dies.
-            store.writeRedo(3, 1, 2, List.of(filled, second), Map.of(OrderStore.clientKey("acct", "c-1"), second.id().packed()),
-                    Map.of(OrderStore.clientKey("acct", "S"), 5L), Map.of());
+            store.writeRedo(3, 1, 2, List.of(filled, second), Map.of(OrderStore.submissionKey("acct", "S", "c-1"), second.id().packed()),
+                    Map.of(OrderStore.positionKey("acct", "S"), 5L), Map.of());
             store.beginApply(3, 1);
             store.put(filled);
         }
@@ -48,7 +48,7 @@ class StateCommitTest {
             assertThat(store.checkpoint(3)).isEqualTo(2);
             assertThat(store.order(first.id())).contains(filled);
             assertThat(store.order(second.id())).contains(second);
-            assertThat(store.byClientOrderId("acct", "c-1")).contains(second.id());
+            assertThat(store.byClientOrderId("acct", "S", "c-1")).contains(second.id());
             assertThat(store.position("acct", "S")).isEqualTo(5);
             assertThat(Files.exists(dir.resolve("redo-3"))).isFalse();
         }

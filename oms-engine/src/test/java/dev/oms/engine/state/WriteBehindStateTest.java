@@ -42,14 +42,14 @@ class WriteBehindStateTest {
     void aSealedBatchNotYetWrittenIsWhatTheNextBatchReads() {
         Order placed = order(0, "c-0");
         state.put(placed);
-        state.indexClientOrderId("acct", "c-0", placed.id());
+        state.indexClientOrderId("acct", "S", "c-0", placed.id());
         state.addPosition("acct", "S", 7);
         state.markDeadLettered(new OrderId(0, 1), 99);
         WorkingState.Batch first = state.seal(0, 0, 2);
 
         assertThat(store.order(placed.id())).as("not written yet").isEmpty();
         assertThat(state.order(placed.id())).contains(placed);
-        assertThat(state.byClientOrderId("acct", "c-0")).contains(placed.id());
+        assertThat(state.byClientOrderId("acct", "S", "c-0")).contains(placed.id());
         assertThat(state.position("acct", "S")).isEqualTo(7);
         assertThat(state.isDeadLettered(new OrderId(0, 1))).isTrue();
 
@@ -69,7 +69,7 @@ class WriteBehindStateTest {
         state.settle(second, true);
         assertThat(store.order(placed.id())).contains(filled);
         assertThat(store.position("acct", "S")).isEqualTo(10);
-        assertThat(store.byClientOrderId("acct", "c-0")).contains(placed.id());
+        assertThat(store.byClientOrderId("acct", "S", "c-0")).contains(placed.id());
         assertThat(store.isDeadLettered(new OrderId(0, 1))).isTrue();
         assertThat(store.checkpoint(0)).isEqualTo(3);
     }
@@ -78,14 +78,14 @@ class WriteBehindStateTest {
     void aBatchThatWasNotWrittenIsForgottenAndReadsGoBackToTheStore() {
         Order kept = order(0, "c-0");
         state.put(kept);
-        state.indexClientOrderId("acct", "c-0", kept.id());
+        state.indexClientOrderId("acct", "S", "c-0", kept.id());
         state.flush(0, 0, 1);
 
         Order canceled = kept.withStatus(OrdStatus.CANCELED, "CANCELED");
         state.put(canceled);
         Order lost = order(1, "c-1");
         state.put(lost);
-        state.indexClientOrderId("acct", "c-1", lost.id());
+        state.indexClientOrderId("acct", "S", "c-1", lost.id());
         state.addPosition("acct", "S", 4);
         WorkingState.Batch failed = state.seal(0, 1, 2);
         state.put(order(2, "c-2")); // applied over it meanwhile
@@ -97,7 +97,7 @@ class WriteBehindStateTest {
         assertThat(state.order(kept.id())).contains(kept);
         assertThat(state.order(lost.id())).isEmpty();
         assertThat(state.order(new OrderId(0, 2))).isEmpty();
-        assertThat(state.byClientOrderId("acct", "c-1")).isEmpty();
+        assertThat(state.byClientOrderId("acct", "S", "c-1")).isEmpty();
         assertThat(state.position("acct", "S")).isZero();
         assertThat(store.checkpoint(0)).isEqualTo(1);
     }

@@ -186,7 +186,7 @@ public class ApplyBenchmark {
                 Order order = new Order(new OrderId(0, at), o.account(), o.clientOrderId(), o.symbol(), o.side(), o.type(),
                         o.timeInForce(), o.priceTicks(), o.quantity(), 0, OrdStatus.NEW, 1_767_225_600_000L, at, null);
                 store.put(order);
-                store.indexClientOrderId(o.account(), o.clientOrderId(), order.id());
+                store.indexClientOrderId(o.account(), o.symbol(), o.clientOrderId(), order.id());
             }
             case CancelOrder c -> store.put(new Order(c.orderId(), c.account(), "c", c.symbol(), Side.BUY, OrderType.LIMIT,
                     TimeInForce.GTC, 1_000_000, 1, 0, OrdStatus.CANCELED, 1_767_225_600_000L, at, "CANCELED"));
