@@ -107,7 +107,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * The engine's verdict on the command appended at {@code id}: for a NewOrder the order it placed
-     * (or rejected), or the original for a repeated {@code (account, clientOrderId)}; for a cancel
+     * (or rejected), or the original for a repeated {@code (account, symbol, clientOrderId)}; for a cancel
      * or replace the order afterwards, or why it was refused.
      */
     public CompletableFuture<Verdict> verdict(OrderId id, Command command) {

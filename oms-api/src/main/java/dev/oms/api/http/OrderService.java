@@ -99,7 +99,7 @@ public final class OrderService implements HttpService {
         if ("DUPLICATE_CLIENT_ORDER_ID".equals(verdict.reason())) {
             throw new ProblemException(Problem.of(Status.CONFLICT_409, "/problems/client-order-id-reused",
                     "Client order id reused", "clientOrderId '" + order.clientOrderId() + "' of account '" + order.account()
-                            + "' is order " + order.id() + ", with other terms; use a new clientOrderId")
+                            + "' for " + order.symbol() + " is order " + order.id() + ", with other terms; use a new clientOrderId")
                     .withReason(verdict.reason()));
         }
         if (!repeat && !verdict.accepted()) {

@@ -174,6 +174,10 @@ public final class CommandCodec {
             if (value == null || value.isEmpty()) {
                 throw new IllegalArgumentException(field + " must be a non-empty string");
             }
+            // As the HTTP API refuses them: U+0000 separates the parts of the state's keys.
+            if (value.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException(field + " must not contain control characters");
+            }
             return value;
         }
     }

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's state, persisted in Chronicle Map files under one directory: orders by id, the
- * {@code (account, clientOrderId)} index, positions by account and symbol, and per-partition
+ * {@code (account, symbol, clientOrderId)} index, positions by account and symbol, and per-partition
  * checkpoints (the next offset to apply).
  *
  * <p>The files make restarts fast; the log stays the truth. After a crash the maps are recovered,
@@ -109,10 +109,13 @@ public final class OrderStore implements AutoCloseable {
     private static final long SYMBOL_IN_INDEX = 2;
 
     /**
-     * Rewrites an index of an earlier build, keyed {@code account, clientOrderId}, with the symbol of
-     * each order in its key. Entries already rewritten (a stop cut a migration short) have two
-     * separators and are left; an entry whose order is gone is dropped (the index never names a
-     * missing order).
+     * Rewrites an index of an earlier build, keyed {@code account, clientOrderId}, with the symbol in
+     * its keys. Every order has its entry (placed or rejected, it was indexed; an order whose entry
+     * a race of that build overwrote gets one back), so the entries are made anew from the orders,
+     * one at a time, each earlier key removed as its order's new one is put: nothing is held on the
+     * heap, and the map never holds more entries than before. Done again from the start if a stop
+     * cuts it short: the layout is noted last. An order record that cannot be read leaves its
+     * partition marked as cut short, so that its worker rebuilds it from the log.
      */
     private static void migrateClientOrderIds(ChronicleMap<Long, byte[]> orders, ChronicleMap<String, Long> clientOrderIds,
                                               ChronicleMap<Integer, Long> checkpoints) {
@@ -120,22 +123,27 @@ public final class OrderStore implements AutoCloseable {
         if (layout != null && layout >= SYMBOL_IN_INDEX) {
             return;
         }
-        java.util.Map<String, Long> rewritten = new java.util.HashMap<>();
-        java.util.List<String> old = new java.util.ArrayList<>();
-        clientOrderIds.forEach((key, id) -> {
-            if (!isSubmissionKey(key)) {
-                old.add(key);
-                String rewrittenKey = submissionKeyOf(orders, id);
-                if (rewrittenKey != null) {
-                    rewritten.put(rewrittenKey, id);
+        if (!clientOrderIds.isEmpty()) {
+            LOG.info("rewriting the clientOrderId index of an earlier build ({} entries) with each order's symbol in its key",
+                    clientOrderIds.size());
+            orders.forEachEntry(entry -> {
+                long id = entry.key().get();
+                try {
+                    Order o = OrderCodec.decode(entry.value().get());
+                    clientOrderIds.put(submissionKey(o.account(), o.symbol(), o.clientOrderId()), id);
+                    clientOrderIds.remove(o.account() + '\u0000' + o.clientOrderId());
+                } catch (RuntimeException e) {
+                    int partition = OrderId.partitionOf(id);
+                    LOG.warn("order {} of the store cannot be read ({}): orders-{} is rebuilt from its log", OrderId.unpack(id),
+                            e.toString(), partition);
+                    Long next = checkpoints.get(partition);
+                    if (next == null || next >= 0) {
+                        checkpoints.put(partition, inProgress(next == null ? 0 : next));
+                    }
                 }
-            }
-        });
-        if (!old.isEmpty()) {
-            LOG.info("rewriting the clientOrderId index ({} entries) with each order's symbol in its key", old.size());
+            });
+            clientOrderIds.keySet().removeIf(key -> !isSubmissionKey(key)); // of orders no longer stored
         }
-        rewritten.forEach(clientOrderIds::put);
-        old.forEach(clientOrderIds::remove);
         checkpoints.put(LAYOUT, SYMBOL_IN_INDEX);
     }
 

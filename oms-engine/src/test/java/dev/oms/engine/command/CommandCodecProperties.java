@@ -51,6 +51,8 @@ class CommandCodecProperties {
             "{\"schema\":1,\"type\":\"Unknown\"}",
             "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"x\",\"account\":\"a\",\"symbol\":\"S\"}",
             "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":\"\",\"symbol\":\"S\"}",
+            "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":\"a\\u0000b\",\"symbol\":\"S\"}",
+            "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\\n\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":\"1\",\"quantity\":1}",
             "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":7,\"symbol\":\"S\"}",
             "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":{\"a\":1},\"symbol\":\"S\"}",
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"1\",\"quantity\":0}",

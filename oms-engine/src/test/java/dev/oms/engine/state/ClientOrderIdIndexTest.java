@@ -43,6 +43,29 @@ class ClientOrderIdIndexTest {
     }
 
     @Test
+    void anOrderWhoseEntryAnEarlierBuildOverwroteGetsItsOwnBack() throws Exception {
+        // An earlier build could place the same clientOrderId on two symbols (two partitions' workers
+        // racing) and keep one index entry for both.
+        Order onS = order(0, "c-0");
+        Order onT = new Order(new OrderId(4, 0), "acct", "c-0", "T", Side.SELL, OrderType.LIMIT, TimeInForce.GTC,
+                100_000, 10, 0, OrdStatus.NEW, 1_000, 0, null);
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            store.commit(3, 0, 1, List.of(onS), Map.of(EARLIER_KEY, onS.id().packed()), Map.of(), Map.of());
+            store.commit(4, 0, 1, List.of(onT), Map.of(EARLIER_KEY, onT.id().packed()), Map.of(), Map.of());
+        }
+        forgetLayout();
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            assertThat(store.byClientOrderId("acct", "S", "c-0")).contains(onS.id());
+            assertThat(store.byClientOrderId("acct", "T", "c-0")).contains(onT.id());
+        }
+        try (ChronicleMap<String, Long> index = ChronicleMap.of(String.class, Long.class).name("client-order-ids")
+                .entries(1000).averageKeySize(40).createPersistedTo(dir.resolve("client-order-ids.dat").toFile())) {
+            assertThat(index.keySet()).as("no key of the earlier shape left")
+                    .containsExactlyInAnyOrder("acct\u0000S\u0000c-0", "acct\u0000T\u0000c-0");
+        }
+    }
+
+    @Test
     void aRedoFileOfAnEarlierBuildIsFinishedWithTheSymbolInItsKeys() throws Exception {
         Order first = order(0, "c-0");
         try (OrderStore store = OrderStore.open(dir, 1000)) {
@@ -53,6 +76,23 @@ class ClientOrderIdIndexTest {
         try (OrderStore store = OrderStore.open(dir, 1000)) {
             assertThat(store.recover(3)).isTrue();
             assertThat(store.byClientOrderId("acct", "S", "c-0")).contains(first.id());
+        }
+    }
+
+    @Test
+    void anOrderRecordTheRewriteCannotReadLeavesItsPartitionToBeRebuiltFromTheLog() throws Exception {
+        Order first = order(0, "c-0");
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            store.commit(3, 0, 1, List.of(first), Map.of(EARLIER_KEY, first.id().packed()), Map.of(), Map.of());
+        }
+        try (ChronicleMap<Long, byte[]> orders = ChronicleMap.of(Long.class, byte[].class).name("orders").entries(1000)
+                .averageValueSize(96).createPersistedTo(dir.resolve("orders.dat").toFile())) {
+            orders.put(first.id().packed(), new byte[] {2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}); // cut short
+        }
+        forgetLayout();
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            assertThat(store.interrupted(3)).as("marked: its worker wipes and replays it").isTrue();
+            assertThat(store.interruptedAt(3)).isEqualTo(1);
         }
     }
 
