@@ -29,7 +29,16 @@ public final class Main {
             return;
         }
         LogFormat.named(config.logFormat()).install();
-        Oms oms = Oms.start(config);
+        Oms oms;
+        try {
+            oms = Oms.start(config);
+        } catch (Exception | Error e) {
+            // Threads already started (the log's shards, servers) would keep a half-started process alive.
+            System.err.println("oms: could not start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             oms.close();
             // JUL's own shutdown hook may already have closed the log handlers.

@@ -122,6 +122,11 @@ public final class Oms implements AutoCloseable {
             ReplicatedLog cluster = broker == null ? null : broker.cluster().orElse(null);
             RouteTable routes = new RouteTable();
             WebServer server = httpServer(config, engine, registry, deadLetters, telemetry, broker, routes).start();
+            if (!server.isRunning()) {
+                // Helidon logs a listener that cannot bind (a port in use) and returns a stopped server.
+                throw new IOException("the HTTP server could not listen on " + config.httpHost() + ":" + config.httpPort()
+                        + " (its error is logged above)");
+            }
             if (cluster != null) {
                 cluster.register(config.kafka().advertisedHost(),
                         config.kafka().advertisedPort() > 0 ? config.kafka().advertisedPort() : kafka.port(), server.port());

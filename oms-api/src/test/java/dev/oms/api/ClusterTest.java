@@ -734,7 +734,8 @@ class ClusterTest {
 
     /**
      * A node whose disk is replaced (killed, its data directory emptied, started again with its
-     * id) once the others purged their Raft logs past everything it had copies the records it
+     * id: refused at first, since it lost the votes and entries the others count on, then started
+     * with cluster.replace-lost-storage) once the others purged their Raft logs past everything it had copies the records it
      * lacks from the leaders, at the same offsets, and leads its preferred partitions again: their
      * records are the ones acknowledged, and its engine, rebuilt from the copied log, answers as
      * the others do.
@@ -761,7 +762,11 @@ class ClusterTest {
         deleteRecursively(dir.resolve("node-3"));
         acknowledged.putAll(produceOneByOne(2, "missed-", 800)); // each a Raft entry
         placeOrders("away-", 60);
-        nodes[2] = startNode(3).get(3, TimeUnit.MINUTES);
+        // Empty, but known to the others as a node that ran: refused unless told it replaces lost storage.
+        assertThatThrownBy(() -> startNode(3).get(3, TimeUnit.MINUTES))
+                .hasStackTraceContaining("node 3 has no Raft storage, but node 1 knows it as a node that ran before")
+                .hasStackTraceContaining("cluster.replace-lost-storage");
+        nodes[2] = startNode(3, Map.of("OMS_CLUSTER_REPLACE_LOST_STORAGE", "true")).get(3, TimeUnit.MINUTES);
 
         awaitLeader(third, 3);
         assertThat(nodes[2].log()).as("node 3 copied rather than replayed").contains(third + ": copied the records up to offset");
@@ -900,6 +905,10 @@ class ClusterTest {
     }
 
     private CompletableFuture<OmsProcess> startNode(int id) {
+        return startNode(id, Map.of());
+    }
+
+    private CompletableFuture<OmsProcess> startNode(int id, Map<String, String> extraSettings) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 String host = hosts[id - 1];
@@ -907,6 +916,7 @@ class ClusterTest {
                         "OMS_LOG_SHARDS", "1", "OMS_LOG_PARTITIONS", Integer.toString(partitions), "OMS_HTTP_HOST", host, "OMS_KAFKA_HOST", host,
                         "OMS_KAFKA_ADVERTISED_HOST", host, "OMS_CLUSTER_REPLICA_LAG_TIME_MAX_MS", Long.toString(LAG_TIME_MS)));
                 settings.putAll(nodeSettings);
+                settings.putAll(extraSettings);
                 return OmsProcess.start(dir.resolve("node-" + id), settings, launchers.get(id - 1),
                         "--node-id", Integer.toString(id), "--peers", peers);
             } catch (Exception e) {

@@ -216,6 +216,33 @@ class ProcessLifecycleTest {
         }
     }
 
+    /** A start that fails half-way (here the HTTP port is taken) ends the process: nothing left running, serving nothing. */
+    @Test
+    void aStartThatFailsHalfWayEndsTheProcessWithItsReason() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString()));
+            for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (arg.startsWith("--add-") || arg.startsWith("--enable-native-access") || arg.startsWith("-Dchronicle")) {
+                    command.add(arg);
+                }
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "--data-dir",
+                    dir.resolve("data").toString(), "--kafka-port", "0", "--http-port", Integer.toString(taken.getLocalPort())));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().put("OMS_HTTP_HOST", "127.0.0.1");
+            builder.environment().put("OMS_KAFKA_HOST", "127.0.0.1");
+            Process process = builder.start();
+            try {
+                assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the process ended").isTrue();
+                assertThat(process.exitValue()).isEqualTo(1);
+                assertThat(new String(process.getInputStream().readAllBytes())).contains("oms: could not start");
+            } finally {
+                process.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     void unknownFlagIsRefusedWithTheUsage() throws Exception {
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -185,7 +185,8 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
         int nodeId = intIn(config, "cluster.node-id", 0, Integer.MAX_VALUE);
         long replicaLagTimeMaxMs = longIn(config, "cluster.replica-lag-time-max-ms", 1_000, 3_600_000);
         try {
-            return ClusterConfig.parse(nodeId, peers).withReplicaLagTimeMaxMs(replicaLagTimeMaxMs);
+            return ClusterConfig.parse(nodeId, peers).withReplicaLagTimeMaxMs(replicaLagTimeMaxMs)
+                    .withReplaceLostStorage(bool(config, "cluster.replace-lost-storage"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("cluster.peers: " + e.getMessage() + " (OMS_CLUSTER_PEERS)");
         }

@@ -7,9 +7,11 @@ import java.util.List;
  * This node's place in a cluster: its id and every node's Raft address, the same list on every
  * node ({@code 1@host:33145,2@host:33146,3@host:33147}). Node ids are Kafka broker ids. A
  * follower that has not caught up with its leader for {@code replicaLagTimeMaxMs} leaves the
- * partition's in-sync replicas (Kafka's {@code replica.lag.time.max.ms}).
+ * partition's in-sync replicas (Kafka's {@code replica.lag.time.max.ms}). A node whose Raft
+ * storage is gone while the others know it refuses to start unless {@code replaceLostStorage}
+ * (see {@link RaftNode#start}).
  */
-public record ClusterConfig(int nodeId, List<Peer> peers, long replicaLagTimeMaxMs) {
+public record ClusterConfig(int nodeId, List<Peer> peers, long replicaLagTimeMaxMs, boolean replaceLostStorage) {
     /** Kafka's default for {@code replica.lag.time.max.ms}. */
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
 
@@ -33,7 +35,11 @@ public record ClusterConfig(int nodeId, List<Peer> peers, long replicaLagTimeMax
     }
 
     public ClusterConfig withReplicaLagTimeMaxMs(long millis) {
-        return new ClusterConfig(nodeId, peers, millis);
+        return new ClusterConfig(nodeId, peers, millis, replaceLostStorage);
+    }
+
+    public ClusterConfig withReplaceLostStorage(boolean replace) {
+        return new ClusterConfig(nodeId, peers, replicaLagTimeMaxMs, replace);
     }
 
     /** Parses {@code id@host:port,…}; refuses anything else with the part it could not read. */
@@ -58,7 +64,7 @@ public record ClusterConfig(int nodeId, List<Peer> peers, long replicaLagTimeMax
                         + p + "'");
             }
         }
-        return new ClusterConfig(nodeId, parsed, DEFAULT_REPLICA_LAG_TIME_MAX_MS);
+        return new ClusterConfig(nodeId, parsed, DEFAULT_REPLICA_LAG_TIME_MAX_MS, false);
     }
 
     public Peer self() {

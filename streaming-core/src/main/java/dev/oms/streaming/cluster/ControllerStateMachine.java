@@ -1,6 +1,7 @@
 package dev.oms.streaming.cluster;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -189,6 +190,20 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
 
     Collection<NodeInfo> nodes() {
         return nodes.values();
+    }
+
+    /** Asks a node's copy of the metadata which nodes have registered (started) in the cluster: their ids. */
+    static final byte REGISTERED_QUERY = OWN_QUERIES;
+
+    @Override
+    protected ByteBuffer answer(ByteBuffer request) throws IOException {
+        if (request.get(0) != REGISTERED_QUERY) {
+            return super.answer(request);
+        }
+        List<Integer> ids = List.copyOf(nodes.keySet());
+        ByteBuffer reply = ByteBuffer.allocate(4 * ids.size());
+        ids.forEach(reply::putInt);
+        return reply.flip();
     }
 
     /** A partition's in-sync replicas as last reported; empty before its first leader reported. */

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.oms.streaming.storage.Directories;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
@@ -97,6 +98,10 @@ public final class RaftNode implements AutoCloseable {
             }
         }
         setAsideGroupsOfNoPartition(dir, controllerGroup(config), resume);
+        if (!Files.isDirectory(dir.resolve(controllerGroup(config).getGroupId().getUuid().toString()))
+                && !config.replaceLostStorage()) {
+            refuseIfKnownAlready(config);
+        }
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
         // gRPC between nodes. Ratis' Netty transport (-Draft.rpc.type=NETTY on every node) measured
@@ -172,6 +177,53 @@ public final class RaftNode implements AutoCloseable {
         }
         LOG.info("node {} serves Raft on {} with peers {}", config.nodeId(), config.self().address(), config.peers());
         return node;
+    }
+
+    /**
+     * A node that starts without Raft storage must be new to the cluster. One that has run in it
+     * before has lost its storage (a replaced disk, a data directory emptied or mistyped) and with
+     * it its votes and the entries it acknowledged: counted in a majority again at once, it could
+     * elect a leader that lacks acknowledged writes (its empty log makes any candidate up to date)
+     * if another node failed before it caught up. So it is refused, unless the operator says it
+     * replaces lost storage ({@code cluster.replace-lost-storage}): then it starts empty, and the
+     * others should stay up until it has caught up. Whether it ran before, the other nodes' copies
+     * of the cluster metadata say (every node registers when it starts); each is asked, leader or
+     * not. None answering (a new cluster's first start, or every other node down) lets it start.
+     */
+    private static void refuseIfKnownAlready(ClusterConfig config) throws IOException {
+        RaftGroup controller = controllerGroup(config);
+        RaftProperties props = overrides(new RaftProperties());
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        try (RaftClient client = RaftClient.newBuilder().setProperties(props).setRaftGroup(controller)
+                .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            Message query = Message.valueOf(ByteString.copyFrom(new byte[] {ControllerStateMachine.REGISTERED_QUERY}));
+            for (ClusterConfig.Peer peer : config.peers()) {
+                if (peer.id() == config.nodeId()) {
+                    continue;
+                }
+                java.nio.ByteBuffer registered;
+                try {
+                    RaftClientReply reply = client.io().sendStaleRead(query, 0, peerId(peer.id()));
+                    if (!reply.isSuccess()) {
+                        continue;
+                    }
+                    registered = reply.getMessage().getContent().asReadOnlyByteBuffer();
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("node {} did not say whether node {} ran before", peer.id(), config.nodeId(), e);
+                    continue; // down, or not started as a member yet: it knows nothing
+                }
+                while (registered.remaining() >= Integer.BYTES) {
+                    if (registered.getInt() == config.nodeId()) {
+                        throw new IllegalStateException("node " + config.nodeId() + " has no Raft storage, but node "
+                                + peer.id() + " knows it as a node that ran before: it lost its storage, and with it its votes and the"
+                                + " entries it acknowledged. Counted in a majority again before it caught up, it could elect"
+                                + " a leader missing acknowledged writes. Start it with its data directory; or, replacing a"
+                                + " lost disk, set cluster.replace-lost-storage=true (OMS_CLUSTER_REPLACE_LOST_STORAGE) and keep"
+                                + " the other nodes up until `oms cluster info` shows it caught up");
+                    }
+                }
+            }
+        }
     }
 
     /**

@@ -141,7 +141,7 @@ class ClusterRetentionTest {
         long start = startThreeAndRetain(count);
         int replaced = replaceAFollowersDisk();
 
-        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        EmbeddedBroker fresh = cluster.openReplacingLostStorage(replaced + 1);
         appendRecords(count, 10);
         awaitCaughtUp(fresh, count + 10);
         assertThat(leader().appendAtLeader(EVENTS, batch(count + 9)).get(30, TimeUnit.SECONDS))
@@ -172,7 +172,7 @@ class ClusterRetentionTest {
         long start = startThreeAndRetain(count);
         int replaced = replaceAFollowersDisk();
 
-        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        EmbeddedBroker fresh = cluster.openReplacingLostStorage(replaced + 1);
         awaitCaughtUp(fresh, count);
         long from = Math.max(start, fresh.logStartOffset(EVENTS));
         assertThat(readFromStart(fresh, from, count)).isEqualTo(readFromStart(leader(), from, count))
@@ -228,7 +228,7 @@ class ClusterRetentionTest {
             return false;
         });
 
-        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        EmbeddedBroker fresh = cluster.openReplacingLostStorage(replaced + 1);
         appendRecords(count, 10);
         Awaitility.await("the replica started over and caught up").atMost(Duration.ofSeconds(60))
                 .until(() -> fresh.hasPartition(EVENTS) && fresh.highWatermark(EVENTS) == count + 10);
@@ -265,7 +265,7 @@ class ClusterRetentionTest {
         int replaced = brokers.indexOf(brokers.stream().filter(b -> !b.leads(state)).findFirst().orElseThrow());
         brokers.get(replaced).close();
         dev.oms.streaming.storage.Directories.delete(cluster.home(replaced + 1));
-        EmbeddedBroker fresh = cluster.open(replaced + 1);
+        EmbeddedBroker fresh = cluster.openReplacingLostStorage(replaced + 1);
         latest.putAll(appendKeyed(state, count, 10));
         Awaitility.await("the new replica caught up").atMost(Duration.ofSeconds(60))
                 .until(() -> fresh.hasPartition(state) && fresh.highWatermark(state) == count + 10);

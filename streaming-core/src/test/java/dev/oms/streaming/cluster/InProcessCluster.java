@@ -29,8 +29,17 @@ final class InProcessCluster implements AutoCloseable {
 
     /** Opens node {@code id}'s broker (again, in place of the one before, if it ran). */
     EmbeddedBroker open(int id) throws IOException {
+        return open(id, RaftNodeTest.config(id, peers));
+    }
+
+    /** Opens node {@code id}'s broker on an empty disk in place of a lost one (cluster.replace-lost-storage). */
+    EmbeddedBroker openReplacingLostStorage(int id) throws IOException {
+        return open(id, RaftNodeTest.config(id, peers).withReplaceLostStorage(true));
+    }
+
+    private EmbeddedBroker open(int id, ClusterConfig config) throws IOException {
         EmbeddedBroker broker = EmbeddedBroker.open(home(id).resolve("log"), BrokerConfig.of(1, 1024),
-                BrokerMetrics.unregistered(), RaftNodeTest.config(id, peers));
+                BrokerMetrics.unregistered(), config);
         if (brokers.size() >= id) {
             brokers.set(id - 1, broker);
         } else {

@@ -430,7 +430,7 @@ class RaftNodeTest {
     }
 
     static ClusterConfig config(int nodeId, List<ClusterConfig.Peer> peers) {
-        return new ClusterConfig(nodeId, peers, ClusterConfig.DEFAULT_REPLICA_LAG_TIME_MAX_MS);
+        return new ClusterConfig(nodeId, peers, ClusterConfig.DEFAULT_REPLICA_LAG_TIME_MAX_MS, false);
     }
 
     /** A node with the controller's state machine and one partition's, over a log in its own directory. */
