@@ -236,7 +236,8 @@ class ProcessLifecycleTest {
             try {
                 assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the process ended").isTrue();
                 assertThat(process.exitValue()).isEqualTo(1);
-                assertThat(new String(process.getInputStream().readAllBytes())).contains("oms: could not start");
+                assertThat(new String(process.getInputStream().readAllBytes())).contains("oms: could not start")
+                        .contains("the HTTP server could not listen on 127.0.0.1:" + taken.getLocalPort());
             } finally {
                 process.destroyForcibly();
             }

@@ -153,7 +153,12 @@ public final class EmbeddedBroker implements AutoCloseable {
             for (Map.Entry<TopicPartition, Owned> p : broker.partitions.entrySet()) {
                 broker.cluster.adopt(p.getKey(), broker.topics.get(p.getKey().topic()).id(), p.getValue().log);
             }
-            broker.cluster.start(logDir.toAbsolutePath().getParent().resolve("raft"));
+            try {
+                broker.cluster.start(logDir.toAbsolutePath().getParent().resolve("raft"));
+            } catch (IOException | RuntimeException e) {
+                broker.close(); // its shards and the cluster's threads, started above
+                throw e;
+            }
             metrics.register(new dev.oms.streaming.cluster.RaftMetrics(broker.cluster));
         }
         metrics.registerLogGauges(broker);
@@ -650,12 +655,15 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
         }
         if (cluster != null) {
+            boolean raftOwnsThePartitions = cluster.running(); // its state machines close them
             try {
-                cluster.close(); // its state machines close the partitions
+                cluster.close();
             } catch (IOException e) {
                 LOG.error("closing the Raft server", e);
             }
-            return;
+            if (raftOwnsThePartitions) {
+                return;
+            }
         }
         for (Owned owned : partitions.values()) {
             try {

@@ -85,6 +85,17 @@ public final class RaftNode implements AutoCloseable {
      */
     static RaftNode start(ClusterConfig config, Path dir, StateMachine.Registry stateMachines,
                           Collection<RaftGroup> resume) throws IOException {
+        if (!Files.isDirectory(dir.resolve(controllerGroup(config).getGroupId().getUuid().toString()))) {
+            if (config.replaceLostStorage()) {
+                LOG.warn("node {} starts without Raft storage, replacing lost storage (cluster.replace-lost-storage): keep"
+                        + " the other nodes up until it has caught up", config.nodeId());
+            } else {
+                refuseIfKnownAlready(config);
+            }
+        } else if (config.replaceLostStorage()) {
+            LOG.warn("cluster.replace-lost-storage is set but node {} has its Raft storage: unset it, or a later loss"
+                    + " of this node's storage will not be refused", config.nodeId());
+        }
         // Ratis resumes every group directory it finds as a group of no members, whose members
         // then come from the configuration entries in its log. A replica that must cut its whole
         // log (it led alone, at index 0, before a crash) cuts those entries too, and the ones just
@@ -98,10 +109,6 @@ public final class RaftNode implements AutoCloseable {
             }
         }
         setAsideGroupsOfNoPartition(dir, controllerGroup(config), resume);
-        if (!Files.isDirectory(dir.resolve(controllerGroup(config).getGroupId().getUuid().toString()))
-                && !config.replaceLostStorage()) {
-            refuseIfKnownAlready(config);
-        }
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
         // gRPC between nodes. Ratis' Netty transport (-Draft.rpc.type=NETTY on every node) measured
@@ -192,36 +199,54 @@ public final class RaftNode implements AutoCloseable {
      */
     private static void refuseIfKnownAlready(ClusterConfig config) throws IOException {
         RaftGroup controller = controllerGroup(config);
-        RaftProperties props = overrides(new RaftProperties());
-        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
-        try (RaftClient client = RaftClient.newBuilder().setProperties(props).setRaftGroup(controller)
+        RaftProperties props = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS)); // an operator's over it
+        try (RaftClient client = RaftClient.newBuilder().setProperties(overrides(props)).setRaftGroup(controller)
                 .setRetryPolicy(RetryPolicies.noRetry()).build()) {
             Message query = Message.valueOf(ByteString.copyFrom(new byte[] {ControllerStateMachine.REGISTERED_QUERY}));
+            Map<Integer, CompletableFuture<RaftClientReply>> asked = new java.util.TreeMap<>();
             for (ClusterConfig.Peer peer : config.peers()) {
-                if (peer.id() == config.nodeId()) {
-                    continue;
+                if (peer.id() != config.nodeId()) { // all at once: a peer that drops packets costs its timeout once
+                    asked.put(peer.id(), client.async().sendStaleRead(query, 0, peerId(peer.id())));
                 }
+            }
+            List<String> unanswered = new ArrayList<>();
+            for (var answer : asked.entrySet()) {
                 java.nio.ByteBuffer registered;
                 try {
-                    RaftClientReply reply = client.io().sendStaleRead(query, 0, peerId(peer.id()));
+                    RaftClientReply reply = answer.getValue().get(10, TimeUnit.SECONDS);
                     if (!reply.isSuccess()) {
-                        continue;
+                        throw new IOException(String.valueOf(reply.getException()));
                     }
                     registered = reply.getMessage().getContent().asReadOnlyByteBuffer();
-                } catch (IOException | RuntimeException e) {
-                    LOG.debug("node {} did not say whether node {} ran before", peer.id(), config.nodeId(), e);
-                    continue; // down, or not started as a member yet: it knows nothing
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | IOException e) {
+                    // Down, not started as a member yet, or a build without the query: it cannot say.
+                    unanswered.add("node " + answer.getKey() + " (" + (e.getCause() != null ? e.getCause() : e) + ")");
+                    continue;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("asking the other nodes whether node " + config.nodeId()
+                            + " ran before");
                 }
                 while (registered.remaining() >= Integer.BYTES) {
                     if (registered.getInt() == config.nodeId()) {
                         throw new IllegalStateException("node " + config.nodeId() + " has no Raft storage, but node "
-                                + peer.id() + " knows it as a node that ran before: it lost its storage, and with it its votes and the"
-                                + " entries it acknowledged. Counted in a majority again before it caught up, it could elect"
-                                + " a leader missing acknowledged writes. Start it with its data directory; or, replacing a"
-                                + " lost disk, set cluster.replace-lost-storage=true (OMS_CLUSTER_REPLACE_LOST_STORAGE) and keep"
-                                + " the other nodes up until `oms cluster info` shows it caught up");
+                                + answer.getKey() + " knows it as a node that ran before: it lost its storage, and with it"
+                                + " its votes and the entries it acknowledged. Counted in a majority again before it caught"
+                                + " up, it could elect a leader missing acknowledged writes. Start it with its data"
+                                + " directory; or, replacing a lost disk, set cluster.replace-lost-storage=true"
+                                + " (OMS_CLUSTER_REPLACE_LOST_STORAGE) and keep the other nodes up until `oms cluster info`"
+                                + " shows it caught up");
                     }
                 }
+            }
+            if (unanswered.size() == asked.size()) {
+                LOG.warn("node {} starts without Raft storage and no other node said whether it ran before ({}): if it"
+                        + " did and lost its storage, keep the others up until it has caught up", config.nodeId(),
+                        String.join(", ", unanswered));
+            } else if (!unanswered.isEmpty()) {
+                LOG.info("node {} is new to the cluster (no node that answered knows it; no answer from {})",
+                        config.nodeId(), String.join(", ", unanswered));
             }
         }
     }

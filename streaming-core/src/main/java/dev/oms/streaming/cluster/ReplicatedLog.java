@@ -840,6 +840,11 @@ public final class ReplicatedLog implements AutoCloseable {
         return raft == null ? -1 : raft.leader(raft.controllerGroupId()).map(RaftNode.Leader::nodeId).orElse(-1);
     }
 
+    /** True once this node's Raft server runs: its state machines own the partition logs then. */
+    public boolean running() {
+        return node.isDone() && !node.isCompletedExceptionally();
+    }
+
     @Override
     public void close() throws IOException {
         synchronized (startingOverNow) { // one under way finishes first, uninterrupted; none begins
@@ -849,7 +854,7 @@ public final class ReplicatedLog implements AutoCloseable {
         opener.shutdownNow();
         readiness.shutdownNow();
         held.values().forEach(this::awaitReady); // settled now: submitted if ready, else refused
-        RaftNode raft = node.getNow(null);
+        RaftNode raft = running() ? node.getNow(null) : null;
         if (raft != null) {
             raft.close(); // closes every state machine, and with them the partition logs
         }
