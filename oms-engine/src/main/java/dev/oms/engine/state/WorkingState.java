@@ -43,7 +43,10 @@ public final class WorkingState {
     static final int MAX_CACHED = 1_000_000;
 
     private final OrderStore store;
-    /** Orders written since the last flush, and open orders read or written, up to {@link #MAX_CACHED} besides those. */
+    /**
+     * Orders written since the last seal and those of the batch not yet settled, and open orders
+     * read or written, up to {@link #MAX_CACHED} besides those.
+     */
     private final Long2ObjectHashMap<Order> orders = new Long2ObjectHashMap<>();
     private final LongHashSet dirty = new LongHashSet();
     private Map<String, Long> clientOrderIds = new HashMap<>();
@@ -85,7 +88,7 @@ public final class WorkingState {
     /**
      * Claims room for one more order in {@code partition}, or refuses when its share of the store is
      * used up: a command that would outgrow it goes to the dead-letter topic and the partition goes
-     * on, rather than failing a whole batch at the flush.
+     * on, rather than failing a whole batch when it is written.
      */
     public void claimRoomForOrder(int partition) {
         long[] count = orderCounts.get(partition);
@@ -279,20 +282,5 @@ public final class WorkingState {
             throw new IllegalStateException("the batch of orders-" + unsettled.partition + " from offset "
                     + unsettled.fromOffset + " is not settled");
         }
-    }
-
-    /**
-     * Seals, commits and settles the batch of {@code partition} from {@code fromOffset} at once, on
-     * the calling thread.
-     */
-    public void flush(int partition, long fromOffset, long nextOffset) {
-        Batch batch = seal(partition, fromOffset, nextOffset);
-        try {
-            commit(batch);
-        } catch (RuntimeException e) {
-            settle(batch, false);
-            throw e;
-        }
-        settle(batch, true);
     }
 }

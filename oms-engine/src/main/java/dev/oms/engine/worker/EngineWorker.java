@@ -589,7 +589,7 @@ public final class EngineWorker implements Agent {
         }
     }
 
-    /** The command at {@code offset} is applied (its state reaches the store with the batch's flush). */
+    /** The command at {@code offset} is applied (its state reaches the store with the batch's). */
     private void complete(long offset) {
         nextOffsets[current] = offset + 1;
     }

@@ -79,7 +79,9 @@ class WriteBehindStateTest {
         Order kept = order(0, "c-0");
         state.put(kept);
         state.indexClientOrderId("acct", "S", "c-0", kept.id());
-        state.flush(0, 0, 1);
+        WorkingState.Batch placed = state.seal(0, 0, 1);
+        state.commit(placed);
+        state.settle(placed, true);
 
         Order canceled = kept.withStatus(OrdStatus.CANCELED, "CANCELED");
         state.put(canceled);

@@ -154,7 +154,9 @@ public class ApplyBenchmark {
         Command command = at(at);
         Verdict verdict = processor.apply(0, at, 1_767_225_600_000L, command);
         if ((at & (FLUSH_EVERY - 1)) == FLUSH_EVERY - 1) {
-            state.flush(0, at - FLUSH_EVERY + 1, at + 1);
+            dev.oms.engine.state.WorkingState.Batch batch = state.seal(0, at - FLUSH_EVERY + 1, at + 1);
+            state.commit(batch);
+            state.settle(batch, true);
         }
         return verdict;
     }
