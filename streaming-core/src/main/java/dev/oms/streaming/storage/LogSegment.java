@@ -60,14 +60,15 @@ final class LogSegment {
     }
 
     /**
-     * Validates every batch (size, magic, CRC-32C, offsets that rise without a gap, or with gaps
-     * left by compaction in a compacted topic), rebuilding the index and the producer state
-     * ({@code producers}, null when a later snapshot holds it), and cuts the file at the first
-     * batch that fails: a torn write loses only what was never acknowledged.
+     * Validates every batch (size, magic, offsets that rise without a gap, or with gaps left by
+     * compaction in a compacted topic, and with {@code checkCrc} the CRC-32C of its bytes),
+     * rebuilding the index and the producer state ({@code producers}, null when a later snapshot
+     * holds it), and cuts the file at the first batch that fails: a torn write loses only what was
+     * never acknowledged.
      *
      * @return the offset after the last whole batch, and why the file was cut (null if it was not)
      */
-    Recovery recover(ProducerStateManager producers, boolean compacted) throws IOException {
+    Recovery recover(ProducerStateManager producers, boolean compacted, boolean checkCrc) throws IOException {
         int position = 0;
         long nextOffset = baseOffset;
         long maxTs = RecordBatch.NO_TIMESTAMP;
@@ -82,7 +83,7 @@ final class LogSegment {
                     reason = "base offset " + batch.baseOffset() + ", expected " + (compacted ? "at least " : "") + nextOffset;
                     break;
                 }
-                if (!batch.isValid()) {
+                if (checkCrc && !batch.isValid()) {
                     reason = "CRC mismatch";
                     break;
                 }

@@ -132,7 +132,12 @@ public final class PartitionLog implements AutoCloseable {
                 producers.writeSnapshot(snapshotFile(base)); // a log written before snapshots were: the state as of here
             }
             LogSegment segment = LogSegment.open(file, base);
-            LogSegment.Recovery recovery = segment.recover(tracked ? producers : null, compacted);
+            // The last clean point is the last segment's start: a roll syncs the segment it closes
+            // before the next exists, so a crash can tear only the last one. Reading every batch of
+            // the others to check its CRC (Kafka does not either, below its recovery point) took a
+            // restart seconds per few GB of log; consumers still check each batch they read.
+            boolean last = file.equals(files.getLast());
+            LogSegment.Recovery recovery = segment.recover(tracked ? producers : null, compacted, last);
             if (recovery.bytesCut() > 0) {
                 LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
                         file.getFileName(), recovery.nextOffset(), recovery.reason());
@@ -748,7 +753,7 @@ public final class PartitionLog implements AutoCloseable {
             old.markDeleted();
             Files.move(swap, live, StandardCopyOption.ATOMIC_MOVE);
             LogSegment replacement = LogSegment.open(live, old.baseOffset());
-            replacement.recover(null, true);
+            replacement.recover(null, true, true);
             // Only now: a failure before leaves the old segment readable (its file open, renamed),
             // and the next start finishes the swap.
             pendingDeletes.add(new PendingDelete(old, nowMs + FILE_DELETE_DELAY_MS));

@@ -251,6 +251,35 @@ class SegmentsTest {
         }
     }
 
+    /**
+     * The last clean point is the last segment's start (a roll syncs the segment it closes): the
+     * last segment's CRCs are checked at open, the closed ones' are left to the readers, as
+     * Kafka leaves them below its recovery point.
+     */
+    @Test
+    void onlyTheLastSegmentsCrcsAreCheckedAtOpenAndABadBatchThereEndsTheLog() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            appendMany(log, 40, NOW);
+            log.flush();
+        }
+        List<String> files = segmentFiles();
+        Path first = segmentDir().resolve(files.getFirst());
+        Path last = segmentDir().resolve(files.getLast());
+        for (Path segment : List.of(first, last)) {
+            try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+                file.seek(file.length() - 2); // inside the segment's last record's value
+                file.write('X');
+            }
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            assertThat(log.logEndOffset()).as("cut at the last segment's bad batch").isEqualTo(39);
+            assertThat(log.segmentCount()).isEqualTo(files.size());
+            var batches = log.read(0, 1 << 20).batches();
+            assertThat(batches).as("the closed segment's bad batch is served as stored, for its reader to refuse")
+                    .anySatisfy(batch -> assertThat(batch.isValid()).isFalse());
+        }
+    }
+
     @Test
     void compactionKeepsTheLatestRecordOfEachKeyAtItsOriginalOffset() throws IOException {
         TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
