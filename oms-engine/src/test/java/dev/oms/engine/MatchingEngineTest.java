@@ -115,6 +115,25 @@ class MatchingEngineTest extends EngineTestBase {
     }
 
     @Test
+    void theOpenOrderLimitCountsTheOrdersARestartPutsBackInTheBooks() throws Exception {
+        EngineConfig config = new EngineConfig(dir.resolve("state"), 1, false, 10_000, new PriceScale(4),
+                new RiskLimits(10_000, Long.MAX_VALUE, 5_000, 3, 1_000_000), SelfTradePrevention.CANCEL_NEWEST);
+        start(2, config);
+        for (int i = 0; i < 3; i++) {
+            place(limit("alice", "o" + i, Side.BUY, "10", 5));
+            place(limit("bob", "p" + i, Side.BUY, "10", 5));
+        }
+        assertThat(place(limit("alice", "o3", Side.BUY, "10", 5)).reason()).isEqualTo("OPEN_ORDER_LIMIT");
+        stop();
+        start(2, config);
+
+        assertThat(place(limit("alice", "o4", Side.BUY, "10", 5)).reason()).as("three still open").isEqualTo("OPEN_ORDER_LIMIT");
+        place(limit("carol", "s1", Side.SELL, "10", 5)); // fills alice's first
+        assertThat(place(limit("alice", "o5", Side.BUY, "10", 5)).reason()).as("two open").isNull();
+        assertThat(place(limit("alice", "o6", Side.BUY, "10", 5)).reason()).isEqualTo("OPEN_ORDER_LIMIT");
+    }
+
+    @Test
     void aFullReplayOfTheLogGivesTheSameOrdersPositionsAndOutputRecords() throws Exception {
         start();
         List<OrderId> ids = new ArrayList<>();

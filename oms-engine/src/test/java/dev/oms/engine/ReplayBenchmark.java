@@ -34,6 +34,9 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
  * (2) a restart with the state intact. Run by bench/engine.sh; prints one line per figure.
  *
  * <pre>java ... dev.oms.engine.ReplayBenchmark 1000000</pre>
+ *
+ * With a directory as second argument the log and state are kept there, and a later run given the same
+ * directory times restarts only (three of them), for profiling a restart without writing the log again.
  */
 public final class ReplayBenchmark {
     private ReplayBenchmark() {
@@ -41,8 +44,16 @@ public final class ReplayBenchmark {
 
     public static void main(String[] args) throws Exception {
         int commands = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        Path dir = Files.createTempDirectory("oms-replay-bench");
+        boolean keep = args.length > 1;
+        Path dir = keep ? Path.of(args[1]) : Files.createTempDirectory("oms-replay-bench");
         PriceScale scale = new PriceScale(4);
+        if (keep && Files.isDirectory(dir.resolve("state"))) {
+            for (int i = 0; i < 3; i++) {
+                System.out.printf("restart: %.2f s with %d commands in the log%n",
+                        timeToCaughtUp(dir, scale, commands) / 1e9, commands);
+            }
+            return;
+        }
         try {
             try (EmbeddedBroker broker = EmbeddedBroker.open(dir.resolve("log"), 1, 4096)) {
                 broker.createTopic(Topics.ORDERS, 1);
@@ -56,9 +67,11 @@ public final class ReplayBenchmark {
             long restartNanos = timeToCaughtUp(dir, scale, commands);
             System.out.printf("restart: %.2f s with %d commands in the log%n", restartNanos / 1e9, commands);
         } finally {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
+            if (!keep) {
+                try (Stream<Path> walk = Files.walk(dir)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
                 }
             }
         }

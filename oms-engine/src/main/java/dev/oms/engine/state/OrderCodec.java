@@ -135,11 +135,11 @@ final class OrderCodec {
         long queuedAt = bigEndianLong(in, at + 32);
         at += 40;
         int accountLength = stringLength(in, at, end);
-        String account = open.string(in, at + 2, accountLength);
+        int account = open.string(in, at + 2, accountLength);
         at += 2 + accountLength;
         at += 2 + stringLength(in, at, end); // the clientOrderId: no book needs it
         int symbolLength = stringLength(in, at, end);
-        String symbol = open.string(in, at + 2, symbolLength);
+        int symbol = open.string(in, at + 2, symbolLength);
         at += 2 + symbolLength;
         if (at + 2 + stringLength(in, at, end) != end) { // the reason, last
             throw new IllegalStateException("an order record of the store has bytes after its end");

@@ -55,7 +55,7 @@ final class OrderProcessor implements BookListener {
     private final Map<String, OrderBook> books = new HashMap<>();
     private final Map<String, Long> lastDayBySymbol = new HashMap<>();
     /** Orders resting in a book, which count toward their account's open orders. */
-    private final LongHashSet resting = new LongHashSet();
+    private LongHashSet resting = new LongHashSet();
     private final Object2IntHashMap<String> openOrders = new Object2IntHashMap<>(0);
 
     /** Output records appended but not yet known durable. */
@@ -82,27 +82,46 @@ final class OrderProcessor implements BookListener {
 
     /** Puts the open orders of {@code partitions} back into their books, in queue order. */
     void restore(int[] partitions) {
-        for (OpenOrders open : store.restore(partitions).values()) {
+        java.util.Collection<OpenOrders> restored = store.restore(partitions).values();
+        if (resting.isEmpty()) { // sized once, not rehashed a score of times over millions of orders
+            resting = new LongHashSet(capacityFor(restored.stream().mapToLong(OpenOrders::size).sum()));
+        }
+        for (OpenOrders open : restored) {
             restore(open);
         }
     }
 
     private void restore(OpenOrders open) {
-        String symbol = null;
+        // A first pass counts, by the ids OpenOrders gives its strings: orders per symbol (to size
+        // each book's key map once) and per account and symbol (the open-order counts).
+        org.agrona.collections.Int2IntHashMap perSymbol = new org.agrona.collections.Int2IntHashMap(0);
+        org.agrona.collections.Long2LongHashMap perAccountSymbol = new org.agrona.collections.Long2LongHashMap(0);
+        for (int i = 0; i < open.size(); i++) {
+            perSymbol.merge(open.symbolId(i), 1, Integer::sum);
+        }
+        perSymbol.forEachInt((symbolId, count) -> book(open.string(symbolId)).reserve(count));
+        int symbolId = -1;
         OrderBook book = null;
         for (int i = 0; i < open.size(); i++) {
-            if (!open.symbol(i).equals(symbol)) { // orders of a symbol come in runs: look its book up once a run
-                symbol = open.symbol(i);
-                book = book(symbol);
+            if (open.symbolId(i) != symbolId) { // orders of a symbol come in runs: look its book up once a run
+                symbolId = open.symbolId(i);
+                book = book(open.string(symbolId));
             }
             long key = open.key(i);
             BookResult result = book.restore(key, open.account(i), open.side(i), open.timeInForce(i),
                     open.priceTicks(i), open.quantity(i), open.filledQuantity(i), open.createdAt(i));
             if (result == BookResult.OK) {
                 resting.add(key);
-                adjustOpenOrders(open.account(i), symbol, 1);
+                perAccountSymbol.merge((long) open.accountId(i) << 32 | symbolId, 1, Long::sum);
             }
         }
+        perAccountSymbol.forEachLong((pair, count) ->
+                adjustOpenOrders(open.string((int) (pair >>> 32)), open.string((int) pair), (int) count));
+    }
+
+    /** Slots for {@code entries} in an Agrona hash set or map at its default load factor (0.65). */
+    private static int capacityFor(long entries) {
+        return (int) Math.min(entries * 100 / 65 + 1, 1 << 30);
     }
 
     /**

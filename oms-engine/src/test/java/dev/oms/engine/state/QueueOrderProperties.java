@@ -31,7 +31,7 @@ class QueueOrderProperties {
     private static List<Long> sorted(List<Long> queuedAt) {
         OpenOrders open = new OpenOrders();
         for (int i = queuedAt.size() - 1; i >= 0; i--) {
-            open.add(new OrderId(3, i).packed(), "a", "S", Side.BUY, TimeInForce.GTC, 1, 1, 0, 0, queuedAt.get(i));
+            open.add(new OrderId(3, i).packed(), 0, 1, Side.BUY, TimeInForce.GTC, 1, 1, 0, 0, queuedAt.get(i));
         }
         open.sortByQueue();
         List<Long> keys = new ArrayList<>();

@@ -64,15 +64,16 @@ class RestoreDecodingProperties {
     @Property
     void everyDistinctStringIsKeptAndFoundAgain(@ForAll @IntRange(min = 1, max = 500) int distinct) {
         OpenOrders open = new OpenOrders();
-        java.util.Map<String, String> first = new java.util.HashMap<>();
+        java.util.Map<String, Integer> first = new java.util.HashMap<>();
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < distinct; i++) {
                 byte[] utf8 = ("account-é" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                String s = open.string(BytesStore.wrap(utf8), 0, utf8.length);
-                assertThat(s).isEqualTo("account-é" + i);
-                assertThat(first.computeIfAbsent(s, k -> s)).isSameAs(s);
+                int id = open.string(BytesStore.wrap(utf8), 0, utf8.length);
+                assertThat(open.string(id)).isEqualTo("account-é" + i);
+                assertThat(first.computeIfAbsent(open.string(id), k -> id)).as("the same id the second time").isEqualTo(id);
             }
         }
+        assertThat(new java.util.HashSet<>(first.values())).as("one id per string").hasSize(distinct);
     }
 
     @Provide
