@@ -206,6 +206,42 @@ class EmbeddedBrokerTest {
         }
     }
 
+    /**
+     * An in-process reader checks each batch's CRC as a Kafka consumer does (a restart checks only
+     * the last segment's): a batch whose bytes changed on disk is refused, never handed over, and
+     * the position stays before it, so its reader (an engine worker) stops there.
+     */
+    @Test
+    void aSubscriptionRefusesABatchWhoseBytesNoLongerMatchItsCrc() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 1, 64)) {
+            broker.createTopic("orders", 1);
+            TopicPartition tp = new TopicPartition("orders", 0);
+            for (String value : List.of("first", "second-batch", "third")) {
+                broker.append(tp, batch(value)).join();
+            }
+            Path segment = dir.resolve("orders-0").resolve("00000000000000000000.log");
+            byte[] bytes = java.nio.file.Files.readAllBytes(segment);
+            int at = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("second-batch");
+            try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(segment.toFile(), "rw")) {
+                file.seek(at);
+                file.write('S'); // as bit rot would, after the restart that checked the segment
+            }
+
+            dev.oms.streaming.client.PartitionSubscription subscription =
+                    dev.oms.streaming.client.PartitionSubscription.of(broker, tp, 0);
+            List<String> values = new ArrayList<>();
+            dev.oms.streaming.client.PartitionSubscription.RecordHandler collect = (offset, timestamp, key, value) ->
+                    values.add(java.nio.charset.StandardCharsets.UTF_8.decode(value).toString());
+            assertThatThrownBy(() -> subscription.poll(1 << 20, collect))
+                    .isInstanceOf(org.apache.kafka.common.errors.CorruptRecordException.class);
+            assertThat(values).containsExactly("first");
+            assertThat(subscription.position()).isEqualTo(1);
+            assertThatThrownBy(() -> subscription.poll(1 << 20, collect)).as("again, not skipped")
+                    .isInstanceOf(org.apache.kafka.common.errors.CorruptRecordException.class);
+            assertThat(values).containsExactly("first");
+        }
+    }
+
     private static org.apache.kafka.common.record.internal.MemoryRecords keyed(String[]... keyValues) {
         var records = new org.apache.kafka.common.record.internal.SimpleRecord[keyValues.length];
         for (int i = 0; i < keyValues.length; i++) {

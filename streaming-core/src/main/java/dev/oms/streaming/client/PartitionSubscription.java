@@ -15,7 +15,9 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * The in-process way to consume one partition: what a Kafka consumer assigned that partition
  * does, without a socket or a copy. {@link #poll} hands every durable record from the position on
  * to a handler (skipping the records before the position in the first batch, and control
- * batches) and moves the position past them; {@link #awaitData} waits for more.
+ * batches) and moves the position past them; {@link #awaitData} waits for more. A batch whose
+ * CRC does not match its bytes is refused ({@code CorruptRecordException}), the position left
+ * before it.
  *
  * <p>Threads: one reader thread per subscription.
  */
@@ -56,6 +58,10 @@ public final class PartitionSubscription {
             if (batch.lastOffset() < position) {
                 continue;
             }
+            // As a Kafka consumer does (check.crcs): a restart checks only the last segment's CRCs,
+            // and bytes can rot on disk after it. The records were read to be handed over anyway,
+            // so the check costs a CRC-32C over bytes in memory. Thrown before the position moves.
+            batch.ensureValid();
             if (batch.isControlBatch()) {
                 position = batch.nextOffset();
                 continue;

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -95,7 +95,7 @@ final class LogSegment {
                 position += batch.sizeInBytes();
                 nextOffset = batch.nextOffset();
             }
-        } catch (CorruptRecordException e) {
+        } catch (KafkaException e) { // CorruptRecordException, or a header that runs past the file's end
             reason = e.getMessage();
         }
         int size = records.sizeInBytes();

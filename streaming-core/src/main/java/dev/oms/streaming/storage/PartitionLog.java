@@ -119,12 +119,14 @@ public final class PartitionLog implements AutoCloseable {
         List<LogSegment> recovered = new ArrayList<>();
         long nextOffset = -1;
         boolean cut = false;
+        boolean deleted = false;
         for (Path file : files) {
             long base = baseOf(file);
             if (cut || (nextOffset >= 0 && !LogSegment.follows(base, nextOffset, compacted))) {
                 LOG.warn("{}: deleting segment {}: it does not follow offset {} of the segment before", topicPartition,
                         file.getFileName(), nextOffset);
                 Files.delete(file);
+                deleted = true;
                 continue;
             }
             boolean tracked = base >= snapshotBase;
@@ -145,6 +147,9 @@ public final class PartitionLog implements AutoCloseable {
             }
             recovered.add(segment);
             nextOffset = Math.max(recovery.nextOffset(), base);
+        }
+        if (deleted) {
+            Directories.sync(dir); // as truncateTo does
         }
         if (recovered.isEmpty()) {
             recovered.add(LogSegment.create(dir, 0, config.preallocate() ? config.segmentBytes() : 0, System.currentTimeMillis()));
@@ -366,8 +371,11 @@ public final class PartitionLog implements AutoCloseable {
      */
     private LogSegment roll(long nowMs) throws IOException {
         LogSegment old = active();
-        old.flush();
+        // Trimmed first, so that the sync covers the size too (fdatasync writes a size change): a
+        // closed segment left at its preallocated length, zeros past its data, would read at the
+        // next start as a torn segment, and every segment after it would go.
         old.trim();
+        old.flush();
         producers.writeSnapshot(snapshotFile(logEndOffset));
         LogSegment next = LogSegment.create(dir, logEndOffset, config.preallocate() ? config.segmentBytes() : 0, nowMs);
         LogSegment[] rolled = Arrays.copyOf(segments, segments.length + 1);
@@ -488,7 +496,19 @@ public final class PartitionLog implements AutoCloseable {
      */
     public ByteBuffer bytesBetween(End from, End to) throws IOException {
         int start = from.segmentBase() == to.segmentBase() ? from.position() : 0;
-        return segmentAt(to.segmentBase()).readBytes(start, to.position());
+        return checked(segmentAt(to.segmentBase()).readBytes(start, to.position()));
+    }
+
+    /**
+     * {@code bytes}, once every batch in it matched its CRC: what goes to another replica is
+     * checked here, since a restart checks only the last segment's CRCs and a follower that refused
+     * a batch would be stuck on it.
+     */
+    private ByteBuffer checked(ByteBuffer bytes) {
+        for (RecordBatch batch : MemoryRecords.readableRecords(bytes.duplicate()).batches()) {
+            batch.ensureValid();
+        }
+        return bytes;
     }
 
     /** The segment starting at {@code base}; searched from the newest, where replication works. */
@@ -528,6 +548,11 @@ public final class PartitionLog implements AutoCloseable {
         for (int i = keep; i < segs.length; i++) {
             segs[i].close();
             Files.deleteIfExists(segs[i].file());
+        }
+        if (keep < segs.length) {
+            // Durably gone: come back after a crash, a later segment would make the one cut here,
+            // which takes new entries, a closed one whose CRCs the next start does not check.
+            Directories.sync(dir);
         }
         segs[keep - 1].truncateTo(end.position());
         logEndOffset = end.offset();
@@ -826,7 +851,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         ByteBuffer copy = ByteBuffer.allocate(records.sizeInBytes());
         ((FileRecords) records).readInto(copy, 0); // flips it
-        return copy;
+        return checked(copy);
     }
 
     private Records readVisible(long fromOffset, int maxBytes) {
