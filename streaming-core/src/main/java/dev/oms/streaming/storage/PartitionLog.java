@@ -62,6 +62,14 @@ public final class PartitionLog implements AutoCloseable {
     private int pendingBytes;
     /** Written to the active segment but not yet fsync'd. */
     private boolean unsynced;
+    /**
+     * The first fsync that failed, after which the partition takes no more writes. Linux reports a
+     * writeback error once: a later fsync that succeeds says nothing of pages the failed one lost,
+     * so writing on would acknowledge records on top of a hole (PostgreSQL's "fsyncgate"; Kafka
+     * takes the log directory offline). A restart recovers the log: the last segment, where those
+     * writes are, has its CRCs checked.
+     */
+    private volatile IOException fsyncFailure;
     /** What readers may see: everything below the high watermark, which ends in {@code segment} at {@code bytes}. */
     private volatile Visible visible;
     // Completed, and replaced, each time the high watermark moves: long-polling readers wait on it.
@@ -180,6 +188,7 @@ public final class PartitionLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException for a fenced producer epoch
      */
     public long append(MemoryRecords records, long nowMs) throws IOException {
+        requireNoFsyncFailure();
         int batches = 0;
         boolean idempotent = false;
         for (MutableRecordBatch batch : records.batches()) {
@@ -254,6 +263,7 @@ public final class PartitionLog implements AutoCloseable {
      * Owner only (in a cluster, the thread that writes the replica).
      */
     public void appendReplica(MemoryRecords records, long nowMs) throws IOException {
+        requireNoFsyncFailure();
         long next = logEndOffset;
         boolean compacted = config.compact();
         for (MutableRecordBatch batch : records.batches()) {
@@ -375,7 +385,13 @@ public final class PartitionLog implements AutoCloseable {
         // closed segment left at its preallocated length, zeros past its data, would read at the
         // next start as a torn segment, and every segment after it would go.
         old.trim();
-        old.flush();
+        try {
+            old.flush();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw e; // closed by oms (a shutdown), not a failing disk
+        } catch (IOException e) {
+            throw fsyncFailed(e);
+        }
         producers.writeSnapshot(snapshotFile(logEndOffset));
         LogSegment next = LogSegment.create(dir, logEndOffset, config.preallocate() ? config.segmentBytes() : 0, nowMs);
         LogSegment[] rolled = Arrays.copyOf(segments, segments.length + 1);
@@ -394,8 +410,15 @@ public final class PartitionLog implements AutoCloseable {
      * all batches appended since the last one: this is the group commit. Owner shard only.
      */
     public void flush() throws IOException {
+        requireNoFsyncFailure(); // nothing written since becomes visible
         if (unsynced) {
-            active().flush();
+            try {
+                active().flush();
+            } catch (java.nio.channels.ClosedChannelException e) {
+                throw e; // closed by oms (a shutdown), not a failing disk
+            } catch (IOException e) {
+                throw fsyncFailed(e);
+            }
             unsynced = false;
         }
         if (pendingBytes > 0) {
@@ -453,14 +476,17 @@ public final class PartitionLog implements AutoCloseable {
     public void sync() throws IOException {
         while (true) {
             LogSegment active = active();
+            requireNoFsyncFailure();
             try {
                 active.flush();
                 return;
             } catch (java.nio.channels.ClosedChannelException e) {
                 if (active() == active) {
-                    throw e;
+                    throw e; // closed by oms (a shutdown), not a failing disk
                 }
                 // Raft cut its entries meanwhile ({@link #truncateTo} closed it): sync the segment now active.
+            } catch (IOException e) {
+                throw fsyncFailed(e);
             }
         }
     }
@@ -909,6 +935,27 @@ public final class PartitionLog implements AutoCloseable {
 
     private LogSegment active() {
         return segments[segments.length - 1];
+    }
+
+    private IOException fsyncFailed(IOException e) {
+        if (fsyncFailure == null) {
+            fsyncFailure = e;
+            LOG.error("{}: fsync failed; the partition takes no more writes until oms restarts and recovers it",
+                    topicPartition, e);
+        }
+        return noWrites();
+    }
+
+    private void requireNoFsyncFailure() throws IOException {
+        if (fsyncFailure != null) {
+            throw noWrites();
+        }
+    }
+
+    private IOException noWrites() {
+        return new IOException(topicPartition + ": an fsync failed (" + fsyncFailure
+                + "), so what was written after the last good one may not be on disk: no more writes until a restart"
+                + " recovers the log", fsyncFailure);
     }
 
     /** The partition's directory. */
