@@ -128,6 +128,7 @@ public final class PartitionLog implements AutoCloseable {
         long nextOffset = -1;
         boolean cut = false;
         boolean deleted = false;
+        LogSegment crcChecked = null;
         for (Path file : files) {
             long base = baseOf(file);
             if (cut || (nextOffset >= 0 && !LogSegment.follows(base, nextOffset, compacted))) {
@@ -148,6 +149,9 @@ public final class PartitionLog implements AutoCloseable {
             // restart seconds per few GB of log; consumers still check each batch they read.
             boolean last = file.equals(files.getLast());
             LogSegment.Recovery recovery = segment.recover(tracked ? producers : null, compacted, last);
+            if (last) {
+                crcChecked = segment;
+            }
             if (recovery.bytesCut() > 0) {
                 LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
                         file.getFileName(), recovery.nextOffset(), recovery.reason());
@@ -159,14 +163,30 @@ public final class PartitionLog implements AutoCloseable {
         if (deleted) {
             Directories.sync(dir); // as truncateTo does
         }
+        boolean recheckedLast = false;
+        if (!recovered.isEmpty() && recovered.getLast() != crcChecked) {
+            // The segment after it went (cut short, or not following): this one, checked by its
+            // headers only, ends the log now, so its CRCs are checked too, as the last one's are.
+            LogSegment unchecked = recovered.getLast();
+            unchecked.close();
+            LogSegment segment = LogSegment.open(unchecked.file(), unchecked.baseOffset());
+            LogSegment.Recovery recovery = segment.recover(null, compacted, true);
+            if (recovery.bytesCut() > 0) {
+                LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
+                        segment.file().getFileName(), recovery.nextOffset(), recovery.reason());
+                recheckedLast = true;
+            }
+            recovered.set(recovered.size() - 1, segment);
+            nextOffset = Math.max(recovery.nextOffset(), segment.baseOffset());
+        }
         if (recovered.isEmpty()) {
             recovered.add(LogSegment.create(dir, 0, config.preallocate() ? config.segmentBytes() : 0, System.currentTimeMillis()));
             nextOffset = 0;
         }
         segments = recovered.toArray(LogSegment[]::new);
         logEndOffset = nextOffset;
-        if (snapshotBase > 0 && recovered.stream().noneMatch(segment -> segment.baseOffset() == snapshotBase)) {
-            rebuildProducers(); // a torn segment before the snapshot's cut the log short of it
+        if (recheckedLast || snapshotBase > 0 && recovered.stream().noneMatch(segment -> segment.baseOffset() == snapshotBase)) {
+            rebuildProducers(); // a torn segment before the snapshot's cut the log short of it, or the last one was cut again
         }
         deleteSnapshotsNotAtASegment();
         LogSegment active = active();

@@ -280,6 +280,30 @@ class SegmentsTest {
         }
     }
 
+    /** A segment that ends the log because the one after it went is checked as the last one is. */
+    @Test
+    void aSegmentLeftLastByADeletedSuccessorHasItsCrcsChecked() throws IOException {
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            appendMany(log, 40, NOW);
+            log.flush();
+        }
+        List<String> files = segmentFiles();
+        Path secondLast = segmentDir().resolve(files.get(files.size() - 2));
+        Path last = segmentDir().resolve(files.getLast());
+        long lastBase = Long.parseLong(files.getLast().substring(0, 20));
+        try (RandomAccessFile file = new RandomAccessFile(secondLast.toFile(), "rw")) {
+            file.seek(file.length() - 2); // inside its last record's value
+            file.write('X');
+        }
+        // The last segment, renamed to a base past the log's end, does not follow: recovery deletes it.
+        Files.move(last, last.resolveSibling(String.format("%020d.log", lastBase + 1000)));
+        try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
+            assertThat(log.logEndOffset()).as("cut at the bad batch of the segment now last").isEqualTo(lastBase - 1);
+            assertThat(log.segmentCount()).isEqualTo(files.size() - 1);
+            assertThat(log.append(batch("after", NOW))).isEqualTo(lastBase - 1);
+        }
+    }
+
     @Test
     void compactionKeepsTheLatestRecordOfEachKeyAtItsOriginalOffset() throws IOException {
         TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
