@@ -17,6 +17,7 @@ import dev.oms.engine.log.Topics;
  * <p>Threads: one reader (the stream's request thread).
  */
 public final class ExecutionReportFollower {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExecutionReportFollower.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final OrderLog log;
@@ -41,13 +42,20 @@ public final class ExecutionReportFollower {
         List<Report> reports = new ArrayList<>();
         for (int p = 0; p < positions.length; p++) {
             int partition = p;
-            log.pollTopic(Topics.ORDER_EVENTS, p, positions[p], 256 * 1024, (part, offset, timestamp, key, value, headers) -> {
-                positions[partition] = offset + 1;
-                JsonNode report = parse(value);
-                if (report != null && account.equals(report.path("account").asText())) {
-                    reports.add(new Report(report.path("eventId").asText(), report.path("type").asText(), report.toString()));
-                }
-            });
+            try {
+                log.pollTopic(Topics.ORDER_EVENTS, p, positions[p], 256 * 1024, (part, offset, timestamp, key, value, headers) -> {
+                    positions[partition] = offset + 1;
+                    JsonNode report = parse(value);
+                    if (report != null && account.equals(report.path("account").asText())) {
+                        reports.add(new Report(report.path("eventId").asText(), report.path("type").asText(), report.toString()));
+                    }
+                });
+            } catch (dev.oms.streaming.client.CorruptBatchException e) {
+                // The reports already taken still go out; the damaged batch's are lost to this stream
+                // (the engine's state and the order's GET still have what they said).
+                LOG.error("{}; its execution reports are skipped in the stream of account {}", e.getMessage(), account);
+                positions[partition] = e.nextOffset();
+            }
         }
         return reports;
     }

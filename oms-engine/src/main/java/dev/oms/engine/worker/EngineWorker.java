@@ -438,8 +438,11 @@ public final class EngineWorker implements Agent {
      * restarts it.
      */
     private RuntimeException stop(int partition, long from, RuntimeException e) {
-        LOG.error("{}: orders-{} stopped at offset {}: {}; restart oms to rebuild the partition from its log", roleName(),
-                partition, from, e.toString(), e);
+        String remedy = e instanceof org.apache.kafka.common.errors.CorruptRecordException
+                ? "the log itself is damaged there, so a restart stops here again: restore the partition's log (a"
+                        + " cluster's other nodes hold copies) and restart oms"
+                : "restart oms to rebuild the partition from its log";
+        LOG.error("{}: orders-{} stopped at offset {}: {}; {}", roleName(), partition, from, e.toString(), remedy, e);
         String reason = "orders-" + partition + " stopped at offset " + from + ": " + e;
         stopped.put(partition, reason);
         return new PartitionStoppedException(reason);

@@ -16,7 +16,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * does, without a socket or a copy. {@link #poll} hands every durable record from the position on
  * to a handler (skipping the records before the position in the first batch, and control
  * batches) and moves the position past them; {@link #awaitData} waits for more. A batch whose
- * CRC does not match its bytes is refused ({@code CorruptRecordException}), the position left
+ * CRC does not match its bytes is refused ({@link CorruptBatchException}), the position left
  * before it.
  *
  * <p>Threads: one reader thread per subscription.
@@ -61,7 +61,11 @@ public final class PartitionSubscription {
             // As a Kafka consumer does (check.crcs): a restart checks only the last segment's CRCs,
             // and bytes can rot on disk after it. The records were read to be handed over anyway,
             // so the check costs a CRC-32C over bytes in memory. Thrown before the position moves.
-            batch.ensureValid();
+            try {
+                batch.ensureValid();
+            } catch (org.apache.kafka.common.errors.CorruptRecordException e) {
+                throw new CorruptBatchException(partition, batch.baseOffset(), batch.nextOffset(), e);
+            }
             if (batch.isControlBatch()) {
                 position = batch.nextOffset();
                 continue;

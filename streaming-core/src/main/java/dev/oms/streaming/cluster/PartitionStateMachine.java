@@ -673,7 +673,8 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      */
     private void startOver(String what, Throwable cause) {
         // Stopped already (a disk error) or closed meanwhile: only that.
-        if (onStartOver == null || failed.get() || !logReleased.compareAndSet(false, true)) {
+        // And a log whose fsync failed: starting over would wipe it and fail again, every 2 s.
+        if (onStartOver == null || failed.get() || log.fsyncFailed() || !logReleased.compareAndSet(false, true)) {
             stop(what, cause);
             return;
         }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.oms.streaming.EmbeddedBroker;
+import dev.oms.streaming.client.CorruptBatchException;
 import dev.oms.streaming.client.PartitionSubscription;
 import dev.oms.streaming.storage.TopicConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.utils.Utils;
  * <p>Threads: any. Commits of one group are serialized, so the map follows the log's order.
  */
 public final class OffsetStore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OffsetStore.class);
     public static final String TOPIC = "__consumer_offsets";
     private static final short VERSION = 1;
 
@@ -69,8 +71,17 @@ public final class OffsetStore {
         synchronized (records) {
             long end = broker.highWatermark(records.partition());
             // Compaction may leave the last offsets empty, so stop when a poll finds nothing.
-            while (records.position() < end && records.poll(1 << 20, (offset, timestamp, key, value) -> apply(key, value)) > 0) {
-                // applied in the handler
+            while (records.position() < end) {
+                try {
+                    if (records.poll(1 << 20, (offset, timestamp, key, value) -> apply(key, value)) == 0) {
+                        break;
+                    }
+                } catch (CorruptBatchException e) {
+                    // Committed offsets only: a group whose commits were there goes on from an
+                    // earlier commit (or its reset policy), which beats a broker that cannot start.
+                    LOG.error("{}; its commits are skipped", e.getMessage());
+                    records.seek(e.nextOffset());
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -95,8 +96,14 @@ final class LogSegment {
                 position += batch.sizeInBytes();
                 nextOffset = batch.nextOffset();
             }
-        } catch (KafkaException e) { // CorruptRecordException, or a header that runs past the file's end
+        } catch (CorruptRecordException e) {
             reason = e.getMessage();
+        } catch (KafkaException e) {
+            if (!(e.getCause() instanceof java.io.EOFException)) {
+                // A read that failed (EIO) is no torn tail: cutting here would delete acknowledged data.
+                throw e.getCause() instanceof IOException io ? io : new IOException(e);
+            }
+            reason = e.getMessage(); // a header that runs past the file's end
         }
         int size = records.sizeInBytes();
         int cut = size - position;

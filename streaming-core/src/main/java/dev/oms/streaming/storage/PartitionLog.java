@@ -400,6 +400,7 @@ public final class PartitionLog implements AutoCloseable {
      * offset, with the producers' state as of there in a snapshot.
      */
     private LogSegment roll(long nowMs) throws IOException {
+        requireNoFsyncFailure();
         LogSegment old = active();
         // Trimmed first, so that the sync covers the size too (fdatasync writes a size change): a
         // closed segment left at its preallocated length, zeros past its data, would read at the
@@ -451,7 +452,7 @@ public final class PartitionLog implements AutoCloseable {
      * trade of durability for latency. A later {@link #flush} makes them durable. Owner shard only.
      */
     public void publishUnflushed() {
-        if (pendingBytes > 0) {
+        if (pendingBytes > 0 && fsyncFailure == null) { // a roll's failed fsync may have covered them
             publish();
         }
     }
@@ -516,7 +517,7 @@ public final class PartitionLog implements AutoCloseable {
      * backwards. The one thread that applies committed entries calls it.
      */
     public void publishUpTo(End end) {
-        if (end.offset() <= visible.highWatermark()) {
+        if (end.offset() <= visible.highWatermark() || fsyncFailure != null) {
             return;
         }
         visible = new Visible(end.offset(), segmentAt(end.segmentBase()), end.position());
@@ -617,6 +618,9 @@ public final class PartitionLog implements AutoCloseable {
      * size to closed segments, and deletes the files of segments removed a while ago. Owner shard only.
      */
     public void maintain(long nowMs) throws IOException {
+        if (fsyncFailure != null) {
+            return; // no roll, retention or compaction on a log a restart must recover first
+        }
         TopicConfig settings = config;
         LogSegment active = active();
         if (active.size() > 0 && nowMs - active.createdAtMs() >= settings.segmentMs() && !hasPendingWrites()) {
@@ -722,6 +726,7 @@ public final class PartitionLog implements AutoCloseable {
      * Owner only, while the replica serves no one (it follows).
      */
     public void resetTo(long base, byte[] producerSnapshot, long nowMs) throws IOException {
+        requireNoFsyncFailure();
         LogSegment[] old = segments;
         for (LogSegment segment : old) {
             segment.close();
@@ -966,6 +971,11 @@ public final class PartitionLog implements AutoCloseable {
         return noWrites();
     }
 
+    /** True once an fsync of this log failed: it takes no more writes until a restart. */
+    public boolean fsyncFailed() {
+        return fsyncFailure != null;
+    }
+
     private void requireNoFsyncFailure() throws IOException {
         if (fsyncFailure != null) {
             throw noWrites();
@@ -1065,7 +1075,9 @@ public final class PartitionLog implements AutoCloseable {
     @Override
     public void close() {
         try {
-            flush();
+            if (fsyncFailure == null) {
+                flush(); // after a failed fsync nothing more is published, nor synced
+            }
             for (LogSegment segment : segments) {
                 segment.close();
             }
