@@ -85,7 +85,8 @@ public final class RaftNode implements AutoCloseable {
      */
     static RaftNode start(ClusterConfig config, Path dir, StateMachine.Registry stateMachines,
                           Collection<RaftGroup> resume) throws IOException {
-        if (!Files.isDirectory(dir.resolve(controllerGroup(config).getGroupId().getUuid().toString()))) {
+        boolean freshController = !Files.isDirectory(dir.resolve(controllerGroup(config).getGroupId().getUuid().toString()));
+        if (freshController) {
             if (config.replaceLostStorage()) {
                 LOG.warn("node {} starts without Raft storage, replacing lost storage (cluster.replace-lost-storage): keep"
                         + " the other nodes up until it has caught up", config.nodeId());
@@ -174,6 +175,12 @@ public final class RaftNode implements AutoCloseable {
                         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
         RaftNode node = new RaftNode(config, dir, server, controller, client);
+        if (freshController) {
+            // As a group joined with a new directory (join): the controller group's leader may count
+            // this node's lost copy as caught up, and would then send it nothing.
+            Thread.ofVirtual().name("oms-fresh-" + controller.getGroupId())
+                    .start(() -> node.unstickIfTheLeaderKnewAnOlderCopy(controller));
+        }
         for (RaftGroup group : resume) {
             Path held = hidden(dir, group);
             if (Files.isDirectory(held)) {
