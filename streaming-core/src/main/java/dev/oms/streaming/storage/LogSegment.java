@@ -48,8 +48,13 @@ final class LogSegment {
 
     /** An existing segment file, not yet recovered. */
     static LogSegment open(Path file, long baseOffset) throws IOException {
+        return open(file, baseOffset, Files.getLastModifiedTime(file).toMillis());
+    }
+
+    /** An existing segment file, not yet recovered, whose age counts from {@code createdAtMs}. */
+    static LogSegment open(Path file, long baseOffset, long createdAtMs) throws IOException {
         FileRecords records = FileRecords.open(file.toFile(), true, true, 0, false);
-        return new LogSegment(baseOffset, file, records, Files.getLastModifiedTime(file).toMillis());
+        return new LogSegment(baseOffset, file, records, createdAtMs);
     }
 
     /**

@@ -169,7 +169,8 @@ public final class PartitionLog implements AutoCloseable {
             // headers only, ends the log now, so its CRCs are checked too, as the last one's are.
             LogSegment unchecked = recovered.getLast();
             unchecked.close();
-            LogSegment segment = LogSegment.open(unchecked.file(), unchecked.baseOffset());
+            // Its age as first read: a cut in the first pass changed the file's modification time.
+            LogSegment segment = LogSegment.open(unchecked.file(), unchecked.baseOffset(), unchecked.createdAtMs());
             LogSegment.Recovery recovery = segment.recover(null, compacted, true);
             if (recovery.bytesCut() > 0) {
                 LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
