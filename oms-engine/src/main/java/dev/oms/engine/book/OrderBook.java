@@ -95,8 +95,13 @@ public final class OrderBook {
      */
     public void reserve(int orders) {
         if (restingByKey.isEmpty()) {
-            restingByKey = new Long2ObjectHashMap<>((int) Math.min(orders * 100L / 65 + 1, 1 << 30), Hashing.DEFAULT_LOAD_FACTOR);
+            restingByKey = new Long2ObjectHashMap<>(slotsFor(orders), Hashing.DEFAULT_LOAD_FACTOR);
         }
+    }
+
+    /** Slots for {@code entries} in an Agrona hash map or set at its default load factor, so that it never grows. */
+    public static int slotsFor(long entries) {
+        return (int) Math.min((long) (entries / (double) Hashing.DEFAULT_LOAD_FACTOR) + 1, 1 << 30);
     }
 
     /**

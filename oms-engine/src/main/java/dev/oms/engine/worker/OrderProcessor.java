@@ -84,7 +84,7 @@ final class OrderProcessor implements BookListener {
     void restore(int[] partitions) {
         java.util.Collection<OpenOrders> restored = store.restore(partitions).values();
         if (resting.isEmpty()) { // sized once, not rehashed a score of times over millions of orders
-            resting = new LongHashSet(capacityFor(restored.stream().mapToLong(OpenOrders::size).sum()));
+            resting = new LongHashSet(OrderBook.slotsFor(restored.stream().mapToLong(OpenOrders::size).sum()));
         }
         for (OpenOrders open : restored) {
             restore(open);
@@ -119,10 +119,6 @@ final class OrderProcessor implements BookListener {
                 adjustOpenOrders(open.string((int) (pair >>> 32)), open.string((int) pair), (int) count));
     }
 
-    /** Slots for {@code entries} in an Agrona hash set or map at its default load factor (0.65). */
-    private static int capacityFor(long entries) {
-        return (int) Math.min(entries * 100 / 65 + 1, 1 << 30);
-    }
 
     /**
      * Puts the books of {@code partition} back as the store has them (its last checkpoint): after a

@@ -9,25 +9,13 @@ import org.apache.kafka.common.errors.CorruptRecordException;
  * it; one that cannot (an engine worker) stops there.
  */
 public final class CorruptBatchException extends CorruptRecordException {
-    private final transient org.apache.kafka.common.TopicPartition partition;
-    private final long baseOffset;
     private final long nextOffset;
 
     CorruptBatchException(org.apache.kafka.common.TopicPartition partition, long baseOffset, long nextOffset,
                           CorruptRecordException cause) {
         super(partition + ": the batch of offsets " + baseOffset + " to " + (nextOffset - 1)
                 + " does not match its CRC (" + cause.getMessage() + "): the log's storage is damaged there", cause);
-        this.partition = partition;
-        this.baseOffset = baseOffset;
         this.nextOffset = nextOffset;
-    }
-
-    public org.apache.kafka.common.TopicPartition partition() {
-        return partition;
-    }
-
-    public long baseOffset() {
-        return baseOffset;
     }
 
     /** The offset after the batch: where a reader that skips it goes on. */

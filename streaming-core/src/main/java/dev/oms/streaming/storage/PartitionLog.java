@@ -152,11 +152,7 @@ public final class PartitionLog implements AutoCloseable {
             if (last) {
                 crcChecked = segment;
             }
-            if (recovery.bytesCut() > 0) {
-                LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
-                        file.getFileName(), recovery.nextOffset(), recovery.reason());
-                cut = true;
-            }
+            cut = logCut(file, recovery);
             recovered.add(segment);
             nextOffset = Math.max(recovery.nextOffset(), base);
         }
@@ -172,11 +168,7 @@ public final class PartitionLog implements AutoCloseable {
             // Its age as first read: a cut in the first pass changed the file's modification time.
             LogSegment segment = LogSegment.open(unchecked.file(), unchecked.baseOffset(), unchecked.createdAtMs());
             LogSegment.Recovery recovery = segment.recover(null, compacted, true);
-            if (recovery.bytesCut() > 0) {
-                LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
-                        segment.file().getFileName(), recovery.nextOffset(), recovery.reason());
-                recheckedLast = true;
-            }
+            recheckedLast = logCut(segment.file(), recovery);
             recovered.set(recovered.size() - 1, segment);
             nextOffset = Math.max(recovery.nextOffset(), segment.baseOffset());
         }
@@ -196,6 +188,15 @@ public final class PartitionLog implements AutoCloseable {
         if (Files.exists(start)) {
             deletedBefore = Long.parseLong(Files.readString(start).trim());
         }
+    }
+
+    /** Whether recovery cut {@code file} short; logged if it did. */
+    private boolean logCut(Path file, LogSegment.Recovery recovery) {
+        if (recovery.bytesCut() > 0) {
+            LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
+                    file.getFileName(), recovery.nextOffset(), recovery.reason());
+        }
+        return recovery.bytesCut() > 0;
     }
 
     /**

@@ -265,12 +265,8 @@ class SegmentsTest {
         List<String> files = segmentFiles();
         Path first = segmentDir().resolve(files.getFirst());
         Path last = segmentDir().resolve(files.getLast());
-        for (Path segment : List.of(first, last)) {
-            try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
-                file.seek(file.length() - 2); // inside the segment's last record's value
-                file.write('X');
-            }
-        }
+        damageLastRecord(first);
+        damageLastRecord(last);
         try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
             assertThat(log.logEndOffset()).as("cut at the last segment's bad batch").isEqualTo(39);
             assertThat(log.segmentCount()).isEqualTo(files.size());
@@ -291,10 +287,7 @@ class SegmentsTest {
         Path secondLast = segmentDir().resolve(files.get(files.size() - 2));
         Path last = segmentDir().resolve(files.getLast());
         long lastBase = Long.parseLong(files.getLast().substring(0, 20));
-        try (RandomAccessFile file = new RandomAccessFile(secondLast.toFile(), "rw")) {
-            file.seek(file.length() - 2); // inside its last record's value
-            file.write('X');
-        }
+        damageLastRecord(secondLast);
         // The last segment, renamed to a base past the log's end, does not follow: recovery deletes it.
         Files.move(last, last.resolveSibling(String.format("%020d.log", lastBase + 1000)));
         try (PartitionLog log = PartitionLog.open(dir, TP, small())) {
@@ -484,6 +477,14 @@ class SegmentsTest {
             plain.append(keyed("k", "a", now), now);
             assertThatThrownBy(() -> plain.skipTo(40, now)).isInstanceOf(InvalidBatchException.class);
             assertThat(plain.logEndOffset()).isEqualTo(1);
+        }
+    }
+
+    /** Changes a byte inside the value of the segment's last record, as bit rot would: its CRC no longer matches. */
+    private static void damageLastRecord(Path segment) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.seek(file.length() - 2);
+            file.write('X');
         }
     }
 
