@@ -130,6 +130,12 @@ public final class DeadLetterQueue implements AutoCloseable {
         Properties props = new Properties();
         props.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+            // Asked of a partition that does not exist, the admin client retries for a minute.
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            if (partition < 0 || partition >= partitions) {
+                throw new IllegalArgumentException("cannot purge " + topic + "-" + partition + ": " + topic
+                        + " has partitions 0 to " + (partitions - 1));
+            }
             TopicPartition tp = new TopicPartition(topic, partition);
             return admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset)))
                     .lowWatermarks().get(tp).get().lowWatermark();

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * problem: it goes to the dead-letter topic and the partition goes on. A batch whose output
  * cannot be written (here an operator deletes {@code order-events} under a running oms) stops its
  * partition rather than go on from a state that is not the log's: orders there get 503 with their
- * durable id, health reports the process down so that an orchestrator restarts it, and the
- * restart rebuilds the partition from its log.
+ * durable id, and so do reads of what may not be applied yet (an order not found, the book);
+ * health reports the process down so that an orchestrator restarts it, and the restart rebuilds
+ * the partition from its log.
  */
 class StoppedPartitionTest {
     @TempDir
@@ -103,6 +104,14 @@ class StoppedPartitionTest {
             assertThat(json(refused).get("reason").asText()).isEqualTo("PARTITION_STOPPED");
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
             durable.add(idIn(refused));
+
+            // Reads there: an order not applied yet is not "not found", nor is the book empty.
+            HttpResponse<String> unapplied = http.get("/orders/" + idIn(refused));
+            assertThat(unapplied.statusCode()).isEqualTo(503);
+            assertThat(json(unapplied).get("reason").asText()).isEqualTo("PARTITION_STOPPED");
+            assertThat(unapplied.headers().firstValue("Retry-After")).isPresent();
+            assertThat(http.get("/orders/" + durable.getFirst()).statusCode()).isEqualTo(200);
+            assertThat(http.get("/books/AAPL").statusCode()).isEqualTo(503);
         }
 
         // The restart recreates the topic and rebuilds the partition from its log.

@@ -133,7 +133,7 @@ public final class Engine implements AutoCloseable {
             if (kept != null) {
                 verdict.complete(kept);
             } else if (command instanceof NewOrder order) {
-                store.order(id).or(() -> store.byClientOrderId(order.account(), order.symbol(), order.clientOrderId()).flatMap(store::order))
+                store.order(id).or(() -> byClientOrderId(order.account(), order.symbol(), order.clientOrderId()))
                         .ifPresentOrElse(o -> verdict.complete(new Verdict(o, o.status() == dev.oms.engine.order.OrdStatus.REJECTED
                                         ? o.reason() : null)),
                                 () -> verdict.completeExceptionally(new IllegalStateException("command " + id + " was not applied")));
@@ -151,6 +151,11 @@ public final class Engine implements AutoCloseable {
 
     public Optional<Order> order(OrderId id) {
         return store.order(id);
+    }
+
+    /** The order placed as {@code (account, symbol, clientOrderId)}, once its worker applied it. */
+    public Optional<Order> byClientOrderId(String account, String symbol, String clientOrderId) {
+        return store.byClientOrderId(account, symbol, clientOrderId).flatMap(store::order);
     }
 
     /** The top {@code depth} levels of each side of a symbol's book, as its worker sees it now. */

@@ -213,6 +213,61 @@ class EngineTest extends EngineTestBase {
         }
     }
 
+    /**
+     * A full append queue turns clients away (503 over HTTP); the engine's own output records wait
+     * for room instead. A worker whose output the queue refused stopped its partition until a
+     * restart, the commands behind that output durable already.
+     */
+    @Test
+    void aFullAppendQueueDelaysTheEnginesOutputAndStopsNoPartition() throws Exception {
+        broker = EmbeddedBroker.open(dir.resolve("log"), 1, 2);
+        broker.createTopic(Topics.ORDERS, PARTITIONS);
+        broker.createTopic("noise", 1);
+        engine = Engine.start(new EngineConfig(dir.resolve("state"), 2, false, 10_000, new PriceScale(4)),
+                new EmbeddedOrderLog(broker, Topics.ORDERS));
+        java.util.concurrent.atomic.AtomicBoolean flooding = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Thread> flooders = new ArrayList<>();
+        for (int t = 0; t < 2; t++) { // keep the one shard's queue of two full
+            Thread flooder = new Thread(() -> {
+                while (flooding.get()) {
+                    broker.append(new TopicPartition("noise", 0),
+                            MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("x".getBytes(StandardCharsets.UTF_8))));
+                }
+            });
+            flooder.start();
+            flooders.add(flooder);
+        }
+        String[] symbols = {"AAPL", "MSFT", "GOOG", "AMZN"};
+        List<Order> placed = new ArrayList<>();
+        int refused = 0;
+        try {
+            for (int i = 0; i < 200; i++) { // buys and sells at one price: every other order trades
+                NewOrder command = limit("acct-" + (i % 2), "c-" + i, symbols[(i / 2) % symbols.length],
+                        i % 2 == 0 ? Side.BUY : Side.SELL, 100_0000, 10);
+                OrderId id = null;
+                while (id == null) {
+                    try {
+                        id = engine.submit(command, T0 + i).join();
+                    } catch (java.util.concurrent.CompletionException busy) {
+                        assertThat(busy.getCause()).isInstanceOf(dev.oms.streaming.shard.ShardBusyException.class);
+                        refused++;
+                    }
+                }
+                placed.add(engine.verdict(id, command).get(30, java.util.concurrent.TimeUnit.SECONDS).order());
+            }
+        } finally {
+            flooding.set(false);
+            for (Thread flooder : flooders) {
+                flooder.join();
+            }
+        }
+        assertThat(refused).as("commands the full queue turned away").isPositive();
+        assertThat(engine.stoppedPartitions()).isEmpty();
+        assertThat(placed).extracting(Order::status).containsOnly(OrdStatus.NEW, OrdStatus.FILLED);
+        assertThat(settledRecords(Topics.TRADES)).hasSize(100);
+        assertThat(settledRecords(Topics.ORDER_EVENTS)).hasSize(400); // 200 accepted, each trade reported to both sides
+    }
+
     private List<Order> orders(List<OrderId> ids) {
         return ids.stream().map(id -> engine.order(id).orElseThrow()).toList();
     }

@@ -36,14 +36,18 @@ public final class MarketDataService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/books/{symbol}", this::book).get("/trades", this::trades);
+        // A symbol may hold a slash (EUR/USD): /books/EUR/USD, or /books/EUR%2FUSD.
+        rules.get("/books/{+symbol}", this::book).get("/trades", this::trades);
     }
 
     private void book(ServerRequest req, ServerResponse res) throws Exception {
-        String symbol = req.path().pathParameters().get("symbol");
+        String symbol = validSymbol(req.path().pathParameters().get("symbol"));
         int depth = intParam(req, "depth", 10, 1, 1000);
         if (forwarder.forwardedOrCurrent(req, res, null, engine.partitionOf(symbol))) {
             return;
+        }
+        if (engine.stopped(engine.partitionOf(symbol))) {
+            throw new ProblemException(Problem.partitionStopped(engine.partitionOf(symbol)));
         }
         BookView view = engine.book(symbol, depth).get(5, TimeUnit.SECONDS);
         send(res, json -> {
@@ -66,8 +70,8 @@ public final class MarketDataService implements HttpService {
     }
 
     private void trades(ServerRequest req, ServerResponse res) throws Exception {
-        String symbol = req.query().first("symbol").orElseThrow(() -> new ProblemException(Problem.invalidParameters(
-                List.of(new Problem.FieldError("symbol", "is required: /trades?symbol=AAPL")))));
+        String symbol = validSymbol(req.query().first("symbol").orElseThrow(() -> new ProblemException(Problem.invalidParameters(
+                List.of(new Problem.FieldError("symbol", "is required: /trades?symbol=AAPL"))))));
         int limit = intParam(req, "limit", 100, 1, 1000);
         List<byte[]> trades = engine.trades(symbol, limit);
         send(res, json -> {
@@ -78,6 +82,15 @@ public final class MarketDataService implements HttpService {
             }
             json.writeEndArray();
         });
+    }
+
+    /** A symbol no order can have is a bad request, not an empty book or no trades. */
+    private static String validSymbol(String symbol) {
+        String error = OrderRequest.symbolError(symbol);
+        if (error != null) {
+            throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError("symbol", error))));
+        }
+        return symbol;
     }
 
     static int intParam(ServerRequest req, String name, int fallback, int min, int max) {

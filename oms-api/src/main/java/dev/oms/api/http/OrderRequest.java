@@ -1,7 +1,6 @@
 package dev.oms.api.http;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -32,6 +31,12 @@ final class OrderRequest {
     static final List<String> FIELDS = List.of("account", "clientOrderId", "symbol", "side", "type", "timeInForce",
             "price", "quantity");
     private static final Pattern SYMBOL = Pattern.compile("[A-Za-z0-9._:/-]{1,32}");
+    private static final String SYMBOL_RULE = "must be 1 to 32 letters, digits or . _ : / -";
+
+    /** Why {@code symbol} cannot be one (see {@link #SYMBOL_RULE}), or null when it can. */
+    static String symbolError(String symbol) {
+        return SYMBOL.matcher(symbol).matches() ? null : SYMBOL_RULE;
+    }
     private static final int MAX_ID_LENGTH = 64;
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -66,8 +71,7 @@ final class OrderRequest {
         }
         String account = identifier(node, "account", errors);
         String clientOrderId = identifier(node, "clientOrderId", errors);
-        String symbol = text(node, "symbol", errors, s -> SYMBOL.matcher(s).matches() ? null
-                : "must be 1 to 32 letters, digits or . _ : / -");
+        String symbol = text(node, "symbol", errors, OrderRequest::symbolError);
         Side side = enumValue(node, "side", Side.class, errors, true);
         OrderType type = enumValue(node, "type", OrderType.class, errors, true);
         TimeInForce timeInForce = enumValue(node, "timeInForce", TimeInForce.class, errors, false);
@@ -149,30 +153,37 @@ final class OrderRequest {
             }
             return 0;
         }
-        BigDecimal price;
-        if (value.isNumber()) {
-            price = value.decimalValue();
-        } else if (value.isTextual()) {
-            try {
-                price = new BigDecimal(value.asText().trim());
-            } catch (NumberFormatException e) {
-                errors.add(new FieldError("price", "must be a decimal number, got " + describe(value)));
+        return priceTicks(value, scale, errors);
+    }
+
+    /**
+     * The ticks of a price field, a JSON number or a string holding a plain decimal ("100.25"), or
+     * 0 with the error added: the rule for a NewOrder's price and a replace's. Errors echo the value
+     * cut short, never expanded (1e10000000 is ten characters).
+     */
+    static long priceTicks(JsonNode value, PriceScale scale, List<FieldError> errors) {
+        long ticks;
+        try {
+            if (value.isTextual()) {
+                ticks = scale.parse(value.asText());
+            } else if (value.isNumber()) {
+                ticks = scale.toTicks(value.decimalValue());
+            } else {
+                errors.add(new FieldError("price", "must be a decimal number or a string holding one, got " + describe(value)));
                 return 0;
             }
-        } else {
-            errors.add(new FieldError("price", "must be a decimal number or a string holding one, got " + describe(value)));
+        } catch (NumberFormatException e) {
+            errors.add(new FieldError("price", "must be a plain decimal such as \"100.25\", got " + describe(value)));
             return 0;
-        }
-        if (price.signum() <= 0) {
-            errors.add(new FieldError("price", "must be greater than 0, got " + price.toPlainString()));
-            return 0;
-        }
-        try {
-            return scale.toTicks(price);
         } catch (ArithmeticException e) {
-            errors.add(new FieldError("price", e.getMessage() + ": " + price.toPlainString()));
+            errors.add(new FieldError("price", e.getMessage() + ", got " + describe(value)));
             return 0;
         }
+        if (ticks <= 0) {
+            errors.add(new FieldError("price", "must be greater than 0, got " + describe(value)));
+            return 0;
+        }
+        return ticks;
     }
 
     private static long quantity(JsonNode node, List<FieldError> errors) {

@@ -76,10 +76,13 @@ public final class OrderService implements HttpService {
         if (forwarder.forwarded(req, res, body, engine.partitionOf(command.symbol()))) {
             return;
         }
+        // A repeat of an order already applied is answered as without the header (200 with the
+        // original, or 409): a 202 would name a new id that never becomes an order.
+        boolean async = req.headers().first(PREFER)
+                .map(p -> p.toLowerCase(java.util.Locale.ROOT).contains("respond-async")).orElse(false)
+                && engine.byClientOrderId(command.account(), command.symbol(), command.clientOrderId()).isEmpty();
         long receivedAt = System.currentTimeMillis();
         OrderId id = durable(engine.submit(command, receivedAt));
-
-        boolean async = req.headers().first(PREFER).map(p -> p.contains("respond-async")).orElse(false);
         if (async) {
             metrics.accepted.labelValues("async").inc();
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
@@ -254,8 +257,15 @@ public final class OrderService implements HttpService {
 
     private Order existing(ServerRequest req) {
         String text = req.path().pathParameters().get("id");
-        return OrderId.parse(text).flatMap(engine::order).orElseThrow(() -> new ProblemException(Problem.of(
-                Status.NOT_FOUND_404, "/problems/order-not-found", "Order not found", "no order has the id '" + text + "'")));
+        Optional<OrderId> id = OrderId.parse(text);
+        return id.flatMap(engine::order).orElseThrow(() -> {
+            int partition = id.map(OrderId::partition).orElse(-1);
+            if (partition >= 0 && partition < engine.partitionCount() && engine.stopped(partition)) {
+                return new ProblemException(Problem.partitionStopped(partition)); // it may be a command not applied yet
+            }
+            return new ProblemException(Problem.of(Status.NOT_FOUND_404, "/problems/order-not-found", "Order not found",
+                    "no order has the id '" + text + "'"));
+        });
     }
 
     /** 422: a business rule said no. The reason is a stable code; the order shows its state. */

@@ -38,6 +38,16 @@ public record Problem(Status status, String type, String title, String detail, L
         return new Problem(status, type, title, detail, errors, reason, seconds);
     }
 
+    /**
+     * A read of a partition the engine stopped applying: its state is behind its log until a
+     * restart rebuilds it, so a missing order or an empty book there would be a wrong answer.
+     */
+    public static Problem partitionStopped(int partition) {
+        return of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-stopped", "Engine unavailable",
+                "the engine stopped applying orders-" + partition + " (see /health/ready); its state is behind its log"
+                        + " until oms restarts and rebuilds it").withRetryAfter(5).withReason("PARTITION_STOPPED");
+    }
+
     /** An order (a NewOrder or a replace) whose fields are wrong; the detail names the first, {@code errors} all of them. */
     public static Problem invalidOrder(List<FieldError> errors) {
         return invalid("/problems/invalid-order", "Invalid order", errors);

@@ -1,7 +1,6 @@
 package dev.oms.api.http;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -43,16 +42,7 @@ record ReplaceRequest(long priceTicks, long quantity) {
         long ticks = 0;
         JsonNode price = node.get("price");
         if (price != null && !price.isNull()) {
-            try {
-                BigDecimal value = price.isNumber() ? price.decimalValue() : new BigDecimal(price.asText().trim());
-                if (value.signum() <= 0 || !(price.isNumber() || price.isTextual())) {
-                    errors.add(new FieldError("price", "must be a decimal greater than 0"));
-                } else {
-                    ticks = scale.toTicks(value);
-                }
-            } catch (NumberFormatException | ArithmeticException e) {
-                errors.add(new FieldError("price", "must be a decimal within the price scale, got " + price));
-            }
+            ticks = OrderRequest.priceTicks(price, scale, errors);
         }
         long quantity = 0;
         JsonNode qty = node.get("quantity");

@@ -38,10 +38,11 @@ public final class RouteTable {
         return Collections.unmodifiableSortedSet(new TreeSet<>(routes));
     }
 
+    /** The route's template as OpenAPI writes it: Helidon's {@code {+name}} (a parameter that may hold a slash) is {@code {name}}. */
     private static String join(String prefix, String path) {
         String base = prefix.equals("/") ? "" : prefix;
         String joined = path.equals("/") || path.isEmpty() ? base : base + path;
-        return joined.isEmpty() ? "/" : joined;
+        return joined.isEmpty() ? "/" : joined.replace("{+", "{");
     }
 
     private final class Noting implements HttpRules {

@@ -123,6 +123,10 @@ class DeadLetterApiTest {
             HttpResponse<String> purged = http.postJson("/dlq/purge", "{\"partition\":" + partition + ",\"before\":" + last + "}");
             assertThat(purged.statusCode()).as(purged.body()).isEqualTo(200);
             assertThat(json(http.get("/dlq")).get("entries")).hasSize(1);
+            HttpResponse<String> nowhere = http.postJson("/dlq/purge", "{\"partition\":99,\"before\":1}");
+            assertThat(nowhere.statusCode()).isEqualTo(400);
+            assertThat(json(nowhere).get("detail").asText()).as("at once, not after the admin client's minute of retries")
+                    .contains("has partitions 0 to");
             assertThat(http.get("/metrics").body()).contains("oms_dead_letter_depth{partition=\"" + partition + "\",topic=\"orders.DLT\"} 1.0");
         }
     }

@@ -76,6 +76,27 @@ class OrderApiTest extends OneOmsPerClass {
         assertThat(json(again)).isEqualTo(json(first));
     }
 
+    /**
+     * With {@code Prefer: respond-async}, a repeat of an order already applied is answered as
+     * without it: 200 with the original, 409 with other terms. A 202 named a new id that never
+     * became an order.
+     */
+    @Test
+    void preferRespondAsyncOnARepeatAnswersWithTheOriginalOrA409() throws Exception {
+        String body = order("acct-4", "async-again", "AMZN", "BUY", "99.5", 3);
+        HttpResponse<String> first = http.postJson("/orders", body);
+        assertThat(first.statusCode()).isEqualTo(201);
+
+        HttpResponse<String> again = http.postJson("/orders", body, "Prefer", "respond-async");
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json(again)).isEqualTo(json(first));
+        HttpResponse<String> otherTerms = http.postJson("/orders", order("acct-4", "async-again", "AMZN", "BUY", "99.5", 4),
+                "Prefer", "RESPOND-ASYNC"); // preference names are case-insensitive (RFC 7240)
+        assertThat(otherTerms.statusCode()).isEqualTo(409);
+        assertThat(http.postJson("/orders", order("acct-4", "async-new", "AMZN", "BUY", "99.5", 3), "Prefer", "Respond-Async")
+                .statusCode()).isEqualTo(202);
+    }
+
     @Test
     void preferRespondAsyncAnswers202AsSoonAsTheOrderIsDurable() throws Exception {
         HttpResponse<String> accepted = http.postJson("/orders", order("acct-4", "async-1", "AMZN", "BUY", "99.5", 3),
@@ -130,6 +151,13 @@ class OrderApiTest extends OneOmsPerClass {
                 Arguments.of("price finer than a tick", valid.replace("\"price\":10", "\"price\":10.00001"), "price"),
                 Arguments.of("price not a number", valid.replace("\"price\":10", "\"price\":\"ten\""), "price"),
                 Arguments.of("price as a boolean", valid.replace("\"price\":10", "\"price\":true"), "price"),
+                Arguments.of("price in another script's digits", valid.replace("\"price\":10", "\"price\":\"\u0663\""), "price"),
+                Arguments.of("price with a sign", valid.replace("\"price\":10", "\"price\":\"+5\""), "price"),
+                Arguments.of("price with spaces", valid.replace("\"price\":10", "\"price\":\" 5\""), "price"),
+                Arguments.of("price ending in a point", valid.replace("\"price\":10", "\"price\":\"5.\""), "price"),
+                Arguments.of("price with an exponent", valid.replace("\"price\":10", "\"price\":\"1e3\""), "price"),
+                Arguments.of("price of ten million digits", valid.replace("\"price\":10", "\"price\":1e10000000"), "price"),
+                Arguments.of("price of ten million decimals", valid.replace("\"price\":10", "\"price\":1e-10000000"), "price"),
                 Arguments.of("LIMIT without price", valid.replace("\"price\":10,", ""), "price"),
                 Arguments.of("MARKET with price", valid.replace("\"LIMIT\"", "\"MARKET\""), "price"),
                 Arguments.of("unknown field", valid.replace("{", "{\"colour\":\"red\","), "colour"),
@@ -142,6 +170,7 @@ class OrderApiTest extends OneOmsPerClass {
         HttpResponse<String> response = http.postJson("/orders", body);
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(response.body().length()).as("the problem's size").isLessThan(2_000); // an echo of the value, cut short
         assertProblem(response);
         if (field != null) {
             assertThat(json(response).get("field").asText()).isEqualTo(field);

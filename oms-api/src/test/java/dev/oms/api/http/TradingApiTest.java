@@ -32,6 +32,25 @@ class TradingApiTest extends OneOmsPerClass {
         assertThat(positions.get("positions").get(0).get("quantity").asLong()).isEqualTo(60);
     }
 
+    /** A symbol may hold a slash (EUR/USD): its book and trades read like any other's. A symbol no order can have is a bad request. */
+    @Test
+    void aSymbolWithASlashHasABookAndAnImpossibleSymbolIsABadRequest() throws Exception {
+        assertThat(http.postJson("/orders", order("fx-a", "fx-1", "EUR/USD", "BUY", "1.08", 1000)).statusCode()).isEqualTo(201);
+        assertThat(http.postJson("/orders", order("fx-b", "fx-2", "EUR/USD", "SELL", "1.08", 400)).statusCode()).isEqualTo(201);
+
+        JsonNode book = json(http.get("/books/EUR/USD"));
+        assertThat(book.get("symbol").asText()).isEqualTo("EUR/USD");
+        assertThat(book.get("bids").get(0).get("quantity").asLong()).isEqualTo(600);
+        assertThat(json(http.get("/books/EUR%2FUSD"))).isEqualTo(book);
+        org.awaitility.Awaitility.await().until(() -> json(http.get("/trades?symbol=EUR%2FUSD")).get("trades").size() == 1);
+
+        for (String bad : List.of("/books/bad%20sym", "/books/" + "X".repeat(33), "/trades?symbol=", "/trades?symbol=%00")) {
+            HttpResponse<String> refused = http.get(bad);
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+            assertThat(json(refused).get("field").asText()).as(bad).isEqualTo("symbol");
+        }
+    }
+
     @Test
     void booksTradesAndOrderListsShowTheMarket() throws Exception {
         http.postJson("/orders", order("gina", "bk-1", "NKE", "BUY", "80", 5));
@@ -250,6 +269,14 @@ class TradingApiTest extends OneOmsPerClass {
         HttpResponse<String> invalid = http.patchJson("/orders/" + id, "{\"quantity\":-1}");
         assertThat(invalid.statusCode()).isEqualTo(400);
         assertThat(json(invalid).get("field").asText()).isEqualTo("quantity");
+
+        // Partly filled (4 of 12): a replace must leave something to fill.
+        assertThat(http.postJson("/orders", order("erin", "r-2", "PEP", "BUY", "171.5", 4)).statusCode()).isEqualTo(201);
+        for (String quantity : List.of("4", "3")) {
+            HttpResponse<String> atFilled = http.patchJson("/orders/" + id, "{\"quantity\":" + quantity + "}");
+            assertThat(atFilled.statusCode()).isEqualTo(422);
+            assertThat(json(atFilled).get("reason").asText()).isEqualTo("QUANTITY_AT_OR_BELOW_FILLED");
+        }
 
         http.delete("/orders/" + id);
         HttpResponse<String> tooLate = http.patchJson("/orders/" + id, "{\"quantity\":5}");

@@ -151,13 +151,13 @@ public final class CommandCodec {
                     return new CancelOrder(id, required("account", account), required("symbol", symbol));
                 }
                 return new ReplaceOrder(id, required("account", account), required("symbol", symbol),
-                        priceScale.toTicks(new BigDecimal(required("price", price))), positive());
+                        priceScale.parse(required("price", price)), positive());
             }
             if (!kind.equals("NewOrder")) {
                 throw new IllegalArgumentException("unknown command type " + kind);
             }
             OrderType type = OrderType.valueOf(required("orderType", orderType));
-            long priceTicks = type == OrderType.LIMIT ? priceScale.toTicks(new BigDecimal(required("price", price))) : 0;
+            long priceTicks = type == OrderType.LIMIT ? priceScale.parse(required("price", price)) : 0;
             return new NewOrder(required("account", account), required("clientOrderId", clientOrderId),
                     required("symbol", symbol), Side.valueOf(required("side", side)), type,
                     TimeInForce.valueOf(required("timeInForce", timeInForce)), priceTicks, positive());

@@ -91,7 +91,10 @@ public final class EmbeddedOrderLog implements OrderLog {
         SimpleRecord record = new SimpleRecord(timestamp, key, value, recordHeaders);
         int output = OUTPUTS.indexOf(topic);
         if (output < 0 || partition >= partitions.length) {
-            return broker.appendAtLeader(new TopicPartition(topic, partition), MemoryRecords.withRecords(Compression.NONE, record));
+            TopicPartition tp = new TopicPartition(topic, partition);
+            MemoryRecords one = MemoryRecords.withRecords(Compression.NONE, record);
+            // A command comes from a client, who is told to back off (503); a dead letter is the engine's own.
+            return topic.equals(this.topic) ? broker.appendAtLeader(tp, one) : appendWhenRoom(broker, tp, one);
         }
         Staged held = staged[output][partition];
         CompletableFuture<Long> offset = new CompletableFuture<>();
@@ -139,8 +142,8 @@ public final class EmbeddedOrderLog implements OrderLog {
             java.util.List<CompletableFuture<Long>> waiting = java.util.List.copyOf(offsets);
             MemoryRecords batch = MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new));
             CompletableFuture<Long> appended = previous.isDone() && !previous.isCompletedExceptionally()
-                    ? append(broker, tp, batch)
-                    : previous.thenCompose(done -> append(broker, tp, batch));
+                    ? appendWhenRoom(broker, tp, batch)
+                    : previous.thenCompose(done -> appendWhenRoom(broker, tp, batch));
             previous = appended;
             records.clear();
             offsets.clear();
@@ -171,13 +174,48 @@ public final class EmbeddedOrderLog implements OrderLog {
             previous = CompletableFuture.completedFuture(0L);
         }
 
-        private static CompletableFuture<Long> append(EmbeddedBroker broker, TopicPartition tp, MemoryRecords batch) {
-            try {
-                return broker.appendAtLeader(tp, batch);
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+    }
+
+    /** How long the engine's own records wait for room in a full append queue (a replicated append gives up after 30 s alike). */
+    private static final long ROOM_WAIT_MS = 30_000;
+    /** The longest pause between two tries: a shard drains its queue in well under a millisecond a batch. */
+    private static final long MAX_PAUSE_MS = 20;
+
+    /**
+     * Appends records of the engine's own (output records, dead letters), trying again while the
+     * shard's append queue is full. That limit is there to turn clients away (503 with Retry-After);
+     * a worker whose output it refused stopped its partition until a restart, while the commands
+     * behind that output were durable already.
+     */
+    private static CompletableFuture<Long> appendWhenRoom(EmbeddedBroker broker, TopicPartition tp, MemoryRecords batch) {
+        CompletableFuture<Long> appended = new CompletableFuture<>();
+        tryAppend(broker, tp, batch, appended,
+                System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(ROOM_WAIT_MS), 1);
+        return appended;
+    }
+
+    private static void tryAppend(EmbeddedBroker broker, TopicPartition tp, MemoryRecords batch,
+                                  CompletableFuture<Long> appended, long deadline, long pauseMs) {
+        CompletableFuture<Long> attempt;
+        try {
+            attempt = broker.appendAtLeader(tp, batch);
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
         }
+        attempt.whenComplete((offset, error) -> {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (error == null) {
+                appended.complete(offset);
+            } else if (cause instanceof dev.oms.streaming.shard.ShardBusyException busy && !busy.closing()
+                    && System.nanoTime() < deadline) {
+                // Nothing was written: the same batch goes again.
+                CompletableFuture.delayedExecutor(pauseMs, java.util.concurrent.TimeUnit.MILLISECONDS).execute(
+                        () -> tryAppend(broker, tp, batch, appended, deadline, Math.min(pauseMs * 2, MAX_PAUSE_MS)));
+            } else {
+                appended.completeExceptionally(cause);
+            }
+        });
     }
 
     @Override

@@ -14,8 +14,33 @@ public record PriceScale(int decimals) {
         }
     }
 
+    /**
+     * A price as the API and the command records write it: ASCII digits with an optional decimal
+     * part ("100", "100.05"). BigDecimal would also take a sign, an exponent and other scripts'
+     * digits (an Arabic-Indic three is 3).
+     */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[0-9]{1,19}(\\.[0-9]{1,18})?");
+
+    /**
+     * Ticks for a price written as text; throws {@link NumberFormatException} when it is not a
+     * plain decimal, {@link ArithmeticException} naming the problem when it does not fit the scale.
+     */
+    public long parse(String price) {
+        if (!PLAIN.matcher(price).matches()) {
+            throw new NumberFormatException("is not a plain decimal such as 100.25");
+        }
+        return toTicks(new BigDecimal(price));
+    }
+
     /** Ticks for {@code price}; throws {@link ArithmeticException} naming the problem. */
     public long toTicks(BigDecimal price) {
+        // Checked before any arithmetic: 1e10000000 is ten characters, and a number of ten million digits.
+        if (price.signum() != 0 && price.precision() - price.scale() > 19) {
+            throw new ArithmeticException("is too large");
+        }
+        if (price.scale() > decimals && price.stripTrailingZeros().scale() > decimals) {
+            throw new ArithmeticException("has more than " + decimals + " decimal places");
+        }
         BigDecimal scaled = price.movePointRight(decimals);
         BigInteger ticks;
         try {

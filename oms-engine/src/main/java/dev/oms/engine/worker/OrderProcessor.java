@@ -275,6 +275,8 @@ final class OrderProcessor implements BookListener {
             refusal = "TOO_LATE_TO_REPLACE";
         } else if (order.type() != OrderType.LIMIT) {
             refusal = "NOT_REPLACEABLE";
+        } else if (command.quantity() <= order.filledQuantity()) {
+            refusal = BookResult.QUANTITY_AT_OR_BELOW_FILLED.name(); // before the risk check, which sees no quantity left
         } else {
             OrderBook book = book(order.symbol());
             RejectReason risk = RiskCheck.check(limits, order.side(), OrderType.LIMIT, command.priceTicks(),

@@ -61,6 +61,11 @@ class CommandCodecProperties {
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"1\",\"quantity\":99999999999999999999}",
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"abc\",\"quantity\":3}",
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"1.00001\",\"quantity\":3}",
+            // A price is a plain decimal of ASCII digits: no sign, spaces, exponent or other scripts' digits.
+            "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"+1\",\"quantity\":3}",
+            "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\" 1\",\"quantity\":3}",
+            "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"1e10000000\",\"quantity\":3}",
+            "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"\\u0663\",\"quantity\":3}",
             "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"UP\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":\"1\",\"quantity\":1}",
             "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"quantity\":1}",
             "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"MARKET\",\"timeInForce\":\"IOC\",\"quantity\":-1}",

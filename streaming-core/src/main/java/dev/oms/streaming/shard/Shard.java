@@ -246,7 +246,7 @@ public final class Shard implements Agent {
         core.close();
         unflushed.forEach(this::flush);
         // Fail whatever still waits: the shard will not write it.
-        queue.drain(a -> a.result.completeExceptionally(new ShardBusyException("shard " + id + " is closed")));
+        queue.drain(a -> a.result.completeExceptionally(ShardBusyException.closing(id)));
     }
 
     @Override
