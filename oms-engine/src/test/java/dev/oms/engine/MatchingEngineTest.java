@@ -133,6 +133,34 @@ class MatchingEngineTest extends EngineTestBase {
         assertThat(place(limit("alice", "o6", Side.BUY, "10", 5)).reason()).isEqualTo("OPEN_ORDER_LIMIT");
     }
 
+    /**
+     * The position limit counts an account's resting orders on the order's side as filled: they
+     * fill later without another check, so two resting buys of 6 under a limit of 10 made a
+     * position of 12. A restart puts that back with the books; a fill moves quantity from open to
+     * the position, a cancel takes it off.
+     */
+    @Test
+    void thePositionLimitCountsRestingOrdersOnTheOrdersSideAsFilled() throws Exception {
+        EngineConfig config = new EngineConfig(dir.resolve("state"), 1, false, 10_000, new PriceScale(4),
+                new RiskLimits(10_000, Long.MAX_VALUE, 5_000, 100, 10), SelfTradePrevention.CANCEL_NEWEST);
+        start(2, config);
+        Order first = place(limit("alice", "b1", Side.BUY, "10", 6)).order();
+        assertThat(place(limit("alice", "b2", Side.BUY, "10", 6)).reason()).isEqualTo("POSITION_LIMIT");
+        assertThat(place(limit("alice", "s1", Side.SELL, "11", 10)).reason()).as("the other side: -10 at worst").isNull();
+        stop();
+        start(2, config);
+
+        assertThat(place(limit("alice", "b3", Side.BUY, "10", 5)).reason()).as("6 still rest").isEqualTo("POSITION_LIMIT");
+        assertThat(command(new ReplaceOrder(first.id(), "alice", "AAPL", ticks("10"), 11)).reason()).isEqualTo("POSITION_LIMIT");
+        assertThat(command(new ReplaceOrder(first.id(), "alice", "AAPL", ticks("10"), 10)).reason()).as("6 replaced by 10").isNull();
+        place(limit("bob", "x1", Side.SELL, "10", 4)); // fills 4 of alice's 10: a position of 4, 6 still open
+        assertThat(place(limit("alice", "b4", Side.BUY, "9", 1)).reason()).isEqualTo("POSITION_LIMIT");
+        command(new CancelOrder(first.id(), "alice", "AAPL"));
+        assertThat(place(limit("alice", "b5", Side.BUY, "9", 6)).reason()).as("4 held, 6 open: 10").isNull();
+        org.awaitility.Awaitility.await().until(() -> engine.positions("alice").getOrDefault("alice", java.util.Map.of()),
+                held -> Long.valueOf(4).equals(held.get("AAPL")));
+    }
+
     @Test
     void aFullReplayOfTheLogGivesTheSameOrdersPositionsAndOutputRecords() throws Exception {
         start();

@@ -19,7 +19,10 @@ public enum RejectReason {
     PRICE_BAND(5),
     /** The account already has {@link RiskLimits#maxOpenOrdersPerAccount()} open orders. */
     OPEN_ORDER_LIMIT(6),
-    /** A full fill would take the account's net position beyond {@link RiskLimits#maxPositionPerAccountAndSymbol()}. */
+    /**
+     * A full fill, with the account's resting orders on the same side filled too, would take its net
+     * position beyond {@link RiskLimits#maxPositionPerAccountAndSymbol()}.
+     */
     POSITION_LIMIT(7);
 
     private static final RejectReason[] BY_CODE = new RejectReason[values().length];

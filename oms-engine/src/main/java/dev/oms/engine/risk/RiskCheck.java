@@ -28,7 +28,9 @@ public final class RiskCheck {
      *                            MARKET orders have no price of their own, so their notional is judged at
      *                            this price, and not at all without one
      * @param openOrders          how many orders the account has open in this symbol now
-     * @param position            the account's net position in this symbol now; positive is long
+     * @param position            the account's net position in this symbol if its resting orders on
+     *                            {@code side} all filled (they fill later without another check);
+     *                            positive is long
      */
     public static RejectReason check(RiskLimits limits, Side side, OrderType type, long priceTicks, long quantity,
                                      long referencePriceTicks, int openOrders, long position) {

@@ -29,7 +29,6 @@ import dev.oms.engine.risk.RiskLimits;
 import dev.oms.engine.state.OpenOrders;
 import dev.oms.engine.state.WorkingState;
 import org.agrona.collections.LongHashSet;
-import org.agrona.collections.Object2IntHashMap;
 
 /**
  * Applies commands to the state, one partition at a time and in offset order: risk, then the
@@ -56,7 +55,18 @@ final class OrderProcessor implements BookListener {
     private final Map<String, Long> lastDayBySymbol = new HashMap<>();
     /** Orders resting in a book, which count toward their account's open orders. */
     private LongHashSet resting = new LongHashSet();
-    private final Object2IntHashMap<String> openOrders = new Object2IntHashMap<>(0);
+    /** By account and symbol ({@link #accountSymbol}), the resting orders; none stored empty. */
+    private final Map<String, Exposure> exposures = new HashMap<>();
+
+    /**
+     * An account's resting orders in a symbol: how many (the open-order limit), and what they would
+     * still buy and sell (the position limit counts them as filled).
+     */
+    private static final class Exposure {
+        int orders;
+        long buying;
+        long selling;
+    }
 
     /** Output records appended but not yet known durable. */
     private final java.util.List<java.util.concurrent.CompletableFuture<Long>> published = new java.util.ArrayList<>();
@@ -96,6 +106,8 @@ final class OrderProcessor implements BookListener {
         // each book's key map once) and per account and symbol (the open-order counts).
         org.agrona.collections.Int2IntHashMap perSymbol = new org.agrona.collections.Int2IntHashMap(0);
         org.agrona.collections.Long2LongHashMap perAccountSymbol = new org.agrona.collections.Long2LongHashMap(0);
+        org.agrona.collections.Long2LongHashMap buying = new org.agrona.collections.Long2LongHashMap(0);
+        org.agrona.collections.Long2LongHashMap selling = new org.agrona.collections.Long2LongHashMap(0);
         for (int i = 0; i < open.size(); i++) {
             perSymbol.merge(open.symbolId(i), 1, Integer::sum);
         }
@@ -112,11 +124,17 @@ final class OrderProcessor implements BookListener {
                     open.priceTicks(i), open.quantity(i), open.filledQuantity(i), open.createdAt(i));
             if (result == BookResult.OK) {
                 resting.add(key);
-                perAccountSymbol.merge((long) open.accountId(i) << 32 | symbolId, 1, Long::sum);
+                long pair = (long) open.accountId(i) << 32 | symbolId;
+                perAccountSymbol.merge(pair, 1, Long::sum);
+                (open.side(i) == Side.BUY ? buying : selling).merge(pair, open.quantity(i) - open.filledQuantity(i), Long::sum);
             }
         }
-        perAccountSymbol.forEachLong((pair, count) ->
-                adjustOpenOrders(open.string((int) (pair >>> 32)), open.string((int) pair), (int) count));
+        perAccountSymbol.forEachLong((pair, count) -> {
+            String account = open.string((int) (pair >>> 32));
+            String symbol = open.string((int) pair);
+            adjustExposure(account, symbol, (int) count, Side.BUY, buying.get(pair));
+            adjustExposure(account, symbol, 0, Side.SELL, selling.get(pair));
+        });
     }
 
 
@@ -129,7 +147,7 @@ final class OrderProcessor implements BookListener {
                 log.partitionFor(symbol.getBytes(StandardCharsets.UTF_8)) == partition;
         books.keySet().removeIf(inPartition);
         lastDayBySymbol.keySet().removeIf(inPartition);
-        openOrders.keySet().removeIf(key -> inPartition.test(key.substring(key.lastIndexOf('\u0000') + 1)));
+        exposures.keySet().removeIf(key -> inPartition.test(key.substring(key.lastIndexOf('\u0000') + 1)));
         for (var ids = resting.iterator(); ids.hasNext(); ) {
             if (OrderId.unpack(ids.nextValue()).partition() == partition) {
                 ids.remove();
@@ -220,10 +238,10 @@ final class OrderProcessor implements BookListener {
         Order order = new Order(id, command.account(), command.clientOrderId(), command.symbol(), command.side(),
                 command.type(), command.timeInForce(), command.priceTicks(), command.quantity(), 0, OrdStatus.NEW,
                 timestamp, offset, null);
+        Exposure exposure = exposures.get(accountSymbol(command.account(), command.symbol()));
         RejectReason risk = RiskCheck.check(limits, command.side(), command.type(), command.priceTicks(),
-                command.quantity(), reference(book, command.side()), openOrders.getValue(
-                        accountSymbol(command.account(), command.symbol())),
-                store.position(command.account(), command.symbol()));
+                command.quantity(), reference(book, command.side()), exposure == null ? 0 : exposure.orders,
+                worstPosition(store.position(command.account(), command.symbol()), exposure, command.side(), 0));
         if (risk != RejectReason.OK) {
             Order rejected = order.withStatus(OrdStatus.REJECTED, risk.name());
             save(rejected);
@@ -279,10 +297,11 @@ final class OrderProcessor implements BookListener {
             refusal = BookResult.QUANTITY_AT_OR_BELOW_FILLED.name(); // before the risk check, which sees no quantity left
         } else {
             OrderBook book = book(order.symbol());
+            Exposure exposure = exposures.get(accountSymbol(order.account(), order.symbol())); // the order's among them
             RejectReason risk = RiskCheck.check(limits, order.side(), OrderType.LIMIT, command.priceTicks(),
-                    command.quantity() - order.filledQuantity(), reference(book, order.side()),
-                    openOrders.getValue(accountSymbol(order.account(), order.symbol())) - 1,
-                    store.position(order.account(), order.symbol()));
+                    command.quantity() - order.filledQuantity(), reference(book, order.side()), exposure.orders - 1,
+                    worstPosition(store.position(order.account(), order.symbol()), exposure, order.side(),
+                            order.leavesQuantity()));
             if (risk != RejectReason.OK) {
                 refusal = risk.name();
             } else {
@@ -320,6 +339,7 @@ final class OrderProcessor implements BookListener {
         Order restingOrder = order(restingKey).withFill(quantity);
         save(aggressor);
         save(restingOrder);
+        adjustExposure(restingOrder.account(), restingOrder.symbol(), 0, restingOrder.side(), -quantity);
         if (restingLeaves == 0) {
             leaveBook(restingOrder);
         }
@@ -349,7 +369,7 @@ final class OrderProcessor implements BookListener {
     public void onRested(long orderKey, Side side, long priceTicks, long leavesQuantity) {
         Order order = order(orderKey);
         resting.add(orderKey);
-        adjustOpenOrders(order.account(), order.symbol(), 1);
+        adjustExposure(order.account(), order.symbol(), 1, side, leavesQuantity);
     }
 
     @Override
@@ -357,6 +377,8 @@ final class OrderProcessor implements BookListener {
         Order order = order(orderKey);
         if (!keptPriority) {
             leaveBook(order); // it rejoins through onRested, or fills
+        } else {
+            adjustExposure(order.account(), order.symbol(), 0, order.side(), leavesQuantity - order.leavesQuantity());
         }
         Order replaced = order.replaced(priceTicks, quantity, keptPriority ? order.queuedAt() : offset);
         save(replaced);
@@ -385,18 +407,40 @@ final class OrderProcessor implements BookListener {
 
     private void leaveBook(Order order) {
         if (resting.remove(order.id().packed())) {
-            adjustOpenOrders(order.account(), order.symbol(), -1);
+            adjustExposure(order.account(), order.symbol(), -1, order.side(), -order.leavesQuantity());
         }
     }
 
-    private void adjustOpenOrders(String account, String symbol, int delta) {
+    /** Adds {@code orders} resting orders and {@code leaves} open quantity on {@code side}. */
+    private void adjustExposure(String account, String symbol, int orders, Side side, long leaves) {
         String key = accountSymbol(account, symbol);
-        int count = openOrders.getValue(key) + delta;
-        if (count == 0) {
-            openOrders.removeKey(key); // 0 is the map's "missing" value, so it is never stored
-        } else {
-            openOrders.put(key, count);
+        Exposure exposure = exposures.get(key);
+        if (exposure == null) {
+            exposure = new Exposure();
+            exposures.put(key, exposure);
         }
+        exposure.orders += orders;
+        if (side == Side.BUY) {
+            exposure.buying += leaves;
+        } else {
+            exposure.selling += leaves;
+        }
+        if (exposure.orders == 0) {
+            exposures.remove(key); // nothing rests: nothing is open either
+        }
+    }
+
+    /**
+     * The account's net position if its resting orders on {@code side} all filled (but for {@code
+     * excluded} of it: a replaced order's own open quantity, which the replace's new one takes the
+     * place of). An order whose full fill would take this past the limit is refused: resting orders
+     * fill later, without another check. Saturates rather than overflow.
+     */
+    private static long worstPosition(long position, Exposure exposure, Side side, long excluded) {
+        long open = exposure == null ? 0 : (side == Side.BUY ? exposure.buying : exposure.selling) - excluded;
+        long worst = side == Side.BUY ? position + open : position - open;
+        boolean overflowed = side == Side.BUY ? worst < position : worst > position;
+        return overflowed ? (side == Side.BUY ? Long.MAX_VALUE : Long.MIN_VALUE) : worst;
     }
 
     private boolean publishing() {
@@ -453,6 +497,7 @@ final class OrderProcessor implements BookListener {
 
     /** For tests and diagnostics: open orders counted for an account in a symbol. */
     int openOrderCount(String account, String symbol) {
-        return openOrders.getValue(accountSymbol(account, symbol));
+        Exposure exposure = exposures.get(accountSymbol(account, symbol));
+        return exposure == null ? 0 : exposure.orders;
     }
 }
