@@ -20,13 +20,19 @@ final class RequestBody {
         if (req.headers().contentLength().orElse(0) > maxBytes) {
             throw new ProblemException(tooLarge(null));
         }
+        byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(maxBytes + 1);
-            if (body.length > maxBytes) {
-                throw new ProblemException(tooLarge(null));
-            }
-            return body;
+            body = in.readNBytes(maxBytes + 1);
+        } catch (RuntimeException e) {
+            // Helidon decodes the chunked framing as the body is read: a chunk size that is not hex
+            // is a NumberFormatException, which went out as a 500.
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-body", "Malformed body",
+                    "the body's chunked framing could not be read (" + e.getClass().getSimpleName() + ")"));
         }
+        if (body.length > maxBytes) {
+            throw new ProblemException(tooLarge(null));
+        }
+        return body;
     }
 
     static Problem tooLarge(String detail) {

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -213,6 +214,24 @@ class OrderApiTest extends OneOmsPerClass {
             RawResponse placed = RawResponse.read(in);
             assertThat(placed.status()).as(placed.body()).isEqualTo(201);
         }
+    }
+
+    /** A chunked body whose chunk size is not hex is the client's error, not the server's. */
+    @Test
+    void aChunkedBodyWithABadChunkSizeIsA400Problem() throws Exception {
+        for (String size : List.of("ZZ", "-1", "FFFFFFFFFFFFFFFFFF")) {
+            try (Socket socket = new Socket("127.0.0.1", oms.httpPort())) {
+                socket.setSoTimeout(30_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n" + size + "\r\n{}\r\n0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                RawResponse malformed = RawResponse.read(new java.io.DataInputStream(socket.getInputStream()));
+                assertThat(malformed.status()).as(size + ": " + malformed.body()).isEqualTo(400);
+                assertThat(malformed.header("content-type")).isEqualTo("application/problem+json");
+            }
+        }
+        assertStillServing();
     }
 
     private static void postOrders(OutputStream out, byte[] body) throws java.io.IOException {
