@@ -178,8 +178,7 @@ public final class Oms implements AutoCloseable {
                         handlers.addHandler(type, problems);
                     }
                 })
-                .routing(routing -> routes(routing, routes.rules(routing), config, engine, registry, deadLetters, telemetry,
-                        broker))
+                .routing(routing -> routes(routing, routes, config, engine, registry, deadLetters, telemetry, broker))
                 .build();
     }
 
@@ -195,10 +194,11 @@ public final class Oms implements AutoCloseable {
         return Math.max(16L << 20, 4L * maxBodyBytes);
     }
 
-    /** Filters and error handlers go on {@code routing}; every route through {@code rules}, which lists it. */
-    private static void routes(HttpRouting.Builder routing, HttpRules rules, OmsConfig config, Engine engine,
+    /** Filters and error handlers go on {@code routing}; every route through {@code table}'s rules, which list it. */
+    private static void routes(HttpRouting.Builder routing, RouteTable table, OmsConfig config, Engine engine,
                                PrometheusRegistry registry, DeadLetterQueue deadLetters, Telemetry telemetry,
                                EmbeddedBroker broker) {
+        HttpRules rules = table.rules(routing);
         MetricsService metrics = new MetricsService(registry);
         ReplicatedLog cluster = broker == null ? null : broker.cluster().orElse(null);
         Forwarder forwarder = cluster == null ? Forwarder.local(engine)
@@ -229,8 +229,22 @@ public final class Oms implements AutoCloseable {
                 })
                 .register("/orders", new OrderService(engine, config.maxBodyBytes(), config.verdictTimeoutMs(),
                         new OrderMetrics(registry), forwarder))
-                .any((req, res) -> Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",
-                        "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res));
+                .any((req, res) -> {
+                    java.util.SortedSet<String> allowed = table.methodsAt(req.path());
+                    if (allowed.isEmpty()) {
+                        Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",
+                                "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res);
+                        return;
+                    }
+                    String allow = String.join(", ", allowed);
+                    res.header(io.helidon.http.HeaderNames.ALLOW, allow);
+                    if (req.prologue().method() == io.helidon.http.Method.OPTIONS) {
+                        res.status(Status.NO_CONTENT_204).send();
+                        return;
+                    }
+                    Problem.of(Status.METHOD_NOT_ALLOWED_405, "about:blank", "Method Not Allowed", req.prologue().method().text()
+                            + " is not served at " + req.path().path() + "; it takes " + allow).send(res);
+                });
         routing.error(ProblemException.class, (req, res, e) -> e.problem().send(res))
                 .error(Exception.class, (req, res, e) -> {
                     LOG.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);

@@ -33,16 +33,39 @@ public final class RouteTable {
         return new Noting(routing, "");
     }
 
-    /** The routes registered so far, sorted: {@code "METHOD /path/{param}"}. */
+    /**
+     * The routes registered so far, sorted: {@code "METHOD /path/{param}"}, as OpenAPI writes
+     * them (Helidon's {@code {+name}}, a parameter that may hold a slash, is {@code {name}}).
+     */
     public SortedSet<String> routes() {
-        return Collections.unmodifiableSortedSet(new TreeSet<>(routes));
+        SortedSet<String> sorted = new TreeSet<>();
+        routes.forEach(route -> sorted.add(route.replace("{+", "{")));
+        return Collections.unmodifiableSortedSet(sorted);
     }
 
-    /** The route's template as OpenAPI writes it: Helidon's {@code {+name}} (a parameter that may hold a slash) is {@code {name}}. */
+    /**
+     * The methods that routes serve at {@code path}, sorted; empty when no route has the path. For
+     * the answer to a method no route takes there: 405 with {@code Allow}, not 404.
+     */
+    public SortedSet<String> methodsAt(io.helidon.common.uri.UriPath path) {
+        SortedSet<String> methods = new TreeSet<>();
+        for (String route : routes) {
+            int space = route.indexOf(' ');
+            String method = route.substring(0, space);
+            if (!method.equals("ANY") && matchers.computeIfAbsent(route.substring(space + 1), io.helidon.http.PathMatchers::create)
+                    .match(path).accepted()) {
+                methods.add(method);
+            }
+        }
+        return methods;
+    }
+
+    private final java.util.Map<String, io.helidon.http.PathMatcher> matchers = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static String join(String prefix, String path) {
         String base = prefix.equals("/") ? "" : prefix;
         String joined = path.equals("/") || path.isEmpty() ? base : base + path;
-        return joined.isEmpty() ? "/" : joined.replace("{+", "{");
+        return joined.isEmpty() ? "/" : joined;
     }
 
     private final class Noting implements HttpRules {

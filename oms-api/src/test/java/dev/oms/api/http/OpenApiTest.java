@@ -64,7 +64,7 @@ class OpenApiTest extends OneOmsPerClass {
     }
 
     @Test
-    void everyDocumentedOperationAnswersOverHttpAndAnUndocumentedOneIsNotFound() throws Exception {
+    void everyDocumentedOperationAnswersOverHttpAndAnUndocumentedOneIsNotFoundOrNotAllowed() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + oms.httpPort();
         List<String> wrong = new ArrayList<>();
@@ -92,14 +92,27 @@ class OpenApiTest extends OneOmsPerClass {
         }
         assertThat(wrong).as("documented operations a single node answers wrongly").isEmpty();
 
+        // No route at the path: 404. A route at the path, another method: 405 naming those it takes.
         Set<String> documented = documentedOperations(http).keySet();
-        for (String[] undocumented : new String[][] {{"PUT", "/orders/0-0"}, {"GET", "/order"}, {"DELETE", "/orders"}}) {
+        for (String[] undocumented : new String[][] {{"GET", "/order", ""}, {"PUT", "/orders/0-0", "DELETE, GET, PATCH"},
+                {"DELETE", "/orders", "GET, POST"}, {"POST", "/books/EUR/USD", "GET"}}) {
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + undocumented[1]))
                     .method(undocumented[0], HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(String.join(" ", undocumented)).isEqualTo(404);
-            assertThat(response.body()).contains("no resource at " + undocumented[0]);
-            assertThat(documented).doesNotContain(String.join(" ", undocumented));
+            String operation = undocumented[0] + " " + undocumented[1];
+            if (undocumented[2].isEmpty()) {
+                assertThat(response.statusCode()).as(operation).isEqualTo(404);
+                assertThat(response.body()).contains("no resource at " + undocumented[0]);
+            } else {
+                assertThat(response.statusCode()).as(operation).isEqualTo(405);
+                assertThat(response.headers().firstValue("Allow")).as(operation).contains(undocumented[2]);
+                assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+            }
+            assertThat(documented).doesNotContain(operation);
         }
+        HttpResponse<String> options = client.send(HttpRequest.newBuilder(URI.create(base + "/orders/0-0"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(options.statusCode()).isEqualTo(204);
+        assertThat(options.headers().firstValue("Allow")).contains("DELETE, GET, PATCH");
     }
 
     /** The operations /openapi lists, as {@code "GET /orders/{id}"}, each with whether it is {@code x-cluster-only}. */
