@@ -76,15 +76,8 @@ public final class Cli {
         this.err = err;
     }
 
-    /**
-     * The Kafka clients' own logging, warnings and up only: at INFO they print every setting of
-     * every client they make (a hundred lines and more per command) around the command's answer.
-     * Held here: the logging framework keeps its loggers only weakly, and would forget the level.
-     */
-    private static final java.util.logging.Logger KAFKA_LOGS = java.util.logging.Logger.getLogger("org.apache.kafka");
-
     public static void main(String[] args) {
-        KAFKA_LOGS.setLevel(java.util.logging.Level.WARNING);
+        dev.oms.api.observe.LogFormat.quietKafkaClients(); // else every client's settings around each answer
         System.exit(new Cli(System.in, System.out, System.err).run(args, System.getenv()));
     }
 

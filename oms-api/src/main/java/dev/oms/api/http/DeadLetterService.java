@@ -57,7 +57,7 @@ public final class DeadLetterService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) throws IOException {
-        Filter filter = new Filter(req.query().first("topic").orElse(null), req.query().first("reason").orElse(null),
+        Filter filter = new Filter(req.query().first("topic").orElse(null), reason(req.query().first("reason").orElse(null)),
                 instant(req, "from"), instant(req, "to"),
                 req.query().first("partition").map(p -> MarketDataService.intParam(req, "partition", 0, 0, 1 << 20)).orElse(null),
                 null, null);
@@ -135,6 +135,21 @@ public final class DeadLetterService implements HttpService {
                     "say what to redrive: {\"partition\",\"offset\"}, {\"partition\",\"fromOffset\",\"toOffset\"}, "
                             + "{\"topic\",\"reason\"} or {\"all\":true}"))));
         }
+        List<Problem.FieldError> errors = new java.util.ArrayList<>();
+        body.fieldNames().forEachRemaining(name -> {
+            if (!SELECTION_FIELDS.contains(name)) {
+                errors.add(new Problem.FieldError(name, "unknown field; a redrive takes " + String.join(", ", SELECTION_FIELDS)));
+            }
+        });
+        if (body.has("all") && !body.get("all").isBoolean()) {
+            errors.add(new Problem.FieldError("all", "must be true or false"));
+        }
+        if (body.has("partition") && !body.get("partition").isInt()) {
+            errors.add(new Problem.FieldError("partition", "must be a whole number"));
+        }
+        if (!errors.isEmpty()) {
+            throw new ProblemException(Problem.invalidParameters(errors));
+        }
         if (body.path("all").asBoolean(false)) {
             return Filter.ALL;
         }
@@ -142,16 +157,24 @@ public final class DeadLetterService implements HttpService {
         Long from = offset(body, "offset", "fromOffset");
         Long to = offset(body, "offset", "toOffset");
         return new Filter(body.has("topic") ? body.get("topic").asText() : null,
-                body.has("reason") ? body.get("reason").asText() : null, null, null, partition, from, to);
+                reason(body.has("reason") ? body.get("reason").asText() : null), null, null, partition, from, to);
     }
 
-    private JsonNode body(ServerRequest req) {
-        try {
-            return MAPPER.readTree(RequestBody.read(req, maxBodyBytes));
-        } catch (IOException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body is not valid JSON: " + e.getMessage()));
+    private static final List<String> SELECTION_FIELDS = List.of("partition", "offset", "fromOffset", "toOffset", "topic",
+            "reason", "all");
+
+    /** A reason to filter by: one the dead-letter topic can hold, or a 400 (an unknown one selected nothing, silently). */
+    private static String reason(String reason) {
+        if (reason != null && java.util.Arrays.stream(dev.oms.deadletter.FailureReason.values())
+                .noneMatch(known -> known.name().equals(reason))) {
+            throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError("reason", "must be one of "
+                    + java.util.Arrays.toString(dev.oms.deadletter.FailureReason.values()) + ", got '" + reason + "'"))));
         }
+        return reason;
+    }
+
+    private JsonNode body(ServerRequest req) throws IOException {
+        return OrderRequest.readJson(MAPPER, RequestBody.read(req, maxBodyBytes));
     }
 
     private static Long offset(JsonNode body, String exact, String bound) {

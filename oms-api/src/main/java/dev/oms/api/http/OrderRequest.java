@@ -47,16 +47,7 @@ final class OrderRequest {
     }
 
     static NewOrder parse(byte[] body, PriceScale priceScale) {
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body is not valid JSON: " + e.getOriginalMessage() + locationOf(e)));
-        } catch (IOException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body could not be read: " + e.getMessage()));
-        }
+        JsonNode node = readJson(MAPPER, body);
         if (node == null || !node.isObject()) {
             throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
                     "the body must be a JSON object with the fields " + String.join(", ", FIELDS)));
@@ -90,8 +81,24 @@ final class OrderRequest {
             if (s.length() > MAX_ID_LENGTH) {
                 return "must be at most " + MAX_ID_LENGTH + " characters";
             }
-            return s.chars().anyMatch(Character::isISOControl) ? "must not contain control characters" : null;
+            if (s.chars().anyMatch(Character::isISOControl)) {
+                return "must not contain control characters";
+            }
+            // A lone surrogate (a JSON escape such as \\ud800) has no UTF-8 form: stored, it came back as '?'.
+            return unpairedSurrogate(s) ? "must not contain an unpaired surrogate (\\ud800-\\udfff)" : null;
         });
+    }
+
+    private static boolean unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A required, non-blank string that passes {@code check} (which returns an error or null). */
@@ -216,6 +223,32 @@ final class OrderRequest {
             names.append(names.isEmpty() ? "" : ", ").append(constant.name());
         }
         return names.toString();
+    }
+
+    /**
+     * A request body as a JSON tree, or a 400 problem (malformed-json) saying what is wrong and
+     * where: for every route that takes a JSON body. The bytes must be well-formed UTF-8 first:
+     * Jackson's decoder takes overlong forms ("CT\\xC0\\xAF" read as "CT/").
+     */
+    static JsonNode readJson(com.fasterxml.jackson.databind.ObjectMapper mapper, byte[] body) {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body is not well-formed UTF-8"));
+        }
+        try {
+            return mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body is not valid JSON: " + e.getOriginalMessage() + locationOf(e)));
+        } catch (IOException e) {
+            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
+                    "the body could not be read: " + e.getMessage()));
+        }
     }
 
     private static String locationOf(JsonProcessingException e) {

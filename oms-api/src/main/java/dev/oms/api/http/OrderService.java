@@ -311,11 +311,14 @@ public final class OrderService implements HttpService {
 
     private static void requireJson(ServerRequest req) {
         Optional<HttpMediaType> type = req.headers().contentType();
-        boolean json = type.map(t -> t.mediaType().type().equals("application")
-                && (t.mediaType().subtype().equals("json") || t.mediaType().subtype().endsWith("+json"))).orElse(false);
+        // Media types are case-insensitive (RFC 9110); JSON is UTF-8 (RFC 8259), whatever a charset says.
+        boolean json = type.map(t -> t.mediaType().type().equalsIgnoreCase("application")
+                && (t.mediaType().subtype().equalsIgnoreCase("json")
+                || t.mediaType().subtype().toLowerCase(java.util.Locale.ROOT).endsWith("+json"))).orElse(false)
+                && type.flatMap(HttpMediaType::charset).map(c -> c.equalsIgnoreCase("utf-8")).orElse(true);
         if (!json) {
             throw new ProblemException(Problem.of(Status.UNSUPPORTED_MEDIA_TYPE_415, "/problems/unsupported-media-type",
-                    "Unsupported media type", "the body must be application/json, got "
+                    "Unsupported media type", "the body must be application/json in UTF-8, got "
                             + type.map(t -> t.text()).orElse("no Content-Type")));
         }
     }

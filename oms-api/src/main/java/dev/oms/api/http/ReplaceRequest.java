@@ -1,6 +1,5 @@
 package dev.oms.api.http;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -21,13 +20,7 @@ record ReplaceRequest(long priceTicks, long quantity) {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     static ReplaceRequest parse(byte[] body, PriceScale scale) {
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body is not valid JSON: " + e.getMessage()));
-        }
+        JsonNode node = OrderRequest.readJson(MAPPER, body);
         if (node == null || !node.isObject()) {
             throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
                     "the body must be a JSON object with price and/or quantity"));

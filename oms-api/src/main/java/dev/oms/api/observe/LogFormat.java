@@ -37,6 +37,17 @@ public final class LogFormat extends Formatter {
 
     /** Ratis logs every retried request and election at INFO: warnings are what an operator needs. */
     private static final Logger RATIS = Logger.getLogger(RepeatedWarnings.RATIS);
+    /**
+     * Kafka's clients log their whole configuration at INFO each time one is made: some 160 lines
+     * for every GET /dlq (its consumer), and the CLI's output drowned in them. Held here: the
+     * logging framework keeps its loggers only weakly, and would forget the level.
+     */
+    private static final Logger KAFKA = Logger.getLogger("org.apache.kafka");
+
+    /** Kafka's clients say only what goes wrong (the server's and the CLI's). */
+    public static void quietKafkaClients() {
+        KAFKA.setLevel(java.util.logging.Level.WARNING);
+    }
 
     /**
      * Formats every line of the process this way (the root logger's handlers), and lets one Ratis
@@ -51,6 +62,7 @@ public final class LogFormat extends Formatter {
             handler.setFilter(own == null || own instanceof RepeatedWarnings ? repeated : r -> own.isLoggable(r) && repeated.isLoggable(r));
         }
         RATIS.setLevel(java.util.logging.Level.WARNING);
+        quietKafkaClients();
     }
 
     @Override

@@ -104,6 +104,11 @@ class DeadLetterApiTest {
             String padded = "{\"all\":true}" + " ".repeat(70_000); // over http.max-body-bytes, 64 KiB by default
             assertThat(http.postJson("/dlq/redrive", padded).statusCode()).as("a body over the limit: refused, not run")
                     .isEqualTo(413);
+            for (String unclear : List.of("{\"foo\":1}", "{\"all\":\"yes\"}", "{\"reason\":\"FOO\"}")) {
+                HttpResponse<String> refused = http.postJson("/dlq/redrive", unclear);
+                assertThat(refused.statusCode()).as(unclear + " selects nothing: refused, not run").isEqualTo(400);
+            }
+            assertThat(http.get("/dlq?reason=FOO").statusCode()).isEqualTo(400);
             HttpResponse<String> redrive = http.postJson("/dlq/redrive", "{\"reason\":\"RETRIES_EXHAUSTED\"}");
             assertThat(redrive.statusCode()).as(redrive.body()).isEqualTo(200);
             assertThat(json(redrive).get("redriven").asInt()).isEqualTo(3);

@@ -138,6 +138,8 @@ class OrderApiTest extends OneOmsPerClass {
                 Arguments.of("account not a string", valid.replace("\"acct-9\"", "42"), "account"),
                 Arguments.of("blank clientOrderId", valid.replace("\"bad-1\"", "\"  \""), "clientOrderId"),
                 Arguments.of("overlong clientOrderId", valid.replace("bad-1", "x".repeat(65)), "clientOrderId"),
+                Arguments.of("lone surrogate in the account", valid.replace("acct-9", "acct-9\\ud800"), "account"),
+                Arguments.of("reversed surrogates", valid.replace("bad-1", "bad-1\\udc00\\ud800"), "clientOrderId"),
                 Arguments.of("symbol with spaces", valid.replace("AAPL", "AA PL"), "symbol"),
                 Arguments.of("unknown side", valid.replace("\"BUY\"", "\"HOLD\""), "side"),
                 Arguments.of("lower-case type", valid.replace("\"LIMIT\"", "\"limit\""), "type"),
@@ -276,11 +278,32 @@ class OrderApiTest extends OneOmsPerClass {
     @Test
     void bodyThatIsNotJsonIsA415Problem() throws Exception {
         byte[] body = order("a", "c", "AAPL", "BUY", "1", 1).getBytes(StandardCharsets.UTF_8);
-        for (String contentType : new String[] {"text/plain", "application/x-www-form-urlencoded", null}) {
+        for (String contentType : new String[] {"text/plain", "application/x-www-form-urlencoded", null,
+                "application/json; charset=iso-8859-1"}) {
             HttpResponse<String> response = http.post("/orders", contentType, body);
             assertThat(response.statusCode()).as(String.valueOf(contentType)).isEqualTo(415);
             assertProblem(response);
         }
+        for (String contentType : new String[] {"Application/JSON", "application/json; charset=UTF-8"}) { // case-insensitive
+            byte[] another = order("a", "c-" + contentType.length(), "AAPL", "BUY", "1", 1).getBytes(StandardCharsets.UTF_8);
+            assertThat(http.post("/orders", contentType, another).statusCode()).as(contentType).isEqualTo(201);
+        }
+        assertStillServing();
+    }
+
+    /** Bytes that are not UTF-8: an overlong '/' (0xC0 0xAF), which Jackson's own decoder read as "CT/". */
+    @Test
+    void aBodyThatIsNotWellFormedUtf8IsA400Problem() throws Exception {
+        String body = order("acct-utf", "utf-1", "CT~", "BUY", "10", 1);
+        int at = body.indexOf('~');
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.write(body.substring(0, at).getBytes(StandardCharsets.UTF_8));
+        bytes.write(new byte[] {(byte) 0xC0, (byte) 0xAF});
+        bytes.write(body.substring(at + 1).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = http.post("/orders", "application/json", bytes.toByteArray());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(json(response).get("detail").asText()).contains("UTF-8");
         assertStillServing();
     }
 
