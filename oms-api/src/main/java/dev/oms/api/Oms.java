@@ -248,9 +248,10 @@ public final class Oms implements AutoCloseable {
         routing.error(ProblemException.class, (req, res, e) -> e.problem().send(res))
                 .error(Exception.class, (req, res, e) -> {
                     LOG.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
+                    boolean read = req.prologue().method() == io.helidon.http.Method.GET;
                     Problem.of(Status.INTERNAL_SERVER_ERROR_500, "about:blank", "Internal Server Error",
-                            "the request failed inside the server (" + e.getClass().getSimpleName()
-                                    + "); nothing was acknowledged. The server log has the details.").send(res);
+                            "the request failed inside the server (" + e.getClass().getSimpleName() + ")"
+                                    + (read ? "" : "; nothing was acknowledged") + ". The server log has the details.").send(res);
                 });
     }
 

@@ -66,6 +66,36 @@ class DeadLetterTest extends EngineTestBase {
         assertThat(headers.get("value")).isEqualTo("{\"schema\":99}");
     }
 
+    /**
+     * A command on a partition its symbol does not hash to (murmur2, Kafka's default partitioner)
+     * is poison: a client with another partitioner (librdkafka's CRC32) put it there, and applied
+     * it would open a second book of the symbol, which the first never meets. A record with no
+     * value is poison too, and says so.
+     */
+    @Test
+    void aCommandOnAnotherPartitionThanItsSymbolsAndATombstoneAreDeadLetteredAsPoison() throws Exception {
+        start(FailureInjection.NONE);
+        EmbeddedOrderLog log = new EmbeddedOrderLog(broker, Topics.ORDERS);
+        byte[] key = "AAPL".getBytes(StandardCharsets.UTF_8);
+        int home = log.partitionFor(key);
+        int elsewhere = (home + 1) % log.partitionCount();
+        NewOrder misplaced = order("alice", "misplaced", "AAPL", 5);
+        broker.append(new TopicPartition(Topics.ORDERS, elsewhere), MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(1000L, key, new dev.oms.engine.command.CommandCodec(SCALE).encode(misplaced)))).join();
+        broker.append(new TopicPartition(Topics.ORDERS, elsewhere), MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(1001L, key, null))).join();
+
+        NewOrder good = order("alice", "placed", "AAPL", 5);
+        OrderId id = engine.submit(good, 2000).join();
+        assertThat(engine.verdict(id, good).get().order().status()).isEqualTo(OrdStatus.NEW);
+        Awaitility.await().until(() -> deadLetters(elsewhere).size() == 2);
+        List<Map<String, String>> letters = deadLetters(elsewhere);
+        assertThat(letters).allSatisfy(letter -> assertThat(letter).containsEntry(DeadLetterHeaders.REASON, "POISON"));
+        assertThat(letters.get(0).get(DeadLetterHeaders.ERROR_MESSAGE)).contains("belongs on orders-" + home, "murmur2");
+        assertThat(letters.get(1).get(DeadLetterHeaders.ERROR_MESSAGE)).contains("no value");
+        assertThat(engine.orders("alice", "AAPL", null, null, 10)).extracting(o -> o.clientOrderId()).containsExactly("placed");
+    }
+
     @Test
     void transientFailureThatClearsWithinTheBudgetIsAppliedOnceAndNotDeadLettered() throws Exception {
         start(new FailureInjection(Set.of(), Set.of("FLKY"), 2));
@@ -122,7 +152,7 @@ class DeadLetterTest extends EngineTestBase {
                 for (var header : record.headers()) {
                     headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
                 }
-                headers.put("value", StandardCharsets.UTF_8.decode(record.value()).toString());
+                headers.put("value", record.value() == null ? null : StandardCharsets.UTF_8.decode(record.value()).toString());
                 letters.add(headers);
             }
         }

@@ -303,6 +303,11 @@ public final class EmbeddedBroker implements AutoCloseable {
      * they are. In cluster mode through the controller: every node opens the new partitions.
      */
     public void createPartitions(String topic, int totalCount) throws IOException {
+        Protection protection = protectedTopics.get(topic);
+        if (protection != null) {
+            throw new org.apache.kafka.common.errors.PolicyViolationException("the partition count of " + topic
+                    + " is fixed: " + protection.why());
+        }
         if (cluster != null) {
             cluster.createPartitions(topic, totalCount); // not under the monitor: the cluster's thread opens them
             return;
@@ -334,8 +339,31 @@ public final class EmbeddedBroker implements AutoCloseable {
         deleteTopic(topic, null);
     }
 
+    /** How a topic an application owns is kept from Kafka clients' admin requests. */
+    private record Protection(boolean deletable, String why) {
+    }
+
+    private final Map<String, Protection> protectedTopics = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Keeps Kafka clients from adding partitions to {@code topic} (its owner maps keys to
+     * partitions by their count) and, unless {@code deletable}, from deleting it; {@code why} goes
+     * into the refusal (POLICY_VIOLATION).
+     */
+    public void protect(String topic, boolean deletable, String why) {
+        protectedTopics.put(topic, new Protection(deletable, why));
+    }
+
     /** Deletes {@code topic} if it has this id (null: whichever it has). */
     public void deleteTopic(String topic, Uuid id) throws IOException {
+        if (org.apache.kafka.common.internals.Topic.isInternal(topic)) {
+            throw new org.apache.kafka.common.errors.InvalidTopicException("the internal topic " + topic
+                    + " holds the consumer groups' committed offsets; it cannot be deleted");
+        }
+        Protection protection = protectedTopics.get(topic);
+        if (protection != null && !protection.deletable()) {
+            throw new org.apache.kafka.common.errors.PolicyViolationException(topic + " cannot be deleted: " + protection.why());
+        }
         if (cluster != null) {
             cluster.deleteTopic(topic, id); // not under the monitor: the cluster's thread removes it
             return;

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.engine.Engine;
 import dev.oms.engine.book.BookView;
@@ -78,7 +79,17 @@ public final class MarketDataService implements HttpService {
             json.writeStringField("symbol", symbol);
             json.writeArrayFieldStart("trades");
             for (byte[] trade : trades) {
-                json.writeTree(MAPPER.readTree(trade));
+                JsonNode record;
+                try {
+                    record = MAPPER.readTree(trade);
+                } catch (IOException unreadable) {
+                    // Not the engine's: a Kafka client can produce to the topic. One such record made every
+                    // read of the partition's trades a 500, restarts included.
+                    continue;
+                }
+                if (record != null && record.isObject()) {
+                    json.writeTree(record);
+                }
             }
             json.writeEndArray();
         });

@@ -51,6 +51,22 @@ class TradingApiTest extends OneOmsPerClass {
         }
     }
 
+    /** A record on {@code trades} that is not a trade (any Kafka client can produce one) is left out, not a 500. */
+    @Test
+    void aRecordOnTheTradesTopicThatIsNotATradeIsLeftOut() throws Exception {
+        http.postJson("/orders", order("jo", "jk-1", "JUNK", "BUY", "5", 2));
+        http.postJson("/orders", order("kim", "jk-2", "JUNK", "SELL", "5", 2));
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", "127.0.0.1:" + oms.kafkaPort());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(props,
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("trades", "JUNK", "not json {")).get();
+        }
+        org.awaitility.Awaitility.await().until(() -> http.get("/trades?symbol=JUNK").statusCode() == 200
+                && json(http.get("/trades?symbol=JUNK")).get("trades").size() == 1);
+        assertThat(json(http.get("/trades?symbol=JUNK")).get("trades").get(0).get("quantity").asLong()).isEqualTo(2);
+    }
+
     @Test
     void booksTradesAndOrderListsShowTheMarket() throws Exception {
         http.postJson("/orders", order("gina", "bk-1", "NKE", "BUY", "80", 5));

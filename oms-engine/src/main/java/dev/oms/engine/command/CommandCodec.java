@@ -90,6 +90,9 @@ public final class CommandCodec {
      * the object is an error.
      */
     public Command decode(byte[] value) {
+        if (value == null) {
+            throw new PoisonRecordException("a record with no value (a tombstone) is not a command", null);
+        }
         try (JsonParser json = JSON.createParser(value)) {
             if (json.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("not a JSON object");

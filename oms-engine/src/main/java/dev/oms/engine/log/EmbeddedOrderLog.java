@@ -41,7 +41,13 @@ public final class EmbeddedOrderLog implements OrderLog {
         this.partitions = new TopicPartition[broker.partitionCount(topic)];
         this.staged = new Staged[OUTPUTS.size()][partitions.length];
         broker.createTopic(Topics.ORDERS_DLT, partitions.length);
+        // A symbol's partition is murmur2 of it modulo the count, and partition p of every other
+        // topic holds what orders-p's commands made: no client may add partitions.
+        broker.protect(topic, false, "the engine's command log; a symbol's partition is murmur2 of it modulo the count");
+        broker.protect(Topics.ORDERS_DLT, false, "the engine's dead letters, partition p those of " + topic + "-p");
         for (int output = 0; output < OUTPUTS.size(); output++) {
+            // Deletable: a restart creates it again.
+            broker.protect(OUTPUTS.get(output), true, "partition p holds the records of " + topic + "-p");
             broker.createTopic(OUTPUTS.get(output), partitions.length);
             for (int p = 0; p < partitions.length; p++) {
                 staged[output][p] = new Staged();

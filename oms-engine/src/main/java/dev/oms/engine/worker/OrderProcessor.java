@@ -208,6 +208,14 @@ final class OrderProcessor implements BookListener {
     }
 
     Verdict apply(int partition, long offset, long timestamp, Command command) {
+        int home = log.partitionFor(command.symbol().getBytes(StandardCharsets.UTF_8));
+        if (home != partition) {
+            // A client with another partitioner (librdkafka's default is CRC32): applied here, the
+            // symbol would have a second book, which the first never meets.
+            throw new dev.oms.engine.command.PoisonRecordException("a command for " + command.symbol() + " on orders-"
+                    + partition + ", which belongs on orders-" + home + " (murmur2 of the symbol, Kafka's default"
+                    + " partitioner; librdkafka clients such as kcat need -X partitioner=murmur2_random)", null);
+        }
         this.partition = partition;
         this.offset = offset;
         this.timestamp = timestamp;

@@ -73,7 +73,7 @@ public final class OffsetStore {
             // Compaction may leave the last offsets empty, so stop when a poll finds nothing.
             while (records.position() < end) {
                 try {
-                    if (records.poll(1 << 20, (offset, timestamp, key, value) -> apply(key, value)) == 0) {
+                    if (records.poll(1 << 20, (offset, timestamp, key, value) -> applyReadable(records.partition(), offset, key, value)) == 0) {
                         break;
                     }
                 } catch (CorruptBatchException e) {
@@ -83,6 +83,18 @@ public final class OffsetStore {
                     records.seek(e.nextOffset());
                 }
             }
+        }
+    }
+
+    /**
+     * A record this broker did not write (Kafka clients cannot produce to the topic now, but an
+     * earlier build let them) is skipped with a warning: it made every start fail.
+     */
+    private void applyReadable(TopicPartition partition, long offset, ByteBuffer key, ByteBuffer value) {
+        try {
+            apply(key, value);
+        } catch (RuntimeException e) { // a short buffer, no key: not a commit
+            LOG.warn("{} offset {} is not a commit record ({}); skipped", partition, offset, e.toString());
         }
     }
 

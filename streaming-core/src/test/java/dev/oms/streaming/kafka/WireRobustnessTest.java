@@ -148,6 +148,86 @@ class WireRobustnessTest {
         assertOthersStillServed();
     }
 
+    /**
+     * A batch whose CRC matches its bytes but whose records cannot be read is refused
+     * (CORRUPT_MESSAGE), as Kafka's LogValidator refuses it: stored, no consumer got past it. So
+     * is a produce to an internal topic: a record of a client's in {@code __consumer_offsets}
+     * stopped every start of the broker.
+     */
+    @Test
+    void aBatchWhoseRecordsCannotBeReadAndAProduceToAnInternalTopicAreRefused() throws Exception {
+        try (Admin admin = fixture.admin()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("validated", 1, (short) 1))).all().get();
+        }
+        try (KafkaWire wire = new KafkaWire("127.0.0.1", fixture.kafka.port())) {
+            ByteBuffer lying = twoRecords();
+            lying.putInt(57, 3); // the record count: two records, three declared
+            assertThat(produce(wire, "validated", withCrc(lying))).isEqualTo(Errors.CORRUPT_MESSAGE);
+            ByteBuffer notGzip = twoRecords();
+            notGzip.putShort(21, (short) 1); // the attributes: gzip, over records that are not
+            assertThat(produce(wire, "validated", withCrc(notGzip))).isEqualTo(Errors.CORRUPT_MESSAGE);
+            ByteBuffer noCodec = twoRecords();
+            noCodec.putShort(21, (short) 7); // a codec that does not exist
+            assertThat(produce(wire, "validated", withCrc(noCodec))).isEqualTo(Errors.CORRUPT_MESSAGE);
+            assertThat(produce(wire, "__consumer_offsets", twoRecords())).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION);
+            assertThat(produce(wire, "validated", twoRecords())).as("a readable batch").isEqualTo(Errors.NONE);
+        }
+        assertThat(fixture.broker.highWatermark(new org.apache.kafka.common.TopicPartition("validated", 0)))
+                .as("only the readable batch was written").isEqualTo(2);
+        assertOthersStillServed();
+    }
+
+    /**
+     * The consumer-offsets topic cannot be deleted, and a topic its application protects keeps its
+     * partition count (and, unless deletable, its existence) against admin requests: the engine's
+     * command log maps a symbol to a partition by the count, and deleting it lost every order.
+     */
+    @Test
+    void adminRequestsCannotDeleteTheOffsetsTopicOrAProtectedTopicNorAddToItsPartitions() throws Exception {
+        fixture.broker.createTopic("commands", 2);
+        fixture.broker.protect("commands", false, "keys map to partitions by the count");
+        fixture.broker.createTopic("outputs", 2);
+        fixture.broker.protect("outputs", true, "partition p follows commands-p");
+        try (Admin admin = fixture.admin()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.deleteTopics(List.of("commands")).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.PolicyViolationException.class)
+                    .hasMessageContaining("keys map to partitions by the count");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.createPartitions(java.util.Map.of("outputs",
+                            org.apache.kafka.clients.admin.NewPartitions.increaseTo(4))).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.PolicyViolationException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.deleteTopics(List.of("__consumer_offsets")).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidTopicException.class);
+            admin.deleteTopics(List.of("outputs")).all().get(); // deletable, and the count was left alone
+        }
+        assertThat(fixture.broker.partitionCount("commands")).isEqualTo(2);
+        assertOthersStillServed();
+    }
+
+    private static ByteBuffer twoRecords() {
+        return org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
+                org.apache.kafka.common.compress.Compression.NONE,
+                new org.apache.kafka.common.record.internal.SimpleRecord("a".getBytes()),
+                new org.apache.kafka.common.record.internal.SimpleRecord("b".getBytes())).buffer();
+    }
+
+    /** The batch's CRC made to match its bytes again (CRC-32C from the attributes on, at offset 17). */
+    private static ByteBuffer withCrc(ByteBuffer batch) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(batch.duplicate().position(21));
+        batch.putInt(17, (int) crc.getValue());
+        return batch;
+    }
+
+    private static Errors produce(KafkaWire wire, String topic, ByteBuffer batch) throws IOException {
+        var data = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000);
+        data.topicData().add(new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName(topic)
+                .setPartitionData(List.of(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                        .setIndex(0).setRecords(org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(batch)))));
+        var response = (org.apache.kafka.common.requests.ProduceResponse) wire.send(
+                new org.apache.kafka.common.requests.ProduceRequest.Builder((short) 3, (short) 12, data).build((short) 12));
+        return Errors.forCode(response.data().responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+
     private static void assertClosedAfter(byte[] bytes) throws IOException {
         try (Socket socket = connect()) {
             socket.getOutputStream().write(bytes);

@@ -47,6 +47,38 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
      * Hands every partition's batch to the log at once (so one request's partitions share group
      * commits) and in the order requests arrived; the answer completes when each is durable.
      */
+    /**
+     * Every record of every batch can be read: a batch whose CRC matches its bytes may still hold
+     * a record count that lies, varints that run past the batch, or a codec that is not one (or
+     * gzip that is not). Kafka refuses those at produce (its LogValidator); stored, no consumer got
+     * past them, and on {@code orders} the engine stopped the partition, at every start again.
+     */
+    static void requireReadable(MemoryRecords records) {
+        for (org.apache.kafka.common.record.internal.MutableRecordBatch batch : records.batches()) {
+            Integer declared = batch.countOrNull();
+            int read = 0;
+            try (var each = batch.streamingIterator(org.apache.kafka.common.utils.BufferSupplier.NO_CACHING)) {
+                while (each.hasNext()) {
+                    each.next();
+                    read++;
+                }
+            } catch (RuntimeException e) { // CorruptRecordException, InvalidRecordException, a KafkaException wrapping a bad codec
+                throw new InvalidBatchException("a record of the batch at offset " + batch.baseOffset()
+                        + " cannot be read: " + e.getMessage());
+            }
+            if (declared != null && declared != read) {
+                throw new InvalidBatchException("the batch declares " + declared + " records and holds " + read);
+            }
+        }
+    }
+
+    private static void reject(PartitionProduceResponse response, Errors error, String message, boolean errorMessages) {
+        response.setErrorCode(error.code());
+        if (errorMessages) {
+            response.setErrorMessage(message);
+        }
+    }
+
     @Override
     public CompletableFuture<AbstractResponse> startInOrder(RequestContext context, ProduceRequest request) {
         boolean errorMessages = context.apiVersion() >= 8;
@@ -68,8 +100,20 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
                             ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                     continue;
                 }
+                if (org.apache.kafka.common.internals.Topic.isInternal(name.get())) {
+                    // The broker's own (committed offsets): a record it cannot read stopped every start.
+                    reject(partitionResponse, Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic " + name.get(),
+                            errorMessages);
+                    continue;
+                }
                 if (!(partitionData.records() instanceof MemoryRecords records)) {
                     partitionResponse.setErrorCode(Errors.CORRUPT_MESSAGE.code());
+                    continue;
+                }
+                try {
+                    requireReadable(records);
+                } catch (InvalidBatchException e) {
+                    reject(partitionResponse, Errors.CORRUPT_MESSAGE, e.getMessage(), errorMessages);
                     continue;
                 }
                 TopicPartition tp = new TopicPartition(name.get(), partitionData.index());
