@@ -107,8 +107,8 @@ public final class Oms implements AutoCloseable {
                 groups = new GroupCoordinator(broker, config.offsetsPartitions(), config.initialRebalanceDelayMs());
                 GroupCoordinator coordinator = groups;
                 brokerMetrics.registerGroupGauges(() -> coordinator);
+                log = new EmbeddedOrderLog(broker, Topics.ORDERS); // protects its topics before clients connect
                 kafka = KafkaServer.start(broker, groups, config.kafka());
-                log = new EmbeddedOrderLog(broker, Topics.ORDERS);
             } else {
                 external = new KafkaOrderLog(config.brokers(), Topics.ORDERS, config.partitions());
                 log = external;

@@ -339,19 +339,27 @@ public final class EmbeddedBroker implements AutoCloseable {
         deleteTopic(topic, null);
     }
 
-    /** How a topic an application owns is kept from Kafka clients' admin requests. */
-    private record Protection(boolean deletable, String why) {
+    /** How a topic an application owns is kept from Kafka clients' requests. */
+    private record Protection(boolean deletable, boolean produced, String why) {
     }
 
     private final Map<String, Protection> protectedTopics = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Keeps Kafka clients from adding partitions to {@code topic} (its owner maps keys to
-     * partitions by their count) and, unless {@code deletable}, from deleting it; {@code why} goes
-     * into the refusal (POLICY_VIOLATION).
+     * partitions by their count), unless {@code deletable} from deleting it, and unless {@code
+     * produced} from producing to it (its owner writes it, in process, and reads back what it
+     * wrote); {@code why} goes into the refusal (POLICY_VIOLATION).
      */
-    public void protect(String topic, boolean deletable, String why) {
-        protectedTopics.put(topic, new Protection(deletable, why));
+    public void protect(String topic, boolean deletable, boolean produced, String why) {
+        protectedTopics.put(topic, new Protection(deletable, produced, why));
+    }
+
+    /** Why Kafka clients may not produce to {@code topic}, or empty when they may. */
+    public Optional<String> producesRefused(String topic) {
+        Protection protection = protectedTopics.get(topic);
+        return protection == null || protection.produced() ? Optional.empty()
+                : Optional.of(topic + " is written by its owner only: " + protection.why());
     }
 
     /** Deletes {@code topic} if it has this id (null: whichever it has). */

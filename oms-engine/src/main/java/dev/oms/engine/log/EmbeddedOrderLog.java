@@ -43,11 +43,13 @@ public final class EmbeddedOrderLog implements OrderLog {
         broker.createTopic(Topics.ORDERS_DLT, partitions.length);
         // A symbol's partition is murmur2 of it modulo the count, and partition p of every other
         // topic holds what orders-p's commands made: no client may add partitions.
-        broker.protect(topic, false, "the engine's command log; a symbol's partition is murmur2 of it modulo the count");
-        broker.protect(Topics.ORDERS_DLT, false, "the engine's dead letters, partition p those of " + topic + "-p");
+        broker.protect(topic, false, true, "the engine's command log; a symbol's partition is murmur2 of it modulo the count");
+        // The engine resumes each output after its last record there: one a client wrote would
+        // make it skip (or stop) its own.
+        broker.protect(Topics.ORDERS_DLT, false, false, "the engine's dead letters, partition p those of " + topic + "-p");
         for (int output = 0; output < OUTPUTS.size(); output++) {
             // Deletable: a restart creates it again.
-            broker.protect(OUTPUTS.get(output), true, "partition p holds the records of " + topic + "-p");
+            broker.protect(OUTPUTS.get(output), true, false, "the engine's output, partition p that of " + topic + "-p");
             broker.createTopic(OUTPUTS.get(output), partitions.length);
             for (int p = 0; p < partitions.length; p++) {
                 staged[output][p] = new Staged();

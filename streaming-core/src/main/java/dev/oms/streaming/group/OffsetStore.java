@@ -113,8 +113,8 @@ public final class OffsetStore {
             return;
         }
         value.getShort();
-        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>())
-                .put(tp, new Committed(value.getLong(), value.getInt(), readString(value), value.getLong()));
+        Committed commit = new Committed(value.getLong(), value.getInt(), readString(value), value.getLong()); // read whole first
+        committed.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).put(tp, commit);
     }
 
     /** Writes the commits durably, then makes them visible. */

@@ -99,8 +99,13 @@ public final class Shard implements Agent {
         void run(List<PartitionLog> owned) throws IOException;
     }
 
+    /** Set as the shard closes: an append offered after its last drain would wait for ever. */
+    private volatile boolean closed;
+
     private CompletableFuture<Long> enqueue(Append append) {
-        if (!queue.offer(append)) {
+        if (closed) {
+            append.result.completeExceptionally(ShardBusyException.closing(id));
+        } else if (!queue.offer(append)) {
             append.result.completeExceptionally(new ShardBusyException(
                     "shard " + id + " has " + queue.capacity() + " appends waiting; retry later"));
         } else {
@@ -243,6 +248,7 @@ public final class Shard implements Agent {
 
     @Override
     public void onClose() {
+        closed = true;
         core.close();
         unflushed.forEach(this::flush);
         // Fail whatever still waits: the shard will not write it.

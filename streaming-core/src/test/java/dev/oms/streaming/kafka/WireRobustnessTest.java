@@ -179,15 +179,21 @@ class WireRobustnessTest {
 
     /**
      * The consumer-offsets topic cannot be deleted, and a topic its application protects keeps its
-     * partition count (and, unless deletable, its existence) against admin requests: the engine's
-     * command log maps a symbol to a partition by the count, and deleting it lost every order.
+     * partition count (and, unless deletable, its existence) against admin requests, and takes no
+     * client's records unless its owner lets them: the engine's command log maps a symbol to a
+     * partition by the count (deleting it lost every order), and the engine resumes its outputs
+     * after their last record (one a client wrote there made it skip its own).
      */
     @Test
     void adminRequestsCannotDeleteTheOffsetsTopicOrAProtectedTopicNorAddToItsPartitions() throws Exception {
         fixture.broker.createTopic("commands", 2);
-        fixture.broker.protect("commands", false, "keys map to partitions by the count");
+        fixture.broker.protect("commands", false, true, "keys map to partitions by the count");
         fixture.broker.createTopic("outputs", 2);
-        fixture.broker.protect("outputs", true, "partition p follows commands-p");
+        fixture.broker.protect("outputs", true, false, "partition p follows commands-p");
+        try (KafkaWire wire = new KafkaWire("127.0.0.1", fixture.kafka.port())) {
+            assertThat(produce(wire, "outputs", twoRecords())).isEqualTo(Errors.POLICY_VIOLATION);
+            assertThat(produce(wire, "commands", twoRecords())).as("clients produce commands").isEqualTo(Errors.NONE);
+        }
         try (Admin admin = fixture.admin()) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.deleteTopics(List.of("commands")).all().get())
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.PolicyViolationException.class)
@@ -201,6 +207,20 @@ class WireRobustnessTest {
         }
         assertThat(fixture.broker.partitionCount("commands")).isEqualTo(2);
         assertOthersStillServed();
+    }
+
+    /** A transactional producer is told at once that transactions are not offered, not after a minute of retries. */
+    @Test
+    void aTransactionalProducerFailsAtOnceSayingTransactionsAreNotOffered() {
+        java.util.Map<String, Object> config = java.util.Map.of("bootstrap.servers", "127.0.0.1:" + fixture.kafka.port(),
+                "transactional.id", "tx-1", "max.block.ms", 60_000);
+        try (var producer = new KafkaProducer<>(config, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            // Before: a TimeoutException once max.block.ms ran out, which said nothing of transactions.
+            org.assertj.core.api.Assertions.assertThatThrownBy(producer::initTransactions)
+                    .isNotInstanceOf(org.apache.kafka.common.errors.TimeoutException.class)
+                    .hasMessageContaining("transactions and share groups are not offered");
+        }
     }
 
     private static ByteBuffer twoRecords() {

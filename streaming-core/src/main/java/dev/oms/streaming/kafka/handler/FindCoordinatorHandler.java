@@ -48,7 +48,9 @@ final class FindCoordinatorHandler extends VersionedHandler<FindCoordinatorReque
     private Coordinator coordinator(String key, byte keyType) {
         Coordinator c = new Coordinator().setKey(key);
         if (keyType != GROUP) {
-            return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
+            // Not retriable: a transactional producer retried COORDINATOR_NOT_AVAILABLE for max.block.ms
+            // (a minute) and then failed with a timeout that did not say why.
+            return c.setErrorCode(Errors.INVALID_REQUEST.code()).setNodeId(-1).setHost("").setPort(-1)
                     .setErrorMessage("this broker coordinates consumer groups only; transactions and share groups are not offered");
         }
         if (broker.cluster().isPresent()) {

@@ -44,20 +44,19 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
     }
 
     /**
-     * Hands every partition's batch to the log at once (so one request's partitions share group
-     * commits) and in the order requests arrived; the answer completes when each is durable.
-     */
-    /**
      * Every record of every batch can be read: a batch whose CRC matches its bytes may still hold
      * a record count that lies, varints that run past the batch, or a codec that is not one (or
      * gzip that is not). Kafka refuses those at produce (its LogValidator); stored, no consumer got
      * past them, and on {@code orders} the engine stopped the partition, at every start again.
      */
     static void requireReadable(MemoryRecords records) {
+        org.apache.kafka.common.utils.BufferSupplier buffers = DECOMPRESSION_BUFFERS.get();
         for (org.apache.kafka.common.record.internal.MutableRecordBatch batch : records.batches()) {
             Integer declared = batch.countOrNull();
             int read = 0;
-            try (var each = batch.streamingIterator(org.apache.kafka.common.utils.BufferSupplier.NO_CACHING)) {
+            // Keys and values are skipped, not copied out (as Kafka's LogValidator reads them).
+            try (var each = batch instanceof org.apache.kafka.common.record.internal.DefaultRecordBatch v2
+                    ? v2.skipKeyValueIterator(buffers) : batch.streamingIterator(buffers)) {
                 while (each.hasNext()) {
                     each.next();
                     read++;
@@ -72,6 +71,10 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
         }
     }
 
+    /** Per connection thread: a compressed batch's decompression buffers are reused, not allocated each time. */
+    private static final ThreadLocal<org.apache.kafka.common.utils.BufferSupplier> DECOMPRESSION_BUFFERS =
+            ThreadLocal.withInitial(org.apache.kafka.common.utils.BufferSupplier::create);
+
     private static void reject(PartitionProduceResponse response, Errors error, String message, boolean errorMessages) {
         response.setErrorCode(error.code());
         if (errorMessages) {
@@ -79,6 +82,10 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
         }
     }
 
+    /**
+     * Hands every partition's batch to the log at once (so one request's partitions share group
+     * commits) and in the order requests arrived; the answer completes when each is durable.
+     */
     @Override
     public CompletableFuture<AbstractResponse> startInOrder(RequestContext context, ProduceRequest request) {
         boolean errorMessages = context.apiVersion() >= 8;
@@ -104,6 +111,11 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
                     // The broker's own (committed offsets): a record it cannot read stopped every start.
                     reject(partitionResponse, Errors.INVALID_TOPIC_EXCEPTION, "Cannot append to internal topic " + name.get(),
                             errorMessages);
+                    continue;
+                }
+                Optional<String> refused = broker.producesRefused(name.get());
+                if (refused.isPresent()) {
+                    reject(partitionResponse, Errors.POLICY_VIOLATION, refused.get(), errorMessages);
                     continue;
                 }
                 if (!(partitionData.records() instanceof MemoryRecords records)) {
