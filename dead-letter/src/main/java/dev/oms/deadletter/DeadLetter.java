@@ -12,7 +12,8 @@ import java.util.Map;
  * {@code <topic>.DLT} in the same partition.
  */
 public record DeadLetter(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
-                         FailureReason reason, Throwable error, int attempts, String stage, long failedAt) {
+                         FailureReason reason, Throwable error, int attempts, String stage, long failedAt,
+                         String redrivenFrom) {
 
     /** The dead-letter headers, in a stable order (docs/events.md). */
     public Map<String, byte[]> headers() {
@@ -29,6 +30,9 @@ public record DeadLetter(String topic, int partition, long offset, long timestam
         headers.put(DeadLetterHeaders.ATTEMPTS, utf8(Integer.toString(attempts)));
         headers.put(DeadLetterHeaders.STAGE, utf8(stage));
         headers.put(DeadLetterHeaders.FAILED_AT, utf8(Instant.ofEpochMilli(failedAt).toString()));
+        if (redrivenFrom != null) { // failed again after a redrive: the dead letter it came from
+            headers.put(DeadLetterHeaders.REDRIVEN_FROM, utf8(redrivenFrom));
+        }
         return headers;
     }
 

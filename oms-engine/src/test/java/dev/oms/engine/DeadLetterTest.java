@@ -96,6 +96,21 @@ class DeadLetterTest extends EngineTestBase {
         assertThat(engine.orders("alice", "AAPL", null, null, 10)).extracting(o -> o.clientOrderId()).containsExactly("placed");
     }
 
+    /** A redriven command that fails again names, in its new dead letter, the dead letter it came from. */
+    @Test
+    void aRedrivenCommandThatFailsAgainNamesTheDeadLetterItCameFrom() throws Exception {
+        start(new FailureInjection(Set.of("BRKN"), Set.of(), 0));
+        byte[] key = "BRKN".getBytes(StandardCharsets.UTF_8);
+        int partition = new EmbeddedOrderLog(broker, Topics.ORDERS).partitionFor(key);
+        broker.append(new TopicPartition(Topics.ORDERS, partition), MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(1000L, key, new dev.oms.engine.command.CommandCodec(SCALE).encode(order("alice", "again", "BRKN", 5)),
+                        new org.apache.kafka.common.header.Header[] {new org.apache.kafka.common.header.internals.RecordHeader(
+                                DeadLetterHeaders.REDRIVEN_FROM, "orders.DLT-1@7".getBytes(StandardCharsets.UTF_8))}))).join();
+
+        Awaitility.await().until(() -> engine.stats().deadLettered(FailureReason.RETRIES_EXHAUSTED) == 1);
+        assertThat(deadLetters(partition).getFirst()).containsEntry(DeadLetterHeaders.REDRIVEN_FROM, "orders.DLT-1@7");
+    }
+
     @Test
     void transientFailureThatClearsWithinTheBudgetIsAppliedOnceAndNotDeadLettered() throws Exception {
         start(new FailureInjection(Set.of(), Set.of("FLKY"), 2));

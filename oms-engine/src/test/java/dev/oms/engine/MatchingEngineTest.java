@@ -161,6 +161,20 @@ class MatchingEngineTest extends EngineTestBase {
                 held -> Long.valueOf(4).equals(held.get("AAPL")));
     }
 
+    /**
+     * A cancel or replace names its order's symbol: one that names another symbol (its partition's
+     * worker does not own the order's book; a client with its own partitioner can send it) finds
+     * no order, and the order is left as it was.
+     */
+    @Test
+    void aCancelOrReplaceNamingAnotherSymbolFindsNoOrder() throws Exception {
+        start();
+        Order resting = place(limit("alice", "c1", Side.BUY, "10", 5)).order();
+        assertThat(command(new CancelOrder(resting.id(), "alice", "MSFT")).reason()).isEqualTo("UNKNOWN_ORDER");
+        assertThat(command(new ReplaceOrder(resting.id(), "alice", "MSFT", ticks("11"), 5)).reason()).isEqualTo("UNKNOWN_ORDER");
+        assertThat(engine.order(resting.id()).orElseThrow()).isEqualTo(resting);
+    }
+
     @Test
     void aFullReplayOfTheLogGivesTheSameOrdersPositionsAndOutputRecords() throws Exception {
         start();

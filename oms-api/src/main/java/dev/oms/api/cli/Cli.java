@@ -449,7 +449,13 @@ public final class Cli {
             if (spec == null) {
                 long offset = Long.parseLong(a.option("to-offset").orElseThrow(() ->
                         new IllegalArgumentException("say where to: --to-earliest, --to-latest or --to-offset N")));
-                specs.keySet().forEach(tp -> target.put(tp, new OffsetAndMetadata(offset)));
+                // Within each partition's log, as Kafka's tool clamps it: past the end, the group's lag read 0.
+                Map<TopicPartition, OffsetSpec> earliest = new LinkedHashMap<>();
+                specs.keySet().forEach(tp -> earliest.put(tp, OffsetSpec.earliest()));
+                var starts = admin.listOffsets(earliest).all().get();
+                var ends = admin.listOffsets(specs).all().get();
+                specs.keySet().forEach(tp -> target.put(tp, new OffsetAndMetadata(
+                        Math.max(starts.get(tp).offset(), Math.min(offset, ends.get(tp).offset())))));
             } else {
                 admin.listOffsets(specs).all().get().forEach((tp, r) -> target.put(tp, new OffsetAndMetadata(r.offset())));
             }

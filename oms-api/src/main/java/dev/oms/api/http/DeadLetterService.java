@@ -147,6 +147,14 @@ public final class DeadLetterService implements HttpService {
         if (body.has("partition") && !body.get("partition").isInt()) {
             errors.add(new Problem.FieldError("partition", "must be a whole number"));
         }
+        for (String offset : List.of("offset", "fromOffset", "toOffset")) {
+            if (body.has(offset) && !body.get(offset).canConvertToExactIntegral()) { // "latest" and true read as 0 and 1
+                errors.add(new Problem.FieldError(offset, "must be a whole number"));
+            }
+        }
+        if (body.has("all") && !body.get("all").asBoolean() && body.size() == 1) {
+            errors.add(new Problem.FieldError("all", "false selects nothing; say what to redrive")); // else: every record
+        }
         if (!errors.isEmpty()) {
             throw new ProblemException(Problem.invalidParameters(errors));
         }

@@ -103,7 +103,7 @@ public final class OrderService implements HttpService {
             throw new ProblemException(Problem.of(Status.CONFLICT_409, "/problems/client-order-id-reused",
                     "Client order id reused", "clientOrderId '" + order.clientOrderId() + "' of account '" + order.account()
                             + "' for " + order.symbol() + " is order " + order.id() + ", with other terms; use a new clientOrderId")
-                    .withReason(verdict.reason()));
+                    .withReason(verdict.reason()).withOrderId(order.id().toString()));
         }
         if (!repeat && !verdict.accepted()) {
             metrics.rejected.labelValues(verdict.reason()).inc();
@@ -245,14 +245,15 @@ public final class OrderService implements HttpService {
         return new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-stopped",
                 "Engine unavailable", "the request is durable as " + id + " and will be applied once oms restarts and"
                         + " rebuilds the partition (" + reason + "); GET it then").withRetryAfter(5)
-                .withReason("PARTITION_STOPPED"));
+                .withReason("PARTITION_STOPPED").withOrderId(id.toString()));
     }
 
     /** The command is durable but could not be processed: it went to the dead-letter topic. */
     private static ProblemException deadLettered(OrderId id, Throwable cause) {
         return new ProblemException(Problem.of(Status.INTERNAL_SERVER_ERROR_500, "/problems/dead-lettered",
                 "Not processed", "the request is durable as " + id + " but could not be processed (" + cause.getMessage()
-                        + "); it is in the dead-letter topic, see GET /dlq").withReason("DEAD_LETTERED"));
+                        + "); it is in the dead-letter topic, see GET /dlq").withReason("DEAD_LETTERED")
+                .withOrderId(id.toString()));
     }
 
     private Order existing(ServerRequest req) {
@@ -270,8 +271,9 @@ public final class OrderService implements HttpService {
 
     /** 422: a business rule said no. The reason is a stable code; the order shows its state. */
     private static Problem rejected(String title, Order order, String reason) {
-        return Problem.of(Status.UNPROCESSABLE_CONTENT_422, "/problems/rejected", title,
+        Problem problem = Problem.of(Status.UNPROCESSABLE_CONTENT_422, "/problems/rejected", title,
                 reason + (order == null ? "" : " (order " + order.id() + ")")).withReason(reason);
+        return order == null ? problem : problem.withOrderId(order.id().toString());
     }
 
     private void respond(ServerResponse res, Status status, Order order) {

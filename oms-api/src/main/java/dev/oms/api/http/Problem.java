@@ -16,7 +16,7 @@ import io.helidon.webserver.http.ServerResponse;
  * {@code errors} member lists every invalid field, so a client can fix them all at once.
  */
 public record Problem(Status status, String type, String title, String detail, List<FieldError> errors, String reason,
-                      int retryAfterSeconds) {
+                      int retryAfterSeconds, String orderId) {
     public static final String MEDIA_TYPE = "application/problem+json";
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -25,17 +25,22 @@ public record Problem(Status status, String type, String title, String detail, L
     }
 
     public static Problem of(Status status, String type, String title, String detail) {
-        return new Problem(status, type, title, detail, List.of(), null, 0);
+        return new Problem(status, type, title, detail, List.of(), null, 0, null);
     }
 
     /** The same problem with a stable reason code (a rejection's). */
     public Problem withReason(String code) {
-        return new Problem(status, type, title, detail, errors, code, retryAfterSeconds);
+        return new Problem(status, type, title, detail, errors, code, retryAfterSeconds, orderId);
     }
 
     /** The same problem, telling the client when to try again (503). */
     public Problem withRetryAfter(int seconds) {
-        return new Problem(status, type, title, detail, errors, reason, seconds);
+        return new Problem(status, type, title, detail, errors, reason, seconds, orderId);
+    }
+
+    /** The same problem, naming the order it is about (a rejected one, the original of a reused clientOrderId). */
+    public Problem withOrderId(String id) {
+        return new Problem(status, type, title, detail, errors, reason, retryAfterSeconds, id);
     }
 
     /**
@@ -62,7 +67,7 @@ public record Problem(Status status, String type, String title, String detail, L
         FieldError first = errors.getFirst();
         String detail = first.field() + ": " + first.detail()
                 + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more, see errors)" : "");
-        return new Problem(Status.BAD_REQUEST_400, type, title, detail, errors, null, 0);
+        return new Problem(Status.BAD_REQUEST_400, type, title, detail, errors, null, 0, null);
     }
 
     public void send(ServerResponse res) {
@@ -84,6 +89,9 @@ public record Problem(Status status, String type, String title, String detail, L
             json.writeStringField("detail", detail);
             if (reason != null) {
                 json.writeStringField("reason", reason);
+            }
+            if (orderId != null) {
+                json.writeStringField("orderId", orderId);
             }
             if (!errors.isEmpty()) {
                 json.writeStringField("field", errors.getFirst().field());

@@ -95,6 +95,10 @@ class CliTest extends OneOmsPerClass {
         assertThat(run(null, "group", "describe", "readers", "--json").json().get(0).get("lag").asLong()).isEqualTo(1);
         assertThat(run(null, "group", "reset-offsets", "readers", "--topic", "cli-g", "--to-earliest", "--execute").exit()).isZero();
         assertThat(run(null, "group", "describe", "readers", "--json").json().get(0).get("lag").asLong()).isEqualTo(4);
+        // Past the log's end: the end, as Kafka's tool clamps it (99999 committed read as a lag of 0).
+        assertThat(run(null, "group", "reset-offsets", "readers", "--topic", "cli-g", "--to-offset", "99999", "--execute")
+                .exit()).isZero();
+        assertThat(run(null, "group", "describe", "readers", "--json").json().get(0).get("committed_offset").asLong()).isEqualTo(4);
     }
 
     @Test

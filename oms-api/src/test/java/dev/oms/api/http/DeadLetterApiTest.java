@@ -104,7 +104,8 @@ class DeadLetterApiTest {
             String padded = "{\"all\":true}" + " ".repeat(70_000); // over http.max-body-bytes, 64 KiB by default
             assertThat(http.postJson("/dlq/redrive", padded).statusCode()).as("a body over the limit: refused, not run")
                     .isEqualTo(413);
-            for (String unclear : List.of("{\"foo\":1}", "{\"all\":\"yes\"}", "{\"reason\":\"FOO\"}")) {
+            for (String unclear : List.of("{\"foo\":1}", "{\"all\":\"yes\"}", "{\"reason\":\"FOO\"}", "{\"all\":false}",
+                    "{\"partition\":0,\"offset\":\"latest\"}", "{\"partition\":0,\"fromOffset\":true,\"toOffset\":9}")) {
                 HttpResponse<String> refused = http.postJson("/dlq/redrive", unclear);
                 assertThat(refused.statusCode()).as(unclear + " selects nothing: refused, not run").isEqualTo(400);
             }

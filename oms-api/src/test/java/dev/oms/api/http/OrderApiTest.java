@@ -94,6 +94,7 @@ class OrderApiTest extends OneOmsPerClass {
         HttpResponse<String> otherTerms = http.postJson("/orders", order("acct-4", "async-again", "AMZN", "BUY", "99.5", 4),
                 "Prefer", "RESPOND-ASYNC"); // preference names are case-insensitive (RFC 7240)
         assertThat(otherTerms.statusCode()).isEqualTo(409);
+        assertThat(json(otherTerms).get("orderId").asText()).as("the original").isEqualTo(json(first).get("id").asText());
         assertThat(http.postJson("/orders", order("acct-4", "async-new", "AMZN", "BUY", "99.5", 3), "Prefer", "Respond-Async")
                 .statusCode()).isEqualTo(202);
     }

@@ -90,7 +90,8 @@ class RiskLimitsApiTest {
         assertThat(problem.get("status").asInt()).isEqualTo(422);
         assertThat(problem.get("reason").asText()).isEqualTo(reason);
         assertThat(problem.get("detail").asText()).startsWith(reason);
-        String id = problem.get("detail").asText().replaceAll(".*\\(order (\\S+)\\)$", "$1");
+        String id = problem.get("orderId").asText(); // the rejected order, which GET shows
+        assertThat(problem.get("detail").asText()).endsWith("(order " + id + ")");
         JsonNode rejected = json(http.get("/orders/" + id));
         assertThat(rejected.get("status").asText()).isEqualTo("REJECTED");
         assertThat(rejected.get("reason").asText()).isEqualTo(reason);

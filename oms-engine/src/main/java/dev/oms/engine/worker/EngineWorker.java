@@ -483,19 +483,20 @@ public final class EngineWorker implements Agent {
                           org.apache.kafka.common.header.Header[] headers) {
         // A command applied again only to rebuild state was traced the first time.
         if (!tracing.enabled() || processor.replaying(partition, offset)) {
-            apply(partition, offset, timestamp, key, value, null);
+            apply(partition, offset, timestamp, key, value, headers, null);
             return;
         }
         Span span = tracing.startProcess(Topics.ORDERS, partition, offset, key, value == null ? 0 : value.remaining(), headers);
         try (Scope ignored = span.makeCurrent()) {
-            apply(partition, offset, timestamp, key, value, span);
+            apply(partition, offset, timestamp, key, value, headers, span);
         } finally {
             span.end();
         }
     }
 
     /** {@code span}: the command's process span, or null when untraced. */
-    private void apply(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value, Span span) {
+    private void apply(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
+                       org.apache.kafka.common.header.Header[] headers, Span span) {
         byte[] bytes = bytes(value);
         for (int attempt = 1; ; attempt++) {
             try {
@@ -527,7 +528,7 @@ public final class EngineWorker implements Agent {
                     span.setAttribute(DEAD_LETTER_REASON, reason.name());
                 }
                 deadLetter(new DeadLetter(Topics.ORDERS, partition, offset, timestamp, bytes(key), bytes, reason, e,
-                        attempt, "engine.apply", System.currentTimeMillis()));
+                        attempt, "engine.apply", System.currentTimeMillis(), redrivenFrom(headers)));
                 complete(offset);
                 answers.add(new Answer(partition, offset, null, e));
                 return;
@@ -595,6 +596,19 @@ public final class EngineWorker implements Agent {
     /** The command at {@code offset} is applied (its state reaches the store with the batch's). */
     private void complete(long offset) {
         nextOffsets[current] = offset + 1;
+    }
+
+    /** The dead letter a redriven command came from ({@link DeadLetterHeaders#REDRIVEN_FROM}), or null. */
+    private static String redrivenFrom(org.apache.kafka.common.header.Header[] headers) {
+        if (headers == null) {
+            return null;
+        }
+        for (org.apache.kafka.common.header.Header header : headers) {
+            if (header.key().equals(dev.oms.deadletter.DeadLetterHeaders.REDRIVEN_FROM) && header.value() != null) {
+                return new String(header.value(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     private static byte[] bytes(ByteBuffer value) {

@@ -266,6 +266,15 @@ final class OrderProcessor implements BookListener {
         return new Verdict(store.order(id).orElseThrow(), null);
     }
 
+    /**
+     * The order a cancel or replace names, if it is the account's and of the command's symbol: a
+     * command of another symbol (on another partition, for a client with its own partitioner)
+     * would change a book this partition does not own.
+     */
+    private Optional<Order> ownOrder(OrderId id, String account, String symbol) {
+        return store.order(id).filter(o -> o.account().equals(account) && o.symbol().equals(symbol));
+    }
+
     /** A cancel or replace of an order whose placement was dead-lettered must not overtake it. */
     private void requireNotDeadLettered(OrderId id) {
         if (store.order(id).isEmpty() && store.isDeadLettered(id)) {
@@ -276,7 +285,7 @@ final class OrderProcessor implements BookListener {
 
     private Verdict cancel(CancelOrder command) {
         requireNotDeadLettered(command.orderId());
-        Optional<Order> found = store.order(command.orderId()).filter(o -> o.account().equals(command.account()));
+        Optional<Order> found = ownOrder(command.orderId(), command.account(), command.symbol());
         if (found.isEmpty()) {
             return new Verdict(null, "UNKNOWN_ORDER");
         }
@@ -291,7 +300,7 @@ final class OrderProcessor implements BookListener {
 
     private Verdict replace(ReplaceOrder command) {
         requireNotDeadLettered(command.orderId());
-        Optional<Order> found = store.order(command.orderId()).filter(o -> o.account().equals(command.account()));
+        Optional<Order> found = ownOrder(command.orderId(), command.account(), command.symbol());
         if (found.isEmpty()) {
             return new Verdict(null, "UNKNOWN_ORDER");
         }
