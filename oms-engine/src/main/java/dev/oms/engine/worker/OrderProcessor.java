@@ -55,6 +55,9 @@ final class OrderProcessor implements BookListener {
     private final Map<String, Long> lastDayBySymbol = new HashMap<>();
     /** Orders resting in a book, which count toward their account's open orders. */
     private LongHashSet resting = new LongHashSet();
+    private static final int NO_HOME = -1;
+    /** Each symbol's partition (murmur2 of it, modulo the count), as the commands' check needs it. */
+    private final org.agrona.collections.Object2IntHashMap<String> homes = new org.agrona.collections.Object2IntHashMap<>(NO_HOME);
     /** By account and symbol ({@link #accountSymbol}), the resting orders; none stored empty. */
     private final Map<String, Exposure> exposures = new HashMap<>();
 
@@ -208,7 +211,11 @@ final class OrderProcessor implements BookListener {
     }
 
     Verdict apply(int partition, long offset, long timestamp, Command command) {
-        int home = log.partitionFor(command.symbol().getBytes(StandardCharsets.UTF_8));
+        int home = homes.getValue(command.symbol());
+        if (home == NO_HOME) { // once a symbol: no bytes and no hash per command
+            home = log.partitionFor(command.symbol().getBytes(StandardCharsets.UTF_8));
+            homes.put(command.symbol(), home);
+        }
         if (home != partition) {
             // A client with another partitioner (librdkafka's default is CRC32): applied here, the
             // symbol would have a second book, which the first never meets.
