@@ -182,7 +182,7 @@ public final class DeadLetterService implements HttpService {
     }
 
     private JsonNode body(ServerRequest req) throws IOException {
-        return OrderRequest.readJson(MAPPER, RequestBody.read(req, maxBodyBytes));
+        return RequestBody.json(MAPPER, RequestBody.read(req, maxBodyBytes));
     }
 
     private static Long offset(JsonNode body, String exact, String bound) {

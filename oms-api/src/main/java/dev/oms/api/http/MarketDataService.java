@@ -44,11 +44,12 @@ public final class MarketDataService implements HttpService {
     private void book(ServerRequest req, ServerResponse res) throws Exception {
         String symbol = validSymbol(req.path().pathParameters().get("symbol"));
         int depth = intParam(req, "depth", 10, 1, 1000);
-        if (forwarder.forwardedOrCurrent(req, res, null, engine.partitionOf(symbol))) {
+        int partition = engine.partitionOf(symbol);
+        if (forwarder.forwardedOrCurrent(req, res, null, partition)) {
             return;
         }
-        if (engine.stopped(engine.partitionOf(symbol))) {
-            throw new ProblemException(Problem.partitionStopped(engine.partitionOf(symbol)));
+        if (engine.stopped(partition)) {
+            throw new ProblemException(Problem.partitionStopped(partition));
         }
         BookView view = engine.book(symbol, depth).get(5, TimeUnit.SECONDS);
         send(res, json -> {

@@ -1,6 +1,5 @@
 package dev.oms.api.http;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -8,7 +7,6 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +16,6 @@ import dev.oms.engine.order.OrderType;
 import dev.oms.engine.order.PriceScale;
 import dev.oms.engine.order.Side;
 import dev.oms.engine.order.TimeInForce;
-import io.helidon.http.Status;
 
 /**
  * Turns the JSON body of {@code POST /orders} into a {@link NewOrder}, or into a problem that
@@ -47,10 +44,9 @@ final class OrderRequest {
     }
 
     static NewOrder parse(byte[] body, PriceScale priceScale) {
-        JsonNode node = readJson(MAPPER, body);
+        JsonNode node = RequestBody.json(MAPPER, body);
         if (node == null || !node.isObject()) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body must be a JSON object with the fields " + String.join(", ", FIELDS)));
+            throw RequestBody.malformedJson("the body must be a JSON object with the fields " + String.join(", ", FIELDS));
         }
 
         List<FieldError> errors = new ArrayList<>();
@@ -225,34 +221,4 @@ final class OrderRequest {
         return names.toString();
     }
 
-    /**
-     * A request body as a JSON tree, or a 400 problem (malformed-json) saying what is wrong and
-     * where: for every route that takes a JSON body. The bytes must be well-formed UTF-8 first:
-     * Jackson's decoder takes overlong forms ("CT\\xC0\\xAF" read as "CT/").
-     */
-    static JsonNode readJson(com.fasterxml.jackson.databind.ObjectMapper mapper, byte[] body) {
-        try {
-            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(body));
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body is not well-formed UTF-8"));
-        }
-        try {
-            return mapper.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body is not valid JSON: " + e.getOriginalMessage() + locationOf(e)));
-        } catch (IOException e) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body could not be read: " + e.getMessage()));
-        }
-    }
-
-    private static String locationOf(JsonProcessingException e) {
-        return e.getLocation() == null ? ""
-                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-    }
 }

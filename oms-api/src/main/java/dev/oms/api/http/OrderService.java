@@ -242,10 +242,8 @@ public final class OrderService implements HttpService {
 
     /** The command is durable, but the engine stopped applying its partition until a restart rebuilds it. */
     private static ProblemException partitionStopped(OrderId id, String reason) {
-        return new ProblemException(Problem.of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-stopped",
-                "Engine unavailable", "the request is durable as " + id + " and will be applied once oms restarts and"
-                        + " rebuilds the partition (" + reason + "); GET it then").withRetryAfter(5)
-                .withReason("PARTITION_STOPPED").withOrderId(id.toString()));
+        return new ProblemException(Problem.partitionStopped("the request is durable as " + id + " and will be applied"
+                + " once oms restarts and rebuilds the partition (" + reason + "); GET it then").withOrderId(id.toString()));
     }
 
     /** The command is durable but could not be processed: it went to the dead-letter topic. */

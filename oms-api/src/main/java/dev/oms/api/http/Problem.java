@@ -44,13 +44,18 @@ public record Problem(Status status, String type, String title, String detail, L
     }
 
     /**
-     * A read of a partition the engine stopped applying: its state is behind its log until a
-     * restart rebuilds it, so a missing order or an empty book there would be a wrong answer.
+     * 503: the engine stopped applying a partition until a restart rebuilds it (a write there is
+     * durable but not applied; a read would answer from state behind the log).
      */
+    public static Problem partitionStopped(String detail) {
+        return of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-stopped", "Engine unavailable", detail)
+                .withRetryAfter(5).withReason("PARTITION_STOPPED");
+    }
+
+    /** A read of a stopped partition: a missing order or an empty book there would be a wrong answer. */
     public static Problem partitionStopped(int partition) {
-        return of(Status.SERVICE_UNAVAILABLE_503, "/problems/partition-stopped", "Engine unavailable",
-                "the engine stopped applying orders-" + partition + " (see /health/ready); its state is behind its log"
-                        + " until oms restarts and rebuilds it").withRetryAfter(5).withReason("PARTITION_STOPPED");
+        return partitionStopped("the engine stopped applying orders-" + partition + " (see /health/ready); its state is"
+                + " behind its log until oms restarts and rebuilds it");
     }
 
     /** An order (a NewOrder or a replace) whose fields are wrong; the detail names the first, {@code errors} all of them. */

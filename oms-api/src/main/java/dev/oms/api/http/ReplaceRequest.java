@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.api.http.Problem.FieldError;
 import dev.oms.engine.order.PriceScale;
-import io.helidon.http.Status;
 
 /** The body of {@code PATCH /orders/{id}}: a new {@code price}, a new total {@code quantity}, or both. */
 record ReplaceRequest(long priceTicks, long quantity) {
@@ -20,10 +19,9 @@ record ReplaceRequest(long priceTicks, long quantity) {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     static ReplaceRequest parse(byte[] body, PriceScale scale) {
-        JsonNode node = OrderRequest.readJson(MAPPER, body);
+        JsonNode node = RequestBody.json(MAPPER, body);
         if (node == null || !node.isObject()) {
-            throw new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON",
-                    "the body must be a JSON object with price and/or quantity"));
+            throw RequestBody.malformedJson("the body must be a JSON object with price and/or quantity");
         }
         List<FieldError> errors = new ArrayList<>();
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {

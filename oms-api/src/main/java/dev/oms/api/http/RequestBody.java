@@ -35,6 +35,36 @@ final class RequestBody {
         return body;
     }
 
+    /**
+     * A request body as a JSON tree, or a 400 problem (malformed-json) saying what is wrong and
+     * where: for every route that takes a JSON body. The bytes must be well-formed UTF-8 first:
+     * Jackson's decoder takes overlong forms ("CT\\xC0\\xAF" read as "CT/").
+     */
+    static com.fasterxml.jackson.databind.JsonNode json(com.fasterxml.jackson.databind.ObjectMapper mapper, byte[] body) {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw malformedJson("the body is not well-formed UTF-8");
+        }
+        try {
+            return mapper.readTree(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String at = e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw malformedJson("the body is not valid JSON: " + e.getOriginalMessage() + at);
+        } catch (IOException e) {
+            throw malformedJson("the body could not be read: " + e.getMessage());
+        }
+    }
+
+    /** 400: a body that is not the JSON a route takes. */
+    static ProblemException malformedJson(String detail) {
+        return new ProblemException(Problem.of(Status.BAD_REQUEST_400, "/problems/malformed-json", "Malformed JSON", detail));
+    }
+
     static Problem tooLarge(String detail) {
         return Problem.of(Status.REQUEST_ENTITY_TOO_LARGE_413, "/problems/body-too-large", "Body too large",
                 detail != null ? detail : "the body is larger than the limit (http.max-body-bytes)");
