@@ -118,7 +118,7 @@ public final class Oms implements AutoCloseable {
                     config.selfTradePrevention(), config.retryPolicy(), config.failureInjection()), log,
                     telemetry.logTracing());
             OmsMetrics.register(registry, engine);
-            deadLetters = new DeadLetterQueue(kafka != null ? "127.0.0.1:" + kafka.port() : config.brokers(), Topics.ORDERS_DLT);
+            deadLetters = new DeadLetterQueue(kafka != null ? kafka.bootstrap() : config.brokers(), Topics.ORDERS_DLT);
             ReplicatedLog cluster = broker == null ? null : broker.cluster().orElse(null);
             RouteTable routes = new RouteTable();
             WebServer server = httpServer(config, engine, registry, deadLetters, telemetry, broker, routes).start();

@@ -637,6 +637,11 @@ class ClusterTest {
             assertThat(read).extracting(ConsumerRecord::offset).containsExactlyElementsOf(acknowledged.keySet());
             assertThat(read).extracting(ConsumerRecord::value).containsExactlyElementsOf(acknowledged.values())
                     .doesNotContain("minority");
+
+            // A node listening on one address (not loopback) reads its own dead letters there.
+            HttpResponse<String> deadLetters = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(nodes[0].httpUrl() + "/dlq")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(deadLetters.statusCode()).as(deadLetters.body()).isEqualTo(200);
         } finally {
             stopNodes(); // before the namespace they run in goes
         }
@@ -1029,12 +1034,39 @@ class ClusterTest {
             }
             Thread.sleep(500);
         }
+        throw new AssertionError("followers did not catch up within 60 s: " + last + nodeLogs());
+    }
+
+    /**
+     * Where the cause would show: each node's last warnings with the first lines of their stack
+     * traces, and each node's whole log kept under target/ (the test's directory goes with it).
+     */
+    private String nodeLogs() throws java.io.IOException {
         StringBuilder logs = new StringBuilder();
-        for (OmsProcess node : nodes) { // where the cause would show: each node's last warnings
-            List<String> said = node.log().lines()
-                    .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("SEVERE") || l.contains("stops")).toList();
-            logs.append("\n--- a node's last warnings:\n").append(String.join("\n", said.subList(Math.max(0, said.size() - 40), said.size())));
+        Path kept = Path.of("target", "cluster-logs", Long.toString(System.currentTimeMillis()));
+        java.nio.file.Files.createDirectories(kept);
+        for (int i = 0; i < NODES; i++) {
+            if (nodes[i] == null) {
+                continue;
+            }
+            String log = nodes[i].log();
+            java.nio.file.Files.writeString(kept.resolve("node-" + (i + 1) + ".log"), log);
+            List<String> said = new ArrayList<>();
+            int trace = 0;
+            for (String line : log.lines().toList()) {
+                if (line.contains("WARN") || line.contains("ERROR") || line.contains("SEVERE") || line.contains("stops")) {
+                    said.add(line);
+                    trace = 4;
+                } else if (trace > 0 && (line.startsWith("\t") || line.startsWith("Caused by") || line.contains("Exception"))) {
+                    said.add(line);
+                    trace--;
+                } else {
+                    trace = 0;
+                }
+            }
+            logs.append("\n--- node ").append(i + 1).append("'s last warnings (its log: ").append(kept.toAbsolutePath())
+                    .append("):\n").append(String.join("\n", said.subList(Math.max(0, said.size() - 60), said.size())));
         }
-        throw new AssertionError("followers did not catch up within 60 s: " + last + logs);
+        return logs.toString();
     }
 }

@@ -89,6 +89,19 @@ public final class KafkaServer implements AutoCloseable {
         return config.port();
     }
 
+    /**
+     * Where a client in this process reaches the listener: the address it is bound to, loopback
+     * for a wildcard one (a node listening on one interface is not on 127.0.0.1).
+     */
+    public String bootstrap() {
+        java.net.InetAddress address = new InetSocketAddress(config.host(), config.port()).getAddress();
+        if (address == null || address.isAnyLocalAddress()) {
+            address = java.net.InetAddress.getLoopbackAddress();
+        }
+        String host = address.getHostAddress();
+        return (address instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":" + config.port();
+    }
+
     @Override
     public void close() {
         try {
