@@ -693,6 +693,23 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         return logHandedOn;
     }
 
+    /**
+     * Lets go of the log for a replica over it that takes this one's place when its division
+     * restarts ({@link ReplicatedLog}'s stalled followers): a write under way ends first, later ones
+     * fail, and {@link #close} leaves the log open. Null if this replica closed, stopped or let go
+     * already.
+     */
+    PartitionLog handOn() {
+        if (failed.get() || !logReleased.compareAndSet(false, true)) {
+            return null;
+        }
+        logHandedOn = true;
+        failed.set(true);
+        writing.lock();
+        writing.unlock();
+        return log;
+    }
+
     private <T> CompletableFuture<T> stopped() {
         return CompletableFuture.failedFuture(new IOException(topicPartition + ": this replica stopped after a failure"));
     }

@@ -441,8 +441,11 @@ public final class RaftNode implements AutoCloseable {
         forgetLogAndSnapshots(dir.resolve(group.getUuid().toString()));
     }
 
-    /** Removes the group's division from the server (which closes it), its directory kept. */
-    private void closeDivision(RaftGroupId group) throws IOException {
+    /**
+     * Removes the group's division from the server (which closes it and its state machine), its
+     * directory kept: {@link #join} resumes it from its Raft log and snapshots.
+     */
+    void closeDivision(RaftGroupId group) throws IOException {
         try {
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(localClient, server.getId(),
                     callIds.incrementAndGet(), group, false, false));
@@ -536,6 +539,22 @@ public final class RaftNode implements AutoCloseable {
     /** This node's member of a group; fails for a group it is not in. */
     RaftServer.Division division(RaftGroupId group) throws IOException {
         return server.getDivision(group);
+    }
+
+    /**
+     * Where this node's replica of {@code group} stands as a follower: its Raft log's next index and
+     * the commit index its leader last told it (-1 if not told); empty unless it follows a known leader.
+     */
+    Optional<long[]> followerPosition(RaftGroupId group) throws IOException {
+        RaftServer.Division division = division(group);
+        RaftPeerId leader = division.getInfo().getLeaderId();
+        if (!division.getInfo().isFollower() || leader == null) {
+            return Optional.empty();
+        }
+        long leaderCommit = division.getCommitInfos().stream()
+                .filter(info -> info.getServer().getId().equals(leader.toByteString()))
+                .mapToLong(org.apache.ratis.proto.RaftProtos.CommitInfoProto::getCommitIndex).findFirst().orElse(-1);
+        return Optional.of(new long[] {division.getRaftLog().getNextIndex(), leaderCommit});
     }
 
     /** True when this node leads {@code group} now and has applied everything committed before its term. */

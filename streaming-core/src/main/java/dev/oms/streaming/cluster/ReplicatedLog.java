@@ -186,26 +186,44 @@ public final class ReplicatedLog implements AutoCloseable {
     }
 
     private void startOverNow(TopicPartition tp, org.apache.ratis.protocol.RaftGroup group, PartitionLog log) {
+        replaceReplica(tp, group, log, () -> machines.containsKey(group.getGroupId()), raft -> {
+            if (!PartitionStateMachine.installUnfinished(log)) { // the mark alone makes a stop from here on safe
+                throw new IllegalStateException("no install mark: the replica's log may not be emptied");
+            }
+            raft.leaveForgettingLog(group.getGroupId());
+            PartitionStateMachine.startOverIfInstallCutShort(tp, log);
+            PartitionStateMachine.unmarkInstall(log.directory());
+        }, "started over, empty; the leader sends it everything", "starting the replica over");
+    }
+
+    /** How a replica's division leaves its group before another replica over its log joins. */
+    private interface Leaving {
+        void leave(RaftNode raft) throws IOException;
+    }
+
+    /**
+     * Puts a new replica over {@code log} in the place of the group's division, unless the node
+     * stops or {@code wanted} says the partition went meanwhile: the division leaves the group as
+     * {@code leaving} says, then the new replica joins. On a failure the replica stays stopped until
+     * the node restarts. One at a time, and never while the node closes.
+     */
+    private void replaceReplica(TopicPartition tp, org.apache.ratis.protocol.RaftGroup group, PartitionLog log,
+                                java.util.function.BooleanSupplier wanted, Leaving leaving, String done, String what) {
         synchronized (startingOverNow) {
             PartitionStateMachine next = null;
             try {
-                if (closing || !machines.containsKey(group.getGroupId())) {
-                    log.close(); // the node stops (its next start does it), or the topic was deleted meanwhile
+                if (closing || !wanted.getAsBoolean()) {
+                    log.close(); // the node stops (its next start resumes the replica), or the topic was deleted meanwhile
                     return;
                 }
-                if (!PartitionStateMachine.installUnfinished(log)) { // the mark alone makes a stop from here on safe
-                    throw new IllegalStateException("no install mark: the replica's log may not be emptied");
-                }
                 RaftNode raft = node.join();
-                raft.leaveForgettingLog(group.getGroupId());
-                PartitionStateMachine.startOverIfInstallCutShort(tp, log);
-                PartitionStateMachine.unmarkInstall(log.directory());
+                leaving.leave(raft);
                 next = replica(tp, group, log);
                 machines.put(group.getGroupId(), next);
                 joinWithRetries(raft, group);
-                LOG.info("{}: the replica started over, empty; the leader sends it everything", tp);
+                LOG.info("{}: the replica {}", tp, done);
             } catch (IOException | RuntimeException e) {
-                LOG.error("{}: starting the replica over failed; it stays stopped until the node restarts", tp, e);
+                LOG.error("{}: {} failed; it stays stopped until the node restarts", tp, what, e);
                 try {
                     if (next != null) {
                         next.close();
@@ -254,8 +272,80 @@ public final class ReplicatedLog implements AutoCloseable {
         // Kafka looks every half of replica.lag.time.max.ms; a finer look costs little here.
         long every = Math.max(100, Math.min(1_000, config.replicaLagTimeMaxMs() / 4));
         housekeeping.scheduleWithFixedDelay(this::reportInSyncReplicas, every, every, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(this::restartStalledFollowers, every, every, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(this::applyRetention, dev.oms.streaming.shard.Shard.MAINTENANCE_INTERVAL_MS,
                 dev.oms.streaming.shard.Shard.MAINTENANCE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** A follower replica's Raft log end, and since when it has not moved while its leader's commit was past it. */
+    private record Stall(long nextIndex, long sinceNanos) {
+    }
+
+    private final Map<RaftGroupId, Stall> stalls = new ConcurrentHashMap<>();
+    /** When {@link #restartStalledFollowers} last looked; on the housekeeping thread only. */
+    private long lastStallLookNanos;
+
+    /**
+     * Restarts the division of a follower replica that takes none of its leader's entries: its
+     * leader has told it of entries committed past its log, and its log has not grown for
+     * replica.lag.time.max.ms (not while it installs the leader's copy). Ratis 3.2 chains a
+     * follower's appends one after the other (RaftServerImpl#appendLog); once one fails, whatever
+     * the cause, every later one fails too, while heartbeats go on passing: neither side notices,
+     * and the replica stays behind for ever, out of the ISR. Seen once a leader cut off by the
+     * network came back and had to replace an entry it alone held: two of its new leader's appends
+     * ran at once on two gRPC threads, and the second failed with "Already running a method"
+     * (RaftLogSequentialOps' check, which throws rather than waits). Closing the division and joining
+     * again, over the same log and Raft storage, starts a fresh chain: the leader's entries flow again.
+     */
+    private void restartStalledFollowers() {
+        RaftNode raft = node.getNow(null);
+        long now = System.nanoTime();
+        long window = TimeUnit.MILLISECONDS.toNanos(config.replicaLagTimeMaxMs());
+        if (now - lastStallLookNanos > window / 2) {
+            stalls.clear(); // this process did not run for a while (paused, or a long GC): its leaders had no chance
+        }
+        lastStallLookNanos = now;
+        for (var partition : groups.entrySet()) {
+            RaftGroupId group = partition.getValue();
+            PartitionStateMachine machine = machines.get(group);
+            try {
+                java.util.Optional<long[]> position = machine == null || machine.installing() ? java.util.Optional.empty()
+                        : raft.followerPosition(group);
+                if (position.isEmpty() || position.get()[1] < position.get()[0]) {
+                    stalls.remove(group); // leading, installing, or as far as its leader has committed
+                    continue;
+                }
+                long next = position.get()[0];
+                Stall stall = stalls.get(group);
+                if (stall == null || stall.nextIndex() != next) {
+                    stalls.put(group, new Stall(next, now));
+                } else if (now - stall.sinceNanos() >= window) {
+                    stalls.remove(group);
+                    LOG.warn("{}: this follower took none of its leader's entries for {} ms (its Raft log ends before"
+                            + " entry {}, committed up to {}); its division restarts", partition.getKey(),
+                            config.replicaLagTimeMaxMs(), next, position.get()[1]);
+                    restart(partition.getKey(), group, machine);
+                }
+            } catch (IOException | RuntimeException e) {
+                stalls.remove(group); // closed or left meanwhile
+            }
+        }
+    }
+
+    /** Closes the replica's division and joins its group again with a replica over the same log. */
+    private void restart(TopicPartition tp, RaftGroupId group, PartitionStateMachine machine) {
+        PartitionLog log = machine.handOn();
+        if (log == null) {
+            return; // closed or stopped meanwhile
+        }
+        org.apache.ratis.protocol.RaftGroup raftGroup = RaftNode.group(config, topicIds.get(tp), tp.partition(), tp.partition());
+        try {
+            opener.execute(() -> replaceReplica(tp, raftGroup, log, () -> machines.get(group) == machine,
+                    raft -> raft.closeDivision(group), "restarted its division; its leader's entries reach it again",
+                    "restarting the replica's division"));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            log.close(); // the node stops: its next start resumes the replica
+        }
     }
 
     /**

@@ -315,7 +315,7 @@ class ClusterRetentionTest {
     }
 
     /** Every record of {@code tp} as {@code broker} reads it from its start to its high watermark: key and value. */
-    private static List<java.util.Map.Entry<String, String>> records(EmbeddedBroker broker, TopicPartition tp) {
+    static List<java.util.Map.Entry<String, String>> records(EmbeddedBroker broker, TopicPartition tp) {
         List<java.util.Map.Entry<String, String>> records = new ArrayList<>();
         long end = broker.highWatermark(tp);
         for (long offset = broker.logStartOffset(tp); offset < end; ) {

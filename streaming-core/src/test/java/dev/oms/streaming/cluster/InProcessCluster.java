@@ -32,6 +32,11 @@ final class InProcessCluster implements AutoCloseable {
         return open(id, RaftNodeTest.config(id, peers));
     }
 
+    /** Opens node {@code id}'s broker with its replica lag time (replica.lag.time.max.ms) set. */
+    EmbeddedBroker open(int id, long replicaLagTimeMaxMs) throws IOException {
+        return open(id, RaftNodeTest.config(id, peers).withReplicaLagTimeMaxMs(replicaLagTimeMaxMs));
+    }
+
     /** Opens node {@code id}'s broker on an empty disk in place of a lost one (cluster.replace-lost-storage). */
     EmbeddedBroker openReplacingLostStorage(int id) throws IOException {
         return open(id, RaftNodeTest.config(id, peers).withReplaceLostStorage(true));
