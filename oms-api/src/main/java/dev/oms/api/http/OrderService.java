@@ -2,6 +2,7 @@ package dev.oms.api.http;
 
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +43,17 @@ public final class OrderService implements HttpService {
     private final long verdictTimeoutMs;
     private final OrderMetrics metrics;
     private final Forwarder forwarder;
+    /**
+     * Per order identity, the first submission not applied yet, completed with its id once durable.
+     * A submission that finds one is appended after it and waits for the engine's verdict, which
+     * answers it as a repeat of that one (never 202 with an id that would not become an order).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ClientOrderKey, CompletableFuture<OrderId>> inFlight =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** An order's identity: a repeated submission of it is answered with the original. */
+    private record ClientOrderKey(String account, String symbol, String clientOrderId) {
+    }
 
     public OrderService(Engine engine, int maxBodyBytes, long verdictTimeoutMs, OrderMetrics metrics, Forwarder forwarder) {
         this.metrics = metrics;
@@ -76,19 +88,49 @@ public final class OrderService implements HttpService {
         if (forwarder.forwarded(req, res, body, engine.partitionOf(command.symbol()))) {
             return;
         }
-        // A repeat of an order already applied is answered as without the header (200 with the
-        // original, or 409): a 202 would name a new id that never becomes an order.
-        boolean async = req.headers().first(PREFER)
+        // A repeat of an order already applied, or of one submitted and not applied yet, is
+        // answered as without the header (200 with the original, or 409): a 202 would name a new
+        // id that never becomes an order. A repeat of one on its way to the log is appended after
+        // it, so the engine applies that one first.
+        ClientOrderKey key = new ClientOrderKey(command.account(), command.symbol(), command.clientOrderId());
+        CompletableFuture<OrderId> submission = new CompletableFuture<>();
+        CompletableFuture<OrderId> earlier = inFlight.putIfAbsent(key, submission);
+        boolean first = earlier == null;
+        if (!first) {
+            try {
+                earlier.get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException notDurable) {
+                // that one failed or hangs: this one goes on, answered by its own verdict
+            }
+        }
+        boolean async = first && req.headers().first(PREFER)
                 .map(p -> p.toLowerCase(java.util.Locale.ROOT).contains("respond-async")).orElse(false)
                 && engine.byClientOrderId(command.account(), command.symbol(), command.clientOrderId()).isEmpty();
         long receivedAt = System.currentTimeMillis();
-        OrderId id = durable(engine.submit(command, receivedAt));
+        OrderId id;
+        try {
+            id = durable(engine.submit(command, receivedAt));
+            submission.complete(id);
+        } catch (Exception notDurable) {
+            submission.completeExceptionally(notDurable);
+            inFlight.remove(key, submission);
+            throw notDurable;
+        }
         if (async) {
+            // In flight until the engine has applied it (or cannot): until then a repeat waits for it.
+            engine.verdict(id, command).whenComplete((verdict, failure) -> inFlight.remove(key, submission));
             metrics.accepted.labelValues("async").inc();
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
             return;
         }
-        Optional<Verdict> answered = awaitVerdict(id, command);
+        Optional<Verdict> answered;
+        try {
+            answered = awaitVerdict(id, command);
+        } finally {
+            if (first) {
+                inFlight.remove(key, submission);
+            }
+        }
         if (answered.isEmpty()) {
             // Durable already, so it will be applied: say so rather than fail.
             metrics.accepted.labelValues("async").inc();

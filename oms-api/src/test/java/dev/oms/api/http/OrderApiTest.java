@@ -99,6 +99,40 @@ class OrderApiTest extends OneOmsPerClass {
                 .statusCode()).isEqualTo(202);
     }
 
+    /**
+     * Submissions of one order sent together, async: each answer names the one order that exists,
+     * whichever was durable first (a second 202 named an id that never became an order).
+     */
+    @Test
+    void asyncSubmissionsOfOneOrderSentTogetherAllNameTheOrderThatExists() throws Exception {
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String body = order("acct-5", "together-" + round, "NFLX", "BUY", "50", 1);
+                List<java.util.concurrent.Future<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                for (int i = 0; i < 16; i++) {
+                    sent.add(clients.submit(() -> {
+                        go.await();
+                        return http.postJson("/orders", body, "Prefer", "respond-async");
+                    }));
+                }
+                go.countDown();
+                java.util.Set<String> named = new java.util.TreeSet<>();
+                for (var answer : sent) {
+                    HttpResponse<String> response = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    assertThat(response.statusCode()).as(response.body()).isIn(200, 201, 202);
+                    named.add(json(response).get("id").asText());
+                }
+                assertThat(named).as("round %d", round).hasSize(1);
+                String id = named.iterator().next();
+                await().untilAsserted(() -> assertThat(http.get("/orders/" + id).statusCode()).isEqualTo(200));
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
     @Test
     void preferRespondAsyncAnswers202AsSoonAsTheOrderIsDurable() throws Exception {
         HttpResponse<String> accepted = http.postJson("/orders", order("acct-4", "async-1", "AMZN", "BUY", "99.5", 3),
