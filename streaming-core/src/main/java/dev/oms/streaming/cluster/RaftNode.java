@@ -542,6 +542,41 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
+     * Whether Ratis takes no more appends on this node's division of {@code group}: RaftServerImpl
+     * (3.2) chains a follower's appends on one future, which a single failed append fails for good.
+     * Nothing in Ratis' API shows it, so the field is read; false where it is not there (another
+     * Ratis version).
+     */
+    boolean appendsBroken(RaftGroupId group) throws IOException {
+        if (APPEND_LOG_FUTURE == null) {
+            return false;
+        }
+        RaftServer.Division division = division(group);
+        try {
+            return APPEND_LOG_FUTURE.get(division) instanceof java.util.concurrent.atomic.AtomicReference<?> chain
+                    && chain.get() instanceof CompletableFuture<?> last && last.isCompletedExceptionally();
+        } catch (IllegalAccessException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** RaftServerImpl's appendLogFuture, or null. */
+    private static final java.lang.reflect.Field APPEND_LOG_FUTURE = appendLogFuture();
+
+    private static java.lang.reflect.Field appendLogFuture() {
+        try {
+            java.lang.reflect.Field field = Class.forName("org.apache.ratis.server.impl.RaftServerImpl")
+                    .getDeclaredField("appendLogFuture");
+            field.setAccessible(true);
+            return field;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.info("Ratis' follower append chain cannot be read ({}): stalled followers are told by their progress only",
+                    e.toString());
+            return null;
+        }
+    }
+
+    /**
      * Where this node's replica of {@code group} stands as a follower: its Raft log's next index and
      * the commit index its leader last told it (-1 if not told); empty unless it follows a known leader.
      */

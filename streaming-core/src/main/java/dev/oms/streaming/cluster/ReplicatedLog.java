@@ -282,12 +282,15 @@ public final class ReplicatedLog implements AutoCloseable {
     }
 
     private final Map<RaftGroupId, Stall> stalls = new ConcurrentHashMap<>();
+    /** When each replica's division last restarted: at most once per replica.lag.time.max.ms, so a failure that repeats does not spin. */
+    private final Map<RaftGroupId, Long> restartedAt = new ConcurrentHashMap<>();
     /** When {@link #restartStalledFollowers} last looked; on the housekeeping thread only. */
     private long lastStallLookNanos;
 
     /**
-     * Restarts the division of a follower replica that takes none of its leader's entries: its
-     * leader has told it of entries committed past its log, and its log has not grown for
+     * Restarts the division of a replica that takes none of its leader's entries: at once when
+     * Ratis' append chain is seen failed ({@link RaftNode#appendsBroken}), and otherwise when its
+     * leader has told it of entries committed past its log and its log has not grown for
      * replica.lag.time.max.ms (not while it installs the leader's copy). Ratis 3.2 chains a
      * follower's appends one after the other (RaftServerImpl#appendLog); once one fails, whatever
      * the cause, every later one fails too, while heartbeats go on passing: neither side notices,
@@ -305,10 +308,23 @@ public final class ReplicatedLog implements AutoCloseable {
             stalls.clear(); // this process did not run for a while (paused, or a long GC): its leaders had no chance
         }
         lastStallLookNanos = now;
+        stalls.keySet().retainAll(machines.keySet()); // not those of partitions deleted since
+        restartedAt.keySet().retainAll(machines.keySet());
         for (var partition : groups.entrySet()) {
             RaftGroupId group = partition.getValue();
             PartitionStateMachine machine = machines.get(group);
             try {
+                Long restarted = restartedAt.get(group);
+                if (restarted != null && now - restarted < window) {
+                    continue; // restarted a moment ago: it gets a window to catch up first
+                }
+                if (machine != null && raft.appendsBroken(group)) {
+                    stalls.remove(group);
+                    LOG.warn("{}: Ratis takes no more of the leader's entries on this replica (an append failed, and"
+                            + " every later one fails with it); its division restarts", partition.getKey());
+                    restart(partition.getKey(), group, machine);
+                    continue;
+                }
                 java.util.Optional<long[]> position = machine == null || machine.installing() ? java.util.Optional.empty()
                         : raft.followerPosition(group);
                 if (position.isEmpty() || position.get()[1] < position.get()[0]) {
@@ -338,13 +354,20 @@ public final class ReplicatedLog implements AutoCloseable {
         if (log == null) {
             return; // closed or stopped meanwhile
         }
+        restartedAt.put(group, System.nanoTime());
         org.apache.ratis.protocol.RaftGroup raftGroup = RaftNode.group(config, topicIds.get(tp), tp.partition(), tp.partition());
+        handedOn.put(group, log); // closed by close() if the node stops first
         try {
-            opener.execute(() -> replaceReplica(tp, raftGroup, log, () -> machines.get(group) == machine,
-                    raft -> raft.closeDivision(group), "restarted its division; its leader's entries reach it again",
-                    "restarting the replica's division"));
+            opener.execute(() -> {
+                if (handedOn.remove(group, log)) {
+                    replaceReplica(tp, raftGroup, log, () -> machines.get(group) == machine, raft -> raft.closeDivision(group),
+                            "restarted its division; its leader's entries reach it again", "restarting the replica's division");
+                }
+            });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            log.close(); // the node stops: its next start resumes the replica
+            if (handedOn.remove(group, log)) {
+                log.close(); // the node stops: its next start resumes the replica
+            }
         }
     }
 
