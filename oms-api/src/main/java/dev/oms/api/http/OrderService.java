@@ -96,29 +96,27 @@ public final class OrderService implements HttpService {
         CompletableFuture<OrderId> submission = new CompletableFuture<>();
         CompletableFuture<OrderId> earlier = inFlight.putIfAbsent(key, submission);
         boolean first = earlier == null;
-        if (!first) {
-            try {
-                earlier.get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException notDurable) {
-                // that one failed or hangs: this one goes on, answered by its own verdict
-            }
-        }
-        boolean async = first && req.headers().first(PREFER)
-                .map(p -> p.toLowerCase(java.util.Locale.ROOT).contains("respond-async")).orElse(false)
-                && engine.byClientOrderId(command.account(), command.symbol(), command.clientOrderId()).isEmpty();
-        long receivedAt = System.currentTimeMillis();
+        OrderId original = null; // the earlier submission's id, once durable: the order this one repeats
+        boolean async;
+        long receivedAt;
         OrderId id;
         try {
+            if (!first) {
+                original = durableOrNull(earlier);
+            }
+            async = first && req.headers().first(PREFER)
+                    .map(p -> p.toLowerCase(java.util.Locale.ROOT).contains("respond-async")).orElse(false)
+                    && engine.byClientOrderId(command.account(), command.symbol(), command.clientOrderId()).isEmpty();
+            receivedAt = System.currentTimeMillis();
             id = durable(engine.submit(command, receivedAt));
             submission.complete(id);
-        } catch (Exception notDurable) {
+        } catch (Throwable notDurable) {
             submission.completeExceptionally(notDurable);
             inFlight.remove(key, submission);
             throw notDurable;
         }
         if (async) {
-            // In flight until the engine has applied it (or cannot): until then a repeat waits for it.
-            engine.verdict(id, command).whenComplete((verdict, failure) -> inFlight.remove(key, submission));
+            releaseWhenApplied(key, submission, id, command);
             metrics.accepted.labelValues("async").inc();
             respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
             return;
@@ -126,17 +124,20 @@ public final class OrderService implements HttpService {
         Optional<Verdict> answered;
         try {
             answered = awaitVerdict(id, command);
-        } finally {
-            if (first) {
-                inFlight.remove(key, submission);
-            }
+        } catch (RuntimeException | InterruptedException failed) {
+            inFlight.remove(key, submission); // stopped or dead-lettered: not to be waited for
+            throw failed;
         }
         if (answered.isEmpty()) {
-            // Durable already, so it will be applied: say so rather than fail.
+            if (first) {
+                releaseWhenApplied(key, submission, id, command);
+            }
+            // Durable already, so it will be applied: say so rather than fail; a repeat names the order it repeats.
             metrics.accepted.labelValues("async").inc();
-            respond(res, Status.ACCEPTED_202, pending(id, command, receivedAt));
+            respond(res, Status.ACCEPTED_202, pending(original != null ? original : id, command, receivedAt));
             return;
         }
+        inFlight.remove(key, submission);
         Verdict verdict = answered.get();
         metrics.verdictSeconds.observe((System.nanoTime() - start) / 1e9);
         Order order = verdict.order();
@@ -321,6 +322,23 @@ public final class OrderService implements HttpService {
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.header(HeaderNames.LOCATION, "/orders/" + order.id());
         res.send(OrderJson.write(order, engine.priceScale()));
+    }
+
+    /**
+     * Keeps the submission in flight until the engine has applied it (or no longer will here): a
+     * repeat meanwhile is appended after it and answered as its repeat.
+     */
+    private void releaseWhenApplied(ClientOrderKey key, CompletableFuture<OrderId> submission, OrderId id, Command command) {
+        engine.verdict(id, command).whenComplete((verdict, failure) -> inFlight.remove(key, submission));
+    }
+
+    /** The id of an earlier submission once it is durable; null if it fails or takes longer than a verdict may. */
+    private OrderId durableOrNull(CompletableFuture<OrderId> earlier) throws InterruptedException {
+        try {
+            return earlier.get(verdictTimeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException notDurable) {
+            return null; // this submission goes on, answered by its own verdict
+        }
     }
 
     private static Order pending(OrderId id, NewOrder c, long receivedAt) {
