@@ -106,6 +106,28 @@ class ClusterTest {
         return out.toString();
     }
 
+    /**
+     * A replica that restarted its division (ReplicatedLog#restartStalledFollowers) passes the
+     * test but is worth a look: the logs of the nodes where one did are kept under target/.
+     */
+    @AfterEach
+    void keepLogsOfRestartedReplicas(org.junit.jupiter.api.TestInfo test) throws java.io.IOException {
+        List<Path> logs;
+        try (var files = java.nio.file.Files.list(dir)) {
+            logs = files.filter(f -> f.getFileName().toString().endsWith(".log")).toList();
+        }
+        Path kept = Path.of("target", "cluster-logs", test.getTestMethod().map(m -> m.getName()).orElse("test") + "-"
+                + System.currentTimeMillis());
+        for (Path log : logs) {
+            String said = new String(java.nio.file.Files.readAllBytes(log), java.nio.charset.StandardCharsets.UTF_8);
+            if (said.contains("its division restarts")) {
+                java.nio.file.Files.createDirectories(kept);
+                java.nio.file.Files.copy(log, kept.resolve(log.getFileName()));
+                System.out.println("a replica's division restarted; its node's log: " + kept.resolve(log.getFileName()).toAbsolutePath());
+            }
+        }
+    }
+
     @AfterEach
     void stopNodes() throws InterruptedException {
         for (int i = 0; i < NODES; i++) {
