@@ -674,12 +674,10 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
     private void startOver(String what, Throwable cause) {
         // Stopped already (a disk error) or closed meanwhile: only that.
         // And a log whose fsync failed: starting over would wipe it and fail again, every 2 s.
-        if (onStartOver == null || failed.get() || log.fsyncFailed() || !logReleased.compareAndSet(false, true)) {
+        if (onStartOver == null || log.fsyncFailed() || !letGoOfLog()) {
             stop(what, cause);
             return;
         }
-        logHandedOn = true;
-        failed.set(true);
         LOG.warn("{}: {} failed after the log changed; the replica starts over, empty", topicPartition, what, cause);
         Thread.ofPlatform().daemon().name("oms-replica-start-over-" + topicPartition).start(() -> {
             writing.lock(); // taken once the install that failed let go of the log
@@ -700,14 +698,25 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
      * already.
      */
     PartitionLog handOn() {
-        if (failed.get() || !logReleased.compareAndSet(false, true)) {
+        if (!letGoOfLog()) {
             return null;
         }
-        logHandedOn = true;
-        failed.set(true);
         writing.lock();
         writing.unlock();
         return log;
+    }
+
+    /**
+     * Hands the log on to the replica that follows this one, unless this one stopped, closed or
+     * let go already: from here on writes fail, and {@link #close} leaves the log open.
+     */
+    private boolean letGoOfLog() {
+        if (failed.get() || !logReleased.compareAndSet(false, true)) {
+            return false;
+        }
+        logHandedOn = true;
+        failed.set(true);
+        return true;
     }
 
     private <T> CompletableFuture<T> stopped() {

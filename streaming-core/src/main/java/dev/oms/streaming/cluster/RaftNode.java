@@ -576,11 +576,16 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /**
-     * Where this node's replica of {@code group} stands as a follower: its Raft log's next index and
-     * the commit index its leader last told it (-1 if not told); empty unless it follows a known leader.
-     */
-    Optional<long[]> followerPosition(RaftGroupId group) throws IOException {
+    /** A follower's Raft log end ({@code nextIndex}) and the commit index its leader last told it (-1 if not told). */
+    record FollowerPosition(long nextIndex, long leaderCommit) {
+        /** Whether the leader committed entries this follower's log does not hold yet. */
+        boolean behind() {
+            return leaderCommit >= nextIndex;
+        }
+    }
+
+    /** Where this node's replica of {@code group} stands as a follower; empty unless it follows a known leader. */
+    Optional<FollowerPosition> followerPosition(RaftGroupId group) throws IOException {
         RaftServer.Division division = division(group);
         RaftPeerId leader = division.getInfo().getLeaderId();
         if (!division.getInfo().isFollower() || leader == null) {
@@ -589,7 +594,7 @@ public final class RaftNode implements AutoCloseable {
         long leaderCommit = division.getCommitInfos().stream()
                 .filter(info -> info.getServer().getId().equals(leader.toByteString()))
                 .mapToLong(org.apache.ratis.proto.RaftProtos.CommitInfoProto::getCommitIndex).findFirst().orElse(-1);
-        return Optional.of(new long[] {division.getRaftLog().getNextIndex(), leaderCommit});
+        return Optional.of(new FollowerPosition(division.getRaftLog().getNextIndex(), leaderCommit));
     }
 
     /** True when this node leads {@code group} now and has applied everything committed before its term. */

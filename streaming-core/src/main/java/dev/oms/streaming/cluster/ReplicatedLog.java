@@ -325,13 +325,13 @@ public final class ReplicatedLog implements AutoCloseable {
                     restart(partition.getKey(), group, machine);
                     continue;
                 }
-                java.util.Optional<long[]> position = machine == null || machine.installing() ? java.util.Optional.empty()
-                        : raft.followerPosition(group);
-                if (position.isEmpty() || position.get()[1] < position.get()[0]) {
+                RaftNode.FollowerPosition position = machine == null || machine.installing() ? null
+                        : raft.followerPosition(group).filter(RaftNode.FollowerPosition::behind).orElse(null);
+                if (position == null) {
                     stalls.remove(group); // leading, installing, or as far as its leader has committed
                     continue;
                 }
-                long next = position.get()[0];
+                long next = position.nextIndex();
                 Stall stall = stalls.get(group);
                 if (stall == null || stall.nextIndex() != next) {
                     stalls.put(group, new Stall(next, now));
@@ -339,7 +339,7 @@ public final class ReplicatedLog implements AutoCloseable {
                     stalls.remove(group);
                     LOG.warn("{}: this follower took none of its leader's entries for {} ms (its Raft log ends before"
                             + " entry {}, committed up to {}); its division restarts", partition.getKey(),
-                            config.replicaLagTimeMaxMs(), next, position.get()[1]);
+                            config.replicaLagTimeMaxMs(), next, position.leaderCommit());
                     restart(partition.getKey(), group, machine);
                 }
             } catch (IOException | RuntimeException e) {
