@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-import dev.oms.engine.command.Command;
+import dev.oms.engine.command.OrderCommand;
 import dev.oms.engine.command.CommandCodec;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.log.OrderLog;
@@ -63,7 +63,7 @@ public final class Engine implements AutoCloseable {
      * up): always on one node once started; on a cluster node, for the partitions it leads.
      */
     public boolean serves(int partition) {
-        return log.leads(partition) && workers.owner(partition).caughtUp(partition);
+        return log.leads(partition) && workers.owner(partition).serves(partition);
     }
 
     /** True when this process applies {@code partition}'s commands (see {@link OrderLog#leads}). */
@@ -98,19 +98,35 @@ public final class Engine implements AutoCloseable {
      * Appends the command to its symbol's partition, stamped with {@code timestamp} (epoch ms, the
      * order's time from now on). Completes with the new order's id once the command is durable.
      */
-    public CompletableFuture<OrderId> submit(Command command, long timestamp) {
+    public CompletableFuture<OrderId> submit(OrderCommand command, long timestamp) {
         byte[] key = command.symbol().getBytes(StandardCharsets.UTF_8);
         int partition = log.partitionFor(key);
-        return log.append(partition, key, codec.encode(command), timestamp, java.util.Map.of())
+        byte[] value = codec.encode(command);
+        CompletableFuture<Void> rules = log.leads(partition)
+                ? workers.owner(partition).rulesInEffect(partition) : CompletableFuture.completedFuture(null);
+        if (rules.isDone() || stopped(partition)) { // a stopped partition's verdict says so, as for any command
+            return log.append(partition, key, value, timestamp, java.util.Map.of())
+                    .thenApply(offset -> new OrderId(partition, offset));
+        }
+        // Just started (or just leading): appended now, the command could land before the rules
+        // configured here and be decided by others. Another node leading applies its own.
+        return rules.copy().orTimeout(RULES_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException(
+                        "the rules configured here are not in effect on orders-" + partition + " yet (it is catching up)")))
+                // Not on the worker's thread, which completes the wait.
+                .thenComposeAsync(ready -> log.append(partition, key, value, timestamp, java.util.Map.of()))
                 .thenApply(offset -> new OrderId(partition, offset));
     }
+
+    /** How long a command waits for its partition's rules at a start before it is refused (retriable). */
+    private static final long RULES_WAIT_MS = 10_000;
 
     /**
      * The engine's verdict on the command appended at {@code id}: for a NewOrder the order it placed
      * (or rejected), or the original for a repeated {@code (account, symbol, clientOrderId)}; for a cancel
      * or replace the order afterwards, or why it was refused.
      */
-    public CompletableFuture<Verdict> verdict(OrderId id, Command command) {
+    public CompletableFuture<Verdict> verdict(OrderId id, OrderCommand command) {
         CompletableFuture<Verdict> verdict = verdicts.register(id);
         if (stopped(id.partition())) {
             // Checked after registering: a stop after this point fails the registered waiter itself.

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.command.CancelOrder;
-import dev.oms.engine.command.Command;
+import dev.oms.engine.command.OrderCommand;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
 import dev.oms.engine.log.Topics;
@@ -411,7 +411,7 @@ class MatchingEngineTest extends EngineTestBase {
         return command(order);
     }
 
-    private Verdict command(Command command) throws Exception {
+    private Verdict command(OrderCommand command) throws Exception {
         OrderId id = engine.submit(command, T0 + 1000).join();
         return engine.verdict(id, command).get();
     }

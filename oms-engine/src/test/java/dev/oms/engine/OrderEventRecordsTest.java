@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.command.CancelOrder;
-import dev.oms.engine.command.Command;
+import dev.oms.engine.command.OrderCommand;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
 import dev.oms.engine.log.Topics;
@@ -133,7 +133,7 @@ class OrderEventRecordsTest extends EngineTestBase {
                 s1.eventId(1), d1.at(), s1.at()));
     }
 
-    private Applied command(Command command, long timestamp) throws Exception {
+    private Applied command(OrderCommand command, long timestamp) throws Exception {
         OrderId at = engine.submit(command, timestamp).join();
         return new Applied(at, engine.verdict(at, command).get());
     }

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.command.CancelOrder;
-import dev.oms.engine.command.Command;
+import dev.oms.engine.command.OrderCommand;
 import dev.oms.engine.command.CommandCodec;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.log.EmbeddedOrderLog;
@@ -97,7 +97,7 @@ public final class ReplayBenchmark {
         List<SimpleRecord> batch = new ArrayList<>(500);
         byte[] key = "BENCH".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int i = 0; i < commands; i++) {
-            Command command;
+            OrderCommand command;
             if (i < 10 || random.nextInt(100) < 80) {
                 Side side = random.nextBoolean() ? Side.BUY : Side.SELL;
                 long price = 1_000_000 + (side == Side.BUY ? -1 : 1) * random.nextInt(0, 50) * 100L;

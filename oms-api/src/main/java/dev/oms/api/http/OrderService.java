@@ -9,7 +9,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.oms.engine.Engine;
 import dev.oms.engine.command.CancelOrder;
-import dev.oms.engine.command.Command;
+import dev.oms.engine.command.OrderCommand;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
 import dev.oms.engine.worker.PartitionStoppedException;
@@ -251,7 +251,7 @@ public final class OrderService implements HttpService {
                 change.quantity() > 0 ? change.quantity() : order.quantity()), "Replace rejected");
     }
 
-    private void decide(ServerResponse res, Command command, String refusedTitle) throws Exception {
+    private void decide(ServerResponse res, OrderCommand command, String refusedTitle) throws Exception {
         OrderId id = durable(engine.submit(command, System.currentTimeMillis()));
         Verdict verdict = awaitVerdict(id, command).orElseThrow(() -> new ProblemException(Problem.of(
                 Status.SERVICE_UNAVAILABLE_503, "/problems/busy", "Busy", "the request is durable but the engine did not "
@@ -266,7 +266,7 @@ public final class OrderService implements HttpService {
      * The engine's verdict on the durable command at {@code id}, or empty when it does not come
      * within the verdict timeout; a command that could not be processed is a 500 naming the DLT.
      */
-    private Optional<Verdict> awaitVerdict(OrderId id, Command command) throws InterruptedException {
+    private Optional<Verdict> awaitVerdict(OrderId id, OrderCommand command) throws InterruptedException {
         try {
             return Optional.of(engine.verdict(id, command).get(verdictTimeoutMs, TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {
@@ -328,7 +328,7 @@ public final class OrderService implements HttpService {
      * Keeps the submission in flight until the engine has applied it (or no longer will here): a
      * repeat meanwhile is appended after it and answered as its repeat.
      */
-    private void releaseWhenApplied(ClientOrderKey key, CompletableFuture<OrderId> submission, OrderId id, Command command) {
+    private void releaseWhenApplied(ClientOrderKey key, CompletableFuture<OrderId> submission, OrderId id, OrderCommand command) {
         engine.verdict(id, command).whenComplete((verdict, failure) -> inFlight.remove(key, submission));
     }
 

@@ -29,7 +29,7 @@ public final class OrderBook {
     public static final long NO_PRICE = 0;
 
     private final String symbol;
-    private final SelfTradePrevention selfTradePrevention;
+    private SelfTradePrevention selfTradePrevention;
     private final BookListener listener;
     private final BookSide bids = new BookSide(true);
     private final BookSide asks = new BookSide(false);
@@ -49,6 +49,11 @@ public final class OrderBook {
 
     public SelfTradePrevention selfTradePrevention() {
         return selfTradePrevention;
+    }
+
+    /** From the next incoming order on (the rules a record of the log sets); resting orders stay as they are. */
+    public void selfTradePrevention(SelfTradePrevention selfTradePrevention) {
+        this.selfTradePrevention = Objects.requireNonNull(selfTradePrevention, "selfTradePrevention");
     }
 
     /**

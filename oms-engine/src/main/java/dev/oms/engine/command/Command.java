@@ -1,9 +1,8 @@
 package dev.oms.engine.command;
 
-/** What clients ask of the engine; written to the {@code orders} topic keyed by symbol. */
-public sealed interface Command permits NewOrder, CancelOrder, ReplaceOrder {
-    /** The instrument, and so the record key and partition. */
-    String symbol();
-
-    String account();
+/**
+ * A record of the {@code orders} topic: what the engine applies, in offset order, to reach its
+ * state. Orders' commands, and the rules that decide them from their place in the log on.
+ */
+public sealed interface Command permits OrderCommand, SetRules {
 }

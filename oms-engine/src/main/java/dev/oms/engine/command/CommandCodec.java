@@ -9,10 +9,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.order.OrderType;
 import dev.oms.engine.order.PriceScale;
 import dev.oms.engine.order.Side;
 import dev.oms.engine.order.TimeInForce;
+import dev.oms.engine.risk.RiskLimits;
 
 /**
  * The JSON form of commands on the {@code orders} topic (schema 1, see docs/events.md), so that any
@@ -36,23 +38,23 @@ public final class CommandCodec {
             case CancelOrder cancel -> encodeOther(cancel.orderId(), cancel.account(), cancel.symbol(), "CancelOrder", 0, 0);
             case ReplaceOrder replace -> encodeOther(replace.orderId(), replace.account(), replace.symbol(), "ReplaceOrder",
                     replace.priceTicks(), replace.quantity());
+            case SetRules rules -> encodeRules(rules);
         };
     }
 
-    private byte[] encodeOther(dev.oms.engine.order.OrderId id, String account, String symbol, String type, long priceTicks,
-                               long quantity) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(160);
+    /** The fields of a command after its schema and type. */
+    @FunctionalInterface
+    private interface FieldWriter {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    private static byte[] encode(String type, int sizeHint, FieldWriter fields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
             json.writeNumberField("schema", SCHEMA_VERSION);
             json.writeStringField("type", type);
-            json.writeStringField("orderId", id.toString());
-            json.writeStringField("account", account);
-            json.writeStringField("symbol", symbol);
-            if (quantity > 0) {
-                json.writeStringField("price", priceScale.toPrice(priceTicks).toPlainString());
-                json.writeNumberField("quantity", quantity);
-            }
+            fields.write(json);
             json.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -60,12 +62,32 @@ public final class CommandCodec {
         return out.toByteArray();
     }
 
+    private byte[] encodeRules(SetRules rules) {
+        return encode("SetRules", 256, json -> {
+            json.writeNumberField("maxOrderQuantity", rules.risk().maxOrderQuantity());
+            json.writeStringField("maxNotional", priceScale.format(rules.risk().maxNotional()));
+            json.writeNumberField("priceBandBps", rules.risk().priceBandBasisPoints());
+            json.writeNumberField("maxOpenOrders", rules.risk().maxOpenOrdersPerAccount());
+            json.writeNumberField("maxPosition", rules.risk().maxPositionPerAccountAndSymbol());
+            json.writeStringField("selfTradePrevention", rules.selfTradePrevention().name());
+        });
+    }
+
+    private byte[] encodeOther(dev.oms.engine.order.OrderId id, String account, String symbol, String type, long priceTicks,
+                               long quantity) {
+        return encode(type, 160, json -> {
+            json.writeStringField("orderId", id.toString());
+            json.writeStringField("account", account);
+            json.writeStringField("symbol", symbol);
+            if (quantity > 0) {
+                json.writeStringField("price", priceScale.toPrice(priceTicks).toPlainString());
+                json.writeNumberField("quantity", quantity);
+            }
+        });
+    }
+
     private byte[] encodeNew(NewOrder order) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator json = JSON.createGenerator(out)) {
-            json.writeStartObject();
-            json.writeNumberField("schema", SCHEMA_VERSION);
-            json.writeStringField("type", "NewOrder");
+        return encode("NewOrder", 256, json -> {
             json.writeStringField("account", order.account());
             json.writeStringField("clientOrderId", order.clientOrderId());
             json.writeStringField("symbol", order.symbol());
@@ -76,11 +98,7 @@ public final class CommandCodec {
                 json.writeStringField("price", priceScale.toPrice(order.priceTicks()).toPlainString());
             }
             json.writeNumberField("quantity", order.quantity());
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     /**
@@ -113,6 +131,12 @@ public final class CommandCodec {
                     case "timeInForce" -> f.timeInForce = text(json, field);
                     case "price" -> f.price = text(json, field);
                     case "quantity" -> f.quantity = quantity(json, field);
+                    case "maxOrderQuantity" -> f.maxOrderQuantity = quantity(json, field);
+                    case "maxNotional" -> f.maxNotional = text(json, field);
+                    case "priceBandBps" -> f.priceBandBps = quantity(json, field);
+                    case "maxOpenOrders" -> f.maxOpenOrders = quantity(json, field);
+                    case "maxPosition" -> f.maxPosition = quantity(json, field);
+                    case "selfTradePrevention" -> f.selfTradePrevention = text(json, field);
                     default -> json.skipChildren();
                 }
                 if (field == JsonToken.START_OBJECT || field == JsonToken.START_ARRAY) {
@@ -141,6 +165,12 @@ public final class CommandCodec {
         String timeInForce;
         String price;
         long quantity = -1;
+        long maxOrderQuantity = -1;
+        String maxNotional;
+        long priceBandBps = -1;
+        long maxOpenOrders = -1;
+        long maxPosition = -1;
+        String selfTradePrevention;
 
         Command command(PriceScale priceScale) {
             if (schema != SCHEMA_VERSION) {
@@ -155,6 +185,15 @@ public final class CommandCodec {
                 }
                 return new ReplaceOrder(id, required("account", account), required("symbol", symbol),
                         priceScale.parse(required("price", price)), positive());
+            }
+            if (kind.equals("SetRules")) {
+                if (maxOpenOrders > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("maxOpenOrders must be at most " + Integer.MAX_VALUE);
+                }
+                // RiskLimits refuses a limit that is absent (-1 here) or not positive, naming it.
+                return new SetRules(new RiskLimits(maxOrderQuantity, priceScale.parse(required("maxNotional", maxNotional)),
+                        priceBandBps, (int) maxOpenOrders, maxPosition),
+                        SelfTradePrevention.valueOf(required("selfTradePrevention", selfTradePrevention)));
             }
             if (!kind.equals("NewOrder")) {
                 throw new IllegalArgumentException("unknown command type " + kind);

@@ -11,5 +11,5 @@ import dev.oms.engine.order.TimeInForce;
  * @param priceTicks the limit price in ticks; 0 for MARKET orders
  */
 public record NewOrder(String account, String clientOrderId, String symbol, Side side, OrderType type,
-                       TimeInForce timeInForce, long priceTicks, long quantity) implements Command {
+                       TimeInForce timeInForce, long priceTicks, long quantity) implements OrderCommand {
 }

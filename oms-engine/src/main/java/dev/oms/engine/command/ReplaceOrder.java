@@ -7,5 +7,5 @@ import dev.oms.engine.order.OrderId;
  * quantity includes what already filled).
  */
 public record ReplaceOrder(OrderId orderId, String account, String symbol, long priceTicks, long quantity)
-        implements Command {
+        implements OrderCommand {
 }

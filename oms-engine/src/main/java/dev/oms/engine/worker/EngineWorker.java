@@ -10,6 +10,7 @@ import dev.oms.deadletter.RetryPolicy;
 import dev.oms.deadletter.TransientFailure;
 import dev.oms.engine.FailureInjection;
 import dev.oms.engine.command.Command;
+import dev.oms.engine.command.SetRules;
 import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.Topics;
 import dev.oms.engine.log.OrderLog;
@@ -86,6 +87,17 @@ public final class EngineWorker implements Agent {
     }
 
     private final CommandCodec codec;
+    /** The rules this node is configured with: appended to a partition whose rules in effect differ. */
+    private final SetRules configuredRules;
+    /** Per partition, whether and when ({@link System#nanoTime}) the configured rules were appended since it was taken. */
+    private final long[] rulesProposedAt;
+    private final boolean[] rulesProposed;
+    /**
+     * Per partition, completed once the rules configured here are in effect (see
+     * {@link #rulesInEffect}); a new one each time the worker takes the partition.
+     */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<java.util.concurrent.CompletableFuture<Void>> rulesReady;
+    private static final long RULES_RECHECK_NS = 5_000_000_000L;
     private final OrderProcessor processor;
     private final Verdicts verdicts;
     private final boolean pin;
@@ -108,8 +120,15 @@ public final class EngineWorker implements Agent {
 
     EngineWorker(int id, int[] partitions, OrderLog log, OrderStore store, WorkingState state, CommandCodec codec,
                  Verdicts verdicts,
-                 boolean pin, OrderProcessor processor, RetryPolicy retryPolicy, FailureInjection injection,
-                 EngineStats stats, LogTracing tracing) {
+                 boolean pin, OrderProcessor processor, SetRules configuredRules, RetryPolicy retryPolicy,
+                 FailureInjection injection, EngineStats stats, LogTracing tracing) {
+        this.configuredRules = configuredRules;
+        this.rulesProposedAt = new long[partitions.length];
+        this.rulesProposed = new boolean[partitions.length];
+        this.rulesReady = new java.util.concurrent.atomic.AtomicReferenceArray<>(partitions.length);
+        for (int i = 0; i < partitions.length; i++) {
+            rulesReady.set(i, new java.util.concurrent.CompletableFuture<>());
+        }
         this.tracing = tracing;
         this.retryPolicy = retryPolicy;
         this.injection = injection;
@@ -148,6 +167,7 @@ public final class EngineWorker implements Agent {
             log.onAppended(partition, idle::wake);
             nextOffsets[i] = store.checkpoint(partition);
             verdicts.resumeAt(partition, nextOffsets[i]);
+            processor.resumeRules(partition, nextOffsets[i]);
         }
         processor.restore(partitions);
     }
@@ -211,6 +231,7 @@ public final class EngineWorker implements Agent {
                 write(current, from, takeAnswers());
                 work += applied;
             }
+            checkRules(current);
         }
         return work + answered;
     }
@@ -310,8 +331,13 @@ public final class EngineWorker implements Agent {
      */
     private void take(int partition) {
         if (reload[current]) {
+            processor.resumeRules(partition, nextOffsets[current]);
             processor.reload(partition);
             reload[current] = false;
+        }
+        rulesProposed[current] = false;
+        if (rulesReady.get(current).isDone()) {
+            rulesReady.set(current, new java.util.concurrent.CompletableFuture<>());
         }
         log.resetPublished(partition);
         long end = log.endOffset(partition);
@@ -383,6 +409,59 @@ public final class EngineWorker implements Agent {
             }
         }
         return null;
+    }
+
+    /**
+     * Once the partition at {@code index} has caught up: if its rules in effect are not the ones
+     * configured here, appends the configured rules to it, which decide its commands from there
+     * on. Looked at again after a while, until they are in effect (an append that failed, or one
+     * still behind a backlog, which a second record of the same rules does no harm to).
+     */
+    private void checkRules(int index) {
+        int partition = partitions[index];
+        if (rulesReady.get(index).isDone() || !caughtUp(partition)
+                || rulesProposed[index] && System.nanoTime() - rulesProposedAt[index] < RULES_RECHECK_NS) {
+            return;
+        }
+        SetRules inEffect = processor.rules(partition);
+        if (inEffect.equals(configuredRules)) {
+            rulesReady.get(index).complete(null); // until the partition is taken again
+            return;
+        }
+        rulesProposed[index] = true;
+        rulesProposedAt[index] = System.nanoTime();
+        LOG.info("{}: orders-{} decides by {}; appending the rules configured here, {}, which decide its commands"
+                + " from there on", roleName(), partition, inEffect, configuredRules);
+        log.append(partition, null, codec.encode(configuredRules), System.currentTimeMillis(), java.util.Map.of())
+                .whenComplete((offset, e) -> {
+                    if (e != null) {
+                        LOG.warn("{}: appending the configured rules to orders-{} failed ({}); trying again shortly",
+                                roleName(), partition, e.toString());
+                    }
+                });
+    }
+
+    /**
+     * Completes once the rules configured here decide {@code partition}'s commands: it has caught
+     * up, and the rules record appended if they differed has been applied. A command appended
+     * before then could be decided by other rules (none, before a partition's first record).
+     */
+    public java.util.concurrent.CompletableFuture<Void> rulesInEffect(int partition) {
+        return rulesReady.get(indexOf(partition));
+    }
+
+    /** Caught up ({@link #caughtUp}) and deciding by the rules configured here. */
+    public boolean serves(int partition) {
+        return caughtUp(partition) && rulesInEffect(partition).isDone();
+    }
+
+    private int indexOf(int partition) {
+        for (int i = 0; i < partitions.length; i++) {
+            if (partitions[i] == partition) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("orders-" + partition + " is not applied by " + roleName());
     }
 
     /** True once the worker applies {@code partition} and has applied what the log held when it took it. */
@@ -503,6 +582,9 @@ public final class EngineWorker implements Agent {
                 Command command = codec.decode(bytes);
                 inject(command, attempt);
                 Verdict verdict = processor.apply(partition, offset, timestamp, command);
+                if (command instanceof SetRules && !rulesReady.get(current).isDone()) {
+                    rulesProposed[current] = false; // perhaps the configured ones: looked at once caught up, not in 5 s
+                }
                 complete(offset);
                 answers.add(new Answer(partition, offset, verdict, null));
                 if (span != null) {
@@ -554,8 +636,8 @@ public final class EngineWorker implements Agent {
     }
 
     /** Injected failures hit placements only, so that the cancels and replaces behind them show what follows. */
-    private void inject(Command command, int attempt) {
-        if (!(command instanceof dev.oms.engine.command.NewOrder)) {
+    private void inject(Command any, int attempt) {
+        if (!(any instanceof dev.oms.engine.command.NewOrder command)) {
             return;
         }
         if (injection.failingSymbols().contains(command.symbol())) {

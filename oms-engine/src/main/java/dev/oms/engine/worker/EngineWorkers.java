@@ -5,9 +5,11 @@ import java.util.List;
 
 import dev.oms.engine.EngineConfig;
 import dev.oms.engine.command.CommandCodec;
+import dev.oms.engine.command.SetRules;
 import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.state.OrderStore;
+import dev.oms.engine.state.RulesHistory;
 import dev.oms.engine.state.WorkingState;
 import dev.oms.engine.trace.LogTracing;
 import org.agrona.concurrent.AgentRunner;
@@ -37,9 +39,10 @@ public final class EngineWorkers implements AutoCloseable {
             }
             WorkingState state = new WorkingState(store, log.partitionCount());
             OrderProcessor processor = new OrderProcessor(state, log, new EventCodec(config.priceScale()),
-                    config.riskLimits(), config.selfTradePrevention(), stats);
+                    new RulesHistory(config.stateDir()), codec, stats);
             workers.add(new EngineWorker(w, owned, log, store, state, codec, verdicts, config.pinWorkers(), processor,
-                    config.retryPolicy(), config.failureInjection(), stats, tracing));
+                    new SetRules(config.riskLimits(), config.selfTradePrevention()), config.retryPolicy(),
+                    config.failureInjection(), stats, tracing));
         }
     }
 

@@ -10,11 +10,13 @@ import dev.oms.engine.book.BookListener;
 import dev.oms.engine.book.BookResult;
 import dev.oms.engine.book.CancelReason;
 import dev.oms.engine.book.OrderBook;
-import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.command.CancelOrder;
 import dev.oms.engine.command.Command;
+import dev.oms.engine.command.CommandCodec;
+import dev.oms.engine.command.OrderCommand;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
+import dev.oms.engine.command.SetRules;
 import dev.oms.engine.event.EventCodec;
 import dev.oms.engine.log.OrderLog;
 import dev.oms.engine.log.Topics;
@@ -25,8 +27,8 @@ import dev.oms.engine.order.OrderType;
 import dev.oms.engine.order.Side;
 import dev.oms.engine.risk.RejectReason;
 import dev.oms.engine.risk.RiskCheck;
-import dev.oms.engine.risk.RiskLimits;
 import dev.oms.engine.state.OpenOrders;
+import dev.oms.engine.state.RulesHistory;
 import dev.oms.engine.state.WorkingState;
 import org.agrona.collections.LongHashSet;
 
@@ -37,8 +39,9 @@ import org.agrona.collections.LongHashSet;
  * hash-order iteration. Applying a NewOrder again (a replay) finds the order and changes nothing.
  *
  * <p>Risk limits on open orders and positions apply per account and symbol, and a repeated
- * clientOrderId is one of the same symbol, so every input of a decision lives in the command's
- * own partition and a replay decides the same.
+ * clientOrderId is one of the same symbol, and the rules (limits, self-trade prevention) are those
+ * the partition's last {@link SetRules} record set, so every input of a decision lives in the
+ * command's own partition and a replay decides the same.
  *
  * <p>Threads: one engine worker, which owns the partitions of every book here.
  */
@@ -48,8 +51,13 @@ final class OrderProcessor implements BookListener {
     private final WorkingState store;
     private final OrderLog log;
     private final EventCodec events;
-    private final RiskLimits limits;
-    private final SelfTradePrevention selfTradePrevention;
+    /** Where each partition's rules records are noted as they are applied (a resume reads them back). */
+    private final RulesHistory rulesHistory;
+    private final CommandCodec codec;
+    /** Per partition, the rules in effect: the last {@link SetRules} applied, else {@link SetRules#INITIAL}. */
+    private final org.agrona.collections.Int2ObjectHashMap<SetRules> rulesByPartition = new org.agrona.collections.Int2ObjectHashMap<>();
+    /** The rules of the command being applied (its partition's). */
+    private SetRules rules = SetRules.INITIAL;
     private final EngineStats stats;
     private final Map<String, OrderBook> books = new HashMap<>();
     private final Map<String, Long> lastDayBySymbol = new HashMap<>();
@@ -83,14 +91,56 @@ final class OrderProcessor implements BookListener {
     private long timestamp;
     private int sequence;
 
-    OrderProcessor(WorkingState store, OrderLog log, EventCodec events, RiskLimits limits, SelfTradePrevention stp,
+    OrderProcessor(WorkingState store, OrderLog log, EventCodec events, RulesHistory rulesHistory, CommandCodec codec,
                    EngineStats stats) {
         this.stats = stats;
         this.store = store;
         this.log = log;
         this.events = events;
-        this.limits = limits;
-        this.selfTradePrevention = stp;
+        this.rulesHistory = rulesHistory;
+        this.codec = codec;
+    }
+
+    /**
+     * The rules in effect where {@code partition} resumes ({@code offset}, its checkpoint): the last
+     * rules record before it. Before the books are restored, which take their self-trade prevention.
+     */
+    void resumeRules(int partition, long offset) {
+        SetRules resumed = rulesHistory.resumeAt(partition, offset)
+                .map(entry -> (SetRules) codec.decode(entry.value())).orElse(SetRules.INITIAL);
+        inEffect(partition, resumed);
+    }
+
+    /** The rules in effect in {@code partition} after what was applied. */
+    SetRules rules(int partition) {
+        SetRules in = rulesByPartition.get(partition);
+        return in == null ? SetRules.INITIAL : in;
+    }
+
+    /** From the record at {@code offset} on, {@code partition}'s commands are decided by {@code next}. */
+    private Verdict setRules(int partition, long offset, SetRules next) {
+        rulesHistory.applied(partition, offset, codec.encode(next));
+        inEffect(partition, next);
+        return new Verdict(null, null);
+    }
+
+    private void inEffect(int partition, SetRules next) {
+        rulesByPartition.put(partition, next);
+        for (OrderBook book : books.values()) {
+            if (home(book.symbol()) == partition) {
+                book.selfTradePrevention(next.selfTradePrevention());
+            }
+        }
+    }
+
+    /** The symbol's partition: murmur2 of it, modulo the count (Kafka's default partitioner). */
+    private int home(String symbol) {
+        int home = homes.getValue(symbol);
+        if (home == NO_HOME) { // once a symbol: no bytes and no hash per command
+            home = log.partitionFor(symbol.getBytes(StandardCharsets.UTF_8));
+            homes.put(symbol, home);
+        }
+        return home;
     }
 
     /** Puts the open orders of {@code partitions} back into their books, in queue order. */
@@ -210,12 +260,12 @@ final class OrderProcessor implements BookListener {
         publishFrom.put(partition, Long.valueOf(offset));
     }
 
-    Verdict apply(int partition, long offset, long timestamp, Command command) {
-        int home = homes.getValue(command.symbol());
-        if (home == NO_HOME) { // once a symbol: no bytes and no hash per command
-            home = log.partitionFor(command.symbol().getBytes(StandardCharsets.UTF_8));
-            homes.put(command.symbol(), home);
+    Verdict apply(int partition, long offset, long timestamp, Command any) {
+        if (any instanceof SetRules next) {
+            return setRules(partition, offset, next);
         }
+        OrderCommand command = (OrderCommand) any;
+        int home = home(command.symbol());
         if (home != partition) {
             // A client with another partitioner (librdkafka's default is CRC32): applied here, the
             // symbol would have a second book, which the first never meets.
@@ -227,6 +277,7 @@ final class OrderProcessor implements BookListener {
         this.offset = offset;
         this.timestamp = timestamp;
         this.sequence = 0;
+        this.rules = rules(partition);
         expireDayOrders(command.symbol());
         return switch (command) {
             case NewOrder order -> place(order);
@@ -254,7 +305,7 @@ final class OrderProcessor implements BookListener {
                 command.type(), command.timeInForce(), command.priceTicks(), command.quantity(), 0, OrdStatus.NEW,
                 timestamp, offset, null);
         Exposure exposure = exposures.get(accountSymbol(command.account(), command.symbol()));
-        RejectReason risk = RiskCheck.check(limits, command.side(), command.type(), command.priceTicks(),
+        RejectReason risk = RiskCheck.check(rules.risk(), command.side(), command.type(), command.priceTicks(),
                 command.quantity(), reference(book, command.side()), exposure == null ? 0 : exposure.orders,
                 worstPosition(store.position(command.account(), command.symbol()), exposure, command.side(), 0));
         if (risk != RejectReason.OK) {
@@ -322,7 +373,7 @@ final class OrderProcessor implements BookListener {
         } else {
             OrderBook book = book(order.symbol());
             Exposure exposure = exposures.get(accountSymbol(order.account(), order.symbol())); // the order's among them
-            RejectReason risk = RiskCheck.check(limits, order.side(), OrderType.LIMIT, command.priceTicks(),
+            RejectReason risk = RiskCheck.check(rules.risk(), order.side(), OrderType.LIMIT, command.priceTicks(),
                     command.quantity() - order.filledQuantity(), reference(book, order.side()), exposure.orders - 1,
                     worstPosition(store.position(order.account(), order.symbol()), exposure, order.side(),
                             order.leavesQuantity()));
@@ -501,7 +552,7 @@ final class OrderProcessor implements BookListener {
     }
 
     private OrderBook book(String symbol) {
-        return books.computeIfAbsent(symbol, s -> new OrderBook(s, selfTradePrevention, this));
+        return books.computeIfAbsent(symbol, s -> new OrderBook(s, rules(home(s)).selfTradePrevention(), this));
     }
 
     /** The price band's reference: the best price on the side the order would trade against. */

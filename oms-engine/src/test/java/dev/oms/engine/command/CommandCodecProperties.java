@@ -66,6 +66,12 @@ class CommandCodecProperties {
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\" 1\",\"quantity\":3}",
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"1e10000000\",\"quantity\":3}",
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"\\u0663\",\"quantity\":3}",
+            // Rules with a limit missing, not positive, too large, or an unknown self-trade prevention.
+            "{\"schema\":1,\"type\":\"SetRules\",\"maxNotional\":\"1\",\"priceBandBps\":1,\"maxOpenOrders\":1,\"maxPosition\":1,\"selfTradePrevention\":\"NONE\"}",
+            "{\"schema\":1,\"type\":\"SetRules\",\"maxOrderQuantity\":0,\"maxNotional\":\"1\",\"priceBandBps\":1,\"maxOpenOrders\":1,\"maxPosition\":1,\"selfTradePrevention\":\"NONE\"}",
+            "{\"schema\":1,\"type\":\"SetRules\",\"maxOrderQuantity\":1,\"maxNotional\":\"1\",\"priceBandBps\":1,\"maxOpenOrders\":2147483648,\"maxPosition\":1,\"selfTradePrevention\":\"NONE\"}",
+            "{\"schema\":1,\"type\":\"SetRules\",\"maxOrderQuantity\":1,\"maxNotional\":1,\"priceBandBps\":1,\"maxOpenOrders\":1,\"maxPosition\":1,\"selfTradePrevention\":\"NONE\"}",
+            "{\"schema\":1,\"type\":\"SetRules\",\"maxOrderQuantity\":1,\"maxNotional\":\"1\",\"priceBandBps\":1,\"maxOpenOrders\":1,\"maxPosition\":1,\"selfTradePrevention\":\"SOMETIMES\"}",
             "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"UP\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":\"1\",\"quantity\":1}",
             "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"quantity\":1}",
             "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"MARKET\",\"timeInForce\":\"IOC\",\"quantity\":-1}",
@@ -98,6 +104,11 @@ class CommandCodecProperties {
                         symbol, side, type, tif, type == OrderType.LIMIT ? price : 0, qty));
         Arbitrary<Command> cancels = Combinators.combine(ids, text, text).as(CancelOrder::new);
         Arbitrary<Command> replaces = Combinators.combine(ids, text, text, ticks, quantity).as(ReplaceOrder::new);
-        return Arbitraries.oneOf(placements, cancels, replaces);
+        Arbitrary<Long> limit = Arbitraries.longs().between(1, Long.MAX_VALUE);
+        Arbitrary<Command> rules = Combinators.combine(limit, limit, limit, Arbitraries.integers().between(1, Integer.MAX_VALUE),
+                limit, Arbitraries.of(dev.oms.engine.book.SelfTradePrevention.class))
+                .as((maxQuantity, maxNotional, band, maxOpen, maxPosition, stp) -> new SetRules(
+                        new dev.oms.engine.risk.RiskLimits(maxQuantity, maxNotional, band, maxOpen, maxPosition), stp));
+        return Arbitraries.oneOf(placements, cancels, replaces, rules);
     }
 }

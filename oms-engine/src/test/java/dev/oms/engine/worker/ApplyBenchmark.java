@@ -12,7 +12,7 @@ import dev.oms.engine.book.CancelReason;
 import dev.oms.engine.book.OrderBook;
 import dev.oms.engine.book.SelfTradePrevention;
 import dev.oms.engine.command.CancelOrder;
-import dev.oms.engine.command.Command;
+import dev.oms.engine.command.OrderCommand;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.command.ReplaceOrder;
 import dev.oms.engine.event.EventCodec;
@@ -62,7 +62,7 @@ public class ApplyBenchmark {
     private OrderProcessor processor;
     private dev.oms.engine.state.WorkingState state;
     private OrderBook book;
-    private Command[] commands;
+    private OrderCommand[] commands;
     /** For a cancel or replace: how many commands back the order it names was placed. */
     private long[] distance;
     private int next;
@@ -74,9 +74,13 @@ public class ApplyBenchmark {
         store = OrderStore.open(dir, 8L * COMMANDS);
         PriceScale scale = new PriceScale(4);
         state = new dev.oms.engine.state.WorkingState(store, 1);
-        processor = new OrderProcessor(state, new DiscardingLog(), new EventCodec(scale), RiskLimits.UNLIMITED,
-                SelfTradePrevention.NONE, new EngineStats());
+        processor = new OrderProcessor(state, new DiscardingLog(), new EventCodec(scale),
+                new dev.oms.engine.state.RulesHistory(dir), new dev.oms.engine.command.CommandCodec(scale), new EngineStats());
+        processor.resumeRules(0, 0);
         processor.restore(new int[] {0});
+        // The rules of the mix, as a partition's first record would set them.
+        processor.apply(0, offset++, 1_767_225_600_000L,
+                new dev.oms.engine.command.SetRules(RiskLimits.UNLIMITED, SelfTradePrevention.NONE));
         book = new OrderBook("BENCH", SelfTradePrevention.NONE, new BookListener() {
             @Override
             public void onTrade(long a, long r, Side s, long p, long q, long al, long rl) {
@@ -103,9 +107,9 @@ public class ApplyBenchmark {
     }
 
     /** Commands whose cancels and replaces name orders placed shortly before them. */
-    private static Command[] mix(int count, long[] distance) {
+    private static OrderCommand[] mix(int count, long[] distance) {
         SplittableRandom random = new SplittableRandom(42);
-        Command[] mix = new Command[count];
+        OrderCommand[] mix = new OrderCommand[count];
         long[] placed = new long[count];
         int placedCount = 0;
         for (int i = 0; i < count; i++) {
@@ -136,7 +140,7 @@ public class ApplyBenchmark {
     public Verdict applyWithState() throws Exception {
         long at = offset++;
         // Offsets keep growing past the mix, and so do the ids: every NewOrder is new to the store.
-        Command command = at(at);
+        OrderCommand command = at(at);
         Verdict verdict = processor.apply(0, at, 1_767_225_600_000L, command);
         if ((at & (FLUSH_EVERY - 1)) == FLUSH_EVERY - 1) {
             settleBehind();
@@ -151,7 +155,7 @@ public class ApplyBenchmark {
     @Benchmark
     public Verdict applyWithStateInPlace() {
         long at = offset++;
-        Command command = at(at);
+        OrderCommand command = at(at);
         Verdict verdict = processor.apply(0, at, 1_767_225_600_000L, command);
         if ((at & (FLUSH_EVERY - 1)) == FLUSH_EVERY - 1) {
             dev.oms.engine.state.WorkingState.Batch batch = state.seal(0, at - FLUSH_EVERY + 1, at + 1);
@@ -182,7 +186,7 @@ public class ApplyBenchmark {
     @Benchmark
     public long stateWritesOnly() {
         long at = offset++;
-        Command command = at(at);
+        OrderCommand command = at(at);
         switch (command) {
             case NewOrder o -> {
                 Order order = new Order(new OrderId(0, at), o.account(), o.clientOrderId(), o.symbol(), o.side(), o.type(),
@@ -210,7 +214,7 @@ public class ApplyBenchmark {
     }
 
     /** The mix's next command, made concrete for offset {@code at}. */
-    private Command at(long at) {
+    private OrderCommand at(long at) {
         int i = next;
         next = (next + 1) & (COMMANDS - 1);
         return switch (commands[i]) {
