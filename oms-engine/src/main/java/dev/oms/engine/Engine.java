@@ -51,7 +51,7 @@ public final class Engine implements AutoCloseable {
      */
     public boolean caughtUp() {
         for (int p = 0; p < log.partitionCount(); p++) {
-            if (log.leads(p) && !serves(p)) {
+            if (log.leads(p) && !(serves(p) && workers.owner(p).rulesConfiguredInEffect(p))) {
                 return false;
             }
         }
@@ -63,7 +63,7 @@ public final class Engine implements AutoCloseable {
      * up): always on one node once started; on a cluster node, for the partitions it leads.
      */
     public boolean serves(int partition) {
-        return log.leads(partition) && workers.owner(partition).serves(partition);
+        return log.leads(partition) && workers.owner(partition).caughtUp(partition);
     }
 
     /** True when this process applies {@code partition}'s commands (see {@link OrderLog#leads}). */
@@ -88,6 +88,12 @@ public final class Engine implements AutoCloseable {
     /** Like {@link #start(EngineConfig, OrderLog)}, with spans for every record in and out when tracing is on. */
     public static Engine start(EngineConfig config, OrderLog log, LogTracing tracing) throws IOException {
         OrderStore store = OrderStore.open(config.stateDir(), config.maxOrders());
+        try {
+            store.requireWrittenWith(config.priceScale().decimals());
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         Engine engine = new Engine(tracing.enabled() ? new TracedOrderLog(log, tracing, Topics.ORDERS) : log, store,
                 config, tracing);
         engine.workers.start();
@@ -104,17 +110,20 @@ public final class Engine implements AutoCloseable {
         byte[] value = codec.encode(command);
         CompletableFuture<Void> rules = log.leads(partition)
                 ? workers.owner(partition).rulesInEffect(partition) : CompletableFuture.completedFuture(null);
-        if (rules.isDone() || stopped(partition)) { // a stopped partition's verdict says so, as for any command
+        if (rules.isDone()) {
             return log.append(partition, key, value, timestamp, java.util.Map.of())
                     .thenApply(offset -> new OrderId(partition, offset));
         }
-        // Just started (or just leading): appended now, the command could land before the rules
-        // configured here and be decided by others. Another node leading applies its own.
+        // Just started (or just leading again): appended now, the command could land before the
+        // rules configured here and be decided by others. The wait ends with them in effect, or
+        // with the partition stopped (its verdict says so) or led elsewhere (that node's rules).
         return rules.copy().orTimeout(RULES_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(e -> CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException(
-                        "the rules configured here are not in effect on orders-" + partition + " yet (it is catching up)")))
+                .handle((ready, e) -> !(e instanceof java.util.concurrent.TimeoutException))
                 // Not on the worker's thread, which completes the wait.
-                .thenComposeAsync(ready -> log.append(partition, key, value, timestamp, java.util.Map.of()))
+                .thenComposeAsync(proceed -> proceed ? log.append(partition, key, value, timestamp, java.util.Map.of())
+                        : CompletableFuture.<Long>failedFuture(new org.apache.kafka.common.errors.TimeoutException(
+                                "the rules configured here are not in effect on orders-" + partition
+                                        + " yet (it is catching up)")))
                 .thenApply(offset -> new OrderId(partition, offset));
     }
 

@@ -289,6 +289,29 @@ class EngineTest extends EngineTestBase {
         return new NewOrder(account, clientOrderId, symbol, side, OrderType.LIMIT, TimeInForce.GTC, ticks, qty);
     }
 
+    @Test
+    void aStartWithAnotherPriceScaleOrCapacityThanTheStateWasWrittenWithIsRefusedNamingBoth() throws Exception {
+        start();
+        NewOrder command = limit("acct-1", "c-1", "AAPL", Side.BUY, 101_2500, 100);
+        engine.verdict(engine.submit(command, T0).join(), command).get();
+        stop();
+
+        EmbeddedOrderLog log = new EmbeddedOrderLog(broker = EmbeddedBroker.open(dir.resolve("log"), 1, 1024), Topics.ORDERS);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.start(
+                        new EngineConfig(dir.resolve("state"), 2, false, 10_000, new PriceScale(2)), log))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("written with engine.price-decimals 4, and it is 2 now");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.start(
+                        new EngineConfig(dir.resolve("state"), 2, false, 20_000, new PriceScale(4)), log))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("written with engine.max-orders 10000, and it is 20000 now");
+        broker.close();
+        broker = null;
+
+        start(); // the store was closed: the same scale opens it again
+        assertThat(engine.order(new OrderId(engine.partitionOf("AAPL"), 0)).orElseThrow().priceTicks()).isEqualTo(101_2500);
+    }
+
     private void start() throws IOException {
         broker = EmbeddedBroker.open(dir.resolve("log"), 1, 1024);
         broker.createTopic(Topics.ORDERS, PARTITIONS);

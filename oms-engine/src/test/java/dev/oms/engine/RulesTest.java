@@ -100,6 +100,23 @@ class RulesTest extends EngineTestBase {
         assertThat(engine.order(traded.id()).orElseThrow().status()).isEqualTo(OrdStatus.FILLED);
     }
 
+    @Test
+    void aRulesRecordWhoseNoteCannotBeWrittenStopsItsPartitionAndIsNotDeadLettered() throws Exception {
+        // The history's temporary file cannot be made where a directory stands.
+        java.nio.file.Files.createDirectories(dir.resolve("state").resolve("rules-0.next"));
+        start(WIDE, SelfTradePrevention.CANCEL_NEWEST);
+        await().until(() -> engine.stopped(0));
+        assertThat(engine.caughtUp()).as("not ready").isFalse();
+        assertThat(rawRecords(Topics.ORDERS_DLT)).as("a replay would apply it: it is no poison").isEmpty();
+
+        stop();
+        java.nio.file.Files.delete(dir.resolve("state").resolve("rules-0.next"));
+        start(WIDE, SelfTradePrevention.CANCEL_NEWEST);
+        await().until(engine::caughtUp);
+        assertThat(engine.stopped(0)).isFalse();
+        assertThat(rulesRecords()).as("the record was applied after all: none appended again").hasSize(PARTITIONS);
+    }
+
     /** Waits until each partition holds {@code count} rules records (one more for a change of configuration). */
     private void awaitRules(int count) {
         await().until(() -> rulesRecords().size() == count * PARTITIONS);

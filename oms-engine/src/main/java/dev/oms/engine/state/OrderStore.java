@@ -147,6 +147,34 @@ public final class OrderStore implements AutoCloseable {
         checkpoints.put(LAYOUT, SYMBOL_IN_INDEX);
     }
 
+    // Under these keys the checkpoint map holds settings a store is written in for good.
+    private static final int PRICE_DECIMALS = Integer.MIN_VALUE + 1;
+    private static final int MAX_ORDERS = Integer.MIN_VALUE + 2;
+
+    /**
+     * Refuses settings other than those the store was written with. In another price scale every
+     * stored price and limit would be off by a power of ten, silently; with another capacity each
+     * partition's share changes, and with it which orders a replay finds the store full for. A
+     * store that has them not noted (new, or of an earlier build) takes these.
+     */
+    public void requireWrittenWith(int priceDecimals) {
+        requireSame(PRICE_DECIMALS, "engine.price-decimals", priceDecimals,
+                "(a command whose price has more decimals than the new scale is then dead-lettered)");
+        requireSame(MAX_ORDERS, "engine.max-orders", maxOrders, "(an order past a partition's new share is then dead-lettered)");
+    }
+
+    private void requireSame(int key, String setting, long value, String consequence) {
+        Long noted = checkpoints.get(key);
+        if (noted == null) {
+            checkpoints.put(key, value);
+        } else if (noted != value) {
+            throw new IllegalStateException("the engine's state in " + dir + " was written with " + setting + " " + noted
+                    + ", and it is " + value + " now: set it back, or delete the state directory to rebuild it from the log"
+                    + " with the new value " + consequence + "; a replay may then decide otherwise than the execution"
+                    + " reports already on the log say");
+        }
+    }
+
     private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
 
     /** True when the kernel has booted since the state was opened (Linux's boot id changed). */

@@ -223,6 +223,7 @@ public final class EngineWorker implements Agent {
             } catch (RuntimeException e) {
                 settleBehind();
                 processor.takePublished();
+                processor.takeRulesApplied();
                 state.discard();
                 notStuck(current, from, e, takeAnswers());
                 continue;
@@ -252,6 +253,7 @@ public final class EngineWorker implements Agent {
     private void write(int index, long from, java.util.List<Answer> batchAnswers) {
         int partition = partitions[index];
         var outputs = processor.takePublished();
+        var rules = processor.takeRulesApplied();
         RuntimeException before = settleBehind();
         if (before != null && (stopped.containsKey(partition) || !applying[index])) {
             // The batch before, of this partition, did not stick: this one, applied over it, cannot either.
@@ -265,13 +267,13 @@ public final class EngineWorker implements Agent {
             if (writeBehind) {
                 behind = new Behind(index, batch, batchAnswers, writer.submit(() -> {
                     try {
-                        writeState(batch, outputs, batchAnswers);
+                        writeState(batch, outputs, rules, batchAnswers);
                     } finally {
                         idle.wake(); // the worker settles it now (a failure stops or moves its partition)
                     }
                 }));
             } else {
-                writeState(batch, outputs, batchAnswers);
+                writeState(batch, outputs, rules, batchAnswers);
                 state.settle(batch, true);
             }
             stats.onStateBatch(writeBehind);
@@ -281,10 +283,14 @@ public final class EngineWorker implements Agent {
         }
     }
 
-    /** The output records durable, then the state written and the checkpoint moved, then the verdicts given. */
+    /**
+     * The output records durable, then the rules records applied noted, then the state written and
+     * the checkpoint moved, then the verdicts given.
+     */
     private void writeState(WorkingState.Batch batch, java.util.concurrent.CompletableFuture<Void> outputs,
-                            java.util.List<Answer> batchAnswers) {
+                            java.util.List<OrderProcessor.RulesApplied> rules, java.util.List<Answer> batchAnswers) {
         outputs.join();
+        processor.noteRules(rules); // ahead of the checkpoint: a resume forgets what lies past it
         store.publishedUpTo(batch.partition(), batch.nextOffset());
         state.commit(batch);
         answer(batchAnswers);
@@ -358,6 +364,9 @@ public final class EngineWorker implements Agent {
     private void resign(int index) {
         int partition = partitions[index];
         applying[index] = false;
+        // Whoever waits for the rules here appends now (the new leader decides by its own), and
+        // whoever comes while this node leads again waits for the next take's.
+        rulesReady.getAndSet(index, new java.util.concurrent.CompletableFuture<>()).completeExceptionally(moved(partition));
         endWhenTaken.remove(partition);
         LOG.info("{}: orders-{} is led by another node now; stopped applying it at offset {}", roleName(), partition,
                 nextOffsets[index]);
@@ -419,7 +428,7 @@ public final class EngineWorker implements Agent {
      */
     private void checkRules(int index) {
         int partition = partitions[index];
-        if (rulesReady.get(index).isDone() || !caughtUp(partition)
+        if (!applying[index] || stopped.containsKey(partition) || rulesReady.get(index).isDone() || !caughtUp(partition)
                 || rulesProposed[index] && System.nanoTime() - rulesProposedAt[index] < RULES_RECHECK_NS) {
             return;
         }
@@ -450,9 +459,10 @@ public final class EngineWorker implements Agent {
         return rulesReady.get(indexOf(partition));
     }
 
-    /** Caught up ({@link #caughtUp}) and deciding by the rules configured here. */
-    public boolean serves(int partition) {
-        return caughtUp(partition) && rulesInEffect(partition).isDone();
+    /** Deciding by the rules configured here (once caught up, see {@link #rulesInEffect}). */
+    public boolean rulesConfiguredInEffect(int partition) {
+        java.util.concurrent.CompletableFuture<Void> rules = rulesInEffect(partition);
+        return rules.isDone() && !rules.isCompletedExceptionally();
     }
 
     private int indexOf(int partition) {
@@ -524,6 +534,8 @@ public final class EngineWorker implements Agent {
         LOG.error("{}: orders-{} stopped at offset {}: {}; {}", roleName(), partition, from, e.toString(), remedy, e);
         String reason = "orders-" + partition + " stopped at offset " + from + ": " + e;
         stopped.put(partition, reason);
+        // Whoever waits for the rules here appends now: the verdict tells of the stop.
+        rulesReady.get(indexOf(partition)).completeExceptionally(new PartitionStoppedException(reason));
         return new PartitionStoppedException(reason);
     }
 

@@ -119,9 +119,37 @@ final class OrderProcessor implements BookListener {
 
     /** From the record at {@code offset} on, {@code partition}'s commands are decided by {@code next}. */
     private Verdict setRules(int partition, long offset, SetRules next) {
-        rulesHistory.applied(partition, offset, codec.encode(next));
+        rulesApplied.add(new RulesApplied(partition, offset, codec.encode(next)));
         inEffect(partition, next);
         return new Verdict(null, null);
+    }
+
+    /** A rules record applied in the batch being applied, to be noted in the history when the batch is written. */
+    record RulesApplied(int partition, long offset, byte[] value) {
+    }
+
+    private java.util.List<RulesApplied> rulesApplied = new java.util.ArrayList<>();
+
+    /**
+     * The rules records applied since the last call. The worker notes them in the history with the
+     * batch's state (a failure there stops the partition like any failed write of its state, rather
+     * than sending the record to the dead-letter topic, which a replay would not do) or, when the
+     * batch does not stick, drops them.
+     */
+    java.util.List<RulesApplied> takeRulesApplied() {
+        if (rulesApplied.isEmpty()) {
+            return java.util.List.of();
+        }
+        java.util.List<RulesApplied> taken = rulesApplied;
+        rulesApplied = new java.util.ArrayList<>();
+        return taken;
+    }
+
+    /** Notes in the history, ahead of the checkpoint, the rules records a batch applied. */
+    void noteRules(java.util.List<RulesApplied> applied) {
+        for (RulesApplied a : applied) {
+            rulesHistory.applied(a.partition(), a.offset(), a.value());
+        }
     }
 
     private void inEffect(int partition, SetRules next) {
