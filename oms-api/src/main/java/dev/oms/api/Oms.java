@@ -231,6 +231,13 @@ public final class Oms implements AutoCloseable {
                         new OrderMetrics(registry), forwarder))
                 .any((req, res) -> {
                     java.util.SortedSet<String> allowed = table.methodsAt(req.path());
+                    // A HEAD answer has no content (RFC 9110 9.3.2): bytes sent after it would be read
+                    // as the start of the next answer on the connection. No route takes HEAD.
+                    boolean head = req.prologue().method() == io.helidon.http.Method.HEAD;
+                    if (allowed.isEmpty() && head) {
+                        res.status(Status.NOT_FOUND_404).send();
+                        return;
+                    }
                     if (allowed.isEmpty()) {
                         Problem.of(Status.NOT_FOUND_404, "about:blank", "Not Found",
                                 "no resource at " + req.prologue().method().text() + " " + req.path().path()).send(res);
@@ -240,6 +247,10 @@ public final class Oms implements AutoCloseable {
                     res.header(io.helidon.http.HeaderNames.ALLOW, allow);
                     if (req.prologue().method() == io.helidon.http.Method.OPTIONS) {
                         res.status(Status.NO_CONTENT_204).send();
+                        return;
+                    }
+                    if (head) {
+                        res.status(Status.METHOD_NOT_ALLOWED_405).send();
                         return;
                     }
                     Problem.of(Status.METHOD_NOT_ALLOWED_405, "about:blank", "Method Not Allowed", req.prologue().method().text()

@@ -49,6 +49,40 @@ class OpenApiTest extends OneOmsPerClass {
         assertThat(difference(singleNode, served)).as("in /openapi but not served").isEmpty();
     }
 
+    /**
+     * No route takes HEAD: 405 (404 where no route is), with no content, so that the next answer on
+     * the connection is read from its first byte (a body after a HEAD answer would be taken for it).
+     */
+    @Test
+    void aHeadRequestIsAnsweredWithoutContentAndTheConnectionServesTheNextRequest() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", oms.httpPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("HEAD /health/live HTTP/1.1\r\nHost: oms\r\n\r\n"
+                    + "HEAD /nothing-here HTTP/1.1\r\nHost: oms\r\n\r\n"
+                    + "GET /health/live HTTP/1.1\r\nHost: oms\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.InputStream in = socket.getInputStream();
+            String first = headOf(in);
+            assertThat(first).startsWith("HTTP/1.1 405").containsIgnoringCase("Allow: GET");
+            assertThat(first).as("no content").doesNotContainIgnoringCase("Content-Length: 1");
+            assertThat(headOf(in)).as("the next answer starts where the first ends").startsWith("HTTP/1.1 404");
+            String third = headOf(in);
+            assertThat(third).startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /** The status line and headers of the next answer on the connection, up to the blank line. */
+    private static String headOf(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("the connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
     @Test
     void aClusterNodeServesExactlyTheDocumentedOperationsItsOwnIncluded(@TempDir Path dir) throws Exception {
         int raftPort = dev.oms.streaming.TestPorts.free();
