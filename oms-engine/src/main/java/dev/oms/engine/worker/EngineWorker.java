@@ -94,7 +94,7 @@ public final class EngineWorker implements Agent {
     private final boolean[] rulesProposed;
     /**
      * Per partition, completed once the rules configured here are in effect (see
-     * {@link #rulesInEffect}); a new one each time the worker takes the partition.
+     * {@link #rulesInEffect}); a new one each time the partition goes to another node.
      */
     private final java.util.concurrent.atomic.AtomicReferenceArray<java.util.concurrent.CompletableFuture<Void>> rulesReady;
     private static final long RULES_RECHECK_NS = 5_000_000_000L;
@@ -341,10 +341,7 @@ public final class EngineWorker implements Agent {
             processor.reload(partition);
             reload[current] = false;
         }
-        rulesProposed[current] = false;
-        if (rulesReady.get(current).isDone()) {
-            rulesReady.set(current, new java.util.concurrent.CompletableFuture<>());
-        }
+        rulesProposed[current] = false; // its rules wait is a new one: made at start, or by the resign
         log.resetPublished(partition);
         long end = log.endOffset(partition);
         processor.resumeAfter(partition,
@@ -428,7 +425,7 @@ public final class EngineWorker implements Agent {
      */
     private void checkRules(int index) {
         int partition = partitions[index];
-        if (!applying[index] || stopped.containsKey(partition) || rulesReady.get(index).isDone() || !caughtUp(partition)
+        if (rulesReady.get(index).isDone() || !applying[index] || stopped.containsKey(partition) || !caughtUp(partition)
                 || rulesProposed[index] && System.nanoTime() - rulesProposedAt[index] < RULES_RECHECK_NS) {
             return;
         }
