@@ -13,10 +13,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * the kernel handed out, {@code new ServerSocket(0)}, can be). Random, free when chosen, and
  * never handed out twice in a JVM: two draws of one port for two nodes of a cluster (1 in 4,000
  * for three) made the second node's Raft server fail to bind, and Ratis ends the JVM then.
+ *
+ * <p>Surefire runs test classes in parallel JVMs ({@code forkCount}); each draws from its own slice
+ * of the range (system property {@code oms.test.fork}, surefire's fork number), so that two JVMs
+ * never choose one port between one's check and its bind.
  */
 public final class TestPorts {
-    private static final int FIRST = 20_000;
-    private static final int COUNT = 12_000;
+    private static final int SLICES = 4;
+    private static final int COUNT = 12_000 / SLICES;
+    private static final int FIRST = 20_000 + (Math.max(1, Integer.getInteger("oms.test.fork", 1)) - 1) % SLICES * COUNT;
     private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private TestPorts() {
