@@ -70,6 +70,19 @@ class OpenApiTest extends OneOmsPerClass {
         }
     }
 
+    /** As the README says: behind a proxy that speaks HTTP/1.0 (nginx's default), the cause is named. */
+    @Test
+    void anHttp10RequestIsAnswered505WithAProblemAndTheConnectionClosed() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", oms.httpPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET /health/live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 505").containsIgnoringCase("Connection: close")
+                    .containsIgnoringCase("Content-Type: application/problem+json").contains("\"status\":505");
+        }
+    }
+
     /** The status line and headers of the next answer on the connection, up to the blank line. */
     private static String headOf(java.io.InputStream in) throws java.io.IOException {
         StringBuilder head = new StringBuilder();
