@@ -323,6 +323,9 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         while (log.end().offset() < target) {
             long from = log.end().offset();
             org.apache.ratis.util.CodeInjectionForTesting.execute(COPY_RECORDS, topicPartition, null, from, startedAfresh);
+            if (closed.get()) { // its close waits for this copy to let go of the log (a deleted topic, a stop)
+                throw new IOException(topicPartition + ": the replica closed during its copy from the leader");
+            }
             ByteBuffer batches = leader.ask(ByteBuffer.allocate(13).put(RECORDS_QUERY).putLong(from)
                     .putInt(INSTALL_FETCH_BYTES).flip());
             long leaderFirst = batches.getLong();
@@ -887,6 +890,18 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
         }
         super.close();
         housekeeping.lock(); // a pass under way ends first: it stops at its next segment, closed being set
+        boolean quiet = false;
+        try {
+            // And an install's copy, which writes the log and the entry index under writing: it
+            // stops at its next batch. Closed (and deleted, for a deleted topic) under it, the copy
+            // went on into closed files, and a segment it rolled meanwhile stayed open.
+            quiet = writing.tryLock(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            if (!quiet) {
+                LOG.warn("{}: closes while a copy from the leader still holds its log ({} s)", topicPartition, CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             entries.close();
             if (logReleased.compareAndSet(false, true)) { // not handed on to a replica starting over
@@ -897,9 +912,15 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
                 }
             }
         } finally {
+            if (quiet) {
+                writing.unlock();
+            }
             housekeeping.unlock();
         }
     }
+
+    /** How long a close waits for an install's copy to stop at its next batch (one answer of the leader's). */
+    private static final long CLOSE_WAIT_SECONDS = 30;
 
     /** Closes the replica and deletes its files, {@code raft-entries} with the segments (DeleteTopics). */
     void delete() throws IOException {

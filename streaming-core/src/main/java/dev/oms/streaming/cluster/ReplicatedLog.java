@@ -211,8 +211,10 @@ public final class ReplicatedLog implements AutoCloseable {
                                 java.util.function.BooleanSupplier wanted, Leaving leaving, String done, String what) {
         synchronized (startingOverNow) {
             PartitionStateMachine next = null;
+            PartitionLog unadopted = log; // closed by the catch below unless closed or adopted already
             try {
                 if (closing || !wanted.getAsBoolean()) {
+                    unadopted = null;
                     log.close(); // the node stops (its next start resumes the replica), or the topic was deleted meanwhile
                     return;
                 }
@@ -227,8 +229,8 @@ public final class ReplicatedLog implements AutoCloseable {
                 try {
                     if (next != null) {
                         next.close();
-                    } else {
-                        log.close();
+                    } else if (unadopted != null) {
+                        unadopted.close();
                     }
                 } catch (IOException | RuntimeException failure) {
                     LOG.error("closing {}", tp, failure);

@@ -243,6 +243,66 @@ class ClusterRetentionTest {
     }
 
     /**
+     * A topic deleted while a replica copies the leader's records (its disk replaced): the copy
+     * stops at its next batch, and only then are the replica's files closed and deleted, never
+     * under a copy still writing them; no descriptor stays open on them, and the node takes the
+     * topic again when it is created anew.
+     */
+    @Test
+    void aTopicDeletedWhileAReplicaCopiesFromTheLeaderGoesOnlyOnceTheCopyLetGoAndLeavesNothingOpen() throws Exception {
+        int count = 1_000;
+        startThreeAndRetain(count);
+        int replaced = replaceAFollowersDisk();
+        java.util.concurrent.CountDownLatch copying = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch deleted = new java.util.concurrent.CountDownLatch(1);
+        org.apache.ratis.util.CodeInjectionForTesting.put(PartitionStateMachine.COPY_RECORDS, (partition, leader, args) -> {
+            if (EVENTS.equals(partition) && copying.getCount() > 0) {
+                copying.countDown();
+                try {
+                    deleted.await(60, TimeUnit.SECONDS); // the copy paused between two batches
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return false;
+        });
+        EmbeddedBroker fresh = cluster.openReplacingLostStorage(replaced + 1);
+        assertThat(copying.await(60, TimeUnit.SECONDS)).as("the copy began").isTrue();
+
+        leader().deleteTopic(EVENTS.topic());
+        Path partition = cluster.home(replaced + 1).resolve("log").resolve(EVENTS.topic() + "-" + EVENTS.partition());
+        Thread.sleep(2_000); // the deletion reaches the paused replica's node meanwhile
+        assertThat(partition).as("its files, while its copy still holds them").exists();
+        deleted.countDown();
+        Awaitility.await("the replica's files went once its copy stopped").atMost(Duration.ofSeconds(30))
+                .until(() -> !java.nio.file.Files.exists(partition) && !fresh.hasPartition(EVENTS));
+        assertThat(openFilesOf(EVENTS.topic())).as("descriptors open on the deleted topic's files").isEmpty();
+
+        brokers.get(0).createTopic(EVENTS.topic(), 1, Map.of("segment.bytes", "4096"));
+        appendRecords(0, 10);
+        Awaitility.await("the node holds the new topic").atMost(Duration.ofSeconds(60))
+                .until(() -> fresh.hasPartition(EVENTS) && fresh.highWatermark(EVENTS) == 10);
+    }
+
+    /** The files this JVM holds open whose path names a partition of {@code topic}. */
+    private static List<String> openFilesOf(String topic) throws java.io.IOException {
+        List<String> open = new ArrayList<>();
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String target = java.nio.file.Files.readSymbolicLink(fd).toString();
+                    if (target.contains("/" + topic + "-")) {
+                        open.add(target);
+                    }
+                } catch (java.io.IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return open;
+    }
+
+    /**
      * In a compacted topic every replica keeps the latest record of each key and drops the rest
      * once Raft no longer needs their segments; a replica with an empty disk copies the compacted
      * log, gaps and all, and holds the same latest records; a node restarts on its compacted copy.
