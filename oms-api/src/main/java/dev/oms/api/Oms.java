@@ -172,6 +172,11 @@ public final class Oms implements AutoCloseable {
                 .host(config.httpHost())
                 .port(config.httpPort())
                 .maxPayloadSize(drainLimit(config.maxBodyBytes()))
+                // Bounded, so that idle or half-sent connections cannot take every descriptor:
+                // Helidon's listener ends for good when an accept fails for want of one.
+                .maxTcpConnections(config.httpMaxConnections())
+                .idleConnectionTimeout(java.time.Duration.ofMillis(config.httpIdleTimeoutMs()))
+                .idleConnectionPeriod(java.time.Duration.ofMillis(Math.min(config.httpIdleTimeoutMs() / 2, 30_000)))
                 .shutdownHook(false)
                 .directHandlers(handlers -> {
                     for (DirectHandler.EventType type : DirectHandler.EventType.values()) {

@@ -29,6 +29,7 @@ import io.helidon.config.spi.ConfigSource;
  * in that order of increasing precedence.
  */
 public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpPort, int maxBodyBytes, long verdictTimeoutMs,
+                        int httpMaxConnections, long httpIdleTimeoutMs,
                         KafkaListenerConfig kafka, BrokerConfig broker, int offsetsPartitions,
                         long initialRebalanceDelayMs, int partitions, int engineWorkers,
                         boolean pinWorkers, long maxOrders, int priceDecimals, RiskLimits riskLimits,
@@ -121,7 +122,8 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
         KafkaListenerConfig kafka = new KafkaListenerConfig(string(config, "kafka.host"),
                 intIn(config, "kafka.port", 0, 65535), advertisedHost(config, cluster),
                 intIn(config, "kafka.advertised-port", 0, 65535), bool(config, "kafka.auto-create-topics"),
-                partitions, intIn(config, "kafka.max-request-bytes", 1024, Integer.MAX_VALUE));
+                partitions, intIn(config, "kafka.max-request-bytes", 1024, Integer.MAX_VALUE),
+                intIn(config, "kafka.max-connections", 1, 1_000_000));
         return new OmsConfig(
                 Path.of(string(config, "data-dir")),
                 config.get("brokers").asString().orElse("").trim(),
@@ -129,6 +131,8 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                 intIn(config, "http.port", 0, 65535),
                 intIn(config, "http.max-body-bytes", 1024, 64 << 20),
                 intIn(config, "http.verdict-timeout-ms", 1, 600_000),
+                intIn(config, "http.max-connections", 1, 1_000_000),
+                longIn(config, "http.idle-timeout-ms", 1_000, 86_400_000),
                 kafka,
                 new BrokerConfig(orCores(intIn(config, "log.shards", 0, 1024), cores),
                         intIn(config, "log.queue-capacity", 2, 1 << 20),

@@ -10,8 +10,24 @@ package dev.oms.streaming.kafka;
  * @param autoCreateTopics  create a topic a client asks Metadata for, as Kafka's auto.create.topics.enable
  * @param defaultPartitions partitions of an auto-created topic, and of CreateTopics asking for -1
  * @param maxRequestBytes   largest request frame accepted (socket.request.max.bytes)
+ * @param maxConnections    most connections open at once (Kafka's max.connections); one more is closed at once
  */
 public record KafkaListenerConfig(String host, int port, String advertisedHost, int advertisedPort,
-                                  boolean autoCreateTopics, int defaultPartitions, int maxRequestBytes) {
+                                  boolean autoCreateTopics, int defaultPartitions, int maxRequestBytes, int maxConnections) {
     public static final int NODE_ID = 0;
+    /** As oms.yaml's kafka.max-connections: with HTTP's, under a common limit of 20,000 descriptors per process. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 8192;
+
+    public KafkaListenerConfig {
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be positive: " + maxConnections);
+        }
+    }
+
+    /** With {@link #DEFAULT_MAX_CONNECTIONS}. */
+    public KafkaListenerConfig(String host, int port, String advertisedHost, int advertisedPort,
+                               boolean autoCreateTopics, int defaultPartitions, int maxRequestBytes) {
+        this(host, port, advertisedHost, advertisedPort, autoCreateTopics, defaultPartitions, maxRequestBytes,
+                DEFAULT_MAX_CONNECTIONS);
+    }
 }

@@ -60,7 +60,7 @@ public final class KafkaServer implements AutoCloseable {
         int bound = ((InetSocketAddress) server.getLocalAddress()).getPort();
         KafkaListenerConfig resolved = new KafkaListenerConfig(config.host(), bound, config.advertisedHost(),
                 config.advertisedPort() == 0 ? bound : config.advertisedPort(), config.autoCreateTopics(),
-                config.defaultPartitions(), config.maxRequestBytes());
+                config.defaultPartitions(), config.maxRequestBytes(), config.maxConnections());
         KafkaServer kafka = new KafkaServer(server, resolved, broker, groups);
         kafka.acceptor.start();
         LOG.info("Kafka protocol listening on {}:{}, advertised as {}:{}", resolved.host(), bound,
@@ -69,19 +69,46 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        long nextWarning = 0;
+        long unsaid = 0;
         while (server.isOpen()) {
+            String failure;
             try {
                 SocketChannel socket = server.accept();
-                socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-                KafkaConnection connection = new KafkaConnection(socket, "kafka-" + connectionIds.incrementAndGet(),
-                        handlers, config.maxRequestBytes(), requests, connections::remove, metrics);
-                connections.add(connection);
-                connection.start();
+                if (connections.size() < config.maxConnections()) {
+                    socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                    KafkaConnection connection = new KafkaConnection(socket, "kafka-" + connectionIds.incrementAndGet(),
+                            handlers, config.maxRequestBytes(), requests, connections::remove, metrics);
+                    connections.add(connection);
+                    connection.start();
+                    continue;
+                }
+                // Kafka's max.connections: the descriptors left go to the log, the state and HTTP.
+                socket.close();
+                failure = "closed a Kafka connection at once: " + config.maxConnections() + " are open (kafka.max-connections)";
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                LOG.warn("accepting a Kafka connection failed: {}", e.toString());
+                failure = "accepting a Kafka connection failed: " + e;
+                // Out of descriptors, every accept fails at once until some close: no spinning meanwhile.
+                pause(100);
             }
+            long now = System.nanoTime();
+            if (now - nextWarning >= 0) { // at most one warning in ten seconds, saying how many it stands for
+                LOG.warn("{}{}", failure, unsaid == 0 ? "" : " (and " + unsaid + " more in the last ten seconds)");
+                nextWarning = now + 10_000_000_000L;
+                unsaid = 0;
+            } else {
+                unsaid++;
+            }
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
