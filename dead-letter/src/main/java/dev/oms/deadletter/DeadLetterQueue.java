@@ -98,13 +98,24 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     /** Appends every matching entry back to where it came from; returns how many were redriven. */
     public int redrive(Filter filter) {
+        // A letter whose redrive failed again is superseded by the letter that failure wrote, which
+        // names it (dlt.redriven.from): a selection redrives only the newest of each, so that
+        // repeated redrives of letters that fail again (a poison record) do not double them each
+        // time. One letter named by its offset is redriven all the same.
+        java.util.Set<String> superseded = new java.util.HashSet<>();
+        boolean one = filter.partition() != null && filter.fromOffset() != null && filter.fromOffset().equals(filter.toOffset());
+        if (!one) {
+            scan(entry -> entry.headers().containsKey(DeadLetterHeaders.REDRIVEN_FROM), entry -> {
+                superseded.add(entry.header(DeadLetterHeaders.REDRIVEN_FROM));
+                return true;
+            });
+        }
         List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
-        scan(filter::matches, entry -> {
+        scan(entry -> filter.matches(entry) && !superseded.contains(id(entry)), entry -> {
             String original = entry.header(DeadLetterHeaders.ORIGINAL_TOPIC);
             int partition = Integer.parseInt(entry.header(DeadLetterHeaders.ORIGINAL_PARTITION));
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(original, partition, entry.key(), entry.value());
-            record.headers().add(DeadLetterHeaders.REDRIVEN_FROM,
-                    (topic + "-" + entry.partition() + "@" + entry.offset()).getBytes(StandardCharsets.UTF_8));
+            record.headers().add(DeadLetterHeaders.REDRIVEN_FROM, id(entry).getBytes(StandardCharsets.UTF_8));
             // The redriven command continues the trace it was dead-lettered in.
             for (String name : DeadLetterHeaders.TRACE_CONTEXT) {
                 if (entry.headers().containsKey(name)) {
@@ -123,6 +134,11 @@ public final class DeadLetterQueue implements AutoCloseable {
             }
         }
         return acks.size();
+    }
+
+    /** How a redriven record names its letter: {@code orders.DLT-3@17}. */
+    private String id(Entry entry) {
+        return topic + "-" + entry.partition() + "@" + entry.offset();
     }
 
     /** Deletes the dead letters of {@code partition} before {@code offset}; returns the new first offset. */

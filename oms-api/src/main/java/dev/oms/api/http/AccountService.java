@@ -45,6 +45,12 @@ public final class AccountService implements HttpService {
      * proxies from closing it and notices a client that went away.
      */
     private void executions(ServerRequest req, ServerResponse res) throws InterruptedException {
+        // An Accept without event streams (application/json, text/html…) found no SSE sink: a 500 before.
+        if (!req.headers().isAccepted(io.helidon.common.media.type.MediaTypes.TEXT_EVENT_STREAM)) {
+            throw new ProblemException(Problem.of(io.helidon.http.Status.NOT_ACCEPTABLE_406, "/problems/not-acceptable",
+                    "Not acceptable", "this route answers text/event-stream only; the request's Accept is "
+                            + req.headers().value(HeaderNames.ACCEPT).orElse("")));
+        }
         ExecutionReportFollower follower = engine.follow(req.path().pathParameters().get("id"));
         try (SseSink sink = res.sink(SseSink.TYPE)) {
             long lastSent = System.nanoTime();

@@ -11,7 +11,6 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.deadletter.DeadLetterQueue;
 import dev.oms.deadletter.DeadLetterQueue.Entry;
 import dev.oms.deadletter.DeadLetterQueue.Filter;
@@ -35,7 +34,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  */
 public final class DeadLetterService implements HttpService {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final DeadLetterQueue queue;
     private final Counter redriven;
@@ -155,6 +153,20 @@ public final class DeadLetterService implements HttpService {
         if (body.has("all") && !body.get("all").asBoolean() && body.size() == 1) {
             errors.add(new Problem.FieldError("all", "false selects nothing; say what to redrive")); // else: every record
         }
+        // One shape at a time: a forgotten offset or a stray "all" selected far more than meant.
+        boolean range = body.has("fromOffset") || body.has("toOffset");
+        if (body.path("all").asBoolean(false) && body.size() > 1) {
+            errors.add(new Problem.FieldError("all", "all takes no other field; say either all or what to redrive"));
+        }
+        if (body.has("offset") && range) {
+            errors.add(new Problem.FieldError("offset", "either one offset or a range fromOffset/toOffset, not both"));
+        }
+        if ((body.has("offset") || range) && !body.has("partition")) {
+            errors.add(new Problem.FieldError("partition", "an offset needs its partition"));
+        }
+        if (body.has("partition") && !body.has("offset") && !range) {
+            errors.add(new Problem.FieldError("offset", "a partition needs an offset, or a range fromOffset/toOffset"));
+        }
         if (!errors.isEmpty()) {
             throw new ProblemException(Problem.invalidParameters(errors));
         }
@@ -182,7 +194,8 @@ public final class DeadLetterService implements HttpService {
     }
 
     private JsonNode body(ServerRequest req) throws IOException {
-        return RequestBody.json(MAPPER, RequestBody.read(req, maxBodyBytes));
+        RequestBody.requireJson(req);
+        return RequestBody.json(RequestBody.read(req, maxBodyBytes));
     }
 
     private static Long offset(JsonNode body, String exact, String bound) {

@@ -6,10 +6,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.api.http.Problem.FieldError;
 import dev.oms.engine.command.NewOrder;
 import dev.oms.engine.order.OrderType;
@@ -35,16 +32,11 @@ final class OrderRequest {
         return SYMBOL.matcher(symbol).matches() ? null : SYMBOL_RULE;
     }
     private static final int MAX_ID_LENGTH = 64;
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-
     private OrderRequest() {
     }
 
     static NewOrder parse(byte[] body, PriceScale priceScale) {
-        JsonNode node = RequestBody.json(MAPPER, body);
+        JsonNode node = RequestBody.json(body);
         if (node == null || !node.isObject()) {
             throw RequestBody.malformedJson("the body must be a JSON object with the fields " + String.join(", ", FIELDS));
         }

@@ -20,7 +20,6 @@ import dev.oms.engine.order.OrderId;
 import dev.oms.streaming.shard.ShardBusyException;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -78,7 +77,7 @@ public final class OrderService implements HttpService {
         NewOrder command;
         byte[] body;
         try {
-            requireJson(req);
+            RequestBody.requireJson(req);
             body = RequestBody.read(req, maxBodyBytes);
             command = OrderRequest.parse(body, engine.priceScale());
         } catch (ProblemException e) {
@@ -369,22 +368,8 @@ public final class OrderService implements HttpService {
         }
     }
 
-    private static void requireJson(ServerRequest req) {
-        Optional<HttpMediaType> type = req.headers().contentType();
-        // Media types are case-insensitive (RFC 9110); JSON is UTF-8 (RFC 8259), whatever a charset says.
-        boolean json = type.map(t -> t.mediaType().type().equalsIgnoreCase("application")
-                && (t.mediaType().subtype().equalsIgnoreCase("json")
-                || t.mediaType().subtype().toLowerCase(java.util.Locale.ROOT).endsWith("+json"))).orElse(false)
-                && type.flatMap(HttpMediaType::charset).map(c -> c.equalsIgnoreCase("utf-8")).orElse(true);
-        if (!json) {
-            throw new ProblemException(Problem.of(Status.UNSUPPORTED_MEDIA_TYPE_415, "/problems/unsupported-media-type",
-                    "Unsupported media type", "the body must be application/json in UTF-8, got "
-                            + type.map(t -> t.text()).orElse("no Content-Type")));
-        }
-    }
-
     private byte[] jsonBody(ServerRequest req) throws IOException {
-        requireJson(req);
+        RequestBody.requireJson(req);
         return RequestBody.read(req, maxBodyBytes);
     }
 }

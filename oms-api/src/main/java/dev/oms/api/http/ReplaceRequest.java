@@ -4,22 +4,14 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oms.api.http.Problem.FieldError;
 import dev.oms.engine.order.PriceScale;
 
 /** The body of {@code PATCH /orders/{id}}: a new {@code price}, a new total {@code quantity}, or both. */
 record ReplaceRequest(long priceTicks, long quantity) {
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-
     static ReplaceRequest parse(byte[] body, PriceScale scale) {
-        JsonNode node = RequestBody.json(MAPPER, body);
+        JsonNode node = RequestBody.json(body);
         if (node == null || !node.isObject()) {
             throw RequestBody.malformedJson("the body must be a JSON object with price and/or quantity");
         }

@@ -35,12 +35,7 @@ class DeadLetterApiTest {
     void poisonFromKcatLandsInTheDltWithItsHeadersAndTheNextOrderIsProcessed() throws Exception {
         try (Oms oms = TestOms.start(dir)) {
             Http http = new Http(oms.httpPort());
-            Process kcat = new ProcessBuilder("kcat", "-b", "127.0.0.1:" + oms.kafkaPort(), "-P", "-t", "orders", "-p", "0",
-                    "-K:").redirectErrorStream(true).start();
-            kcat.getOutputStream().write("AAPL:this is not a command\n".getBytes(StandardCharsets.UTF_8));
-            kcat.getOutputStream().close();
-            assertThat(kcat.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(kcat.exitValue()).as(new String(kcat.getInputStream().readAllBytes())).isZero();
+            produceWithKcat(oms, "AAPL:this is not a command\n");
 
             Awaitility.await().until(() -> json(http.get("/dlq?reason=POISON")).get("entries").size() == 1);
             JsonNode entry = json(http.get("/dlq?reason=POISON")).get("entries").get(0);
@@ -72,6 +67,47 @@ class DeadLetterApiTest {
                 assertThat(record).isNotNull();
                 assertThat(new String(record.headers().lastHeader("dlt.reason").value(), StandardCharsets.UTF_8)).isEqualTo("POISON");
             }
+        }
+    }
+
+    /** {@code lines} of key:value to orders-0, produced by kcat (librdkafka), a client that is not ours. */
+    private static void produceWithKcat(Oms oms, String lines) throws Exception {
+        Process kcat = new ProcessBuilder("kcat", "-b", "127.0.0.1:" + oms.kafkaPort(), "-P", "-t", "orders", "-p", "0",
+                "-K:").redirectErrorStream(true).start();
+        kcat.getOutputStream().write(lines.getBytes(StandardCharsets.UTF_8));
+        kcat.getOutputStream().close();
+        assertThat(kcat.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(kcat.exitValue()).as(new String(kcat.getInputStream().readAllBytes())).isZero();
+    }
+
+    /**
+     * A poison record fails again at each redrive, and each failure writes a new letter naming the
+     * one redriven: repeated redrives of everything take only the newest letter of each, so the
+     * topic grows by one letter a redrive (it doubled at each before). Selections of unclear
+     * shape, and bodies that are not JSON by their Content-Type, are refused, redriving nothing.
+     */
+    @Test
+    void repeatedRedrivesOfAPoisonRecordDoNotMultiplyItsLettersAndUnclearSelectionsAreRefused() throws Exception {
+        try (Oms oms = TestOms.start(dir)) {
+            Http http = new Http(oms.httpPort());
+            produceWithKcat(oms, "AAPL:poison one\nAAPL:poison two\n");
+            Awaitility.await().until(() -> json(http.get("/dlq")).get("entries").size() == 2);
+
+            for (int round = 1; round <= 3; round++) {
+                assertThat(json(http.postJson("/dlq/redrive", "{\"all\":true}")).get("redriven").asInt()).as("round %d", round)
+                        .isEqualTo(2);
+                int letters = 2 + 2 * round;
+                Awaitility.await().until(() -> json(http.get("/dlq")).get("entries").size() == letters);
+            }
+
+            for (String unclear : List.of("{\"partition\":0}", "{\"offset\":0}", "{\"partition\":0,\"offset\":0,\"toOffset\":3}",
+                    "{\"all\":true,\"reason\":\"POISON\"}", "{\"partition\":0,\"offset\":0,\"partition\":1}")) {
+                assertThat(http.postJson("/dlq/redrive", unclear).statusCode()).as(unclear).isEqualTo(400);
+            }
+            assertThat(http.post("/dlq/redrive", "text/plain", "{\"all\":true}".getBytes(StandardCharsets.UTF_8)).statusCode())
+                    .isEqualTo(415);
+            assertThat(http.post("/orders", "garbage", "{}".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(415);
+            assertThat(json(http.get("/dlq")).get("entries")).as("nothing redriven by a refused request").hasSize(8);
         }
     }
 

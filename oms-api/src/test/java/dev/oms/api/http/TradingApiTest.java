@@ -220,6 +220,14 @@ class TradingApiTest extends OneOmsPerClass {
     }
 
     @Test
+    void aStreamAskedForWithAnAcceptThatExcludesEventStreamsIsA406Problem() throws Exception {
+        HttpResponse<String> refused = http.get("/accounts/zed/executions", "Accept", "application/json");
+        assertThat(refused.statusCode()).isEqualTo(406);
+        assertThat(refused.headers().firstValue("Content-Type")).contains("application/problem+json");
+        assertThat(json(refused).get("detail").asText()).contains("text/event-stream");
+    }
+
+    @Test
     void orderOverARiskLimitIsA422ProblemWithItsReason() throws Exception {
         HttpResponse<String> response = http.postJson("/orders", order("alice", "huge", "IBM", "BUY", "10", 5_000_000));
 
