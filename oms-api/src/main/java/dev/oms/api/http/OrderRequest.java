@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.oms.api.http.Problem.FieldError;
@@ -24,14 +23,11 @@ import dev.oms.engine.order.TimeInForce;
 final class OrderRequest {
     static final List<String> FIELDS = List.of("account", "clientOrderId", "symbol", "side", "type", "timeInForce",
             "price", "quantity");
-    private static final Pattern SYMBOL = Pattern.compile("[A-Za-z0-9._:/-]{1,32}");
-    private static final String SYMBOL_RULE = "must be 1 to 32 letters, digits or . _ : / -";
-
-    /** Why {@code symbol} cannot be one (see {@link #SYMBOL_RULE}), or null when it can. */
+    /** Why {@code symbol} cannot be one, or null when it can. */
     static String symbolError(String symbol) {
-        return SYMBOL.matcher(symbol).matches() ? null : SYMBOL_RULE;
+        return dev.oms.engine.command.Identifiers.symbolProblem(symbol);
     }
-    private static final int MAX_ID_LENGTH = 64;
+
     private OrderRequest() {
     }
 
@@ -65,28 +61,7 @@ final class OrderRequest {
     }
 
     private static String identifier(JsonNode node, String field, List<FieldError> errors) {
-        return text(node, field, errors, s -> {
-            if (s.length() > MAX_ID_LENGTH) {
-                return "must be at most " + MAX_ID_LENGTH + " characters";
-            }
-            if (s.chars().anyMatch(Character::isISOControl)) {
-                return "must not contain control characters";
-            }
-            // A lone surrogate (a JSON escape such as \\ud800) has no UTF-8 form: stored, it came back as '?'.
-            return unpairedSurrogate(s) ? "must not contain an unpaired surrogate (\\ud800-\\udfff)" : null;
-        });
-    }
-
-    private static boolean unpairedSurrogate(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return true;
-            }
-        }
-        return false;
+        return text(node, field, errors, dev.oms.engine.command.Identifiers::idProblem);
     }
 
     /** A required, non-blank string that passes {@code check} (which returns an error or null). */

@@ -181,9 +181,9 @@ public final class CommandCodec {
                 dev.oms.engine.order.OrderId id = dev.oms.engine.order.OrderId.parse(required("orderId", orderId))
                         .orElseThrow(() -> new IllegalArgumentException("orderId is not an order id"));
                 if (kind.equals("CancelOrder")) {
-                    return new CancelOrder(id, required("account", account), required("symbol", symbol));
+                    return new CancelOrder(id, id("account", account), symbol());
                 }
-                return new ReplaceOrder(id, required("account", account), required("symbol", symbol),
+                return new ReplaceOrder(id, id("account", account), symbol(),
                         priceScale.parse(required("price", price)), positive());
             }
             if (kind.equals("SetRules")) {
@@ -200,8 +200,8 @@ public final class CommandCodec {
             }
             OrderType type = OrderType.valueOf(required("orderType", orderType));
             long priceTicks = type == OrderType.LIMIT ? priceScale.parse(required("price", price)) : 0;
-            return new NewOrder(required("account", account), required("clientOrderId", clientOrderId),
-                    required("symbol", symbol), Side.valueOf(required("side", side)), type,
+            return new NewOrder(id("account", account), id("clientOrderId", clientOrderId),
+                    symbol(), Side.valueOf(required("side", side)), type,
                     TimeInForce.valueOf(required("timeInForce", timeInForce)), priceTicks, positive());
         }
 
@@ -216,14 +216,24 @@ public final class CommandCodec {
             if (value == null || value.isEmpty()) {
                 throw new IllegalArgumentException(field + " must be a non-empty string");
             }
-            // As the HTTP API refuses them: U+0000 separates the parts of the state's keys. A loop,
-            // not chars().anyMatch: that stream was a twentieth of a replay's time.
-            for (int i = 0; i < value.length(); i++) {
-                if (Character.isISOControl(value.charAt(i))) {
-                    throw new IllegalArgumentException(field + " must not contain control characters");
-                }
+            return value;
+        }
+
+        /** An account or clientOrderId, held to the rules the HTTP API holds it to. */
+        private static String id(String field, String value) {
+            String problem = Identifiers.idProblem(required(field, value));
+            if (problem != null) {
+                throw new IllegalArgumentException(field + " " + problem);
             }
             return value;
+        }
+
+        private String symbol() {
+            String problem = Identifiers.symbolProblem(required("symbol", symbol));
+            if (problem != null) {
+                throw new IllegalArgumentException("symbol " + problem);
+            }
+            return symbol;
         }
     }
 

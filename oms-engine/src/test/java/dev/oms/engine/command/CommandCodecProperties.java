@@ -54,6 +54,12 @@ class CommandCodecProperties {
             "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":\"a\\u0000b\",\"symbol\":\"S\"}",
             "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"c\\n\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":\"1\",\"quantity\":1}",
             "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":7,\"symbol\":\"S\"}",
+            // The HTTP API's rules for accounts, clientOrderIds and symbols: a lone surrogate (stored
+            // as '?', someone else's account), over 64 characters, blank, a symbol outside its alphabet.
+            "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"\\ud800\",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":\"1\",\"quantity\":1}",
+            "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"a\",\"clientOrderId\":\"ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":\"1\",\"quantity\":1}",
+            "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"  \",\"clientOrderId\":\"c\",\"symbol\":\"S\",\"side\":\"BUY\",\"orderType\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":\"1\",\"quantity\":1}",
+            "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S P\"}",
             "{\"schema\":1,\"type\":\"CancelOrder\",\"orderId\":\"1-2\",\"account\":{\"a\":1},\"symbol\":\"S\"}",
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"1\",\"quantity\":0}",
             "{\"schema\":1,\"type\":\"ReplaceOrder\",\"orderId\":\"1-2\",\"account\":\"a\",\"symbol\":\"S\",\"price\":\"1\",\"quantity\":1.5}",
@@ -93,17 +99,19 @@ class CommandCodecProperties {
     @Provide
     Arbitrary<Command> commands() {
         Arbitrary<String> text = Arbitraries.strings().ofMinLength(1).ofMaxLength(20)
-                .withCharRange('a', 'z').withChars('"', '\\', 'é', '€', ' ', '0', '9');
+                .withCharRange('a', 'z').withChars('"', '\\', 'é', '€', ' ', '0', '9').filter(t -> !t.isBlank());
+        Arbitrary<String> symbols = Arbitraries.strings().ofMinLength(1).ofMaxLength(32)
+                .withCharRange('A', 'Z').withCharRange('0', '9').withChars('.', '_', ':', '/', '-');
         Arbitrary<Long> ticks = Arbitraries.longs().between(1, 1_000_000_000_000L);
         Arbitrary<Long> quantity = Arbitraries.longs().between(1, Long.MAX_VALUE);
         Arbitrary<OrderId> ids = Combinators.combine(Arbitraries.integers().between(0, 4095),
                 Arbitraries.longs().between(0, (1L << 40) - 1)).as(OrderId::new);
-        Arbitrary<Command> placements = Combinators.combine(text, text, text, Arbitraries.of(Side.class),
+        Arbitrary<Command> placements = Combinators.combine(text, text, symbols, Arbitraries.of(Side.class),
                 Arbitraries.of(OrderType.class), Arbitraries.of(TimeInForce.class), ticks, quantity)
                 .as((account, clientOrderId, symbol, side, type, tif, price, qty) -> new NewOrder(account, clientOrderId,
                         symbol, side, type, tif, type == OrderType.LIMIT ? price : 0, qty));
-        Arbitrary<Command> cancels = Combinators.combine(ids, text, text).as(CancelOrder::new);
-        Arbitrary<Command> replaces = Combinators.combine(ids, text, text, ticks, quantity).as(ReplaceOrder::new);
+        Arbitrary<Command> cancels = Combinators.combine(ids, text, symbols).as(CancelOrder::new);
+        Arbitrary<Command> replaces = Combinators.combine(ids, text, symbols, ticks, quantity).as(ReplaceOrder::new);
         Arbitrary<Long> limit = Arbitraries.longs().between(1, Long.MAX_VALUE);
         Arbitrary<Command> rules = Combinators.combine(limit, limit, limit, Arbitraries.integers().between(1, Integer.MAX_VALUE),
                 limit, Arbitraries.of(dev.oms.engine.book.SelfTradePrevention.class))
