@@ -77,18 +77,38 @@ public final class DeadLetterQueue implements AutoCloseable {
         return list(filter, -1, -1, limit);
     }
 
+    /** Entries matching {@code filter} after the given one, at most {@code limit} ({@link #page} without a bound on bytes). */
+    public List<Entry> list(Filter filter, int afterPartition, long afterOffset, int limit) {
+        return page(filter, afterPartition, afterOffset, limit, Long.MAX_VALUE).entries();
+    }
+
+    /** Entries of one page, and whether it ended at its limit of entries or of bytes (more may follow). */
+    public record Page(List<Entry> entries, boolean full) {
+    }
+
     /**
      * A page: entries matching {@code filter} after ({@code afterPartition}, {@code afterOffset}),
-     * the last entry of the previous page, in (partition, offset) order, at most {@code limit}.
+     * the last entry of the previous page, in (partition, offset) order, at most {@code limit} of
+     * them and, past the first, at most {@code maxBytes} of their keys and values: letters of
+     * megabytes each made a page of ten thousand hundreds of megabytes, all in memory at once.
      */
-    public List<Entry> list(Filter filter, int afterPartition, long afterOffset, int limit) {
+    public Page page(Filter filter, int afterPartition, long afterOffset, int limit, long maxBytes) {
         List<Entry> found = new ArrayList<>();
+        long[] bytes = {0};
+        boolean[] full = {false};
         scan(entry -> filter.matches(entry) && (entry.partition() > afterPartition
                 || (entry.partition() == afterPartition && entry.offset() > afterOffset)), entry -> {
+            long size = (entry.key() == null ? 0 : entry.key().length) + (entry.value() == null ? 0 : entry.value().length);
+            if (!found.isEmpty() && bytes[0] + size > maxBytes) {
+                full[0] = true; // this one starts the next page
+                return false;
+            }
             found.add(entry);
-            return found.size() < limit;
+            bytes[0] += size;
+            full[0] = found.size() >= limit;
+            return !full[0];
         });
-        return found;
+        return new Page(found, full[0]);
     }
 
     public Optional<Entry> show(int partition, long offset) {

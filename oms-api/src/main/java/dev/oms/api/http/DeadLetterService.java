@@ -73,7 +73,8 @@ public final class DeadLetterService implements HttpService {
                         "is the cursor of the previous page, <partition>-<offset>; got '" + after + "'"))));
             }
         }
-        List<Entry> entries = queue.list(filter, afterPartition, afterOffset, limit);
+        DeadLetterQueue.Page page = queue.page(filter, afterPartition, afterOffset, limit, PAGE_BYTES);
+        List<Entry> entries = page.entries();
         send(res, Status.OK_200, json -> {
             json.writeArrayFieldStart("entries");
             for (Entry entry : entries) {
@@ -81,9 +82,12 @@ public final class DeadLetterService implements HttpService {
             }
             json.writeEndArray();
             Entry last = entries.isEmpty() ? null : entries.getLast();
-            json.writeStringField("next", entries.size() == limit ? last.partition() + "-" + last.offset() : null);
+            json.writeStringField("next", page.full() ? last.partition() + "-" + last.offset() : null);
         });
     }
+
+    /** The most a page of GET /dlq holds of its letters' keys and values (a first letter alone may hold more). */
+    static final long PAGE_BYTES = 8L << 20;
 
     private void show(ServerRequest req, ServerResponse res) throws IOException {
         int partition;

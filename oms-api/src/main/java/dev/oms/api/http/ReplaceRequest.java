@@ -24,12 +24,12 @@ record ReplaceRequest(long priceTicks, long quantity) {
         }
         long ticks = 0;
         JsonNode price = node.get("price");
-        if (price != null && !price.isNull()) {
+        if (price != null) { // an explicit null is no price, and says so (it read as absent, then as a missing field)
             ticks = OrderRequest.priceTicks(price, scale, errors);
         }
         long quantity = 0;
         JsonNode qty = node.get("quantity");
-        if (qty != null && !qty.isNull()) {
+        if (qty != null) {
             if (!qty.isIntegralNumber() || !qty.canConvertToLong() || qty.longValue() <= 0) {
                 errors.add(new FieldError("quantity", "must be a positive whole number, got " + qty));
             } else {

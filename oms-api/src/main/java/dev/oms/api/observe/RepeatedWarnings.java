@@ -10,7 +10,9 @@ import java.util.logging.LogRecord;
 import java.util.regex.Pattern;
 
 /**
- * Lets one Ratis warning of a kind through a minute, and counts the rest. While a node is down,
+ * Lets one Ratis or Helidon web server warning of a kind through a minute, and counts the rest.
+ * (Helidon warns with a stack trace for each connection a client drops in the middle of its
+ * headers: 1,501 of them after one flood of half-sent requests.) While a node is down,
  * every Raft group's appender on every other node warns at each retry, with a stack trace: some
  * thirty lines a second per node with a few topics, far more with many, burying everything else.
  * A kind is the message with its group ids and numbers left out (the peers named stay), so one
@@ -20,6 +22,7 @@ import java.util.regex.Pattern;
  */
 final class RepeatedWarnings implements Filter {
     static final String RATIS = "org.apache.ratis";
+    static final String HELIDON_WEBSERVER = "io.helidon.webserver";
     private static final Pattern GROUP = Pattern.compile("group-[0-9A-Fa-f]+");
     private static final Pattern NUMBER = Pattern.compile("\\b\\d+\\b");
     /** Kinds remembered at most; past that (messages that differ in more than numbers) they start over. */
@@ -50,7 +53,8 @@ final class RepeatedWarnings implements Filter {
     @Override
     public boolean isLoggable(LogRecord record) {
         if (record.getLevel().intValue() != Level.WARNING.intValue() || record.getLoggerName() == null
-                || !record.getLoggerName().startsWith(RATIS) || record.getMessage() == null) {
+                || !(record.getLoggerName().startsWith(RATIS) || record.getLoggerName().startsWith(HELIDON_WEBSERVER))
+                || record.getMessage() == null) {
             return true;
         }
         if (windows.size() > KINDS) {
@@ -64,7 +68,8 @@ final class RepeatedWarnings implements Filter {
                 : new Window(last.startNanos(), last.held() + 1, false, 0));
         if (window.logs() && window.before() > 0) {
             record.setMessage(record.getMessage() + " (and " + window.before()
-                    + " more like it, of this or other Raft groups, since the last one logged)");
+                    + " more like it" + (record.getLoggerName().startsWith(RATIS) ? ", of this or other Raft groups," : "")
+                    + " since the last one logged)");
         }
         return window.logs();
     }

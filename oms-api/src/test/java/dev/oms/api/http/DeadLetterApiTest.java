@@ -70,6 +70,34 @@ class DeadLetterApiTest {
         }
     }
 
+    /** Pages of GET /dlq end at about 8 MiB of letters (one letter at least), not only at their count. */
+    @Test
+    void largeDeadLettersArePagedByTheirSizeAndEveryOneIsReachedOnce() throws Exception {
+        try (Oms oms = TestOms.start(dir)) {
+            Http http = new Http(oms.httpPort());
+            Properties props = new Properties();
+            props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + oms.kafkaPort());
+            props.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                    new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+                for (int i = 0; i < 3; i++) { // 5 MB of poison each
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("orders", 0, "AAPL", i + "x".repeat(5 << 20))).get();
+                }
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> json(http.get("/dlq?limit=1&after=0-1")).get("entries").size() == 1);
+
+            List<String> seen = new java.util.ArrayList<>();
+            String after = null;
+            do {
+                JsonNode page = json(http.get("/dlq?limit=10" + (after == null ? "" : "&after=" + after)));
+                assertThat(page.get("entries")).as("one 5 MB letter a page").hasSize(1);
+                seen.add(page.get("entries").get(0).get("value").asText().substring(0, 1));
+                after = page.get("next").isNull() ? null : page.get("next").asText();
+            } while (after != null);
+            assertThat(seen).containsExactly("0", "1", "2");
+        }
+    }
+
     /** {@code lines} of key:value to orders-0, produced by kcat (librdkafka), a client that is not ours. */
     private static void produceWithKcat(Oms oms, String lines) throws Exception {
         Process kcat = new ProcessBuilder("kcat", "-b", "127.0.0.1:" + oms.kafkaPort(), "-P", "-t", "orders", "-p", "0",

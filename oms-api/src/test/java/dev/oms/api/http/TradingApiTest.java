@@ -300,6 +300,9 @@ class TradingApiTest extends OneOmsPerClass {
         HttpResponse<String> invalid = http.patchJson("/orders/" + id, "{\"quantity\":-1}");
         assertThat(invalid.statusCode()).isEqualTo(400);
         assertThat(json(invalid).get("field").asText()).isEqualTo("quantity");
+        HttpResponse<String> nullQuantity = http.patchJson("/orders/" + id, "{\"quantity\":null}");
+        assertThat(nullQuantity.statusCode()).isEqualTo(400);
+        assertThat(json(nullQuantity).get("field").asText()).as("the field given, not the one left out").isEqualTo("quantity");
 
         // Partly filled (4 of 12): a replace must leave something to fill.
         assertThat(http.postJson("/orders", order("erin", "r-2", "PEP", "BUY", "171.5", 4)).statusCode()).isEqualTo(201);

@@ -51,6 +51,15 @@ class RepeatedWarningsTest {
     }
 
     @Test
+    void helidonsWarningForEachDroppedConnectionIsLoggedOnceAMinute() {
+        String connection = "io.helidon.webserver.http1.Http1Connection";
+        assertThat(filter.isLoggable(warning(connection, "Internal server error"))).isTrue();
+        for (int i = 0; i < 1_500; i++) {
+            assertThat(filter.isLoggable(warning(connection, "Internal server error"))).isFalse();
+        }
+    }
+
+    @Test
     void errorsAndTheWarningsOfOtherLoggersAreAlwaysLogged() {
         for (int i = 0; i < 10; i++) {
             LogRecord severe = warning(APPENDER, followerFailed("C59B5E7A53E1", 3, 1));
