@@ -123,7 +123,8 @@ public record OmsConfig(Path dataDir, String brokers, String httpHost, int httpP
                 intIn(config, "kafka.port", 0, 65535), advertisedHost(config, cluster),
                 intIn(config, "kafka.advertised-port", 0, 65535), bool(config, "kafka.auto-create-topics"),
                 partitions, intIn(config, "kafka.max-request-bytes", 1024, Integer.MAX_VALUE),
-                intIn(config, "kafka.max-connections", 1, 1_000_000));
+                intIn(config, "kafka.max-connections", 1, 1_000_000),
+                longIn(config, "kafka.connections-max-idle-ms", 1_000, 86_400_000));
         return new OmsConfig(
                 Path.of(string(config, "data-dir")),
                 config.get("brokers").asString().orElse("").trim(),

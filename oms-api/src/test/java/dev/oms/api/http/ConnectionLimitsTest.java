@@ -102,6 +102,24 @@ class ConnectionLimitsTest {
         }
     }
 
+    /** Kafka's connections.max.idle.ms: silent connections, and one that never finishes its request, are closed. */
+    @Test
+    void kafkaConnectionsWithoutAWholeRequestForTheIdleTimeAreClosedAndClientsStillWork() throws Exception {
+        try (Oms oms = TestOms.start(dir, Map.of("OMS_KAFKA_CONNECTIONS_MAX_IDLE_MS", "1000"))) {
+            try (Socket silent = new Socket("127.0.0.1", oms.kafkaPort());
+                 Socket halfSent = new Socket("127.0.0.1", oms.kafkaPort())) {
+                halfSent.getOutputStream().write(new byte[] {0, 0, 0, 40, 0, 18}); // a frame of 40 bytes, 2 sent
+                for (Socket socket : List.of(silent, halfSent)) {
+                    socket.setSoTimeout(15_000);
+                    assertThat(socket.getInputStream().read()).as("closed by the broker").isEqualTo(-1);
+                }
+            }
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + oms.kafkaPort()))) {
+                assertThat(admin.describeCluster().nodes().get(30, java.util.concurrent.TimeUnit.SECONDS)).isNotEmpty();
+            }
+        }
+    }
+
     @Test
     void aKafkaConnectionBeyondTheLimitIsClosedAtOnceAndClientsConnectOnceOthersClosed() throws Exception {
         try (Oms oms = TestOms.start(dir, Map.of("OMS_KAFKA_MAX_CONNECTIONS", "10"))) {

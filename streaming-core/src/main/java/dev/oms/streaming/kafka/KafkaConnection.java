@@ -57,6 +57,8 @@ final class KafkaConnection {
     private final java.util.function.Consumer<KafkaConnection> onClose;
     private final BrokerMetrics metrics;
     private final BlockingQueue<InFlight> responses = new ArrayBlockingQueue<>(MAX_IN_FLIGHT);
+    /** When this connection last had a whole request read or an answer written. */
+    private volatile long lastActiveNanos = System.nanoTime();
 
     private record InFlight(RequestContext context, AbstractRequest request, CompletableFuture<AbstractResponse> response,
                             long receivedNanos) {
@@ -96,6 +98,7 @@ final class KafkaConnection {
                 }
                 ByteBuffer frame = ByteBuffer.allocate(size);
                 readFully(frame, false);
+                lastActiveNanos = System.nanoTime();
                 frame.flip();
                 InFlight inFlight = dispatch(frame);
                 if (inFlight == null) {
@@ -190,6 +193,7 @@ final class KafkaConnection {
                 while (!send.completed()) {
                     send.writeTo(out);
                 }
+                lastActiveNanos = System.nanoTime();
             }
         } catch (IOException e) {
             LOG.debug("{} to {}: {}", id, peer, e.toString());
@@ -214,6 +218,11 @@ final class KafkaConnection {
             }
         }
         return true;
+    }
+
+    /** Idle: no request waiting for its answer, and none read nor answered for {@code nanos}. */
+    boolean idleFor(long nanos, long now) {
+        return responses.isEmpty() && now - lastActiveNanos > nanos;
     }
 
     void close() {

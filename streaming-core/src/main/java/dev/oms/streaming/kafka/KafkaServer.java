@@ -60,9 +60,10 @@ public final class KafkaServer implements AutoCloseable {
         int bound = ((InetSocketAddress) server.getLocalAddress()).getPort();
         KafkaListenerConfig resolved = new KafkaListenerConfig(config.host(), bound, config.advertisedHost(),
                 config.advertisedPort() == 0 ? bound : config.advertisedPort(), config.autoCreateTopics(),
-                config.defaultPartitions(), config.maxRequestBytes(), config.maxConnections());
+                config.defaultPartitions(), config.maxRequestBytes(), config.maxConnections(), config.connectionsMaxIdleMs());
         KafkaServer kafka = new KafkaServer(server, resolved, broker, groups);
         kafka.acceptor.start();
+        Thread.ofVirtual().name("kafka-idle-connections").start(kafka::closeIdleConnections);
         LOG.info("Kafka protocol listening on {}:{}, advertised as {}:{}", resolved.host(), bound,
                 resolved.advertisedHost(), resolved.advertisedPort());
         return kafka;
@@ -100,6 +101,32 @@ public final class KafkaServer implements AutoCloseable {
                 unsaid = 0;
             } else {
                 unsaid++;
+            }
+        }
+    }
+
+    /**
+     * Kafka's connections.max.idle.ms: a connection that neither sent a whole request nor was
+     * answered for that long is closed, so that clients that went away without a FIN, or that
+     * never finish a request, do not hold descriptors for ever. Checked every half of it, at most
+     * every 30 s.
+     */
+    private void closeIdleConnections() {
+        long idleNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(config.connectionsMaxIdleMs());
+        long every = Math.max(10, Math.min(config.connectionsMaxIdleMs() / 2, 30_000));
+        while (server.isOpen()) {
+            pause(every);
+            long now = System.nanoTime();
+            int closed = 0;
+            for (KafkaConnection connection : connections) {
+                if (connection.idleFor(idleNanos, now)) {
+                    connection.close();
+                    closed++;
+                }
+            }
+            if (closed > 0) {
+                LOG.info("closed {} Kafka connection(s) idle for {} ms (kafka.connections-max-idle-ms)", closed,
+                        config.connectionsMaxIdleMs());
             }
         }
     }
