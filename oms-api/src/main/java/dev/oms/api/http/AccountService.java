@@ -51,7 +51,7 @@ public final class AccountService implements HttpService {
                     "Not acceptable", "this route answers text/event-stream only; the request's Accept is "
                             + req.headers().value(HeaderNames.ACCEPT).orElse("")));
         }
-        ExecutionReportFollower follower = engine.follow(req.path().pathParameters().get("id"));
+        ExecutionReportFollower follower = engine.follow(MarketDataService.validAccount(req.path().pathParameters().get("id")));
         try (SseSink sink = res.sink(SseSink.TYPE)) {
             long lastSent = System.nanoTime();
             while (true) {
@@ -74,7 +74,7 @@ public final class AccountService implements HttpService {
     }
 
     private void positions(ServerRequest req, ServerResponse res) throws IOException {
-        String account = req.path().pathParameters().get("id");
+        String account = MarketDataService.validAccount(req.path().pathParameters().get("id"));
         Map<String, Long> positions = new java.util.TreeMap<>();
         java.util.Optional<List<byte[]>> parts = forwarder.fanOut(req);
         if (parts.isPresent()) {

@@ -97,12 +97,20 @@ public final class MarketDataService implements HttpService {
     }
 
     /** A symbol no order can have is a bad request, not an empty book or no trades. */
-    private static String validSymbol(String symbol) {
-        String error = OrderRequest.symbolError(symbol);
+    static String validSymbol(String symbol) {
+        return valid("symbol", symbol, OrderRequest.symbolError(symbol));
+    }
+
+    /** An account no order can have ("\u0000", 65 characters) is a bad request, not an empty answer. */
+    static String validAccount(String account) {
+        return valid("account", account, dev.oms.engine.command.Identifiers.idProblem(account));
+    }
+
+    private static String valid(String field, String value, String error) {
         if (error != null) {
-            throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError("symbol", error))));
+            throw new ProblemException(Problem.invalidParameters(List.of(new Problem.FieldError(field, error))));
         }
-        return symbol;
+        return value;
     }
 
     static int intParam(ServerRequest req, String name, int fallback, int min, int max) {

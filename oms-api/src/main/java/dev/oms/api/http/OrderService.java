@@ -171,14 +171,15 @@ public final class OrderService implements HttpService {
                 Problem.invalidParameters(java.util.List.of(new Problem.FieldError("after", "must be an order id, got '" + text + "'"))))))
                 .orElse(null);
         int limit = MarketDataService.intParam(req, "limit", 100, 1, 1000);
+        String account = req.query().first("account").map(MarketDataService::validAccount).orElse(null);
+        String symbol = req.query().first("symbol").map(MarketDataService::validSymbol).orElse(null);
         Optional<java.util.List<byte[]>> parts = forwarder.fanOut(req);
         if (parts.isPresent()) {
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             res.send(mergePages(parts.get(), limit));
             return;
         }
-        java.util.List<Order> page = engine.orders(req.query().first("account").orElse(null),
-                req.query().first("symbol").orElse(null), status, after, limit, forwarder.served(req, res));
+        java.util.List<Order> page = engine.orders(account, symbol, status, after, limit, forwarder.served(req, res));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.write("{\"orders\":[".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (int i = 0; i < page.size(); i++) {

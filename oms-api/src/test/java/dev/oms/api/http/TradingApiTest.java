@@ -219,6 +219,22 @@ class TradingApiTest extends OneOmsPerClass {
         }
     }
 
+    /** An account or symbol no order can have was answered 200 and an empty list: the caller's typo looked like no positions. */
+    @Test
+    void anAccountOrSymbolNoOrderCanHaveIsABadRequestWhereverARouteNamesOne() throws Exception {
+        String tooLong = "a".repeat(65);
+        for (String[] bad : new String[][] {{"/accounts/%00/positions", "account"}, {"/accounts/" + tooLong + "/positions", "account"},
+                {"/accounts/%20/executions", "account"}, {"/orders?account=%01", "account"}, {"/orders?account=", "account"},
+                {"/orders?symbol=bad%20sym", "symbol"}}) {
+            HttpResponse<String> refused = http.get(bad[0], "Accept", "text/event-stream");
+            assertThat(refused.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Content-Type")).as(bad[0]).contains("application/problem+json");
+            assertThat(json(refused).get("field").asText()).as(bad[0]).isEqualTo(bad[1]);
+        }
+        assertThat(http.get("/accounts/" + "a".repeat(64) + "/positions").statusCode()).isEqualTo(200);
+        assertThat(http.get("/orders?account=nobody-yet&symbol=EUR/USD").statusCode()).isEqualTo(200);
+    }
+
     @Test
     void aStreamAskedForWithAnAcceptThatExcludesEventStreamsIsA406Problem() throws Exception {
         HttpResponse<String> refused = http.get("/accounts/zed/executions", "Accept", "application/json");
