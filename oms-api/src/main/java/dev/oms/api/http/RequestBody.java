@@ -39,8 +39,11 @@ final class RequestBody {
     }
 
     private static ProblemException unsupported(String got) {
-        return new ProblemException(Problem.of(Status.UNSUPPORTED_MEDIA_TYPE_415, "/problems/unsupported-media-type",
-                "Unsupported media type", "the body must be application/json in UTF-8, got " + got));
+        return new ProblemException(unsupportedMediaType("the body must be application/json in UTF-8, got " + got));
+    }
+
+    static Problem unsupportedMediaType(String detail) {
+        return Problem.of(Status.UNSUPPORTED_MEDIA_TYPE_415, "/problems/unsupported-media-type", "Unsupported media type", detail);
     }
 
     /** The whole body, refused with 413 past {@code maxBytes} (declared or sent); never more than that in memory. */

@@ -326,6 +326,22 @@ class OrderApiTest extends OneOmsPerClass {
         assertStillServing();
     }
 
+    /** A compressed body was a bare 400 "Bad Request" from Helidon: now a 415 that says to send it uncompressed. */
+    @Test
+    void aBodyWithAContentEncodingIsA415ProblemAndTheServerKeepsServing() throws Exception {
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (var gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write(order("a", "gz-1", "AAPL", "BUY", "1", 1).getBytes(StandardCharsets.UTF_8));
+        }
+        for (String coding : new String[] {"gzip", "br", "x-unknown", "identity"}) {
+            HttpResponse<String> response = http.post("/orders", "application/json", zipped.toByteArray(), "Content-Encoding", coding);
+            assertThat(response.statusCode()).as(coding).isEqualTo(415);
+            assertProblem(response);
+            assertThat(json(response).get("detail").asText()).as(coding).contains("uncompressed").contains(coding);
+        }
+        assertStillServing();
+    }
+
     /** Bytes that are not UTF-8: an overlong '/' (0xC0 0xAF), which Jackson's own decoder read as "CT/". */
     @Test
     void aBodyThatIsNotWellFormedUtf8IsA400Problem() throws Exception {
