@@ -53,8 +53,9 @@ public final class OrderStore implements AutoCloseable {
     }
 
     /**
-     * Opens the store in {@code dir}, sized for {@code maxOrders} orders (the files are sparse, so
-     * unused capacity costs address space, not disk).
+     * Opens the store in {@code dir}, sized for {@code maxOrders} orders. Chronicle Map writes its
+     * files in full when it makes them (about 230 bytes of disk per order of capacity), so capacity
+     * costs disk and the first start's time.
      */
     public static OrderStore open(Path dir, long maxOrders) throws IOException {
         Files.createDirectories(dir);
