@@ -1,8 +1,10 @@
 package dev.oms.engine.state;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -264,16 +266,22 @@ public final class OrderStore implements AutoCloseable {
         positions.forEach(this.positions::put);
         deadLettered.forEach(this.deadLettered::put);
         checkpoint(partition, nextOffset);
-        Files.delete(redoFile(partition));
+        // The redo file now holds no batch. It stays, to be written over by the next: a file made
+        // and deleted per batch cost a sixth of the worker's time and journal writes that every fsync waited for.
+        redoChannel(partition).write(java.nio.ByteBuffer.allocate(4), 0);
     }
 
-    /** The first step of {@link #commit}: the redo file. Returns the orders encoded. */
+    /**
+     * The first step of {@link #commit}: the batch written over the start of the partition's redo
+     * file, {@code magic, length, body, CRC-32C of the three}. Returns the orders encoded.
+     */
     List<byte[]> writeRedo(int partition, long fromOffset, long nextOffset, List<Order> changedOrders,
                            java.util.Map<String, Long> clientOrderIds, java.util.Map<String, Long> positions,
                            java.util.Map<Long, Long> deadLettered) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(256 + changedOrders.size() * 128);
         java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
         out.writeInt(REDO_MAGIC);
+        out.writeInt(0); // the body's length, once known
         out.writeInt(partition);
         out.writeLong(fromOffset);
         out.writeLong(nextOffset);
@@ -293,18 +301,36 @@ public final class OrderStore implements AutoCloseable {
             out.writeLong(entry.getKey());
             out.writeLong(entry.getValue());
         }
+        java.nio.ByteBuffer redo = java.nio.ByteBuffer.allocate(bytes.size() + 4).put(bytes.toByteArray());
+        redo.putInt(4, bytes.size() - 8);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        byte[] body = bytes.toByteArray();
-        crc.update(body);
-        Files.write(redoFile(partition), java.nio.ByteBuffer.allocate(body.length + 4).put(body)
-                .putInt((int) crc.getValue()).array());
+        crc.update(redo.array(), 0, bytes.size());
+        redo.putInt((int) crc.getValue()).flip();
+        FileChannel channel = redoChannel(partition);
+        for (long position = 0; redo.hasRemaining(); ) {
+            position += channel.write(redo, position);
+        }
         return encoded;
     }
 
-    private static final int REDO_MAGIC = 0x6f6d7352; // "omsR"
+    private static final int REDO_MAGIC = 0x6f6d7353; // "omsS"; an earlier build's files begin "omsR" and have no length
+    private static final int EARLIER_REDO_MAGIC = 0x6f6d7352;
+
+    private final java.util.concurrent.ConcurrentHashMap<Integer, FileChannel> redoChannels =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Path redoFile(int partition) {
         return dir.resolve("redo-" + partition);
+    }
+
+    private FileChannel redoChannel(int partition) {
+        return redoChannels.computeIfAbsent(partition, p -> {
+            try {
+                return FileChannel.open(redoFile(p), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     private static void writeStrings(java.io.DataOutputStream out, java.util.Map<String, Long> entries) throws IOException {
@@ -336,12 +362,9 @@ public final class OrderStore implements AutoCloseable {
         }
         byte[] bytes = Files.readAllBytes(redo);
         boolean finished = false;
-        if (bytes.length > 4) {
-            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-            crc.update(bytes, 0, bytes.length - 4);
-            int stored = java.nio.ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
-            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes, 0, bytes.length - 4));
-            if (stored == (int) crc.getValue() && in.readInt() == REDO_MAGIC && in.readInt() == partition) {
+        java.io.DataInputStream in = redoBody(bytes);
+        if (in != null) {
+            if (in.readInt() == partition) {
                 long from = in.readLong();
                 long next = in.readLong();
                 if (interrupted(partition) && interruptedAt(partition) == from) {
@@ -355,6 +378,39 @@ public final class OrderStore implements AutoCloseable {
         }
         Files.delete(redo);
         return finished;
+    }
+
+    /**
+     * The body of the batch a redo file holds, from its partition on, or null when it holds none
+     * whole: none written (or its commit done), or one torn by a process that died writing it.
+     */
+    private static java.io.DataInputStream redoBody(byte[] bytes) {
+        if (bytes.length < 12) {
+            return null;
+        }
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+        int magic = buffer.getInt(0);
+        int end; // where the CRC lies, after the magic, the length and the body
+        int bodyStart;
+        if (magic == REDO_MAGIC) {
+            int length = buffer.getInt(4);
+            if (length < 0 || length > bytes.length - 12) {
+                return null;
+            }
+            end = 8 + length;
+            bodyStart = 8;
+        } else if (magic == EARLIER_REDO_MAGIC) { // the whole file is one batch and its CRC
+            end = bytes.length - 4;
+            bodyStart = 4;
+        } else {
+            return null;
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, 0, end);
+        if (buffer.getInt(end) != (int) crc.getValue()) {
+            return null;
+        }
+        return new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes, bodyStart, end - bodyStart));
     }
 
     /**
@@ -542,6 +598,12 @@ public final class OrderStore implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        for (var redo : redoChannels.entrySet()) {
+            redo.getValue().close();
+            if (!interrupted(redo.getKey())) { // else the next start finishes the batch from it
+                Files.deleteIfExists(redoFile(redo.getKey()));
+            }
+        }
         orders.close();
         clientOrderIds.close();
         checkpoints.close();
