@@ -13,14 +13,24 @@ import dev.oms.streaming.storage.TopicConfig;
  *                        not of the process — may lose acknowledged records. Off by default.
  * @param flushIntervalMs with write caching, how long an acknowledged record may wait for fsync
  * @param pinShards       pin each shard thread to a core reserved through OpenHFT affinity, when one can be had
+ * @param maxPartitions   the most partitions this node hosts, all topics together: a CreateTopics or
+ *                        CreatePartitions past it is refused (each partition holds files open)
  */
 public record BrokerConfig(int shards, int queueCapacity, TopicConfig topicDefaults, boolean writeCaching,
-                           long flushIntervalMs, boolean pinShards) {
+                           long flushIntervalMs, boolean pinShards, int maxPartitions) {
+    /** The default of {@code log.max-partitions}. */
+    public static final int MAX_PARTITIONS = 4096;
+
     public BrokerConfig {
-        if (shards < 1 || queueCapacity < 2 || flushIntervalMs < 1) {
-            throw new IllegalArgumentException("shards >= 1, queue capacity >= 2 and flush interval >= 1 ms, got "
-                    + shards + ", " + queueCapacity + ", " + flushIntervalMs);
+        if (shards < 1 || queueCapacity < 2 || flushIntervalMs < 1 || maxPartitions < 1) {
+            throw new IllegalArgumentException("shards >= 1, queue capacity >= 2, flush interval >= 1 ms and max partitions"
+                    + " >= 1, got " + shards + ", " + queueCapacity + ", " + flushIntervalMs + ", " + maxPartitions);
         }
+    }
+
+    public BrokerConfig(int shards, int queueCapacity, TopicConfig topicDefaults, boolean writeCaching,
+                        long flushIntervalMs, boolean pinShards) {
+        this(shards, queueCapacity, topicDefaults, writeCaching, flushIntervalMs, pinShards, MAX_PARTITIONS);
     }
 
     /** Durable before ack, default topic settings. */

@@ -213,6 +213,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (cluster != null) {
             // Not under the monitor: the topic opens on the cluster's own thread, which takes it.
             org.apache.kafka.common.internals.Topic.validate(topic);
+            if (!topics.containsKey(topic)) {
+                requireRoomFor(partitionCount);
+            }
             return cluster.createTopic(topic, partitionCount, Map.of()).partitions();
         }
         return createLocalTopic(topic, partitionCount);
@@ -258,7 +261,12 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (!overrides.isEmpty()) {
             writeOverrides(topic, overrides);
         }
-        openTopic(topic, partitionCount, overrides, null);
+        try {
+            openTopic(topic, partitionCount, overrides, null);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(overridesFile(topic)); // its partitions are gone too: no half-made topic
+            throw e;
+        }
         LOG.info("created topic {} with {} partitions{}", topic, partitionCount, overrides.isEmpty() ? "" : " " + overrides);
         return topics.get(topic);
     }
@@ -269,7 +277,20 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (partitionCount < 1) {
             throw new InvalidPartitionsException("a topic needs at least one partition, got " + partitionCount);
         }
+        requireRoomFor(partitionCount);
         config.topicDefaults().with(overrides);
+    }
+
+    /**
+     * Refuses partitions past {@code log.max-partitions}: one request for 100,000 took every file
+     * descriptor, and the node could serve nothing, even after a restart that opened them all again.
+     */
+    private void requireRoomFor(int added) {
+        int hosted = partitions.size();
+        if ((long) hosted + added > config.maxPartitions()) {
+            throw new InvalidPartitionsException("this node hosts " + hosted + " partitions and may host "
+                    + config.maxPartitions() + " (log.max-partitions): " + added + " more do not fit");
+        }
     }
 
     private void openTopic(String topic, int partitionCount, Map<String, String> overrides, Uuid id) throws IOException {
@@ -284,18 +305,53 @@ public final class EmbeddedBroker implements AutoCloseable {
      * groups write them, not a shard. Returns the topic's id, as found on disk or given.
      */
     private Uuid openPartitions(String topic, int from, int to, TopicConfig settings, Uuid id) throws IOException {
-        for (int p = from; p < to; p++) {
-            TopicPartition tp = new TopicPartition(topic, p);
-            id = ClusterMetadata.topicId(logDir, tp, id); // first: a partition never exists without its topic's id
-            PartitionLog log = PartitionLog.open(logDir, tp, settings);
-            Shard shard = null;
-            if (cluster == null) {
-                shard = shards[nextShard++ % shards.length];
-                shard.own(log);
+        int p = from;
+        try {
+            for (; p < to; p++) {
+                TopicPartition tp = new TopicPartition(topic, p);
+                id = ClusterMetadata.topicId(logDir, tp, id); // first: a partition never exists without its topic's id
+                PartitionLog log = PartitionLog.open(logDir, tp, settings);
+                Shard shard = null;
+                if (cluster == null) {
+                    shard = shards[nextShard++ % shards.length];
+                    shard.own(log);
+                }
+                partitions.put(tp, new Owned(log, shard));
             }
-            partitions.put(tp, new Owned(log, shard));
+        } catch (IOException | RuntimeException e) {
+            closeAndDelete(topic, from, p, e);
+            throw e;
         }
         return id;
+    }
+
+    /**
+     * Undoes partitions {@code from} to {@code failed} (included) of a creation that failed part way,
+     * so that neither this node nor its next start holds a topic or partitions no one was told of.
+     */
+    private void closeAndDelete(String topic, int from, int failed, Exception cause) {
+        for (int p = from; p <= failed; p++) {
+            TopicPartition tp = new TopicPartition(topic, p);
+            try {
+                Owned owned = partitions.remove(tp);
+                if (owned != null && owned.shard != null) {
+                    owned.shard.run(logs -> {
+                        logs.remove(owned.log);
+                        owned.log.close();
+                    }).join();
+                } else if (owned != null) {
+                    owned.log.close();
+                }
+                Path dir = logDir.resolve(topic + "-" + p);
+                if (Files.isDirectory(dir)) { // not whatever stood in the way of making it
+                    Directories.delete(dir);
+                }
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        LOG.warn("{}: partitions {} to {} could not all be opened; those opened are closed and deleted", topic, from, failed,
+                cause);
     }
 
     /**
@@ -309,6 +365,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                     + " is fixed: " + protection.why());
         }
         if (cluster != null) {
+            topic(topic).ifPresent(existing -> requireRoomFor(totalCount - existing.partitionCount()));
             cluster.createPartitions(topic, totalCount); // not under the monitor: the cluster's thread opens them
             return;
         }
@@ -321,6 +378,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new InvalidPartitionsException("topic '" + topic + "' has " + existing.partitionCount()
                     + " partitions; the new count must be larger, got " + totalCount);
         }
+        requireRoomFor(totalCount - existing.partitionCount());
         addPartitions(existing, totalCount);
     }
 

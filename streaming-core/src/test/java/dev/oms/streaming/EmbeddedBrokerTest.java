@@ -104,6 +104,43 @@ class EmbeddedBrokerTest {
         }
     }
 
+    /**
+     * A creation that fails part way (here a file where partition 3's directory must go; in the
+     * field, no file descriptor left) leaves nothing: a half-made topic was invisible, could not be
+     * deleted, and came back whole at the next start.
+     */
+    @Test
+    void aTopicWhosePartitionsCannotAllBeMadeLeavesNoPartitionBehindNowOrAfterARestart() throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("ledger-3"), "in the way");
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 2, 64)) {
+            assertThatThrownBy(() -> broker.createTopic("ledger", 6, java.util.Map.of("retention.ms", "3600000")))
+                    .isInstanceOf(java.io.IOException.class);
+            assertThat(broker.topic("ledger")).isEmpty();
+            broker.createTopic("ledger-grown", 2);
+            java.nio.file.Files.writeString(dir.resolve("ledger-grown-4"), "in the way");
+            assertThatThrownBy(() -> broker.createPartitions("ledger-grown", 6)).isInstanceOf(java.io.IOException.class);
+            assertThat(broker.partitionCount("ledger-grown")).isEqualTo(2);
+            broker.append(new TopicPartition("ledger-grown", 1), batch("still served")).join();
+        }
+        try (var left = java.nio.file.Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ledger")))
+                    .containsExactlyInAnyOrder("ledger-3", "ledger-grown-0", "ledger-grown-1", "ledger-grown-4");
+        }
+        try (var configs = java.nio.file.Files.list(dir.resolve("topic-configs"))) {
+            assertThat(configs.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("ledger."));
+        }
+        java.nio.file.Files.delete(dir.resolve("ledger-3"));
+        java.nio.file.Files.delete(dir.resolve("ledger-grown-4"));
+        try (EmbeddedBroker broker = EmbeddedBroker.open(dir, 2, 64)) {
+            assertThat(broker.topic("ledger")).isEmpty();
+            assertThat(broker.partitionCount("ledger-grown")).isEqualTo(2);
+            broker.createTopic("ledger", 6);
+            broker.createPartitions("ledger-grown", 6);
+            assertThat(values(broker.read(new TopicPartition("ledger-grown", 1), 0, 1 << 20))).containsExactly("0:still served");
+        }
+    }
+
     /** Kafka allows 249 characters; a file name may have 255 bytes: its settings file and the deletion must fit. */
     @Test
     void aTopicWithTheLongestNameKafkaAllowsKeepsItsSettingsAndIsDeletedWithItsFiles() throws Exception {

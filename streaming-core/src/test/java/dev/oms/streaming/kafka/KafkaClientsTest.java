@@ -165,6 +165,33 @@ class KafkaClientsTest {
         }
     }
 
+    /**
+     * One CreateTopics for 100,000 partitions took every file descriptor (19,711 partitions opened,
+     * then "Too many open files"): no topic, no connection accepted, and a restart opened them all again.
+     */
+    @Test
+    void partitionsPastTheNodesLimitAreRefusedAndNothingIsLeftBehind() throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("huge", 100_000, (short) 1))).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class)
+                    .hasMessageContaining("log.max-partitions");
+            admin.createTopics(List.of(new NewTopic("grown", 1, (short) 1))).all().get();
+            assertThatThrownBy(() -> admin.createPartitions(Map.of("grown", NewPartitions.increaseTo(30_000))).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class)
+                    .hasMessageContaining("log.max-partitions");
+
+            assertThat(admin.listTopics().names().get()).contains("grown").doesNotContain("huge");
+            assertThat(admin.describeTopics(Set.of("grown")).allTopicNames().get().get("grown").partitions()).hasSize(1);
+            try (var dirs = java.nio.file.Files.list(dir)) {
+                assertThat(dirs.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("huge-") || n.equals("grown-1"));
+            }
+            admin.createTopics(List.of(new NewTopic("after", 3, (short) 1))).all().get();
+            try (KafkaProducer<byte[], byte[]> producer = fixture.producer("none")) {
+                assertThat(producer.send(new ProducerRecord<>("after", 2, bytes("k"), bytes("v"))).get().offset()).isZero();
+            }
+        }
+    }
+
     @Test
     void adminCreatesWithSettingsDescribesGrowsAndDeletesTopics() throws Exception {
         try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {

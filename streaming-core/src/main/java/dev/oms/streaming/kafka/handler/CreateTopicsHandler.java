@@ -17,7 +17,7 @@ import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
- * CreateTopics: any partition count; the replication factor is the number of nodes (1 on a single
+ * CreateTopics: any partition count that fits in {@code log.max-partitions}; the replication factor is the number of nodes (1 on a single
  * node; in a cluster every node holds a replica), or -1 for that default.
  */
 final class CreateTopicsHandler extends VersionedHandler<CreateTopicsRequest> {
