@@ -18,9 +18,16 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
  * @param cleanupPolicy  {@code delete} (retention), {@code compact} (keep the latest record of each key), or
  *                       {@code compact,delete} (both) (cleanup.policy)
  * @param deleteRetentionMs how long a compacted topic keeps a tombstone (delete.retention.ms)
+ * @param maxMessageBytes the largest record batch a Kafka client may produce (max.message.bytes)
+ * @param timestampAfterMaxMs how far past the broker's clock a produced record's CreateTime may be
+ *                       (message.timestamp.after.max.ms; Kafka 4's default, an hour): a record from
+ *                       the year 2100 would hold its segment past any retention, and on {@code orders}
+ *                       move the engine's day
+ * @param timestampBeforeMaxMs how far before the broker's clock it may be (message.timestamp.before.max.ms)
  */
 public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, boolean preallocate,
-                          String cleanupPolicy, long deleteRetentionMs) {
+                          String cleanupPolicy, long deleteRetentionMs, int maxMessageBytes, long timestampAfterMaxMs,
+                          long timestampBeforeMaxMs) {
     public static final String SEGMENT_BYTES = org.apache.kafka.common.config.TopicConfig.SEGMENT_BYTES_CONFIG;
     public static final String SEGMENT_MS = org.apache.kafka.common.config.TopicConfig.SEGMENT_MS_CONFIG;
     public static final String RETENTION_MS = org.apache.kafka.common.config.TopicConfig.RETENTION_MS_CONFIG;
@@ -28,9 +35,17 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
     public static final String PREALLOCATE = org.apache.kafka.common.config.TopicConfig.PREALLOCATE_CONFIG;
     public static final String CLEANUP_POLICY = org.apache.kafka.common.config.TopicConfig.CLEANUP_POLICY_CONFIG;
     public static final String DELETE_RETENTION_MS = org.apache.kafka.common.config.TopicConfig.DELETE_RETENTION_MS_CONFIG;
+    public static final String MAX_MESSAGE_BYTES = org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG;
+    public static final String TIMESTAMP_AFTER_MAX_MS =
+            org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG;
+    public static final String TIMESTAMP_BEFORE_MAX_MS =
+            org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG;
     public static final Set<String> KEYS = Set.of(SEGMENT_BYTES, SEGMENT_MS, RETENTION_MS, RETENTION_BYTES, PREALLOCATE,
-            CLEANUP_POLICY, DELETE_RETENTION_MS);
+            CLEANUP_POLICY, DELETE_RETENTION_MS, MAX_MESSAGE_BYTES, TIMESTAMP_AFTER_MAX_MS, TIMESTAMP_BEFORE_MAX_MS);
     private static final long ONE_DAY_MS = 24L * 3600 * 1000;
+    /** Kafka's defaults of message.max.bytes and message.timestamp.after.max.ms (4.0 on). */
+    public static final int KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
+    public static final long KAFKA_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
 
     /** An event log is kept until someone decides otherwise: no retention by default. */
     public static final TopicConfig DEFAULTS = new TopicConfig(128 * 1024 * 1024, 7 * ONE_DAY_MS, -1, -1, true);
@@ -38,6 +53,13 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
     /** Settings of a topic cleaned by retention only. */
     public TopicConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, boolean preallocate) {
         this(segmentBytes, segmentMs, retentionMs, retentionBytes, preallocate, "delete", ONE_DAY_MS);
+    }
+
+    /** Settings with Kafka's limits on what a client may produce. */
+    public TopicConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, boolean preallocate,
+                       String cleanupPolicy, long deleteRetentionMs) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, preallocate, cleanupPolicy, deleteRetentionMs,
+                KAFKA_MAX_MESSAGE_BYTES, KAFKA_TIMESTAMP_AFTER_MAX_MS, Long.MAX_VALUE);
     }
 
     public TopicConfig {
@@ -57,6 +79,10 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
         if (deleteRetentionMs < 0) {
             throw new InvalidConfigurationException(DELETE_RETENTION_MS + " must be 0 or more, got " + deleteRetentionMs);
         }
+        if (maxMessageBytes < 0 || timestampAfterMaxMs < 0 || timestampBeforeMaxMs < 0) {
+            throw new InvalidConfigurationException(MAX_MESSAGE_BYTES + ", " + TIMESTAMP_AFTER_MAX_MS + " and "
+                    + TIMESTAMP_BEFORE_MAX_MS + " must be 0 or more");
+        }
     }
 
     /** Keeps only the latest record of each key in closed segments. */
@@ -73,6 +99,8 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
     public TopicConfig with(Map<String, String> overrides) {
         int sb = segmentBytes;
         long sm = segmentMs, rm = retentionMs, rb = retentionBytes, drm = deleteRetentionMs;
+        int mmb = maxMessageBytes;
+        long after = timestampAfterMaxMs, before = timestampBeforeMaxMs;
         boolean pre = preallocate;
         String policy = cleanupPolicy;
         for (Map.Entry<String, String> e : overrides.entrySet()) {
@@ -86,6 +114,9 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
                     case PREALLOCATE -> pre = parseBoolean(value);
                     case CLEANUP_POLICY -> policy = value.replace(" ", "");
                     case DELETE_RETENTION_MS -> drm = Long.parseLong(value);
+                    case MAX_MESSAGE_BYTES -> mmb = Integer.parseInt(value);
+                    case TIMESTAMP_AFTER_MAX_MS -> after = Long.parseLong(value);
+                    case TIMESTAMP_BEFORE_MAX_MS -> before = Long.parseLong(value);
                     default -> throw new InvalidConfigurationException("unknown topic config '" + e.getKey()
                             + "'; supported: " + String.join(", ", KEYS));
                 }
@@ -93,7 +124,7 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
                 throw new InvalidConfigurationException(e.getKey() + " must be a number, got '" + value + "'");
             }
         }
-        return new TopicConfig(sb, sm, rm, rb, pre, policy, drm);
+        return new TopicConfig(sb, sm, rm, rb, pre, policy, drm, mmb, after, before);
     }
 
     private static boolean parseBoolean(String value) {
@@ -114,6 +145,9 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
         map.put(RETENTION_BYTES, Long.toString(retentionBytes));
         map.put(PREALLOCATE, Boolean.toString(preallocate));
         map.put(DELETE_RETENTION_MS, Long.toString(deleteRetentionMs));
+        map.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
+        map.put(TIMESTAMP_AFTER_MAX_MS, Long.toString(timestampAfterMaxMs));
+        map.put(TIMESTAMP_BEFORE_MAX_MS, Long.toString(timestampBeforeMaxMs));
         return map;
     }
 }

@@ -192,6 +192,39 @@ class KafkaClientsTest {
         }
     }
 
+    /**
+     * Kafka's limits on what a client produces: a 16 MB record was stored (Kafka refuses past about
+     * 1 MiB), and a record dated 2100 too, which would hold its segment past any retention.
+     */
+    @Test
+    void recordsOverMaxMessageBytesOrDatedTooFarAheadAreRefusedAsKafkaRefusesThem() throws Exception {
+        try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {
+            admin.createTopics(List.of(new NewTopic("small", 1, (short) 1).configs(Map.of("max.message.bytes", "2000")),
+                    new NewTopic("plain", 1, (short) 1))).all().get();
+            ConfigResource small = new ConfigResource(ConfigResource.Type.TOPIC, "small");
+            assertThat(admin.describeConfigs(List.of(small)).all().get().get(small).get("max.message.bytes").value())
+                    .isEqualTo("2000");
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.bootstrap());
+            props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 20_000_000);
+            props.put(ProducerConfig.RETRIES_CONFIG, 0);
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>("small", new byte[5000])).get())
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>("plain", new byte[2_000_000])).get())
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+                long now = System.currentTimeMillis();
+                assertThatThrownBy(() -> producer.send(new ProducerRecord<>("plain", 0, now + 2 * 3_600_000L, null, bytes("late"))).get())
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidTimestampException.class);
+                assertThat(producer.send(new ProducerRecord<>("small", new byte[1000])).get().offset()).isZero();
+                assertThat(producer.send(new ProducerRecord<>("plain", 0, now + 600_000L, null, bytes("soon"))).get().offset()).isZero();
+                assertThat(producer.send(new ProducerRecord<>("plain", 0, now - 365L * 24 * 3_600_000, null, bytes("old"))).get()
+                        .offset()).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void adminCreatesWithSettingsDescribesGrowsAndDeletesTopics() throws Exception {
         try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {

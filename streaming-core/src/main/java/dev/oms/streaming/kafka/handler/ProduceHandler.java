@@ -71,6 +71,44 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
         }
     }
 
+    /**
+     * The topic's limits on what a client may produce, as Kafka's LogValidator applies them: a batch
+     * over max.message.bytes is MESSAGE_TOO_LARGE; a record whose CreateTime lies further than
+     * message.timestamp.after.max.ms ahead of the broker's clock (or before.max.ms behind it) is
+     * INVALID_TIMESTAMP. Records without a timestamp pass.
+     */
+    static void requireWithinLimits(MemoryRecords records, dev.oms.streaming.storage.TopicConfig limits, long now) {
+        long latest = limits.timestampAfterMaxMs() > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + limits.timestampAfterMaxMs();
+        long earliest = limits.timestampBeforeMaxMs() >= now ? Long.MIN_VALUE : now - limits.timestampBeforeMaxMs();
+        for (org.apache.kafka.common.record.internal.MutableRecordBatch batch : records.batches()) {
+            if (batch.sizeInBytes() > limits.maxMessageBytes()) {
+                throw new org.apache.kafka.common.errors.RecordTooLargeException("the batch at offset " + batch.baseOffset()
+                        + " is " + batch.sizeInBytes() + " bytes, over the topic's max.message.bytes of " + limits.maxMessageBytes());
+            }
+            if (batch.timestampType() != org.apache.kafka.common.record.TimestampType.CREATE_TIME) {
+                continue;
+            }
+            if (batch.maxTimestamp() > latest || (earliest != Long.MIN_VALUE && outOfRange(batch, earliest))) {
+                throw new org.apache.kafka.common.errors.InvalidTimestampException("a record of the batch at offset "
+                        + batch.baseOffset() + " has a CreateTime outside [" + earliest + ", " + latest + "], the broker's"
+                        + " time " + now + " less message.timestamp.before.max.ms and plus message.timestamp.after.max.ms");
+            }
+        }
+    }
+
+    private static boolean outOfRange(org.apache.kafka.common.record.internal.MutableRecordBatch batch, long earliest) {
+        try (var each = batch instanceof org.apache.kafka.common.record.internal.DefaultRecordBatch v2
+                ? v2.skipKeyValueIterator(DECOMPRESSION_BUFFERS.get()) : batch.streamingIterator(DECOMPRESSION_BUFFERS.get())) {
+            while (each.hasNext()) {
+                long timestamp = each.next().timestamp();
+                if (timestamp != org.apache.kafka.common.record.internal.RecordBatch.NO_TIMESTAMP && timestamp < earliest) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Per connection thread: a compressed batch's decompression buffers are reused, not allocated each time. */
     private static final ThreadLocal<org.apache.kafka.common.utils.BufferSupplier> DECOMPRESSION_BUFFERS =
             ThreadLocal.withInitial(org.apache.kafka.common.utils.BufferSupplier::create);
@@ -124,8 +162,14 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
                 }
                 try {
                     requireReadable(records);
+                    requireWithinLimits(records, broker.topic(name.get()).orElseThrow(
+                            () -> new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("topic " + name.get() + " was deleted")).config(),
+                            System.currentTimeMillis());
                 } catch (InvalidBatchException e) {
                     reject(partitionResponse, Errors.CORRUPT_MESSAGE, e.getMessage(), errorMessages);
+                    continue;
+                } catch (org.apache.kafka.common.errors.ApiException e) {
+                    reject(partitionResponse, Errors.forException(e), e.getMessage(), errorMessages);
                     continue;
                 }
                 TopicPartition tp = new TopicPartition(name.get(), partitionData.index());
