@@ -15,14 +15,15 @@ REPLAY_COMMANDS="${REPLAY_COMMANDS:-10000000}"
 "$JAVA_HOME/bin/java" $(cat "$ROOT/oms-api/target/jvm.options") -Xmx8g -cp "$CP" dev.oms.engine.ReplayBenchmark \
   "$REPLAY_COMMANDS" 2>/dev/null | tee "$WORK/replay.txt" >&2
 
-python3 - "$WORK/jmh.json" "$ROOT/docs/benchmarks.md" "$WORK/replay.txt" \
+PYTHONPATH="$ROOT/bench" python3 - "$WORK/jmh.json" "$ROOT/docs/benchmarks.md" "$WORK/replay.txt" \
   "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)" <<'PY'
 import json, sys
 from datetime import date
+import doc_section
 results, doc, replay, machine = sys.argv[1:5]
 rows = {r["benchmark"].rsplit(".", 1)[1]: r["primaryMetric"] for r in json.load(open(results))}
 book = rows["bookOnly"]["score"]
-lines = ["<!-- ENGINE:BEGIN -->", "", f"Measured {date.today().isoformat()} with `bench/engine.sh` (JMH 1.37, 1 fork, 2x2 s warm-up, 3x3 s measured).", "",
+lines = [f"Measured {date.today().isoformat()} with `bench/engine.sh` (JMH 1.37, 1 fork, 2x2 s warm-up, 3x3 s measured).", "",
          f"Machine: {machine}.", "",
          "| benchmark | commands/s | error (99.9%) | ratio to the book alone |", "|---|---|---|---|"]
 for name in ["bookOnly", "stateWritesOnly", "applyWithStateInPlace", "applyWithState"]:
@@ -31,10 +32,6 @@ for name in ["bookOnly", "stateWritesOnly", "applyWithStateInPlace", "applyWithS
 lines += ["", "Replay and restart (`dev.oms.engine.ReplayBenchmark`, one partition, 80% placements and 20% cancels, "
           "times from opening the log to the engine reporting it has caught up, output records published as in production):", ""]
 lines += ["    " + l.strip() for l in open(replay) if l.strip()]
-lines += ["", "<!-- ENGINE:END -->"]
-text = open(doc).read()
-BEGIN, END = "<!-- ENGINE:BEGIN -->", "<!-- ENGINE:END -->"
-text = text[:text.index(BEGIN)] + "\n".join(lines) + text[text.index(END) + len(END):]
-open(doc, "w").write(text)
+doc_section.write(doc, "ENGINE", lines)
 PY
 echo "results written to docs/benchmarks.md" >&2

@@ -8,13 +8,14 @@ import re
 import sys
 from datetime import date
 
+import doc_section
+
 results_file, doc, command, machine = sys.argv[1:5]
 section = sys.argv[5] if len(sys.argv) > 5 else "BROKER"
 baseline = sys.argv[6] if len(sys.argv) > 6 else "flush.messages=1"
 description = sys.argv[7] if len(sys.argv) > 7 else (
     "Ratios are to Apache Kafka with `flush.messages=1` (durable before ack, like oms), measured in the same run. "
     "The load generator shares the 2 cores with the broker.")
-BEGIN, END = f"<!-- {section}:BEGIN -->", f"<!-- {section}:END -->"
 
 
 def producer(line):
@@ -58,7 +59,7 @@ def ratio(value, baseline, higher_is_better=True):
     return f" ({value / baseline:.2f}x)" if higher_is_better else f" ({value / baseline:.2f}x)"
 
 
-lines = [BEGIN, "", f"Measured {date.today().isoformat()} with `{command}`.", "", f"Machine: {machine}.", "",
+lines = [f"Measured {date.today().isoformat()} with `{command}`.", "", f"Machine: {machine}.", "",
          "Producer: kafka-tools ProducerPerformance, 256-byte records, acks=all, idempotent, linger.ms=1, "
          "3 partitions; at the fixed rate, the steady state after its first seconds (`--warmup-records`). Consumer: ConsumerPerformance in a consumer group, reading the throughput run's records. "
          + description, "",
@@ -77,11 +78,4 @@ for name, mx, fx, (avg, pct, why), cons in rows:
     if cons and base and base[4]:
         cons_text += f" ({cons / base[4]:.2f}x)"
     lines.append(f"| {name} | {rate} | {mb} | {p99max} | {fixed} | {e2e_avg} | {e2e_pct} | {cons_text} |")
-lines += ["", END]
-
-text = open(doc).read()
-if BEGIN in text:
-    text = text[:text.index(BEGIN)] + "\n".join(lines) + text[text.index(END) + len(END):]
-else:
-    text += "\n" + "\n".join(lines) + "\n"
-open(doc, "w").write(text)
+doc_section.write(doc, section, lines)
