@@ -461,6 +461,51 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
+    /** What OffsetDelete answers: a group-level error, or one per partition. */
+    public record OffsetDeletion(Errors groupError, Map<TopicPartition, Errors> partitions) {
+    }
+
+    /**
+     * OffsetDelete, as Kafka's coordinator does it: an empty group loses the committed offsets of
+     * {@code partitions}; a consumer group with members keeps those of the topics they subscribe
+     * to (GROUP_SUBSCRIBED_TO_TOPIC) and loses the others; any other group with members is NON_EMPTY_GROUP.
+     */
+    public OffsetDeletion deleteOffsets(String groupId, java.util.Collection<TopicPartition> partitions) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null && offsets.offsets(groupId).isEmpty()) {
+            return new OffsetDeletion(Errors.GROUP_ID_NOT_FOUND, Map.of());
+        }
+        if (group == null) {
+            group = group(groupId);
+        }
+        synchronized (group) {
+            if (group.state == State.DEAD) {
+                return new OffsetDeletion(Errors.GROUP_ID_NOT_FOUND, Map.of());
+            }
+            java.util.Set<String> subscribed = new java.util.HashSet<>();
+            if (!group.members.isEmpty()) {
+                if (!"consumer".equals(group.protocolType) || group.protocolName == null) {
+                    return new OffsetDeletion(Errors.NON_EMPTY_GROUP, Map.of());
+                }
+                for (Member member : group.members.values()) {
+                    subscribed.addAll(org.apache.kafka.clients.consumer.internals.ConsumerProtocol.deserializeSubscription(
+                            java.nio.ByteBuffer.wrap(member.metadata(group.protocolName))).topics());
+                }
+            }
+            Map<TopicPartition, Errors> result = new java.util.LinkedHashMap<>();
+            List<TopicPartition> deleted = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                boolean kept = subscribed.contains(tp.topic());
+                result.put(tp, kept ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE);
+                if (!kept) {
+                    deleted.add(tp);
+                }
+            }
+            offsets.delete(groupId, deleted);
+            return new OffsetDeletion(Errors.NONE, result);
+        }
+    }
+
     // ---- Views for DescribeGroups, ListGroups, lag --------------------------------------------
 
     /** A group as DescribeGroups and ListGroups show it. */

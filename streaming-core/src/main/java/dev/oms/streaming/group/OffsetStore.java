@@ -145,6 +145,22 @@ public final class OffsetStore {
         committed.remove(group);
     }
 
+    /** Deletes the offsets of {@code group} for {@code partitions} (OffsetDelete); those it has none for are skipped. */
+    void delete(String group, java.util.Collection<TopicPartition> partitions) {
+        catchUp(partitionFor(group));
+        Map<TopicPartition, Committed> offsets = committed.get(group);
+        if (offsets == null) {
+            return;
+        }
+        List<TopicPartition> held = partitions.stream().filter(offsets::containsKey).distinct().toList();
+        if (held.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        write(group, held.stream().map(tp -> new SimpleRecord(now, key(group, tp), null)).toList());
+        held.forEach(offsets::remove);
+    }
+
     private void write(String group, List<SimpleRecord> records) {
         TopicPartition tp = new TopicPartition(TOPIC, partitionFor(group));
         try {

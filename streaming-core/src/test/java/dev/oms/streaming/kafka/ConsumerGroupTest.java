@@ -1,6 +1,7 @@
 package dev.oms.streaming.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -192,6 +194,36 @@ class ConsumerGroupTest {
             admin.deleteConsumerGroups(List.of("audit")).all().get();
             assertThat(admin.listConsumerGroups().all().get()).noneMatch(g -> g.groupId().equals("audit"));
             assertThat(admin.listConsumerGroupOffsets("audit").partitionsToOffsetAndMetadata().get()).isEmpty();
+        }
+    }
+
+    /** kafka-consumer-groups --delete-offsets was "Encountered some unknown error: UNSUPPORTED_VERSION". */
+    @Test
+    void offsetsOfTopicsNoMemberSubscribesToAreDeletedForGood() throws Exception {
+        TopicPartition p0 = new TopicPartition(TOPIC, 0);
+        TopicPartition p1 = new TopicPartition(TOPIC, 1);
+        TopicPartition other = new TopicPartition("other", 0);
+        try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {
+            createTopic(fixture, 2);
+            admin.createTopics(List.of(new NewTopic("other", 1, (short) 1))).all().get();
+            produce(fixture, 0, 50);
+            admin.alterConsumerGroupOffsets("ledger", Map.of(other, new OffsetAndMetadata(7))).all().get();
+            ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+            try (Member m = new Member(fixture, "ledger", RangeAssignor.class.getName(), null, seen)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 50 && admin.listConsumerGroupOffsets("ledger")
+                        .partitionsToOffsetAndMetadata().get().keySet().containsAll(List.of(p0, p1, other)));
+                var deletion = admin.deleteConsumerGroupOffsets("ledger", Set.of(p0, other));
+                assertThatThrownBy(() -> deletion.partitionResult(p0).get()).as("a member consumes it")
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.GroupSubscribedToTopicException.class);
+                deletion.partitionResult(other).get();
+            }
+            admin.deleteConsumerGroupOffsets("ledger", Set.of(p0)).all().get(); // the group is empty now
+            assertThat(admin.listConsumerGroupOffsets("ledger").partitionsToOffsetAndMetadata().get()).containsOnlyKeys(p1);
+            assertThatThrownBy(() -> admin.deleteConsumerGroupOffsets("nobody", Set.of(p0)).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.GroupIdNotFoundException.class);
+        }
+        try (BrokerFixture fixture = BrokerFixture.start(dir); Admin admin = fixture.admin()) {
+            assertThat(admin.listConsumerGroupOffsets("ledger").partitionsToOffsetAndMetadata().get()).containsOnlyKeys(p1);
         }
     }
 

@@ -40,6 +40,7 @@ public final class ApiHandlers {
         add(new DescribeGroupsHandler(groups));
         add(new ListGroupsHandler(groups));
         add(new DeleteGroupsHandler(groups));
+        add(new CoordinatorFence<>(new OffsetDeleteHandler(groups), broker));
     }
 
     private void add(ApiHandler<?> handler) {

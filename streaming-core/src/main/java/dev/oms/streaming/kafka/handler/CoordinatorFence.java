@@ -68,6 +68,7 @@ final class CoordinatorFence<R extends AbstractRequest> implements ApiHandler<R>
             case HeartbeatRequest r -> r.data().groupId();
             case LeaveGroupRequest r -> r.data().groupId();
             case OffsetCommitRequest r -> r.data().groupId();
+            case org.apache.kafka.common.requests.OffsetDeleteRequest r -> r.data().groupId();
             case OffsetFetchRequest r -> r.data().groups().size() == 1 ? r.data().groups().get(0).groupId()
                     : r.data().groups().isEmpty() ? r.data().groupId() : null;
             default -> null;
