@@ -269,6 +269,7 @@ public final class OrderStore implements AutoCloseable {
         // The redo file now holds no batch. It stays, to be written over by the next: a file made
         // and deleted per batch cost a sixth of the worker's time and journal writes that every fsync waited for.
         redoChannel(partition).write(java.nio.ByteBuffer.allocate(4), 0);
+        unfinishedRedo.remove(partition);
     }
 
     /**
@@ -307,6 +308,7 @@ public final class OrderStore implements AutoCloseable {
         crc.update(redo.array(), 0, bytes.size());
         redo.putInt((int) crc.getValue()).flip();
         FileChannel channel = redoChannel(partition);
+        unfinishedRedo.add(partition);
         for (long position = 0; redo.hasRemaining(); ) {
             position += channel.write(redo, position);
         }
@@ -318,6 +320,8 @@ public final class OrderStore implements AutoCloseable {
 
     private final java.util.concurrent.ConcurrentHashMap<Integer, FileChannel> redoChannels =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** Partitions whose redo file holds a batch not yet in the maps (a commit that failed part way). */
+    private final java.util.Set<Integer> unfinishedRedo = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Path redoFile(int partition) {
         return dir.resolve("redo-" + partition);
@@ -598,9 +602,10 @@ public final class OrderStore implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        // Not the maps: Chronicle Map's own shutdown hook may have closed them already.
         for (var redo : redoChannels.entrySet()) {
             redo.getValue().close();
-            if (!interrupted(redo.getKey())) { // else the next start finishes the batch from it
+            if (!unfinishedRedo.contains(redo.getKey())) { // else the next start finishes the batch from it
                 Files.deleteIfExists(redoFile(redo.getKey()));
             }
         }
