@@ -650,6 +650,10 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /** The first durable record at or after {@code timestamp}, if any (ListOffsets). */
+    public Optional<FileRecords.TimestampAndOffset> offsetOfMaxTimestamp(TopicPartition tp) {
+        return owned(tp).log.offsetOfMaxTimestamp();
+    }
+
     public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(TopicPartition tp, long timestamp) {
         return owned(tp).log.offsetForTimestamp(timestamp);
     }

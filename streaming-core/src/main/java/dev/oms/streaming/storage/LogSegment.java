@@ -112,15 +112,44 @@ final class LogSegment {
         }
         int size = records.sizeInBytes();
         int cut = size - position;
+        boolean preallocated = cut > 0 && zeros(records.channel(), position, size);
         if (cut > 0) {
             records.truncateTo(position);
             records.channel().force(true);
         }
         maxTimestamp = maxTs;
-        return new Recovery(nextOffset, cut, cut > 0 && reason == null ? "incomplete batch or preallocated space" : reason);
+        return new Recovery(nextOffset, cut, preallocated ? null
+                : cut > 0 && reason == null ? "incomplete batch" : reason);
     }
 
+    /**
+     * True when the file holds zeros where its next batch would begin and at its end: the space a
+     * preallocated segment had left when the process stopped, not a torn batch.
+     */
+    private static boolean zeros(java.nio.channels.FileChannel channel, int from, int size) throws IOException {
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(Math.min(4096, size - from));
+        java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(Math.min(4096, size - from));
+        while (head.hasRemaining() && channel.read(head, from + head.position()) > 0) {
+            // read on
+        }
+        while (tail.hasRemaining() && channel.read(tail, size - tail.capacity() + tail.position()) > 0) {
+            // read on
+        }
+        for (java.nio.ByteBuffer part : new java.nio.ByteBuffer[] {head.flip(), tail.flip()}) {
+            while (part.hasRemaining()) {
+                if (part.get() != 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** {@code reason} is null when the bytes cut were the preallocated space after the last batch. */
     record Recovery(long nextOffset, int bytesCut, String reason) {
+        boolean preallocatedOnly() {
+            return bytesCut > 0 && reason == null;
+        }
     }
 
     /** Writes batches whose offsets are already assigned. Owner shard only. */

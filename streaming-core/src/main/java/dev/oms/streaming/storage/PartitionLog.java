@@ -192,7 +192,11 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Whether recovery cut {@code file} short; logged if it did. */
     private boolean logCut(Path file, LogSegment.Recovery recovery) {
-        if (recovery.bytesCut() > 0) {
+        if (recovery.preallocatedOnly()) {
+            // Every stop but a clean one leaves the active segment at its preallocated size: no data.
+            LOG.info("{}: trimmed {} bytes of preallocated space from {} after offset {}", topicPartition,
+                    recovery.bytesCut(), file.getFileName(), recovery.nextOffset());
+        } else if (recovery.bytesCut() > 0) {
             LOG.warn("{}: cut {} bytes from {} after offset {} ({})", topicPartition, recovery.bytesCut(),
                     file.getFileName(), recovery.nextOffset(), recovery.reason());
         }
@@ -944,6 +948,22 @@ public final class PartitionLog implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The first visible record with the partition's largest timestamp (ListOffsets MAX_TIMESTAMP,
+     * KIP-734), or empty when it holds none. Any thread.
+     */
+    public Optional<FileRecords.TimestampAndOffset> offsetOfMaxTimestamp() {
+        long hw = visible.highWatermark();
+        long max = RecordBatch.NO_TIMESTAMP;
+        for (LogSegment segment : segments) {
+            if (segment.baseOffset() >= hw) {
+                break;
+            }
+            max = Math.max(max, segment.maxTimestamp());
+        }
+        return max == RecordBatch.NO_TIMESTAMP ? Optional.empty() : offsetForTimestamp(max);
     }
 
     private static int floorSegment(LogSegment[] segs, long offset) {

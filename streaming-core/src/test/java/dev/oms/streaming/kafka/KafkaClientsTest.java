@@ -131,11 +131,18 @@ class KafkaClientsTest {
                 for (int i = 0; i < 10; i++) {
                     producer.send(new ProducerRecord<>("timed", 0, t0 + i * 1000L, bytes("k"), bytes("v" + i))).get();
                 }
+                producer.send(new ProducerRecord<>("timed", 0, t0 + 2500L, bytes("k"), bytes("late"))).get(); // out of order
             }
             TopicPartition tp = new TopicPartition("timed", 0);
             try (Admin admin = fixture.admin()) {
                 assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset()).isZero();
-                assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset()).isEqualTo(10);
+                assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset()).isEqualTo(11);
+                // MAX_TIMESTAMP (kafka-get-offsets --time max-timestamp) was UNSUPPORTED_VERSION.
+                var newest = admin.listOffsets(Map.of(tp, OffsetSpec.maxTimestamp())).partitionResult(tp).get();
+                assertThat(newest.offset()).isEqualTo(9);
+                assertThat(newest.timestamp()).isEqualTo(t0 + 9000);
+                assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.latestTiered())).partitionResult(tp).get().offset())
+                        .as("no tiered storage").isEqualTo(-1);
                 var at = admin.listOffsets(Map.of(tp, OffsetSpec.forTimestamp(t0 + 4500))).partitionResult(tp).get();
                 assertThat(at.offset()).isEqualTo(5);
                 assertThat(at.timestamp()).isEqualTo(t0 + 5000);

@@ -145,6 +145,42 @@ class PartitionLogTest {
         }
     }
 
+    /**
+     * Any stop but a clean one leaves the active segment at its preallocated size; the zeros after
+     * its last batch were logged as a cut, like a torn write, for every partition at every such start.
+     */
+    @Test
+    void recoveryTellsThePreallocatedSpaceFromATornOrForeignTail() throws IOException {
+        Path segment = writeThreeBatches();
+        byte[] whole = Files.readAllBytes(segment);
+        Files.write(segment, new byte[1 << 20], java.nio.file.StandardOpenOption.APPEND);
+        LogSegment.Recovery zeros = recover(segment);
+        assertThat(zeros.preallocatedOnly()).isTrue();
+        assertThat(zeros.bytesCut()).isEqualTo(1 << 20);
+        assertThat(zeros.nextOffset()).isEqualTo(3);
+        assertThat(Files.size(segment)).isEqualTo(whole.length);
+
+        Files.write(segment, java.util.Arrays.copyOf(whole, whole.length - 7));
+        LogSegment.Recovery torn = recover(segment);
+        assertThat(torn.preallocatedOnly()).isFalse();
+        assertThat(torn.bytesCut()).isPositive();
+        assertThat(torn.reason()).isNotNull();
+
+        Files.write(segment, whole);
+        Files.write(segment, "junk".getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
+        Files.write(segment, new byte[8192], java.nio.file.StandardOpenOption.APPEND);
+        assertThat(recover(segment).preallocatedOnly()).as("zeros after junk").isFalse();
+    }
+
+    private static LogSegment.Recovery recover(Path file) throws IOException {
+        LogSegment segment = LogSegment.open(file, 0);
+        try {
+            return segment.recover(null, false, true);
+        } finally {
+            segment.close();
+        }
+    }
+
     private Path writeThreeBatches() throws IOException {
         try (PartitionLog log = PartitionLog.open(dir, TP)) {
             log.append(batch("a"));

@@ -17,7 +17,10 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
-/** ListOffsets: earliest, latest (the high watermark), or the first offset at or after a timestamp. */
+/**
+ * ListOffsets: earliest, latest (the high watermark), the first offset at or after a timestamp, or
+ * that of the record with the largest timestamp (MAX_TIMESTAMP).
+ */
 final class ListOffsetsHandler extends VersionedHandler<ListOffsetsRequest> {
     private final EmbeddedBroker broker;
 
@@ -54,10 +57,15 @@ final class ListOffsetsHandler extends VersionedHandler<ListOffsetsRequest> {
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
             return answer.setOffset(broker.highWatermark(tp));
         }
-        if (timestamp < 0) {
+        if (timestamp == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP
+                || timestamp == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
+            return answer; // no tiered storage: Kafka answers -1 without an error
+        }
+        if (timestamp < 0 && timestamp != ListOffsetsRequest.MAX_TIMESTAMP) {
             return answer.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
         }
-        Optional<FileRecords.TimestampAndOffset> found = broker.offsetForTimestamp(tp, timestamp);
+        Optional<FileRecords.TimestampAndOffset> found = timestamp == ListOffsetsRequest.MAX_TIMESTAMP
+                ? broker.offsetOfMaxTimestamp(tp) : broker.offsetForTimestamp(tp, timestamp);
         return found.map(f -> answer.setTimestamp(f.timestamp).setOffset(f.offset)).orElse(answer);
     }
 }
