@@ -5,6 +5,7 @@ http_report.py RESULTS DOC COMMAND MACHINE WRK: each line of RESULTS is
 "connections|<RESULT JSON from bench/http-orders.lua>|records the orders topic gained".
 """
 import json
+import os
 import sys
 from datetime import date
 
@@ -25,7 +26,8 @@ for raw in open(results_file):
 
 lost = []
 lines = [f"Measured {date.today().isoformat()} with `{command}`.", "", f"Machine: {machine}; {wrk}.", "",
-         "One oms node on its defaults (8 partitions, fsync before every acknowledgement) and wrk on the same "
+         "One oms node on its defaults (8 partitions, fsync before every acknowledgement) but `engine.max-orders` "
+         f"{int(os.environ.get('OMS_ENGINE_MAX_ORDERS', '1000000')):,} (room for every order of the run), and wrk on the same "
          "2 cores, closed loop (each connection sends its next request when the answer came: latencies "
          "are of answered requests, throughput what the connections drew). Orders from 500 accounts on "
          "eight symbols, prices around one mid so that about half trade. Ratios are to the bare route "
