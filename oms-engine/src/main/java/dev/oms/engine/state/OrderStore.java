@@ -381,6 +381,11 @@ public final class OrderStore implements AutoCloseable {
             }
         }
         Files.delete(redo);
+        FileChannel open = redoChannels.remove(partition); // a worker made again for the partition (a leader again)
+        if (open != null) {
+            open.close();
+        }
+        unfinishedRedo.remove(partition);
         return finished;
     }
 

@@ -93,6 +93,23 @@ class StateCommitTest {
         assertThat(Files.exists(dir.resolve("redo-3"))).isFalse();
     }
 
+    /** In a cluster a worker is made again when its node leads a partition again; its start checks the redo file again. */
+    @Test
+    void aPartitionRecoveredAgainMidLifeStillLeavesARedoFileForTheNextStart() throws Exception {
+        Order first = order(0, "c-0", OrdStatus.NEW);
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            store.commit(3, 0, 1, List.of(first), Map.of(), Map.of(), Map.of());
+            assertThat(store.recover(3)).isFalse();
+            store.commit(3, 1, 2, List.of(first.withFill(1)), Map.of(), Map.of(), Map.of());
+            store.writeRedo(3, 2, 3, List.of(first.withFill(2)), Map.of(), Map.of(), Map.of());
+            store.beginApply(3, 2);
+        }
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            assertThat(store.recover(3)).as("the batch is in the file the next start reads").isTrue();
+            assertThat(store.order(first.id())).contains(first.withFill(2));
+        }
+    }
+
     /** A batch shorter than the one before it is written over the start of the file: what lies past its end is not read. */
     @Test
     void aShortBatchWrittenOverALongerOneIsFinishedAlone() throws Exception {
