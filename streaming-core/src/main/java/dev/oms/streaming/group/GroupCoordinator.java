@@ -488,8 +488,12 @@ public final class GroupCoordinator implements AutoCloseable {
                     return new OffsetDeletion(Errors.NON_EMPTY_GROUP, Map.of());
                 }
                 for (Member member : group.members.values()) {
-                    subscribed.addAll(org.apache.kafka.clients.consumer.internals.ConsumerProtocol.deserializeSubscription(
-                            java.nio.ByteBuffer.wrap(member.metadata(group.protocolName))).topics());
+                    try {
+                        subscribed.addAll(org.apache.kafka.clients.consumer.internals.ConsumerProtocol.deserializeSubscription(
+                                java.nio.ByteBuffer.wrap(member.metadata(group.protocolName))).topics());
+                    } catch (RuntimeException unreadable) { // what it consumes is unknown: nothing is deleted
+                        return new OffsetDeletion(Errors.NON_EMPTY_GROUP, Map.of());
+                    }
                 }
             }
             Map<TopicPartition, Errors> result = new java.util.LinkedHashMap<>();
