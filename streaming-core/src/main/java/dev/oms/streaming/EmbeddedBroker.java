@@ -649,11 +649,12 @@ public final class EmbeddedBroker implements AutoCloseable {
         return owned(tp).log.highWatermarkMoved();
     }
 
-    /** The first durable record at or after {@code timestamp}, if any (ListOffsets). */
+    /** The first durable record with the partition's largest timestamp, if any (ListOffsets MAX_TIMESTAMP). */
     public Optional<FileRecords.TimestampAndOffset> offsetOfMaxTimestamp(TopicPartition tp) {
         return owned(tp).log.offsetOfMaxTimestamp();
     }
 
+    /** The first durable record at or after {@code timestamp}, if any (ListOffsets). */
     public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(TopicPartition tp, long timestamp) {
         return owned(tp).log.offsetForTimestamp(timestamp);
     }

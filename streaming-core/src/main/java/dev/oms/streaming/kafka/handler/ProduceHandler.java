@@ -50,13 +50,10 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
      * past them, and on {@code orders} the engine stopped the partition, at every start again.
      */
     static void requireReadable(MemoryRecords records) {
-        org.apache.kafka.common.utils.BufferSupplier buffers = DECOMPRESSION_BUFFERS.get();
         for (org.apache.kafka.common.record.internal.MutableRecordBatch batch : records.batches()) {
             Integer declared = batch.countOrNull();
             int read = 0;
-            // Keys and values are skipped, not copied out (as Kafka's LogValidator reads them).
-            try (var each = batch instanceof org.apache.kafka.common.record.internal.DefaultRecordBatch v2
-                    ? v2.skipKeyValueIterator(buffers) : batch.streamingIterator(buffers)) {
+            try (var each = records(batch)) {
                 while (each.hasNext()) {
                     each.next();
                     read++;
@@ -97,8 +94,7 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
     }
 
     private static boolean outOfRange(org.apache.kafka.common.record.internal.MutableRecordBatch batch, long earliest) {
-        try (var each = batch instanceof org.apache.kafka.common.record.internal.DefaultRecordBatch v2
-                ? v2.skipKeyValueIterator(DECOMPRESSION_BUFFERS.get()) : batch.streamingIterator(DECOMPRESSION_BUFFERS.get())) {
+        try (var each = records(batch)) {
             while (each.hasNext()) {
                 long timestamp = each.next().timestamp();
                 if (timestamp != org.apache.kafka.common.record.internal.RecordBatch.NO_TIMESTAMP && timestamp < earliest) {
@@ -107,6 +103,14 @@ final class ProduceHandler extends VersionedHandler<ProduceRequest> {
             }
         }
         return false;
+    }
+
+    /** The batch's records with their keys and values skipped, not copied out (as Kafka's LogValidator reads them). */
+    private static org.apache.kafka.common.utils.CloseableIterator<org.apache.kafka.common.record.internal.Record> records(
+            org.apache.kafka.common.record.internal.MutableRecordBatch batch) {
+        org.apache.kafka.common.utils.BufferSupplier buffers = DECOMPRESSION_BUFFERS.get();
+        return batch instanceof org.apache.kafka.common.record.internal.DefaultRecordBatch v2
+                ? v2.skipKeyValueIterator(buffers) : batch.streamingIterator(buffers);
     }
 
     /** Per connection thread: a compressed batch's decompression buffers are reused, not allocated each time. */
