@@ -43,6 +43,18 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
     public static final Set<String> KEYS = Set.of(SEGMENT_BYTES, SEGMENT_MS, RETENTION_MS, RETENTION_BYTES, PREALLOCATE,
             CLEANUP_POLICY, DELETE_RETENTION_MS, MAX_MESSAGE_BYTES, TIMESTAMP_AFTER_MAX_MS, TIMESTAMP_BEFORE_MAX_MS);
     private static final long ONE_DAY_MS = 24L * 3600 * 1000;
+    /** Every topic config Kafka knows (its TopicConfig's names), to tell one not offered here from a typo. */
+    private static final Set<String> KAFKA_KEYS = java.util.Arrays.stream(
+                    org.apache.kafka.common.config.TopicConfig.class.getFields())
+            .filter(f -> f.getName().endsWith("_CONFIG") && f.getType() == String.class)
+            .map(f -> {
+                try {
+                    return (String) f.get(null);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            })
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
     /** Kafka's defaults of message.max.bytes and message.timestamp.after.max.ms (4.0 on). */
     public static final int KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
     public static final long KAFKA_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
@@ -117,8 +129,9 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
                     case MAX_MESSAGE_BYTES -> mmb = Integer.parseInt(value);
                     case TIMESTAMP_AFTER_MAX_MS -> after = Long.parseLong(value);
                     case TIMESTAMP_BEFORE_MAX_MS -> before = Long.parseLong(value);
-                    default -> throw new InvalidConfigurationException("unknown topic config '" + e.getKey()
-                            + "'; supported: " + String.join(", ", KEYS));
+                    default -> throw new InvalidConfigurationException((KAFKA_KEYS.contains(e.getKey())
+                            ? "the Kafka topic config '" + e.getKey() + "' is not offered by oms"
+                            : "unknown topic config '" + e.getKey() + "'") + "; supported: " + String.join(", ", KEYS));
                 }
             } catch (NumberFormatException nfe) {
                 throw new InvalidConfigurationException(e.getKey() + " must be a number, got '" + value + "'");

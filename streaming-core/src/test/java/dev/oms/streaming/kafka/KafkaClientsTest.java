@@ -246,6 +246,13 @@ class KafkaClientsTest {
             assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad", 1, (short) 1)
                     .configs(Map.of("retention.ms", "soon")))).all().get())
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad", 1, (short) 1)
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class)
+                    .hasMessageContaining("the Kafka topic config 'min.insync.replicas' is not offered by oms");
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad", 1, (short) 1)
+                    .configs(Map.of("retention.msec", "1")))).all().get())
+                    .hasMessageContaining("unknown topic config 'retention.msec'").hasMessageContaining("max.message.bytes");
 
             admin.createPartitions(Map.of("audit", NewPartitions.increaseTo(5))).all().get();
             assertThat(admin.describeTopics(Set.of("audit")).allTopicNames().get().get("audit").partitions()).hasSize(5);
