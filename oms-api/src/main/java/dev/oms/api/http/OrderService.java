@@ -306,7 +306,8 @@ public final class OrderService implements HttpService {
                 return new ProblemException(Problem.partitionStopped(partition)); // it may be a command not applied yet
             }
             return new ProblemException(Problem.of(Status.NOT_FOUND_404, "/problems/order-not-found", "Order not found",
-                    "no order has the id '" + text + "'"));
+                    "no order has the id '" + text + "' (a done order leaves the store when its partition's next"
+                            + " trading day begins; its history stays on order-events)"));
         });
     }
 

@@ -39,6 +39,15 @@ public record Order(OrderId id, String account, String clientOrderId, String sym
         return status == OrdStatus.NEW || status == OrdStatus.PARTIALLY_FILLED;
     }
 
+    /** FILLED, CANCELED, REJECTED or EXPIRED: nothing changes the order any more. */
+    public boolean isDone() {
+        return isDone(status);
+    }
+
+    public static boolean isDone(OrdStatus status) {
+        return status != OrdStatus.PENDING_NEW && !isOpen(status);
+    }
+
     public Order withFill(long quantityFilled) {
         long filled = filledQuantity + quantityFilled;
         return new Order(id, account, clientOrderId, symbol, side, type, timeInForce, priceTicks, quantity, filled,

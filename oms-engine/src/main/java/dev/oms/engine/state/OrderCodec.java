@@ -63,6 +63,11 @@ final class OrderCodec {
         return readable(in.readByte(offset)) && Order.isOpen(STATUSES[in.readByte(offset + STATUS_AT)]);
     }
 
+    /** Whether the order encoded at {@code offset} of {@code in} is done (filled, canceled, rejected, expired). */
+    static boolean isDone(RandomDataInput in, long offset) {
+        return readable(in.readByte(offset)) && Order.isDone(STATUSES[in.readByte(offset + STATUS_AT)]);
+    }
+
     private static boolean readable(byte version) {
         return version == VERSION || version == VERSION_WITHOUT_PLACED_TERMS;
     }

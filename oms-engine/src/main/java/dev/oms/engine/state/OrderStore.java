@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's state, persisted in Chronicle Map files under one directory: orders by id, the
  * {@code (account, symbol, clientOrderId)} index, positions by account and symbol, and per-partition
- * checkpoints (the next offset to apply).
+ * checkpoints (the next offset to apply) and trading days. It holds open orders and those done on
+ * their partition's trading day: the batch that begins a day removes the others.
  *
  * <p>The files make restarts fast; the log stays the truth. After a crash the maps are recovered,
  * and the engine replays each partition from its checkpoint over the state as of that checkpoint
@@ -244,19 +245,36 @@ public final class OrderStore implements AutoCloseable {
         return -offset - 1;
     }
 
+    /** A batch that removes no order and begins no trading day: see the full {@link #commit}. */
+    public void commit(int partition, long fromOffset, long nextOffset, List<Order> changedOrders,
+                       java.util.Map<String, Long> clientOrderIds, java.util.Map<String, Long> positions,
+                       java.util.Map<Long, Long> deadLettered) throws IOException {
+        commit(partition, fromOffset, nextOffset, changedOrders, clientOrderIds, positions, deadLettered, NO_ORDERS, NO_DAY);
+    }
+
+    static final long[] NO_ORDERS = {};
+    /** No trading day: none begun in a batch, or none noted for a partition yet. */
+    public static final long NO_DAY = Long.MIN_VALUE;
+
     /**
      * Writes one worker batch's changes to the maps all or nothing, and moves the partition's
      * checkpoint from {@code fromOffset} to {@code nextOffset}. The changes go first to a redo file
      * (as durable as the maps: the page cache), then the maps are marked in progress, changed, and
      * the checkpoint moved; a process that dies in between finishes the job from the redo file at
      * its next start ({@link #recover}) instead of rebuilding the partition from its log. Values are
-     * absolute (whole orders, positions), so writing them twice is harmless.
+     * absolute (whole orders, positions), and removing what is gone does nothing, so writing a
+     * batch twice is harmless.
+     *
+     * @param removedOrders orders that leave the store, with their clientOrderId entries (done
+     *                      orders, when the partition's trading day changed)
+     * @param tradingDay    the partition's trading day from this batch on, or {@link #NO_DAY} when
+     *                      the batch began none
      */
     public void commit(int partition, long fromOffset, long nextOffset, List<Order> changedOrders,
                        java.util.Map<String, Long> clientOrderIds, java.util.Map<String, Long> positions,
-                       java.util.Map<Long, Long> deadLettered) throws IOException {
+                       java.util.Map<Long, Long> deadLettered, long[] removedOrders, long tradingDay) throws IOException {
         List<byte[]> encoded = writeRedo(partition, fromOffset, nextOffset, changedOrders, clientOrderIds, positions,
-                deadLettered);
+                deadLettered, removedOrders, tradingDay);
         beginApply(partition, fromOffset);
         // Orders before their client-order-id index: the index never names a missing order.
         for (int i = 0; i < changedOrders.size(); i++) {
@@ -265,6 +283,10 @@ public final class OrderStore implements AutoCloseable {
         clientOrderIds.forEach(this.clientOrderIds::put);
         positions.forEach(this.positions::put);
         deadLettered.forEach(this.deadLettered::put);
+        remove(removedOrders);
+        if (tradingDay != NO_DAY) {
+            checkpoints.put(tradingDayKey(partition), tradingDay);
+        }
         checkpoint(partition, nextOffset);
         // The redo file now holds no batch. It stays, to be written over by the next: a file made
         // and deleted per batch cost a sixth of the worker's time and journal writes that every fsync waited for.
@@ -273,12 +295,48 @@ public final class OrderStore implements AutoCloseable {
     }
 
     /**
+     * Removes orders and their clientOrderId entries, each entry first (the index never names a
+     * missing order), and only where it still names that order: a NewOrder of a later day may have
+     * taken its clientOrderId in the same batch.
+     */
+    private void remove(long[] ids) {
+        for (long id : ids) {
+            byte[] bytes = orders.get(id);
+            if (bytes != null) {
+                Order order = OrderCodec.decode(bytes);
+                clientOrderIds.remove(submissionKey(order.account(), order.symbol(), order.clientOrderId()), id);
+                orders.remove(id);
+            }
+        }
+    }
+
+    // The checkpoint map holds, under these keys, each partition's trading day (TradingDay.of):
+    // state, since it decides when the partition's done orders leave (a replay must find it as it was).
+    private static int tradingDayKey(int partition) {
+        return Integer.MIN_VALUE + 16 + partition;
+    }
+
+    /** The trading day of {@code partition}'s last command applied, or {@link #NO_DAY} before its first. */
+    public long tradingDay(int partition) {
+        Long day = checkpoints.get(tradingDayKey(partition));
+        return day == null ? NO_DAY : day;
+    }
+
+    /** {@link #writeRedo(int, long, long, List, java.util.Map, java.util.Map, java.util.Map, long[], long)} of a batch that removes nothing and begins no day. */
+    List<byte[]> writeRedo(int partition, long fromOffset, long nextOffset, List<Order> changedOrders,
+                           java.util.Map<String, Long> clientOrderIds, java.util.Map<String, Long> positions,
+                           java.util.Map<Long, Long> deadLettered) throws IOException {
+        return writeRedo(partition, fromOffset, nextOffset, changedOrders, clientOrderIds, positions, deadLettered,
+                NO_ORDERS, NO_DAY);
+    }
+
+    /**
      * The first step of {@link #commit}: the batch written over the start of the partition's redo
      * file, {@code magic, length, body, CRC-32C of the three}. Returns the orders encoded.
      */
     List<byte[]> writeRedo(int partition, long fromOffset, long nextOffset, List<Order> changedOrders,
                            java.util.Map<String, Long> clientOrderIds, java.util.Map<String, Long> positions,
-                           java.util.Map<Long, Long> deadLettered) throws IOException {
+                           java.util.Map<Long, Long> deadLettered, long[] removedOrders, long tradingDay) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(256 + changedOrders.size() * 128);
         java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
         out.writeInt(REDO_MAGIC);
@@ -302,6 +360,11 @@ public final class OrderStore implements AutoCloseable {
             out.writeLong(entry.getKey());
             out.writeLong(entry.getValue());
         }
+        out.writeInt(removedOrders.length);
+        for (long id : removedOrders) {
+            out.writeLong(id);
+        }
+        out.writeLong(tradingDay);
         java.nio.ByteBuffer redo = java.nio.ByteBuffer.allocate(bytes.size() + 4).put(bytes.toByteArray());
         redo.putInt(4, bytes.size() - 8);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -315,7 +378,9 @@ public final class OrderStore implements AutoCloseable {
         return encoded;
     }
 
-    private static final int REDO_MAGIC = 0x6f6d7353; // "omsS"; an earlier build's files begin "omsR" and have no length
+    private static final int REDO_MAGIC = 0x6f6d7354; // "omsT"
+    // Earlier builds': "omsS" has no removed orders and trading day at the end, "omsR" no length either.
+    private static final int WITHOUT_REMOVALS_MAGIC = 0x6f6d7353;
     private static final int EARLIER_REDO_MAGIC = 0x6f6d7352;
 
     private final java.util.concurrent.ConcurrentHashMap<Integer, FileChannel> redoChannels =
@@ -372,7 +437,7 @@ public final class OrderStore implements AutoCloseable {
                 long from = in.readLong();
                 long next = in.readLong();
                 if (interrupted(partition) && interruptedAt(partition) == from) {
-                    finished = replay(partition, next, in);
+                    finished = replay(partition, next, in, java.nio.ByteBuffer.wrap(bytes).getInt(0) == REDO_MAGIC);
                     if (finished) {
                         LOG.info("orders-{}: finished writing the state of offsets {} to {} from its redo file",
                                 partition, from, next);
@@ -401,7 +466,7 @@ public final class OrderStore implements AutoCloseable {
         int magic = buffer.getInt(0);
         int end; // where the CRC lies, after the magic, the length and the body
         int bodyStart;
-        if (magic == REDO_MAGIC) {
+        if (magic == REDO_MAGIC || magic == WITHOUT_REMOVALS_MAGIC) {
             int length = buffer.getInt(4);
             if (length < 0 || length > bytes.length - 12) {
                 return null;
@@ -426,7 +491,7 @@ public final class OrderStore implements AutoCloseable {
      * Applies a redo file's changes and moves the checkpoint; false, leaving the in-progress mark
      * (so the partition is rebuilt from its log), when the maps refuse them again.
      */
-    private boolean replay(int partition, long next, java.io.DataInputStream in) throws IOException {
+    private boolean replay(int partition, long next, java.io.DataInputStream in, boolean withRemovals) throws IOException {
         try {
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
@@ -446,6 +511,17 @@ public final class OrderStore implements AutoCloseable {
             int dead = in.readInt();
             for (int i = 0; i < dead; i++) {
                 deadLettered.put(in.readLong(), in.readLong());
+            }
+            if (withRemovals) {
+                long[] removed = new long[in.readInt()];
+                for (int i = 0; i < removed.length; i++) {
+                    removed[i] = in.readLong();
+                }
+                remove(removed);
+                long tradingDay = in.readLong();
+                if (tradingDay != NO_DAY) {
+                    checkpoints.put(tradingDayKey(partition), tradingDay);
+                }
             }
             checkpoint(partition, next);
             return true;
@@ -483,6 +559,7 @@ public final class OrderStore implements AutoCloseable {
         positions.keySet().removeIf(key -> partitionOfSymbol.applyAsInt(key.substring(key.indexOf('\u0000') + 1)) == partition);
         checkpoints.remove(partition);
         checkpoints.remove(publishedKey(partition));
+        checkpoints.remove(tradingDayKey(partition));
     }
 
     // The checkpoint map also holds, under key -1 - partition, the offset below which every output
@@ -551,10 +628,12 @@ public final class OrderStore implements AutoCloseable {
     }
 
     /**
-     * What a worker restores its partitions from: per partition, its open orders in queue order, and
-     * how many orders (open or not) it holds.
+     * What a worker restores its partitions from: per partition, its open orders in queue order, how
+     * many orders (open or not) it holds, and the ids of its done orders (which leave the store when
+     * its next trading day begins).
      */
-    public record Restored(java.util.Map<Integer, OpenOrders> open, java.util.Map<Integer, Long> orderCounts) {
+    public record Restored(java.util.Map<Integer, OpenOrders> open, java.util.Map<Integer, Long> orderCounts,
+                           java.util.Map<Integer, org.agrona.collections.LongArrayList> done) {
     }
 
     /**
@@ -564,25 +643,30 @@ public final class OrderStore implements AutoCloseable {
     public Restored openOrders(int[] partitions) {
         java.util.Map<Integer, OpenOrders> open = new java.util.HashMap<>();
         org.agrona.collections.Int2ObjectHashMap<long[]> counts = new org.agrona.collections.Int2ObjectHashMap<>();
+        java.util.Map<Integer, org.agrona.collections.LongArrayList> done = new java.util.HashMap<>();
         for (int partition : partitions) {
             open.put(partition, new OpenOrders());
             counts.put(partition, new long[1]);
+            done.put(partition, new org.agrona.collections.LongArrayList());
         }
         orders.forEachEntry(entry -> {
             var value = entry.value();
-            int partition = OrderId.partitionOf(OrderCodec.packedId(value.bytes(), value.offset(), value.size()));
+            long id = OrderCodec.packedId(value.bytes(), value.offset(), value.size());
+            int partition = OrderId.partitionOf(id);
             long[] count = counts.get(partition);
             if (count != null) {
                 count[0]++;
                 if (OrderCodec.isOpen(value.bytes(), value.offset())) {
                     OrderCodec.decodeInto(value.bytes(), value.offset(), value.size(), open.get(partition));
+                } else if (OrderCodec.isDone(value.bytes(), value.offset())) {
+                    done.get(partition).addLong(id);
                 }
             }
         });
         open.values().forEach(OpenOrders::sortByQueue);
         java.util.Map<Integer, Long> orderCounts = new java.util.HashMap<>();
         counts.forEach((partition, count) -> orderCounts.put(partition, count[0]));
-        return new Restored(open, orderCounts);
+        return new Restored(open, orderCounts, done);
     }
 
     /** How many orders the store was sized for ({@code engine.max-orders}). */

@@ -8,8 +8,10 @@ import java.util.Optional;
 
 import dev.oms.engine.order.Order;
 import dev.oms.engine.order.OrderId;
+import dev.oms.engine.order.TradingDay;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
 import org.agrona.collections.LongHashSet;
 import org.agrona.collections.Object2LongHashMap;
 
@@ -59,8 +61,30 @@ public final class WorkingState {
      * an order finds room depends on its own partition's log alone and a replay decides the same.
      */
     private final long partitionQuota;
-    /** Orders each owned partition holds, counted at restore and with every new order. */
-    private final org.agrona.collections.Int2ObjectHashMap<long[]> orderCounts = new org.agrona.collections.Int2ObjectHashMap<>();
+    /** Each owned partition's count of orders, trading day and done orders, as of the last batch sealed. */
+    private final org.agrona.collections.Int2ObjectHashMap<Owned> owned = new org.agrona.collections.Int2ObjectHashMap<>();
+
+    private static final class Owned {
+        /** Orders the partition holds: counted at restore, with every new order and every order removed. */
+        long orders;
+        long tradingDay;
+        /** The partition's done orders: they leave the store when its next trading day begins. */
+        final LongArrayList done;
+
+        Owned(long orders, long tradingDay, LongArrayList done) {
+            this.orders = orders;
+            this.tradingDay = tradingDay;
+            this.done = done;
+        }
+    }
+
+    // What the batch being applied changed besides orders and indexes: the trading day it began
+    // (NO_DAY: none), the orders it removed, whether its partition's done list was among them, and
+    // the orders it left done (after its last new day, if any).
+    private long beganDay = OrderStore.NO_DAY;
+    private LongHashSet removed = new LongHashSet();
+    private boolean doneRemoved;
+    private final LongArrayList newlyDone = new LongArrayList();
 
     /** A worker's state over {@code store}, shared by the workers of {@code partitions} partitions. */
     public WorkingState(OrderStore store, int partitions) {
@@ -70,6 +94,9 @@ public final class WorkingState {
 
     public Optional<Order> order(OrderId id) {
         long key = id.packed();
+        if (isRemoved(key)) {
+            return Optional.empty();
+        }
         Order cached = orders.get(key);
         if (cached != null) {
             return Optional.of(cached);
@@ -83,6 +110,64 @@ public final class WorkingState {
         long key = order.id().packed();
         orders.put(key, order);
         dirty.add(key);
+        if (order.isDone()) {
+            newlyDone.addLong(key);
+        }
+    }
+
+    /** Removed by the batch being applied or the one being written: still in the store, but gone. */
+    private boolean isRemoved(long key) {
+        return removed.contains(key) || unsettled != null && unsettled.removed.contains(key);
+    }
+
+    /**
+     * Called for each record of {@code partition}, in offset order, with its record time: when that
+     * falls on a later {@link TradingDay} than the partition's, the day begins, and every order of
+     * the partition done by then leaves the state with its clientOrderId entry (FIX asks a
+     * ClOrdID to be unique within a trading day; an order's history stays on {@code order-events}).
+     * The day is state, so a replay from any checkpoint begins each day at the same record and
+     * removes the same orders. A record of an earlier day (record times need not rise) begins none.
+     */
+    public void beginTradingDay(int partition, long timestamp) {
+        long day = TradingDay.of(timestamp);
+        Owned p = owned(partition);
+        long current = beganDay != OrderStore.NO_DAY ? beganDay : p.tradingDay;
+        if (day <= current) {
+            return;
+        }
+        beganDay = day;
+        if (current == OrderStore.NO_DAY) {
+            return; // the partition's first record (or a store of a build before trading days: from the next day on)
+        }
+        if (!doneRemoved) {
+            for (int i = 0; i < p.done.size(); i++) {
+                remove(p, p.done.getLong(i));
+            }
+            doneRemoved = true;
+        }
+        for (int i = 0; i < newlyDone.size(); i++) {
+            remove(p, newlyDone.getLong(i));
+        }
+        newlyDone.clear();
+    }
+
+    private void remove(Owned partition, long key) {
+        if (removed.add(key)) {
+            partition.orders--;
+            Order order = orders.remove(key);
+            if (dirty.remove(key)) {
+                // Placed in this batch, it never reaches the store, and neither may its index entry.
+                clientOrderIds.remove(OrderStore.submissionKey(order.account(), order.symbol(), order.clientOrderId()), key);
+            }
+        }
+    }
+
+    private Owned owned(int partition) {
+        Owned p = owned.get(partition);
+        if (p == null) {
+            throw new IllegalStateException("orders-" + partition + " was not restored by this worker");
+        }
+        return p;
     }
 
     /**
@@ -91,16 +176,13 @@ public final class WorkingState {
      * on, rather than failing a whole batch when it is written.
      */
     public void claimRoomForOrder(int partition) {
-        long[] count = orderCounts.get(partition);
-        if (count == null) {
-            throw new IllegalStateException("orders-" + partition + " was not restored by this worker");
-        }
-        if (count[0] >= partitionQuota) {
+        Owned p = owned(partition);
+        if (p.orders >= partitionQuota) {
             throw new dev.oms.deadletter.PermanentFailure(dev.oms.deadletter.FailureReason.STORE_FULL,
                     "the order store is full: orders-" + partition + " holds its share, " + partitionQuota
-                            + " orders (engine.max-orders / log.partitions)", null);
+                            + " orders (engine.max-orders / log.partitions) that are open or were done on its trading day", null);
         }
-        count[0]++;
+        p.orders++;
     }
 
     public Optional<OrderId> byClientOrderId(String account, String symbol, String clientOrderId) {
@@ -109,7 +191,8 @@ public final class WorkingState {
         if (packed == null && unsettled != null) {
             packed = unsettled.clientOrderIds.get(key);
         }
-        return packed != null ? Optional.of(OrderId.unpack(packed)) : store.byClientOrderId(account, symbol, clientOrderId);
+        Optional<OrderId> id = packed != null ? Optional.of(OrderId.unpack(packed)) : store.byClientOrderId(account, symbol, clientOrderId);
+        return id.filter(found -> !isRemoved(found.packed()));
     }
 
     public void indexClientOrderId(String account, String symbol, String clientOrderId, OrderId id) {
@@ -140,13 +223,14 @@ public final class WorkingState {
     }
 
     /**
-     * Restores {@code partitions} from the store: their open orders in queue order and their order
-     * counts. The orders are cached as commands touch them, not here (a restart with millions of
-     * open orders would spend its time filling the cache).
+     * Restores {@code partitions} from the store: their open orders in queue order, their order
+     * counts, trading days and done orders. The orders are cached as commands touch them, not here
+     * (a restart with millions of open orders would spend its time filling the cache).
      */
     public Map<Integer, OpenOrders> restore(int[] partitions) {
         OrderStore.Restored restored = store.openOrders(partitions);
-        restored.orderCounts().forEach((partition, count) -> orderCounts.put(partition.intValue(), new long[] {count}));
+        restored.orderCounts().forEach((partition, count) -> owned.put(partition.intValue(),
+                new Owned(count, store.tradingDay(partition), restored.done().get(partition))));
         return restored.open();
     }
 
@@ -170,6 +254,10 @@ public final class WorkingState {
         clientOrderIds.clear();
         positions.clear();
         deadLettered.clear();
+        removed.clear(); // the counts it changed are restored with its partition, which a discard always precedes
+        newlyDone.clear();
+        doneRemoved = false;
+        beganDay = OrderStore.NO_DAY;
     }
 
     /**
@@ -184,9 +272,13 @@ public final class WorkingState {
         private final Map<String, Long> clientOrderIds;
         private final Map<String, Long> positions;
         private final Map<Long, Long> deadLettered;
+        private final LongHashSet removed;
+        private final long tradingDay;
 
         private Batch(int partition, long fromOffset, long nextOffset, List<Order> orders, Map<String, Long> clientOrderIds,
-                      Map<String, Long> positions, Map<Long, Long> deadLettered) {
+                      Map<String, Long> positions, Map<Long, Long> deadLettered, LongHashSet removed, long tradingDay) {
+            this.removed = removed;
+            this.tradingDay = tradingDay;
             this.partition = partition;
             this.fromOffset = fromOffset;
             this.nextOffset = nextOffset;
@@ -209,7 +301,8 @@ public final class WorkingState {
         }
 
         boolean changed() {
-            return !orders.isEmpty() || !clientOrderIds.isEmpty() || !positions.isEmpty() || !deadLettered.isEmpty();
+            return !orders.isEmpty() || !clientOrderIds.isEmpty() || !positions.isEmpty() || !deadLettered.isEmpty()
+                    || !removed.isEmpty() || tradingDay != OrderStore.NO_DAY;
         }
     }
 
@@ -228,7 +321,20 @@ public final class WorkingState {
         positions.forEachLong(positionValues::put);
         Map<Long, Long> deadLetteredAt = new HashMap<>();
         deadLettered.forEachLong(deadLetteredAt::put);
-        Batch batch = new Batch(partition, fromOffset, nextOffset, changed, clientOrderIds, positionValues, deadLetteredAt);
+        Batch batch = new Batch(partition, fromOffset, nextOffset, changed, clientOrderIds, positionValues, deadLetteredAt,
+                removed, beganDay);
+        Owned p = owned(partition);
+        if (doneRemoved) {
+            p.done.clear();
+        }
+        p.done.addAll(newlyDone);
+        if (beganDay != OrderStore.NO_DAY) {
+            p.tradingDay = beganDay;
+        }
+        removed = new LongHashSet(); // the batch keeps the set it filled
+        newlyDone.clear();
+        doneRemoved = false;
+        beganDay = OrderStore.NO_DAY;
         dirty.clear();
         clientOrderIds = new HashMap<>(); // the batch keeps the map it filled
         positions.clear();
@@ -247,8 +353,13 @@ public final class WorkingState {
             return;
         }
         try {
+            long[] removed = new long[batch.removed.size()];
+            int i = 0;
+            for (LongHashSet.LongIterator keys = batch.removed.iterator(); keys.hasNext(); ) {
+                removed[i++] = keys.nextValue();
+            }
             store.commit(batch.partition, batch.fromOffset, batch.nextOffset, batch.orders, batch.clientOrderIds,
-                    batch.positions, batch.deadLettered);
+                    batch.positions, batch.deadLettered, removed, batch.tradingDay);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("writing the state of orders-" + batch.partition, e);
         }

@@ -586,6 +586,7 @@ public final class EngineWorker implements Agent {
     private void apply(int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
                        org.apache.kafka.common.header.Header[] headers, Span span) {
         byte[] bytes = bytes(value);
+        state.beginTradingDay(partition, timestamp); // by every record, poison ones too: a replay meets them all
         for (int attempt = 1; ; attempt++) {
             try {
                 Command command = codec.decode(bytes);

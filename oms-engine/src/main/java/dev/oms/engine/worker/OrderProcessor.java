@@ -46,8 +46,6 @@ import org.agrona.collections.LongHashSet;
  * <p>Threads: one engine worker, which owns the partitions of every book here.
  */
 final class OrderProcessor implements BookListener {
-    private static final long DAY_MS = 24L * 3600 * 1000;
-
     private final WorkingState store;
     private final OrderLog log;
     private final EventCodec events;
@@ -421,14 +419,14 @@ final class OrderProcessor implements BookListener {
         return new Verdict(store.order(order.id()).orElseThrow(), null);
     }
 
-    /** DAY orders expire at the first command of a new UTC day on their symbol, by record time. */
+    /** DAY orders expire at the first command of a new trading day on their symbol. */
     private void expireDayOrders(String symbol) {
-        long day = Math.floorDiv(timestamp, DAY_MS);
+        long day = dev.oms.engine.order.TradingDay.of(timestamp);
         Long last = lastDayBySymbol.put(symbol, day);
         if (last == null || last < day) {
             OrderBook book = books.get(symbol);
             if (book != null) {
-                book.expireDayOrders(day * DAY_MS);
+                book.expireDayOrders(dev.oms.engine.order.TradingDay.start(day));
             }
         }
     }

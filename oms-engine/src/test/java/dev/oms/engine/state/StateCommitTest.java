@@ -56,6 +56,34 @@ class StateCommitTest {
     }
 
     @Test
+    void aCommitThatBeginsATradingDayAndWasCutShortRemovesItsDoneOrdersFromTheRedoFile() throws Exception {
+        Order done = order(0, "c-0", OrdStatus.FILLED);
+        Order open = order(1, "c-1", OrdStatus.NEW);
+        String doneKey = OrderStore.submissionKey("acct", "S", "c-0");
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            store.commit(3, 0, 2, List.of(done, open), Map.of(doneKey, done.id().packed(),
+                    OrderStore.submissionKey("acct", "S", "c-1"), open.id().packed()), Map.of(), Map.of());
+            // The next batch begins day 20,000: the done order leaves, and a NewOrder of the new day
+            // takes its clientOrderId. The process dies after the redo file and the mark.
+            Order again = order(2, "c-0", OrdStatus.NEW);
+            store.writeRedo(3, 2, 3, List.of(again), Map.of(doneKey, again.id().packed()), Map.of(), Map.of(),
+                    new long[] {done.id().packed()}, 20_000);
+            store.beginApply(3, 2);
+        }
+        try (OrderStore store = OrderStore.open(dir, 1000)) {
+            assertThat(store.tradingDay(3)).isEqualTo(OrderStore.NO_DAY);
+            assertThat(store.recover(3)).isTrue();
+            assertThat(store.order(done.id())).isEmpty();
+            assertThat(store.order(open.id())).contains(open);
+            assertThat(store.byClientOrderId("acct", "S", "c-0")).as("the new day's order keeps the id")
+                    .contains(new OrderId(3, 2));
+            assertThat(store.tradingDay(3)).isEqualTo(20_000);
+            assertThat(store.checkpoint(3)).isEqualTo(3);
+            assertThat(store.openOrders(new int[] {3}).orderCounts()).containsEntry(3, 2L);
+        }
+    }
+
+    @Test
     void aRedoFileWhoseCommitNeverStartedOrIsTornChangesNothing() throws Exception {
         Order first = order(0, "c-0", OrdStatus.NEW);
         try (OrderStore store = OrderStore.open(dir, 1000)) {

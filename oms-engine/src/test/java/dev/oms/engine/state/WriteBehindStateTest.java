@@ -104,6 +104,41 @@ class WriteBehindStateTest {
         assertThat(store.checkpoint(0)).isEqualTo(1);
     }
 
+    @Test
+    void aNewDayRemovesTheDoneOrdersOfTheBatchBeingWrittenAndOfItsOwnFromWhatEitherBatchReads() {
+        long day = 20_000 * dev.oms.engine.order.TradingDay.MILLIS;
+        state.beginTradingDay(0, day);
+        Order doneBefore = order(0, "c-0").withStatus(OrdStatus.CANCELED, "CANCEL_REQUESTED");
+        state.put(doneBefore);
+        state.indexClientOrderId("acct", "S", "c-0", doneBefore.id());
+        WorkingState.Batch first = state.seal(0, 0, 1); // written behind, not settled yet
+
+        Order doneNow = order(1, "c-1").withStatus(OrdStatus.REJECTED, "MAX_QUANTITY");
+        state.put(doneNow); // placed and done in the batch that begins the next day
+        state.indexClientOrderId("acct", "S", "c-1", doneNow.id());
+        state.beginTradingDay(0, day + dev.oms.engine.order.TradingDay.MILLIS);
+        Order again = order(2, "c-0");
+        state.put(again);
+        state.indexClientOrderId("acct", "S", "c-0", again.id());
+
+        assertThat(state.order(doneBefore.id())).isEmpty();
+        assertThat(state.order(doneNow.id())).isEmpty();
+        assertThat(state.byClientOrderId("acct", "S", "c-1")).isEmpty();
+        assertThat(state.byClientOrderId("acct", "S", "c-0")).contains(again.id());
+
+        state.commit(first);
+        state.settle(first, true);
+        WorkingState.Batch second = state.seal(0, 1, 3);
+        state.commit(second);
+        state.settle(second, true);
+        assertThat(store.order(doneBefore.id())).isEmpty();
+        assertThat(store.order(doneNow.id())).as("never written").isEmpty();
+        assertThat(store.byClientOrderId("acct", "S", "c-1")).as("nor its index entry").isEmpty();
+        assertThat(store.byClientOrderId("acct", "S", "c-0")).contains(again.id());
+        assertThat(store.tradingDay(0)).isEqualTo(20_001);
+        assertThat(store.openOrders(new int[] {0}).orderCounts()).containsEntry(0, 1L);
+    }
+
     private static Order order(long offset, String clientOrderId) {
         return new Order(new OrderId(0, offset), "acct", clientOrderId, "S", Side.BUY, OrderType.LIMIT, TimeInForce.GTC,
                 10_000, 10, 0, OrdStatus.NEW, 0, offset, null);
