@@ -200,9 +200,7 @@ public final class Engine implements AutoCloseable {
     /** Like {@link #orders(String, String, dev.oms.engine.order.OrdStatus, OrderId, int)}, of the partitions that pass {@code partitions}. */
     public List<Order> orders(String account, String symbol, dev.oms.engine.order.OrdStatus status, OrderId after, int limit,
                               java.util.function.IntPredicate partitions) {
-        return store.orders(o -> partitions.test(o.id().partition()) && (account == null || o.account().equals(account))
-                && (symbol == null || o.symbol().equals(symbol)) && (status == null || o.status() == status)
-                && (after == null || o.id().packed() > after.packed()), limit);
+        return store.orders(account, symbol, status, after, limit, partitions);
     }
 
     /** The latest trades of a symbol, newest last, at most {@code limit}, as recorded on {@code trades}. */

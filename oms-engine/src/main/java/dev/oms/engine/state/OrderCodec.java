@@ -94,6 +94,60 @@ final class OrderCodec {
 
     /** Where the status byte is: after the version, the id, side, type and time in force. */
     private static final int STATUS_AT = 1 + 8 + 3;
+    /** Where the strings begin: after the status and five longs. */
+    private static final int STRINGS_AT = STATUS_AT + 1 + 8 * 5;
+
+    /**
+     * Whether the order encoded in the {@code size} bytes at {@code offset} of {@code in} has this
+     * account, symbol and status (each null: any), read in place: a query scans the whole store, and
+     * decoding every order was nearly all of its cost.
+     */
+    static boolean matches(RandomDataInput in, long offset, long size, byte[] account, byte[] symbol, OrdStatus status) {
+        if (status != null && in.readByte(offset + STATUS_AT) != status.ordinal()) {
+            return false;
+        }
+        long end = offset + size;
+        long at = offset + STRINGS_AT;
+        if (!sameString(in, at, end, account)) {
+            return false;
+        }
+        at += 2 + stringLength(in, at, end);
+        at += 2 + stringLength(in, at, end); // the clientOrderId
+        return sameString(in, at, end, symbol);
+    }
+
+    /** The account and symbol of the order encoded in the {@code size} bytes at {@code offset} of {@code in}, read in place. */
+    static String[] accountAndSymbol(RandomDataInput in, long offset, long size) {
+        long end = offset + size;
+        long at = offset + STRINGS_AT;
+        int accountLength = stringLength(in, at, end);
+        String account = utf8(in, at + 2, accountLength);
+        at += 2 + accountLength;
+        at += 2 + stringLength(in, at, end); // the clientOrderId
+        return new String[] {account, utf8(in, at + 2, stringLength(in, at, end))};
+    }
+
+    private static String utf8(RandomDataInput in, long at, int length) {
+        byte[] bytes = new byte[length];
+        in.read(at, bytes, 0, length);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Whether the string at {@code at} is {@code expected} (null: any string). */
+    private static boolean sameString(RandomDataInput in, long at, long end, byte[] expected) {
+        if (expected == null) {
+            return true;
+        }
+        if (stringLength(in, at, end) != expected.length) {
+            return false;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (in.readByte(at + 2 + i) != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     static Order decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);

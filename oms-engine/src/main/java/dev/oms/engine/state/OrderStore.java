@@ -42,6 +42,7 @@ public final class OrderStore implements AutoCloseable {
     private final ChronicleMap<Long, Long> deadLettered;
 
     private final long maxOrders;
+    private final OrderIndex index = new OrderIndex();
 
     private OrderStore(Path dir, long maxOrders, ChronicleMap<Long, byte[]> orders, ChronicleMap<String, Long> clientOrderIds,
                        ChronicleMap<Integer, Long> checkpoints, ChronicleMap<String, Long> positions,
@@ -224,6 +225,7 @@ public final class OrderStore implements AutoCloseable {
 
     public void indexClientOrderId(String account, String symbol, String clientOrderId, OrderId id) {
         clientOrderIds.put(submissionKey(account, symbol, clientOrderId), id.packed());
+        index.add(List.of(new OrderIndex.Entry(id.packed(), account, symbol)));
     }
 
 
@@ -283,6 +285,7 @@ public final class OrderStore implements AutoCloseable {
         clientOrderIds.forEach(this.clientOrderIds::put);
         positions.forEach(this.positions::put);
         deadLettered.forEach(this.deadLettered::put);
+        indexNew(clientOrderIds);
         remove(removedOrders);
         if (tradingDay != NO_DAY) {
             checkpoints.put(tradingDayKey(partition), tradingDay);
@@ -300,14 +303,35 @@ public final class OrderStore implements AutoCloseable {
      * taken its clientOrderId in the same batch.
      */
     private void remove(long[] ids) {
+        List<OrderIndex.Entry> removed = new java.util.ArrayList<>(ids.length);
         for (long id : ids) {
             byte[] bytes = orders.get(id);
             if (bytes != null) {
                 Order order = OrderCodec.decode(bytes);
                 clientOrderIds.remove(submissionKey(order.account(), order.symbol(), order.clientOrderId()), id);
                 orders.remove(id);
+                removed.add(new OrderIndex.Entry(id, order.account(), order.symbol()));
             }
         }
+        if (!removed.isEmpty()) {
+            index.remove(removed);
+        }
+    }
+
+    /** Indexes for queries the orders a batch placed: those it gave a clientOrderId entry. */
+    private void indexNew(java.util.Map<String, Long> submissions) {
+        if (submissions.isEmpty()) {
+            return;
+        }
+        List<OrderIndex.Entry> added = new java.util.ArrayList<>(submissions.size());
+        submissions.forEach((key, id) -> {
+            int account = key.indexOf('\u0000');
+            int symbol = key.indexOf('\u0000', account + 1);
+            if (symbol > account) { // else a key of an earlier build's layout, made anew at open
+                added.add(new OrderIndex.Entry(id, key.substring(0, account), key.substring(account + 1, symbol)));
+            }
+        });
+        index.add(added);
     }
 
     // The checkpoint map holds, under these keys, each partition's trading day (TradingDay.of):
@@ -500,13 +524,16 @@ public final class OrderStore implements AutoCloseable {
                 in.readFully(value);
                 orders.put(key, value);
             }
+            java.util.Map<String, Long> submissions = new java.util.HashMap<>();
             readStrings(in).forEach((key, id) -> {
                 // A redo file an earlier build left: its keys get the symbol, as the index's did at open.
                 String rewritten = isSubmissionKey(key) ? key : submissionKeyOf(orders, id);
                 if (rewritten != null) {
                     clientOrderIds.put(rewritten, id);
+                    submissions.put(rewritten, id);
                 }
             });
+            indexNew(submissions);
             readStrings(in).forEach(positions::put);
             int dead = in.readInt();
             for (int i = 0; i < dead; i++) {
@@ -560,6 +587,7 @@ public final class OrderStore implements AutoCloseable {
         checkpoints.remove(partition);
         checkpoints.remove(publishedKey(partition));
         checkpoints.remove(tradingDayKey(partition));
+        index.drop(); // the replay adds the partition's ids again: built anew at the next query
     }
 
     // The checkpoint map also holds, under key -1 - partition, the offset below which every output
@@ -612,19 +640,81 @@ public final class OrderStore implements AutoCloseable {
         return all;
     }
 
-    /** Orders passing {@code filter}, in id order, at most {@code limit}: a scan, for queries. */
-    public List<Order> orders(java.util.function.Predicate<Order> filter, int limit) {
+    /**
+     * The first {@code limit} orders in id order after {@code after} (null: from the first) of the
+     * partitions {@code partitions} passes, with this account, symbol and status (each null: any):
+     * from the {@link OrderIndex} once it is built, until then by a scan.
+     */
+    public List<Order> orders(String account, String symbol, dev.oms.engine.order.OrdStatus status, OrderId after,
+                              int limit, java.util.function.IntPredicate partitions) {
+        if (limit < 1) {
+            return List.of();
+        }
+        // A query by status alone could visit every order by id, slower than a scan when few match.
+        if (account != null || symbol != null || status == null) {
+            if (index.ready()) {
+                return indexed(account, symbol, status, after, limit, partitions);
+            }
+            index.buildIfAbsent(this::indexEntries);
+        }
+        return scan(account, symbol, status, after, limit, partitions);
+    }
+
+    /** {@link #orders} from the index: the candidates it names, read by id. */
+    List<Order> indexed(String account, String symbol, dev.oms.engine.order.OrdStatus status, OrderId after, int limit,
+                        java.util.function.IntPredicate partitions) {
+        List<Order> found = new java.util.ArrayList<>();
+        index.forEach(account, symbol, after == null ? Long.MIN_VALUE : after.packed(), id -> {
+            byte[] bytes = partitions.test(OrderId.partitionOf(id)) ? orders.get(id) : null;
+            Order order = bytes == null ? null : OrderCodec.decode(bytes); // null: removed since
+            if (order != null && (account == null || order.account().equals(account))
+                    && (symbol == null || order.symbol().equals(symbol)) && (status == null || order.status() == status)) {
+                found.add(order);
+            }
+            return found.size() < limit;
+        });
+        return found;
+    }
+
+    /** {@link #orders} by a scan of the whole store, each entry read in place and only those returned decoded. */
+    List<Order> scan(String account, String symbol, dev.oms.engine.order.OrdStatus status, OrderId after, int limit,
+                     java.util.function.IntPredicate partitions) {
+        byte[] accountBytes = account == null ? null : account.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] symbolBytes = symbol == null ? null : symbol.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long from = after == null ? Long.MIN_VALUE : after.packed();
         java.util.TreeMap<Long, Order> found = new java.util.TreeMap<>();
-        orders.forEach((key, bytes) -> {
-            Order order = OrderCodec.decode(bytes);
-            if (filter.test(order)) {
-                found.put(key, order);
-                if (found.size() > limit) {
-                    found.pollLastEntry();
-                }
+        orders.forEachEntry(entry -> {
+            var value = entry.value();
+            long id = OrderCodec.packedId(value.bytes(), value.offset(), value.size());
+            if (id <= from || found.size() == limit && id > found.lastKey() || !partitions.test(OrderId.partitionOf(id))
+                    || !OrderCodec.matches(value.bytes(), value.offset(), value.size(), accountBytes, symbolBytes, status)) {
+                return;
+            }
+            found.put(id, OrderCodec.decode(value.get()));
+            if (found.size() > limit) {
+                found.pollLastEntry();
             }
         });
         return List.copyOf(found.values());
+    }
+
+    /** True once the query index is built (the first query that needs it starts it). */
+    boolean indexReady() {
+        return index.ready();
+    }
+
+    /** Every order's id, account and symbol, for the query index: a scan, each entry read in place. */
+    private List<OrderIndex.Entry> indexEntries() {
+        List<OrderIndex.Entry> entries = new java.util.ArrayList<>(Math.toIntExact(Math.min(orders.longSize(), Integer.MAX_VALUE - 8)));
+        java.util.Map<String, String> strings = new java.util.HashMap<>(); // one instance each: the lists' keys
+        orders.forEachEntry(entry -> {
+            var value = entry.value();
+            long id = OrderCodec.packedId(value.bytes(), value.offset(), value.size());
+            String[] accountAndSymbol = OrderCodec.accountAndSymbol(value.bytes(), value.offset(), value.size());
+            entries.add(new OrderIndex.Entry(id, strings.computeIfAbsent(accountAndSymbol[0], s -> s),
+                    strings.computeIfAbsent(accountAndSymbol[1], s -> s)));
+        });
+        return entries;
     }
 
     /**
