@@ -346,7 +346,7 @@ final class PartitionStateMachine extends SnapshotFileStateMachine {
             MemoryRecords upToTarget = MemoryRecords.readableRecords(batches.slice(0, bytesBefore(batches, target)));
             if (upToTarget.sizeInBytes() > 0) {
                 log.appendReplica(upToTarget, System.currentTimeMillis());
-            } else if (log.config().compact() && batches.hasRemaining()) {
+            } else if (log.mayHaveGaps() && batches.hasRemaining()) {
                 // Its first batch from here lies at or past its snapshot's end: its compaction
                 // removed every batch before (a newer snapshot let it clean the segment that end
                 // lies in). Nothing to copy, but the offsets up to there are taken.

@@ -45,10 +45,17 @@ public final class PartitionLog implements AutoCloseable {
     private static final String SWAP = ".swap";
     private static final String LOG_START_FILE = "log-start-offset";
     private static final String SNAPSHOT = ".snapshot";
+    /**
+     * Marks a log whose topic was ever compacted: compaction leaves gaps between offsets, which a
+     * log read as never compacted would take for a cut, and delete from there on.
+     */
+    private static final String COMPACTED_FILE = "compacted";
 
     private final TopicPartition topicPartition;
     private final Path dir;
     private volatile TopicConfig config;
+    /** Offsets may have gaps: the topic is, or once was, compacted (see {@link #COMPACTED_FILE}). */
+    private volatile boolean mayHaveGaps;
     private final ProducerStateManager producers = new ProducerStateManager();
     private final ArrayDeque<PendingDelete> pendingDeletes = new ArrayDeque<>();
     private volatile LogSegment[] segments;
@@ -99,6 +106,10 @@ public final class PartitionLog implements AutoCloseable {
         Path dir = logDir.resolve(topicPartition.topic() + "-" + topicPartition.partition());
         Files.createDirectories(dir);
         PartitionLog log = new PartitionLog(topicPartition, dir, config);
+        log.mayHaveGaps = Files.exists(dir.resolve(COMPACTED_FILE));
+        if (config.compact()) {
+            log.markCompacted();
+        }
         log.recover();
         return log;
     }
@@ -120,7 +131,7 @@ public final class PartitionLog implements AutoCloseable {
                 return name.matches("\\d{20}\\.log");
             }).sorted().toList();
         }
-        boolean compacted = config.compact();
+        boolean compacted = mayHaveGaps;
         // The producers' state: from the latest snapshot taken at the base of a segment there is,
         // then the batches from that segment on (every segment is still checked).
         long snapshotBase = loadLatestSnapshot(files.stream().map(PartitionLog::baseOf).toList());
@@ -291,7 +302,7 @@ public final class PartitionLog implements AutoCloseable {
     public void appendReplica(MemoryRecords records, long nowMs) throws IOException {
         requireNoFsyncFailure();
         long next = logEndOffset;
-        boolean compacted = config.compact();
+        boolean compacted = mayHaveGaps;
         for (MutableRecordBatch batch : records.batches()) {
             requireValid(batch);
             if (!LogSegment.follows(batch.baseOffset(), next, compacted)) {
@@ -319,7 +330,7 @@ public final class PartitionLog implements AutoCloseable {
      * as on the leader. Owner only.
      */
     public void skipTo(long offset, long nowMs) throws IOException {
-        if (!config.compact()) {
+        if (!mayHaveGaps) {
             throw new InvalidBatchException(topicPartition + ": only a compacted log has gaps, and this one ends at "
                     + logEndOffset + ", not " + offset);
         }
@@ -874,9 +885,28 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Applies new settings; they take effect at the next append or maintenance. */
-    public void configure(TopicConfig newConfig) {
+    /**
+     * Applies new settings (AlterConfigs); they take effect at the next append or maintenance, and
+     * {@code preallocate} and {@code segment.bytes}' preallocated size at the next segment, as in
+     * Kafka. Any thread.
+     */
+    public void configure(TopicConfig newConfig) throws IOException {
+        if (newConfig.compact()) {
+            markCompacted(); // durably before compaction can leave a gap
+        }
         this.config = newConfig;
+    }
+
+    private void markCompacted() throws IOException {
+        if (!mayHaveGaps) {
+            Directories.createDurably(dir.resolve(COMPACTED_FILE));
+            mayHaveGaps = true;
+        }
+    }
+
+    /** True when offsets may have gaps: the topic is, or once was, compacted. */
+    public boolean mayHaveGaps() {
+        return mayHaveGaps;
     }
 
     public TopicConfig config() {

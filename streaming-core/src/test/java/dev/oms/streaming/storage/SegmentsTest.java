@@ -480,6 +480,55 @@ class SegmentsTest {
         }
     }
 
+    /**
+     * A topic compacted, then altered to cleanup.policy=delete (AlterConfigs), keeps the gaps its
+     * compaction left: read as a log never compacted, its recovery took the first gap for a cut
+     * and deleted everything after it.
+     */
+    @Test
+    void aLogAlteredFromCompactToDeleteKeepsEveryRecordCompactionLeftAcrossARestart() throws IOException {
+        TopicConfig compacted = new TopicConfig(2048, 3_600_000, -1, -1, false, "compact", 0);
+        TopicConfig deleted = new TopicConfig(2048, 3_600_000, -1, -1, false, "delete", 0);
+        long now = System.currentTimeMillis();
+        List<String> kept;
+        try (PartitionLog log = PartitionLog.open(dir, TP, compacted)) {
+            for (int round = 0; round < 10; round++) {
+                for (int key = 0; key < 5; key++) {
+                    log.append(keyed("key-" + key, PAYLOAD + round, now), now);
+                }
+            }
+            for (int key = 0; key < 20; key++) {
+                log.append(keyed("other-" + key, "filler " + PAYLOAD, now), now);
+            }
+            log.flush();
+            log.maintain(now);
+            kept = allValues(log);
+            assertThat(kept).as("compaction left gaps").doesNotContain("0:" + PAYLOAD + 0);
+            log.configure(deleted);
+            log.append(keyed("after", "the change", now), now);
+            log.flush();
+        }
+        try (PartitionLog log = PartitionLog.open(dir, TP, deleted)) {
+            assertThat(log.logEndOffset()).isEqualTo(71);
+            assertThat(allValues(log)).startsWith(kept.toArray(String[]::new)).endsWith("70:the change");
+        }
+    }
+
+    /** Every record's offset and value, segment after segment. */
+    private static List<String> allValues(PartitionLog log) {
+        List<String> all = new java.util.ArrayList<>();
+        long offset = 0;
+        while (offset < log.logEndOffset()) {
+            List<String> read = values(log.read(offset, 1 << 20));
+            if (read.isEmpty()) {
+                break;
+            }
+            all.addAll(read);
+            offset = Long.parseLong(read.getLast().substring(0, read.getLast().indexOf(':'))) + 1;
+        }
+        return all;
+    }
+
     /** Changes a byte inside the value of the segment's last record, as bit rot would: its CRC no longer matches. */
     private static void damageLastRecord(Path segment) throws IOException {
         try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
