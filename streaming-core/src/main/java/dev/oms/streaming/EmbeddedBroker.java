@@ -186,8 +186,13 @@ public final class EmbeddedBroker implements AutoCloseable {
                 writeOverrides(topic, overrides);
             }
             openTopic(topic, partitionCount, overrides, id);
-        } else if (existing.partitionCount() < partitionCount) {
-            addPartitions(existing, partitionCount);
+        } else {
+            if (!existing.overrides().equals(overrides)) {
+                existing = applyOverrides(existing, overrides);
+            }
+            if (existing.partitionCount() < partitionCount) {
+                addPartitions(existing, partitionCount);
+            }
         }
         List<PartitionLog> logs = new ArrayList<>();
         for (int p = 0; p < partitionCount; p++) {
@@ -386,6 +391,79 @@ public final class EmbeddedBroker implements AutoCloseable {
         openPartitions(existing.name(), existing.partitionCount(), totalCount, existing.config(), existing.id());
         topics.put(existing.name(), new Topic(existing.name(), existing.id(), totalCount, existing.overrides(), existing.config()));
         LOG.info("topic {} grown from {} to {} partitions", existing.name(), existing.partitionCount(), totalCount);
+    }
+
+    /**
+     * Changes a topic's own settings (IncrementalAlterConfigs: {@code changes} applied to those it
+     * has; AlterConfigs, {@code replace}: {@code changes} are SETs and every key they do not name
+     * returns to the broker's default). They persist, and take effect on the live partitions at
+     * their next append or maintenance. In cluster mode through the controller: every node applies
+     * them. With {@code validateOnly}, checks and changes nothing.
+     *
+     * @return the topic as it is now (or would be)
+     * @throws UnknownTopicOrPartitionException if there is no such topic
+     * @throws org.apache.kafka.common.errors.InvalidConfigurationException for an unknown key or a bad value
+     * @throws org.apache.kafka.common.errors.PolicyViolationException for the cleanup policy of a topic an application owns
+     */
+    public Topic alterTopicConfig(String topic, List<TopicConfig.Change> changes, boolean replace, boolean validateOnly)
+            throws IOException {
+        Protection protection = protectedTopics.get(topic);
+        if (protection != null && changes.stream().anyMatch(c -> c.name().equals(TopicConfig.CLEANUP_POLICY))) {
+            throw new org.apache.kafka.common.errors.PolicyViolationException("the cleanup.policy of " + topic
+                    + " is fixed: " + protection.why());
+        }
+        if (cluster == null) {
+            return alterLocalTopicConfig(topic, changes, replace, validateOnly);
+        }
+        // Computed from the controller's copy and written only if that is still the topic's
+        // settings: two nodes' changes at once never overwrite each other (not under the monitor:
+        // the cluster's thread applies them).
+        for (int attempt = 1; ; attempt++) {
+            Topic existing = topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("unknown topic " + topic));
+            Map<String, String> current = cluster.topicConfigs(topic, existing.id());
+            Map<String, String> next = config.topicDefaults().alter(replace ? Map.of() : current, changes);
+            if (validateOnly) {
+                return new Topic(topic, existing.id(), existing.partitionCount(), next, config.topicDefaults().with(next));
+            }
+            try {
+                cluster.alterTopicConfigs(topic, existing.id(), current, next, () -> {
+                    Topic now = topics.get(topic);
+                    return now == null || !now.id().equals(existing.id()) || now.overrides().equals(next);
+                });
+                return topics.get(topic);
+            } catch (org.apache.kafka.common.errors.InvalidUpdateVersionException changedMeanwhile) {
+                if (attempt == 5) {
+                    throw changedMeanwhile;
+                }
+            }
+        }
+    }
+
+    private synchronized Topic alterLocalTopicConfig(String topic, List<TopicConfig.Change> changes, boolean replace,
+                                                     boolean validateOnly) throws IOException {
+        Topic existing = topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("unknown topic " + topic));
+        Map<String, String> next = config.topicDefaults().alter(replace ? Map.of() : existing.overrides(), changes);
+        if (validateOnly) {
+            return new Topic(topic, existing.id(), existing.partitionCount(), next, config.topicDefaults().with(next));
+        }
+        return applyOverrides(existing, next);
+    }
+
+    /** Writes a topic's new settings, then hands them to each of its partitions. */
+    private Topic applyOverrides(Topic existing, Map<String, String> overrides) throws IOException {
+        TopicConfig settings = config.topicDefaults().with(overrides);
+        if (overrides.isEmpty()) {
+            Files.deleteIfExists(overridesFile(existing.name()));
+        } else {
+            writeOverrides(existing.name(), overrides);
+        }
+        for (int p = 0; p < existing.partitionCount(); p++) {
+            owned(new TopicPartition(existing.name(), p)).log.configure(settings);
+        }
+        Topic altered = new Topic(existing.name(), existing.id(), existing.partitionCount(), Map.copyOf(overrides), settings);
+        topics.put(existing.name(), altered);
+        LOG.info("topic {}: settings {} (were {})", existing.name(), overrides, existing.overrides());
+        return altered;
     }
 
     /**
@@ -738,11 +816,15 @@ public final class EmbeddedBroker implements AutoCloseable {
     private void writeOverrides(String topic, Map<String, String> overrides) throws IOException {
         Properties props = new Properties();
         props.putAll(overrides);
-        Path tmp = Files.createTempFile(logDir.resolve("topic-configs"), ".overrides-", ".tmp");
+        Path tmp = Files.createTempFile(logDir.resolve("topic-configs"), ".overrides-", ".tmp"); // short: any topic name fits
         try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             props.store(out, "settings of topic " + topic);
         }
-        Files.move(tmp, overridesFile(topic), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // Durably: an altered setting is acknowledged only once a power loss cannot undo it.
+        try (var file = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            file.force(true);
+        }
+        Directories.replaceDurably(tmp, overridesFile(topic));
     }
 
     /** Stops the shards (appends still queued fail), then flushes and closes every partition. */

@@ -27,7 +27,8 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * Raft group of all nodes (KRaft's metadata log, in miniature). Entries are JSON commands:
  * {@code register} (a node's Kafka address, sent by each node as it starts),
  * {@code createTopic} (name, id, partition count, settings), {@code createPartitions} (a topic's
- * new, larger count), {@code deleteTopic} and {@code isr} (a partition's in-sync replicas as its
+ * new, larger count), {@code alterConfigs} (a topic's new settings, written only if its settings
+ * are still those they were computed from), {@code deleteTopic} and {@code isr} (a partition's in-sync replicas as its
  * leader sees them: Kafka's AlterPartition; a report from an earlier term than the one recorded is
  * ignored, so a deposed leader cannot overwrite its successor's). Applying a new or grown topic
  * tells the node, which opens the partitions and joins their Raft groups; a topic that exists is
@@ -41,13 +42,13 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
      * What this build applies, announced with each node's {@code register} (Kafka's
      * metadata.version, in miniature): 1 brings {@code createPartitions}, {@code deleteTopic} and
      * the partitions' DeleteRecords entries, which builds from before them skip or cannot apply,
-     * so that their copy would differ. The node a client asks refuses such a change
+     * so that their copy would differ; 2 brings {@code alterConfigs}. The node a client asks refuses such a change
      * (UNSUPPORTED_VERSION) until every configured node has registered at the level; once written,
      * an entry is applied alike everywhere, whatever the levels: a level read wrong (a snapshot an
      * earlier build wrote keeps none) can only make a node refuse too much, never make nodes
      * decide differently. See {@link ReplicatedLog#register} for how a wrong level heals.
      */
-    static final int FEATURE_LEVEL = 1;
+    static final int FEATURE_LEVEL = 2;
 
     // Fields a later version adds are skipped, not fatal: every node applies every entry alike.
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -101,31 +102,36 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
      * previous version refuses fields it does not know; it skips an {@code isr} command).
      */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr, Boolean reconfirm) {
+    record Command(String op, NodeInfo node, TopicInfo topic, IsrInfo isr, Boolean reconfirm, Map<String, String> expected) {
         /**
          * A node's address and level; with {@code reconfirm} (a node that just started), every
          * other node registers again, so that what the starter holds of them is fresh whatever
          * snapshot it loaded (one an earlier build wrote keeps no levels).
          */
         static Command register(NodeInfo node, boolean reconfirm) {
-            return new Command("register", node, null, null, reconfirm ? Boolean.TRUE : null);
+            return new Command("register", node, null, null, reconfirm ? Boolean.TRUE : null, null);
         }
 
         static Command createTopic(TopicInfo topic) {
-            return new Command("createTopic", null, topic, null, null);
+            return new Command("createTopic", null, topic, null, null, null);
         }
 
         static Command createPartitions(String topic, int count) {
-            return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null, null);
+            return new Command("createPartitions", null, new TopicInfo(topic, null, count, null), null, null, null);
+        }
+
+        /** The settings of the topic {@code topic} names (by name and id), if they are still {@code expected}. */
+        static Command alterConfigs(TopicInfo topic, Map<String, String> expected) {
+            return new Command("alterConfigs", null, topic, null, null, expected);
         }
 
         /** @param id the topic's id, or null for whichever topic has the name */
         static Command deleteTopic(String topic, String id) {
-            return new Command("deleteTopic", null, new TopicInfo(topic, id, 0, null), null, null);
+            return new Command("deleteTopic", null, new TopicInfo(topic, id, 0, null), null, null, null);
         }
 
         static Command isr(IsrInfo isr) {
-            return new Command("isr", null, null, isr, null);
+            return new Command("isr", null, null, isr, null, null);
         }
     }
 
@@ -299,6 +305,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
             }
             case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions()));
             case "deleteTopic" -> reply = json(deleteTopic(command.topic().name(), command.topic().id()));
+            case "alterConfigs" -> reply = json(alterConfigs(command.topic(), command.expected()));
             default -> {
                 // A command from a newer version: skipped alike on every node.
             }
@@ -320,6 +327,32 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         topics.put(name, grown);
         listener.topic(grown);
         return new Outcome(grown, null, null);
+    }
+
+    private Outcome alterConfigs(TopicInfo altered, Map<String, String> expected) {
+        TopicInfo topic = topics.get(altered.name());
+        if (topic == null || !topic.id().equals(altered.id())) {
+            return Outcome.refused(Errors.UNKNOWN_TOPIC_OR_PARTITION, "unknown topic '" + altered.name() + "'");
+        }
+        if (!configsOf(topic).equals(expected)) {
+            return Outcome.refused(Errors.INVALID_UPDATE_VERSION, "the settings of topic '" + altered.name()
+                    + "' changed meanwhile; retry");
+        }
+        TopicInfo next = new TopicInfo(topic.name(), topic.id(), topic.partitions(), Map.copyOf(altered.configs()));
+        topics.put(next.name(), next);
+        listener.topic(next);
+        return new Outcome(next, null, null);
+    }
+
+    /** A topic's own settings, none if it has none (a snapshot may leave them out). */
+    static Map<String, String> configsOf(TopicInfo topic) {
+        return topic.configs() == null ? Map.of() : topic.configs();
+    }
+
+    /** The settings the topic of this name and id has, or empty if there is no such topic. */
+    Optional<Map<String, String>> topicConfigs(String name, String id) {
+        TopicInfo topic = topics.get(name);
+        return topic == null || !topic.id().equals(id) ? Optional.empty() : Optional.of(configsOf(topic));
     }
 
     private Outcome deleteTopic(String name, String id) {

@@ -459,7 +459,8 @@ public final class ReplicatedLog implements AutoCloseable {
         try {
             RaftNode raft = node.join();
             Uuid id = Uuid.fromString(topic.id());
-            List<PartitionLog> logs = host.openTopic(topic.name(), id, topic.partitions(), topic.configs());
+            List<PartitionLog> logs = host.openTopic(topic.name(), id, topic.partitions(),
+                    ControllerStateMachine.configsOf(topic));
             if (logs.isEmpty()) {
                 // A topic of that name with another id is here: this one was deleted since (its
                 // creation is replayed from the controller's log at a start), and its tombstone follows.
@@ -601,6 +602,27 @@ public final class ReplicatedLog implements AutoCloseable {
         decide(ControllerStateMachine.Command.createPartitions(name, count)).topicOrThrow();
         awaitHere("topic " + name + " grew to " + count + " partitions but they did not open here",
                 () -> joined.containsAll(partitionsOf(name, count)));
+    }
+
+    /** The settings the controller holds for the topic of this name and id (as this node has applied them). */
+    public Map<String, String> topicConfigs(String name, Uuid id) {
+        return controller.topicConfigs(name, id.toString())
+                .orElseThrow(() -> new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("unknown topic " + name));
+    }
+
+    /**
+     * Sets a topic's own settings to {@code next} through the controller, if they are still
+     * {@code expected} there; every node applies them. Returns once {@code appliedHere} says this
+     * node has.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidUpdateVersionException if they changed meanwhile
+     */
+    public void alterTopicConfigs(String name, Uuid id, Map<String, String> expected, Map<String, String> next,
+                                  java.util.function.BooleanSupplier appliedHere) throws IOException {
+        requireFeatureLevel("AlterConfigs", 2);
+        decide(ControllerStateMachine.Command.alterConfigs(new ControllerStateMachine.TopicInfo(name, id.toString(), 0,
+                Map.copyOf(next)), Map.copyOf(expected))).topicOrThrow();
+        awaitHere("the settings of topic " + name + " were altered but not applied here", appliedHere);
     }
 
     /**

@@ -1,10 +1,15 @@
 package dev.oms.streaming.storage;
 
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 
 /**
  * A topic's log settings, under Kafka's own names so that admin tools read and write them as
@@ -129,15 +134,69 @@ public record TopicConfig(int segmentBytes, long segmentMs, long retentionMs, lo
                     case MAX_MESSAGE_BYTES -> mmb = Integer.parseInt(value);
                     case TIMESTAMP_AFTER_MAX_MS -> after = Long.parseLong(value);
                     case TIMESTAMP_BEFORE_MAX_MS -> before = Long.parseLong(value);
-                    default -> throw new InvalidConfigurationException((KAFKA_KEYS.contains(e.getKey())
-                            ? "the Kafka topic config '" + e.getKey() + "' is not offered by oms"
-                            : "unknown topic config '" + e.getKey() + "'") + "; supported: " + String.join(", ", KEYS));
+                    default -> throw unknownKey(e.getKey());
                 }
             } catch (NumberFormatException nfe) {
                 throw new InvalidConfigurationException(e.getKey() + " must be a number, got '" + value + "'");
             }
         }
         return new TopicConfig(sb, sm, rm, rb, pre, policy, drm, mmb, after, before);
+    }
+
+    private static InvalidConfigurationException unknownKey(String name) {
+        return new InvalidConfigurationException((KAFKA_KEYS.contains(name)
+                ? "the Kafka topic config '" + name + "' is not offered by oms"
+                : "unknown topic config '" + name + "'") + "; supported: " + String.join(", ", KEYS));
+    }
+
+    /**
+     * One change of IncrementalAlterConfigs (Kafka's AlterConfigOp): SET a value, DELETE the key
+     * (back to the broker's default), APPEND to or SUBTRACT from a list-typed key (cleanup.policy).
+     */
+    public record Change(String name, AlterConfigOp.OpType op, String value) {
+    }
+
+    /**
+     * A topic's own settings after {@code changes}, applied to {@code overrides} in order; a list
+     * key not set starts from these settings' value, as Kafka's starts from its default. Checks
+     * that every key is offered and the result valid (as {@link #with}); nothing is changed.
+     */
+    public Map<String, String> alter(Map<String, String> overrides, List<Change> changes) {
+        Map<String, String> next = new TreeMap<>(overrides);
+        Set<String> named = new java.util.HashSet<>();
+        for (Change change : changes) {
+            if (!KEYS.contains(change.name())) {
+                throw unknownKey(change.name());
+            }
+            if (!named.add(change.name())) {
+                throw new InvalidRequestException("'" + change.name() + "' is changed more than once in one request");
+            }
+            boolean list = change.name().equals(CLEANUP_POLICY);
+            switch (change.op()) {
+                case SET -> next.put(change.name(), change.value() == null ? "" : change.value());
+                case DELETE -> next.remove(change.name());
+                case APPEND, SUBTRACT -> {
+                    if (!list) {
+                        throw new InvalidConfigurationException(change.op() + " applies to list-typed configs ("
+                                + CLEANUP_POLICY + "), not to '" + change.name() + "'; use SET");
+                    }
+                    Set<String> items = new LinkedHashSet<>(items(next.getOrDefault(CLEANUP_POLICY, cleanupPolicy)));
+                    if (change.op() == AlterConfigOp.OpType.APPEND) {
+                        items.addAll(items(change.value()));
+                    } else {
+                        items.removeAll(items(change.value()));
+                    }
+                    next.put(CLEANUP_POLICY, String.join(",", items));
+                }
+            }
+        }
+        with(next);
+        return next;
+    }
+
+    private static List<String> items(String list) {
+        return list == null ? List.of()
+                : java.util.Arrays.stream(list.split(",")).map(String::trim).filter(item -> !item.isEmpty()).toList();
     }
 
     private static boolean parseBoolean(String value) {

@@ -59,6 +59,37 @@ class ClusterRetentionTest {
     }
 
     /**
+     * retention.bytes altered through a follower (IncrementalAlterConfigs) goes through the
+     * controller: every node applies it, the leader's retention moves every replica's start by
+     * it, and a node restarted holds it.
+     */
+    @Test
+    void retentionAlteredThroughAFollowerAppliesOnEveryReplicaAndSurvivesARestart() throws Exception {
+        raftSettings = RaftNodeTest.setPurgeSoon(64);
+        cluster = new InProcessCluster(dir);
+        brokers = cluster.brokers;
+        cluster.openThreeRegistered();
+        brokers.get(0).createTopic(EVENTS.topic(), 1, Map.of("segment.bytes", "4096"));
+        int count = 1_000;
+        appendRecords(0, count);
+        EmbeddedBroker follower = brokers.stream().filter(b -> !b.leads(EVENTS)).findFirst().orElseThrow();
+
+        follower.alterTopicConfig(EVENTS.topic(), List.of(new dev.oms.streaming.storage.TopicConfig.Change("retention.bytes",
+                org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET, "16384")), false, false);
+        assertThat(follower.topic(EVENTS.topic()).orElseThrow().overrides())
+                .isEqualTo(Map.of("segment.bytes", "4096", "retention.bytes", "16384"));
+        long start = awaitRetention(count);
+        assertThat(start).isPositive();
+
+        int node = brokers.indexOf(follower) + 1;
+        follower.close();
+        EmbeddedBroker back = cluster.open(node);
+        assertThat(back.topic(EVENTS.topic()).orElseThrow().config().retentionBytes()).isEqualTo(16384);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> back.highWatermark(EVENTS) == count
+                && back.topic(EVENTS.topic()).orElseThrow().config().retentionBytes() == 16384);
+    }
+
+    /**
      * A follower that is down while retention moves the start catches up from the others' Raft
      * logs when it returns: the leader keeps the segments that hold the entries Raft keeps for
      * it (here the last 2,000), however old.

@@ -64,6 +64,9 @@ class FeatureLevelTest {
         assertThatThrownBy(() -> second.createPartitions(PAYMENTS.topic(), 2)).isInstanceOf(UnsupportedVersionException.class)
                 .hasMessageContaining("node 3 registered at feature level 0");
         assertThatThrownBy(() -> first.deleteTopic(PAYMENTS.topic(), null)).isInstanceOf(UnsupportedVersionException.class);
+        assertThatThrownBy(() -> brokers.get(0).alterTopicConfig(PAYMENTS.topic(), List.of(new dev.oms.streaming.storage.TopicConfig
+                .Change("retention.ms", org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET, "1000")), false, false))
+                .isInstanceOf(UnsupportedVersionException.class).hasMessageContaining("AlterConfigs needs every node at feature level 2");
         EmbeddedBroker leader = leaderOf(PAYMENTS);
         for (int i = 0; i < 3; i++) {
             leader.appendAtLeader(PAYMENTS, MemoryRecords.withRecords(Compression.NONE,
@@ -75,7 +78,7 @@ class FeatureLevelTest {
 
         third.register("127.0.0.1", 9093, 0); // node 3 upgraded
         for (ReplicatedLog node : List.of(first, second, third)) { // applied by the controller's leader first
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.featureLevel() == 1);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.featureLevel() == ControllerStateMachine.FEATURE_LEVEL);
         }
         assertThat(leaderOf(PAYMENTS).deleteRecordsBefore(PAYMENTS, 2).get(30, TimeUnit.SECONDS)).isEqualTo(2);
 
@@ -90,9 +93,11 @@ class FeatureLevelTest {
         // A node that starts asks every other to register again: node 1 does, and all see it right.
         third.register("127.0.0.1", 9093, 0);
         for (ReplicatedLog node : List.of(first, second, third)) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.featureLevel() == 1);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.featureLevel() == ControllerStateMachine.FEATURE_LEVEL);
         }
         first.createPartitions(PAYMENTS.topic(), 2);
+        brokers.get(1).alterTopicConfig(PAYMENTS.topic(), List.of(new dev.oms.streaming.storage.TopicConfig.Change(
+                "retention.ms", org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET, "1000")), false, false);
         for (EmbeddedBroker broker : brokers) {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> broker.hasPartition(new TopicPartition("payments", 1)));
         }

@@ -29,6 +29,8 @@ public final class ApiHandlers {
         add(new DeleteTopicsHandler(broker));
         add(new CreatePartitionsHandler(broker));
         add(new DescribeConfigsHandler(broker));
+        add(new IncrementalAlterConfigsHandler(broker));
+        add(new AlterConfigsHandler(broker));
         add(new DeleteRecordsHandler(broker));
         add(new FindCoordinatorHandler(broker, config));
         add(new CoordinatorFence<>(new JoinGroupHandler(groups), broker));

@@ -18,8 +18,9 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
- * DescribeConfigs: a topic's log settings (its own, or the broker default, marked as such), and
- * the broker's defaults for the broker resource.
+ * DescribeConfigs: a topic's log settings (its own, or the broker default, marked as such;
+ * IncrementalAlterConfigs changes them), and the broker's defaults for the broker resource
+ * (read-only: they come from oms.yaml).
  */
 final class DescribeConfigsHandler extends VersionedHandler<DescribeConfigsRequest> {
     private final EmbeddedBroker broker;
@@ -48,7 +49,7 @@ final class DescribeConfigsHandler extends VersionedHandler<DescribeConfigsReque
                     boolean own = topic.get().overrides().containsKey(entry.getKey());
                     add(result, resource, entry.getKey(), entry.getValue(), own
                             ? DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG
-                            : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG);
+                            : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG, false);
                 }
             } else if (type == ConfigResource.Type.BROKER && (resource.resourceName().isEmpty()
                     || resource.resourceName().equals(Integer.toString(KafkaListenerConfig.NODE_ID)))) {
@@ -56,7 +57,7 @@ final class DescribeConfigsHandler extends VersionedHandler<DescribeConfigsReque
                     // Kafka's broker-level names: log.segment.bytes, log.roll.ms, log.retention.ms…
                     String name = entry.getKey().equals("segment.ms") ? "log.roll.ms" : "log." + entry.getKey();
                     add(result, resource, name, entry.getValue(),
-                            DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG);
+                            DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG, true);
                 }
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code())
@@ -67,11 +68,11 @@ final class DescribeConfigsHandler extends VersionedHandler<DescribeConfigsReque
     }
 
     private static void add(DescribeConfigsResult result, DescribeConfigsResource resource, String name, String value,
-                            DescribeConfigsResponse.ConfigSource source) {
+                            DescribeConfigsResponse.ConfigSource source, boolean readOnly) {
         if (resource.configurationKeys() != null && !resource.configurationKeys().contains(name)) {
             return;
         }
         result.configs().add(new DescribeConfigsResourceResult().setName(name).setValue(value)
-                .setReadOnly(true).setIsSensitive(false).setConfigSource(source.id()));
+                .setReadOnly(readOnly).setIsSensitive(false).setConfigSource(source.id()));
     }
 }
