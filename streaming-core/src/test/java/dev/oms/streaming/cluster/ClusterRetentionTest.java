@@ -232,9 +232,10 @@ class ClusterRetentionTest {
 
         EmbeddedBroker back = cluster.open(cut + 1);
         appendRecords(count, 10);
-        Awaitility.await("the replica started over and caught up").atMost(Duration.ofSeconds(60))
-                .until(() -> back.hasPartition(EVENTS) && back.highWatermark(EVENTS) == count + 10);
-        assertThat(partition.resolve(PartitionStateMachine.INSTALLING)).doesNotExist();
+        // The mark goes once the install finishes, a moment after its copy reached the high watermark.
+        Awaitility.await("the replica started over, caught up and finished its install").atMost(Duration.ofSeconds(60))
+                .until(() -> back.hasPartition(EVENTS) && back.highWatermark(EVENTS) == count + 10
+                        && !java.nio.file.Files.exists(partition.resolve(PartitionStateMachine.INSTALLING)));
         long from = Math.max(start, back.logStartOffset(EVENTS));
         assertThat(readFromStart(back, from, count + 10)).isEqualTo(readFromStart(leader(), from, count + 10))
                 .hasSize((int) (count + 10 - from));
