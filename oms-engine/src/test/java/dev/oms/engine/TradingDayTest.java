@@ -19,6 +19,7 @@ import dev.oms.engine.order.PriceScale;
 import dev.oms.engine.order.Side;
 import dev.oms.engine.order.TimeInForce;
 import dev.oms.engine.order.TradingDay;
+import dev.oms.engine.risk.RiskLimits;
 import dev.oms.engine.worker.Verdict;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +127,84 @@ class TradingDayTest extends EngineTestBase {
         await().until(engine::caughtUp);
 
         assertThat(engine.orders(null, null, null, null, 1_000)).isEqualTo(before);
+    }
+
+    @Test
+    void aDayBeginningInsideABatchWrittenBehindRemovesWhatAFullReplayRemoves() throws Exception {
+        start(10_000);
+        // One record batch of 600 commands, so that the engine takes them in large batches (written
+        // behind) and the day begins inside one.
+        dev.oms.engine.command.CommandCodec codec = new dev.oms.engine.command.CommandCodec(new PriceScale(4));
+        byte[] key = "AAPL".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        org.apache.kafka.common.record.internal.SimpleRecord[] records = new org.apache.kafka.common.record.internal.SimpleRecord[600];
+        for (int i = 0; i < records.length; i++) {
+            boolean buy = i % 2 == 0;
+            long t = i < 300 ? DAY_1 + i : DAY_2 + i;
+            long ticks = i < 300 ? 100_0000 : buy ? 90_0000 : 110_0000; // the first day's pairs trade, the second's rest
+            if (i == 350) {
+                t = DAY_1 + 5; // a record time that goes back: it begins no day
+            }
+            records[i] = new org.apache.kafka.common.record.internal.SimpleRecord(t, key,
+                    codec.encode(limit("b-" + i, buy ? Side.BUY : Side.SELL, ticks, 1)));
+        }
+        int partition = engine.partitionOf("AAPL");
+        long base = broker.append(new org.apache.kafka.common.TopicPartition(dev.oms.engine.log.Topics.ORDERS, partition),
+                org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
+                        org.apache.kafka.common.compress.Compression.NONE, records)).join();
+        OrderId last = new OrderId(partition, base + records.length - 1);
+        await().until(() -> engine.order(last).isPresent());
+        List<Order> live = engine.orders(null, null, null, null, 1_000);
+        assertThat(live).extracting(Order::clientOrderId).as("the first day's orders, all filled, left")
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(300, 600).mapToObj(i -> "b-" + i).toList());
+        assertThat(live).extracting(Order::status).containsOnly(OrdStatus.NEW);
+
+        stop();
+        deleteState();
+        start(10_000);
+        await().until(engine::caughtUp);
+        assertThat(engine.orders(null, null, null, null, 1_000)).isEqualTo(live);
+    }
+
+    @Test
+    void aPlacementDeadLetteredOnOneDayNoLongerHoldsBackCommandsNamingItOnTheNext() throws Exception {
+        start(PARTITIONS, new EngineConfig(dir.resolve("state"), 1, false, 1_000, new PriceScale(4), RiskLimits.UNLIMITED,
+                dev.oms.engine.book.SelfTradePrevention.CANCEL_NEWEST, new dev.oms.deadletter.RetryPolicy(1, 1, 1, 1),
+                new FailureInjection(java.util.Set.of("FAIL"), java.util.Set.of(), 0)));
+        NewOrder failing = new NewOrder("acct-1", "f-1", "FAIL", Side.BUY, OrderType.LIMIT, TimeInForce.GTC, 100_0000, 1);
+        OrderId placement = engine.submit(failing, DAY_1 + 1).join();
+        assertThatThrownBy(() -> engine.verdict(placement, failing).get()).isInstanceOf(ExecutionException.class);
+        CancelOrder sameDay = new CancelOrder(placement, "acct-1", "FAIL");
+        OrderId held = engine.submit(sameDay, DAY_1 + 2).join();
+        assertThatThrownBy(() -> engine.verdict(held, sameDay).get()).as("follows its placement to the dead-letter topic")
+                .isInstanceOf(ExecutionException.class);
+        await().until(() -> engine.stats().deadLettered(dev.oms.deadletter.FailureReason.DEPENDS_ON_DEAD_LETTERED) == 1);
+
+        CancelOrder nextDay = new CancelOrder(placement, "acct-1", "FAIL");
+        OrderId answered = engine.submit(nextDay, DAY_2 + 1).join();
+
+        assertThat(engine.verdict(answered, nextDay).get().reason()).isEqualTo("UNKNOWN_ORDER");
+    }
+
+    @Test
+    void aStoreWrittenByABuildWithoutTradingDaysIsRebuiltFromTheLogAtItsFirstStart() throws Exception {
+        start(1_000);
+        Order bought = place(limit("c-buy", Side.BUY, 100_0000, 10), DAY_1 + 1_000);
+        place(limit("c-sell", Side.SELL, 100_0000, 10), DAY_1 + 2_000);
+        stop();
+        // What such a build left: no layout 3, no trading days in the checkpoint map.
+        try (var checkpoints = net.openhft.chronicle.map.ChronicleMap.of(Integer.class, Long.class).name("checkpoints")
+                .entries(4096).createPersistedTo(dir.resolve("state/checkpoints.dat").toFile())) {
+            checkpoints.put(Integer.MIN_VALUE, 2L);
+            for (int p = 0; p < PARTITIONS; p++) {
+                checkpoints.remove(Integer.MIN_VALUE + 16 + p);
+            }
+        }
+
+        start(1_000);
+        await().until(engine::caughtUp);
+        place(limit("c-next", Side.BUY, 90_0000, 1), DAY_2);
+
+        assertThat(engine.order(bought.id())).as("removed at the second day's first record, as a replay does").isEmpty();
     }
 
     private List<OrderId> doneOrders() {

@@ -91,6 +91,7 @@ public final class OrderStore implements AutoCloseable {
         ChronicleMap<Long, Long> deadLettered = persisted(ChronicleMap.of(Long.class, Long.class)
                 .name("dead-lettered").entries(Math.max(1024, maxOrders / 16)), dir.resolve("dead-lettered.dat"), crashed);
         migrateClientOrderIds(orders, clientOrderIds, checkpoints);
+        rebuildWithoutTradingDays(dir, orders, checkpoints);
         return new OrderStore(dir, maxOrders, orders, clientOrderIds, checkpoints, positions, deadLettered);
     }
 
@@ -112,6 +113,8 @@ public final class OrderStore implements AutoCloseable {
     /** Under this key the checkpoint map holds the layout of the maps: 2 since the index has the symbol in its keys. */
     private static final int LAYOUT = Integer.MIN_VALUE;
     private static final long SYMBOL_IN_INDEX = 2;
+    /** Layout 3: the store holds each partition's trading day, and no done order of an earlier one. */
+    private static final long TRADING_DAYS = 3;
 
     /**
      * Rewrites an index of an earlier build, keyed {@code account, clientOrderId}, with the symbol in
@@ -150,6 +153,34 @@ public final class OrderStore implements AutoCloseable {
             clientOrderIds.keySet().removeIf(key -> !isSubmissionKey(key)); // of orders no longer stored
         }
         checkpoints.put(LAYOUT, SYMBOL_IN_INDEX);
+    }
+
+    /**
+     * A store of a build before trading days keeps every done order and notes no day: left so, it
+     * would differ from what a replay of the log makes (where each day's first record removed the
+     * orders done before it), and a replay is what a rebuild, a new node or a power loss falls back
+     * on. So its partitions are rebuilt from their logs, once, as after a write cut short: marked in
+     * progress, their redo files dropped.
+     */
+    private static void rebuildWithoutTradingDays(Path dir, ChronicleMap<Long, byte[]> orders,
+                                                  ChronicleMap<Integer, Long> checkpoints) throws IOException {
+        Long layout = checkpoints.get(LAYOUT);
+        if (layout != null && layout >= TRADING_DAYS) {
+            return;
+        }
+        if (!orders.isEmpty()) {
+            List<Integer> partitions = checkpoints.keySet().stream().filter(key -> key >= 0).sorted().toList();
+            LOG.warn("the state in {} was written by a build without trading days: rebuilding orders-{} from the log", dir,
+                    partitions);
+            for (int partition : partitions) {
+                long next = checkpoints.get(partition);
+                if (next >= 0) {
+                    checkpoints.put(partition, inProgress(next));
+                }
+                Files.deleteIfExists(redoFile(dir, partition));
+            }
+        }
+        checkpoints.put(LAYOUT, TRADING_DAYS);
     }
 
     // Under these keys the checkpoint map holds settings a store is written in for good.
@@ -284,17 +315,29 @@ public final class OrderStore implements AutoCloseable {
         }
         clientOrderIds.forEach(this.clientOrderIds::put);
         positions.forEach(this.positions::put);
-        deadLettered.forEach(this.deadLettered::put);
         indexNew(clientOrderIds);
-        remove(removedOrders);
-        if (tradingDay != NO_DAY) {
-            checkpoints.put(tradingDayKey(partition), tradingDay);
-        }
+        endDay(partition, deadLettered, removedOrders, tradingDay);
         checkpoint(partition, nextOffset);
         // The redo file now holds no batch. It stays, to be written over by the next: a file made
         // and deleted per batch cost a sixth of the worker's time and journal writes that every fsync waited for.
         redoChannel(partition).write(java.nio.ByteBuffer.allocate(4), 0);
         unfinishedRedo.remove(partition);
+    }
+
+    /**
+     * The last writes of a batch: a trading day begun, which removes the partition's dead-letter
+     * marks (a later command naming such an order finds none, as it finds no done order of an
+     * earlier day), then the batch's own marks, the orders removed, the day.
+     */
+    private void endDay(int partition, java.util.Map<Long, Long> marks, long[] removedOrders, long tradingDay) {
+        if (tradingDay != NO_DAY) {
+            deadLettered.keySet().removeIf(id -> OrderId.partitionOf(id) == partition);
+        }
+        marks.forEach(deadLettered::put);
+        remove(removedOrders);
+        if (tradingDay != NO_DAY) {
+            checkpoints.put(tradingDayKey(partition), tradingDay);
+        }
     }
 
     /**
@@ -413,6 +456,10 @@ public final class OrderStore implements AutoCloseable {
     private final java.util.Set<Integer> unfinishedRedo = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Path redoFile(int partition) {
+        return redoFile(dir, partition);
+    }
+
+    private static Path redoFile(Path dir, int partition) {
         return dir.resolve("redo-" + partition);
     }
 
@@ -536,20 +583,15 @@ public final class OrderStore implements AutoCloseable {
             indexNew(submissions);
             readStrings(in).forEach(positions::put);
             int dead = in.readInt();
+            java.util.Map<Long, Long> marks = new java.util.HashMap<>();
             for (int i = 0; i < dead; i++) {
-                deadLettered.put(in.readLong(), in.readLong());
+                marks.put(in.readLong(), in.readLong());
             }
-            if (withRemovals) {
-                long[] removed = new long[in.readInt()];
-                for (int i = 0; i < removed.length; i++) {
-                    removed[i] = in.readLong();
-                }
-                remove(removed);
-                long tradingDay = in.readLong();
-                if (tradingDay != NO_DAY) {
-                    checkpoints.put(tradingDayKey(partition), tradingDay);
-                }
+            long[] removed = withRemovals ? new long[in.readInt()] : NO_ORDERS;
+            for (int i = 0; i < removed.length; i++) {
+                removed[i] = in.readLong();
             }
+            endDay(partition, marks, removed, withRemovals ? in.readLong() : NO_DAY);
             checkpoint(partition, next);
             return true;
         } catch (RuntimeException e) {

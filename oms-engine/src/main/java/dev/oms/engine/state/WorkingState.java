@@ -82,6 +82,7 @@ public final class WorkingState {
     // (NO_DAY: none), the orders it removed, whether its partition's done list was among them, and
     // the orders it left done (after its last new day, if any).
     private long beganDay = OrderStore.NO_DAY;
+    private int dayPartition;
     private LongHashSet removed = new LongHashSet();
     private boolean doneRemoved;
     private final LongArrayList newlyDone = new LongArrayList();
@@ -136,6 +137,8 @@ public final class WorkingState {
             return;
         }
         beganDay = day;
+        dayPartition = partition;
+        deadLettered.clear(); // the partition's dead-letter marks go with its done orders (OrderStore#commit)
         if (current == OrderStore.NO_DAY) {
             return; // the partition's first record (or a store of a build before trading days: from the next day on)
         }
@@ -218,8 +221,23 @@ public final class WorkingState {
     }
 
     public boolean isDeadLettered(OrderId id) {
-        return deadLettered.containsKey(id.packed())
-                || unsettled != null && unsettled.deadLettered.containsKey(id.packed()) || store.isDeadLettered(id);
+        long key = id.packed();
+        if (deadLettered.containsKey(key)) {
+            return true;
+        }
+        int partition = OrderId.partitionOf(key);
+        if (beganDay != OrderStore.NO_DAY && partition == dayPartition) {
+            return false; // a day began in this batch: the marks before it are gone
+        }
+        if (unsettled != null && unsettled.partition == partition) {
+            if (unsettled.deadLettered.containsKey(key)) {
+                return true;
+            }
+            if (unsettled.tradingDay != OrderStore.NO_DAY) {
+                return false;
+            }
+        }
+        return store.isDeadLettered(id);
     }
 
     /**

@@ -325,7 +325,6 @@ final class OrderProcessor implements BookListener {
                     && o.placedPriceTicks() == command.priceTicks() && o.placedQuantity() == command.quantity());
             return new Verdict(o, same ? null : "DUPLICATE_CLIENT_ORDER_ID");
         }
-        store.claimRoomForOrder(partition);
         OrderBook book = book(command.symbol());
         Order order = new Order(id, command.account(), command.clientOrderId(), command.symbol(), command.side(),
                 command.type(), command.timeInForce(), command.priceTicks(), command.quantity(), 0, OrdStatus.NEW,
@@ -334,6 +333,9 @@ final class OrderProcessor implements BookListener {
         RejectReason risk = RiskCheck.check(rules.risk(), command.side(), command.type(), command.priceTicks(),
                 command.quantity(), reference(book, command.side()), exposure == null ? 0 : exposure.orders,
                 worstPosition(store.position(command.account(), command.symbol()), exposure, command.side(), 0));
+        // Room is claimed where the order is saved: nothing between the two can fail and leave the
+        // partition's count one above what a restore would find.
+        store.claimRoomForOrder(partition);
         if (risk != RejectReason.OK) {
             Order rejected = order.withStatus(OrdStatus.REJECTED, risk.name());
             save(rejected);

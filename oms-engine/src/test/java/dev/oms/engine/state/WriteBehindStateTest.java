@@ -139,6 +139,34 @@ class WriteBehindStateTest {
         assertThat(store.openOrders(new int[] {0}).orderCounts()).containsEntry(0, 1L);
     }
 
+    @Test
+    void whatABatchBeingWrittenRemovedAtANewDayIsGoneForTheNextBatchThoughStillInTheStore() throws Exception {
+        long day = 20_000 * dev.oms.engine.order.TradingDay.MILLIS;
+        state.beginTradingDay(0, day);
+        Order done = order(0, "c-0").withStatus(OrdStatus.CANCELED, "CANCEL_REQUESTED");
+        state.put(done);
+        state.indexClientOrderId("acct", "S", "c-0", done.id());
+        state.markDeadLettered(new OrderId(0, 1), 99);
+        WorkingState.Batch first = state.seal(0, 0, 2);
+        state.commit(first);
+        state.settle(first, true);
+
+        state.beginTradingDay(0, day + dev.oms.engine.order.TradingDay.MILLIS);
+        WorkingState.Batch second = state.seal(0, 2, 3); // the new day's batch, written behind
+        assertThat(store.order(done.id())).as("not written yet").isPresent();
+
+        assertThat(state.order(done.id())).isEmpty();
+        assertThat(state.byClientOrderId("acct", "S", "c-0")).isEmpty();
+        assertThat(state.isDeadLettered(new OrderId(0, 1))).as("its marks went with it").isFalse();
+        state.markDeadLettered(new OrderId(0, 4), 100);
+        assertThat(state.isDeadLettered(new OrderId(0, 4))).isTrue();
+
+        state.commit(second);
+        state.settle(second, true);
+        assertThat(store.order(done.id())).isEmpty();
+        assertThat(store.isDeadLettered(new OrderId(0, 1))).isFalse();
+    }
+
     private static Order order(long offset, String clientOrderId) {
         return new Order(new OrderId(0, offset), "acct", clientOrderId, "S", Side.BUY, OrderType.LIMIT, TimeInForce.GTC,
                 10_000, 10, 0, OrdStatus.NEW, 0, offset, null);
