@@ -76,6 +76,8 @@ final class OrderIndex {
 
     private final ConcurrentHashMap<String, IdList> lists = new ConcurrentHashMap<>();
     private volatile State state = State.NONE;
+    /** Which build is under way: one a drop overtook must not install its scan. */
+    private long generation;
     /** One past the highest partition indexed: where account queries stop. */
     private volatile int partitions;
     // While the builder scans: the changes made meanwhile.
@@ -99,22 +101,26 @@ final class OrderIndex {
             return;
         }
         state = State.BUILDING;
+        long build = ++generation;
         Thread.ofPlatform().daemon().name("oms-order-index").start(() -> {
             List<Entry> scanned;
             try {
                 scanned = new ArrayList<>(scan.get());
             } catch (RuntimeException e) { // the store closed, or a record it cannot read: queries go on scanning
                 synchronized (this) {
-                    drop();
+                    if (generation == build) {
+                        drop();
+                    }
                 }
                 return;
             }
-            scanned.sort(java.util.Comparator.comparingLong(Entry::id)); // appends, not copies
+            scanned.sort(BY_ID); // appends, not copies
             synchronized (this) {
-                if (state != State.BUILDING) {
+                if (generation != build) {
                     return; // dropped meanwhile
                 }
                 scanned.forEach(this::index);
+                addedWhileBuilding.sort(BY_ID);
                 addedWhileBuilding.forEach(this::index);
                 org.agrona.collections.LongHashSet removed = removedWhileBuilding;
                 lists.values().forEach(list -> list.removeIf(removed::contains));
@@ -125,11 +131,16 @@ final class OrderIndex {
         });
     }
 
+    private static final java.util.Comparator<Entry> BY_ID = java.util.Comparator.comparingLong(Entry::id);
+
+    /** Indexes new orders; a batch's come in any order, and are sorted so that each list appends. */
     synchronized void add(List<Entry> added) {
         if (state == State.BUILDING) {
             addedWhileBuilding.addAll(added);
         } else if (state == State.READY) {
-            added.forEach(this::index);
+            List<Entry> sorted = new ArrayList<>(added);
+            sorted.sort(BY_ID);
+            sorted.forEach(this::index);
         }
     }
 
@@ -152,6 +163,7 @@ final class OrderIndex {
 
     /** Forgets everything: the next query builds the index again. */
     synchronized void drop() {
+        generation++;
         lists.clear();
         addedWhileBuilding = new ArrayList<>();
         removedWhileBuilding = new org.agrona.collections.LongHashSet();
