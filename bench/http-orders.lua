@@ -4,6 +4,8 @@
 --   async     POST /orders with Prefer: respond-async, answered 202 once the command is durable
 --   mixed     70% placements, 10% cancels, 10% replaces of this connection's resting orders,
 --             10% GET /orders/{id} (a placement when no order rests yet)
+--   query     GET /orders?account=acct-N&limit=50, a random account's first page (of the orders
+--             the runs before it left in the store)
 -- Orders: ACCOUNTS accounts (500), eight symbols, limit prices within 20 ticks of 100.00 on
 -- either side so that about half cross and trade, quantities 1-100, clientOrderIds unique per
 -- RUN (set by the script) and per thread. done() prints one RESULT line of JSON.
@@ -43,6 +45,9 @@ end
 function request()
   if mode == "baseline" then
     return wrk.format("GET", "/health/live")
+  end
+  if mode == "query" then
+    return wrk.format("GET", string.format("/orders?account=acct-%d&limit=50", math.random(accounts)))
   end
   if mode ~= "mixed" or #resting == 0 then
     return place()

@@ -5,6 +5,8 @@
 #   - POST /orders answered with the engine's verdict (sync)
 #   - POST /orders with Prefer: respond-async, answered once the command is durable (async)
 #   - a mix of placements, cancels, replaces and reads (bench/http-orders.lua says which)
+#   - GET /orders?account=…&limit=50: a page of a random account's orders, from the store the runs
+#     before it filled (a run of its own starts the query index first)
 # Every POST answered 2xx or 422 is a command on the log; after each run of placements the script
 # counts the records the orders topic gained (Kafka's GetOffsetShell) and fails if fewer. Writes
 # the results between the HTTP markers of docs/benchmarks.md.
@@ -14,7 +16,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DURATION="${DURATION:-15s}" WARMUP="${WARMUP:-20s}" CONNECTIONS="${CONNECTIONS:-1 8 35 64}"
-MODES="${MODES:-baseline sync async mixed}"
+MODES="${MODES:-baseline sync async mixed query}"
 RECORDS=0 FIXED_RATE=0 FIXED_SECONDS=0 E2E_RECORDS=0 PARTITIONS=8 WARMUP_RECORDS=0
 KAFKA_PORT=19482
 source "$ROOT/bench/lib.sh"
@@ -23,8 +25,8 @@ if ! command -v wrk >/dev/null; then
   (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }) >&2
 fi
 
-# Orders stay in the store once done: room for every order of the run (about 700,000, unevenly
-# spread over the partitions by symbol). Its files are written in full, 230 bytes an order.
+# Done orders stay in the store for their trading day: room for every order of the run (about
+# 700,000, unevenly spread over the partitions by symbol). Its files are written in full, 230 bytes an order.
 export OMS_ENGINE_MAX_ORDERS="${MAX_ORDERS:-4000000}"
 start_oms oms "$KAFKA_PORT"
 wait_ready "$WORK/oms.log"

@@ -17,6 +17,7 @@ ROUTES = {
     "sync": "POST /orders, the engine's verdict",
     "async": "POST /orders, Prefer: respond-async",
     "mixed": "70/10/10/10 place/cancel/replace/GET",
+    "query": "GET /orders?account=…&limit=50",
 }
 
 runs = []
