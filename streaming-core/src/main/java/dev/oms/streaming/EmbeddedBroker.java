@@ -122,9 +122,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (clusterConfig != null) {
             broker.cluster = new ReplicatedLog(clusterConfig, new ReplicatedLog.Host() {
                 @Override
-                public List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs)
-                        throws IOException {
-                    return broker.openReplicatedTopic(name, id, partitions, configs);
+                public List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs,
+                                                    long asOf) throws IOException {
+                    return broker.openReplicatedTopic(name, id, partitions, configs, asOf);
                 }
 
                 @Override
@@ -172,23 +172,26 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /**
      * Opens a topic the cluster's controller created (on every node), unless it is open already,
-     * and the partitions it has grown by since.
+     * and the partitions it has grown by since; its settings are those of the controller as of
+     * log index {@code asOf}, unless this node holds some as of a later index.
      */
     private synchronized List<PartitionLog> openReplicatedTopic(String topic, Uuid id, int partitionCount,
-                                                                Map<String, String> overrides) throws IOException {
+                                                                Map<String, String> overrides, long asOf) throws IOException {
         Topic existing = topics.get(topic);
         if (existing != null && !existing.id().equals(id)) {
             return List.of(); // a deleted topic of that name, its creation replayed; the one here is newer
         }
         if (existing == null) {
             deleteStale(topic, id);
-            if (!overrides.isEmpty()) {
-                writeOverrides(topic, overrides);
-            }
+            writeOverrides(topic, overrides, asOf);
             openTopic(topic, partitionCount, overrides, id);
         } else {
-            if (!existing.overrides().equals(overrides)) {
-                existing = applyOverrides(existing, overrides);
+            // A start replays the controller's entries since its snapshot (or loads a snapshot older
+            // than the settings here): applied again, even for a moment, a creation's shorter
+            // retention or compaction would delete records the settings altered since keep.
+            long held = settingsAsOf(topic); // -1: written by a build that did not record it
+            if (asOf > held && (held < 0 || !existing.overrides().equals(overrides))) {
+                existing = applyOverrides(existing, overrides, asOf);
             }
             if (existing.partitionCount() < partitionCount) {
                 addPartitions(existing, partitionCount);
@@ -264,7 +267,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         validateNewTopic(topic, partitionCount, overrides);
         if (!overrides.isEmpty()) {
-            writeOverrides(topic, overrides);
+            writeOverrides(topic, overrides, -1);
         }
         try {
             openTopic(topic, partitionCount, overrides, null);
@@ -446,16 +449,19 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (validateOnly) {
             return new Topic(topic, existing.id(), existing.partitionCount(), next, config.topicDefaults().with(next));
         }
-        return applyOverrides(existing, next);
+        return applyOverrides(existing, next, -1);
     }
 
-    /** Writes a topic's new settings, then hands them to each of its partitions. */
-    private Topic applyOverrides(Topic existing, Map<String, String> overrides) throws IOException {
+    /**
+     * Writes a topic's new settings (those of the controller as of log index {@code asOf}, or -1
+     * on a single node), then hands them to each of its partitions.
+     */
+    private Topic applyOverrides(Topic existing, Map<String, String> overrides, long asOf) throws IOException {
         TopicConfig settings = config.topicDefaults().with(overrides);
-        if (overrides.isEmpty()) {
+        if (overrides.isEmpty() && asOf < 0) {
             Files.deleteIfExists(overridesFile(existing.name()));
         } else {
-            writeOverrides(existing.name(), overrides);
+            writeOverrides(existing.name(), overrides, asOf);
         }
         for (int p = 0; p < existing.partitionCount(); p++) {
             owned(new TopicPartition(existing.name(), p)).log.configure(settings);
@@ -813,12 +819,31 @@ public final class EmbeddedBroker implements AutoCloseable {
         return overrides;
     }
 
-    private void writeOverrides(String topic, Map<String, String> overrides) throws IOException {
+    /**
+     * The comment that names the controller log index a topic's settings are as of (a comment,
+     * not a key: any build reads the same settings from the file).
+     */
+    private static final String AS_OF = "as of controller log index ";
+
+    /** The controller log index the settings on disk are as of; -1 if none is recorded (or no file). */
+    private long settingsAsOf(String topic) throws IOException {
+        Path file = overridesFile(topic);
+        if (!Files.exists(file)) {
+            return -1;
+        }
+        try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return lines.filter(line -> line.startsWith("#" + AS_OF))
+                    .mapToLong(line -> Long.parseLong(line.substring(1 + AS_OF.length()).trim())).findFirst().orElse(-1);
+        }
+    }
+
+    /** @param asOf the controller log index the settings are as of, recorded if not -1 (then even with none) */
+    private void writeOverrides(String topic, Map<String, String> overrides, long asOf) throws IOException {
         Properties props = new Properties();
         props.putAll(overrides);
         Path tmp = Files.createTempFile(logDir.resolve("topic-configs"), ".overrides-", ".tmp"); // short: any topic name fits
         try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            props.store(out, "settings of topic " + topic);
+            props.store(out, "settings of topic " + topic + (asOf < 0 ? "" : "\n" + AS_OF + asOf));
         }
         // Durably: an altered setting is acknowledged only once a power loss cannot undo it.
         try (var file = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {

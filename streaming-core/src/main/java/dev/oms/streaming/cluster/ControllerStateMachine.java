@@ -79,8 +79,11 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
 
     /** What the node does when the metadata says so; both idempotent, called in the log's order. */
     interface Listener {
-        /** The topic exists with these partitions (new, grown, or found at start). */
-        void topic(TopicInfo topic);
+        /**
+         * The topic exists with these partitions (new, grown, or found at start), as of the
+         * controller's log index {@code asOf} (its entry's, or its snapshot's).
+         */
+        void topic(TopicInfo topic, long asOf);
 
         /** Node {@code nodeId} started and asks the others to register again (this node too, if it is another). */
         void reconfirm(int nodeId);
@@ -266,7 +269,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         }
         // Tombstones first: a name deleted and created again is cleared before it is opened.
         deleted.values().forEach(listener::deleted);
-        topics.values().forEach(listener::topic);
+        topics.values().forEach(topic -> listener.topic(topic, snapshot.getIndex()));
     }
 
     /** The metadata is the snapshot: the leader's is taken as it is. */
@@ -299,13 +302,14 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
                 TopicInfo topic = existing != null ? existing : command.topic();
                 if (existing == null) {
                     forgetIsr(topic.name()); // of a deleted topic of that name
-                    listener.topic(topic);
+                    listener.topic(topic, entry.getIndex());
                 }
                 reply = json(topic);
             }
-            case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions()));
+            case "createPartitions" -> reply = json(createPartitions(command.topic().name(), command.topic().partitions(),
+                    entry.getIndex()));
             case "deleteTopic" -> reply = json(deleteTopic(command.topic().name(), command.topic().id()));
-            case "alterConfigs" -> reply = json(alterConfigs(command.topic(), command.expected()));
+            case "alterConfigs" -> reply = json(alterConfigs(command.topic(), command.expected(), entry.getIndex()));
             default -> {
                 // A command from a newer version: skipped alike on every node.
             }
@@ -314,7 +318,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         return CompletableFuture.completedFuture(reply);
     }
 
-    private Outcome createPartitions(String name, int count) {
+    private Outcome createPartitions(String name, int count, long index) {
         TopicInfo topic = topics.get(name);
         if (topic == null) {
             return Outcome.refused(Errors.UNKNOWN_TOPIC_OR_PARTITION, "unknown topic '" + name + "'");
@@ -325,11 +329,11 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         }
         TopicInfo grown = new TopicInfo(name, topic.id(), count, topic.configs());
         topics.put(name, grown);
-        listener.topic(grown);
+        listener.topic(grown, index);
         return new Outcome(grown, null, null);
     }
 
-    private Outcome alterConfigs(TopicInfo altered, Map<String, String> expected) {
+    private Outcome alterConfigs(TopicInfo altered, Map<String, String> expected, long index) {
         TopicInfo topic = topics.get(altered.name());
         if (topic == null || !topic.id().equals(altered.id())) {
             return Outcome.refused(Errors.UNKNOWN_TOPIC_OR_PARTITION, "unknown topic '" + altered.name() + "'");
@@ -340,7 +344,7 @@ final class ControllerStateMachine extends SnapshotFileStateMachine {
         }
         TopicInfo next = new TopicInfo(topic.name(), topic.id(), topic.partitions(), Map.copyOf(altered.configs()));
         topics.put(next.name(), next);
-        listener.topic(next);
+        listener.topic(next, index);
         return new Outcome(next, null, null);
     }
 

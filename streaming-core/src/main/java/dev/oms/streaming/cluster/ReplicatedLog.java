@@ -51,8 +51,13 @@ public final class ReplicatedLog implements AutoCloseable {
 
     /** What the node does with the topics the controller holds; both idempotent. */
     public interface Host {
-        /** The topic exists with these partitions: open those not open yet, and return every one. */
-        List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException;
+        /**
+         * The topic exists with these partitions: open those not open yet, and return every one. Its
+         * settings are {@code configs} as of controller log index {@code asOf}: settings held as of
+         * a later one stay (an entry replayed at a start is older).
+         */
+        List<PartitionLog> openTopic(String name, Uuid id, int partitions, Map<String, String> configs, long asOf)
+                throws IOException;
 
         /**
          * The topic with this id was deleted: stop serving it, if this node has it (its partitions
@@ -123,8 +128,8 @@ public final class ReplicatedLog implements AutoCloseable {
         this.controller = new ControllerStateMachine(config.peers().stream().map(ClusterConfig.Peer::id).toList(),
                 new ControllerStateMachine.Listener() {
                     @Override
-                    public void topic(ControllerStateMachine.TopicInfo topic) {
-                        opener.execute(() -> open(topic));
+                    public void topic(ControllerStateMachine.TopicInfo topic, long asOf) {
+                        opener.execute(() -> open(topic, asOf));
                     }
 
                     @Override
@@ -452,7 +457,7 @@ public final class ReplicatedLog implements AutoCloseable {
         }
     }
 
-    private void open(ControllerStateMachine.TopicInfo topic) {
+    private void open(ControllerStateMachine.TopicInfo topic, long asOf) {
         if (controller.deleted(topic.id())) {
             return; // its creation replayed at a start, its deletion applied since
         }
@@ -460,7 +465,7 @@ public final class ReplicatedLog implements AutoCloseable {
             RaftNode raft = node.join();
             Uuid id = Uuid.fromString(topic.id());
             List<PartitionLog> logs = host.openTopic(topic.name(), id, topic.partitions(),
-                    ControllerStateMachine.configsOf(topic));
+                    ControllerStateMachine.configsOf(topic), asOf);
             if (logs.isEmpty()) {
                 // A topic of that name with another id is here: this one was deleted since (its
                 // creation is replayed from the controller's log at a start), and its tombstone follows.

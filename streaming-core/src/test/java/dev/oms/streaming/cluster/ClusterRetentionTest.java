@@ -90,6 +90,51 @@ class ClusterRetentionTest {
     }
 
     /**
+     * Nodes restarted as after a crash (no controller snapshot at the stop) replay a topic's
+     * creation before the alter that followed it: its creation's retention.ms (1 s) is not applied
+     * again, nor written over the settings on disk, so retention keeps every record.
+     */
+    @Test
+    void aRestartReplayingATopicsCreationKeepsTheSettingsAlteredSinceAndEveryRecord() throws Exception {
+        raftSettings = List.of("raft.server.snapshot.trigger-when-stop.enabled");
+        System.setProperty(raftSettings.getFirst(), "false");
+        cluster = new InProcessCluster(dir);
+        brokers = cluster.brokers;
+        cluster.openThreeRegistered();
+        brokers.get(0).createTopic(EVENTS.topic(), 1, Map.of("segment.bytes", "4096", "retention.ms", "1000"));
+        brokers.get(1).alterTopicConfig(EVENTS.topic(), List.of(new dev.oms.streaming.storage.TopicConfig.Change(
+                "retention.ms", org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET, "-1")), false, false);
+        int count = 200;
+        appendRecords(0, count);
+        Map<String, String> altered = Map.of("segment.bytes", "4096", "retention.ms", "-1");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> brokers.stream().allMatch(b ->
+                b.highWatermark(EVENTS) == count && b.topic(EVENTS.topic()).orElseThrow().overrides().equals(altered)));
+        List<java.nio.file.attribute.FileTime> written = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            written.add(java.nio.file.Files.getLastModifiedTime(settingsFile(id)));
+        }
+
+        cluster.close();
+        for (int id = 1; id <= 3; id++) {
+            cluster.open(id);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> brokers.stream().allMatch(b ->
+                b.hasPartition(EVENTS) && b.highWatermark(EVENTS) == count));
+        Thread.sleep(3_000); // housekeeping looks every second: retention by the creation's 1 s would have run
+        for (int id = 1; id <= 3; id++) {
+            EmbeddedBroker broker = brokers.get(id - 1);
+            assertThat(broker.topic(EVENTS.topic()).orElseThrow().overrides()).isEqualTo(altered);
+            assertThat(broker.logStartOffset(EVENTS)).isZero();
+            assertThat(java.nio.file.Files.getLastModifiedTime(settingsFile(id))).as("settings written at the restart")
+                    .isEqualTo(written.get(id - 1));
+        }
+    }
+
+    private Path settingsFile(int node) {
+        return cluster.home(node).resolve("log").resolve("topic-configs").resolve(EVENTS.topic() + ".properties");
+    }
+
+    /**
      * A follower that is down while retention moves the start catches up from the others' Raft
      * logs when it returns: the leader keeps the segments that hold the entries Raft keeps for
      * it (here the last 2,000), however old.

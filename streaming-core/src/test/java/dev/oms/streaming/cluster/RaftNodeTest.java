@@ -445,7 +445,7 @@ class RaftNodeTest {
         RaftGroupId controller = RaftNode.controllerGroup(config).getGroupId();
         ControllerStateMachine metadata = new ControllerStateMachine(List.of(1, 2, 3), new ControllerStateMachine.Listener() {
             @Override
-            public void topic(ControllerStateMachine.TopicInfo topic) {
+            public void topic(ControllerStateMachine.TopicInfo topic, long asOf) {
             }
 
             @Override
