@@ -210,8 +210,9 @@ class ClusterTest {
         String info = cli("cluster", "info", "--brokers", bootstrap(), "--url", nodes[1].httpUrl());
         assertThat(info).contains("CONTROLLER", "FEATURE_LEVEL").containsPattern("(?m)^payments\\s+0\\s+"
                 + leaderOf(new TopicPartition(TOPIC, 0)) + "\\s+1,2,3\\s+1,2,3\\s+0,0\\s*$");
-        assertThat(java.util.regex.Pattern.compile("(?m)^\\S+\\s+[123]\\s+\\S+\\s+\\d+\\s+(true|false)\\s+1\\s*$")
-                .matcher(info).results().count()).as("every node at feature level 1:%n%s", info).isEqualTo(3);
+        int level = dev.oms.streaming.cluster.ReplicatedLog.FEATURE_LEVEL;
+        assertThat(java.util.regex.Pattern.compile("(?m)^\\S+\\s+[123]\\s+\\S+\\s+\\d+\\s+(true|false)\\s+" + level + "\\s*$")
+                .matcher(info).results().count()).as("every node at this build's feature level, %d:%n%s", level, info).isEqualTo(3);
         // And in Prometheus, on each node: who leads, the ISR, and where a write's time went.
         int leading = leaderOf(partition);
         assertThat(produce(bootstrap(), 0, "observed-", 100)).hasSize(100);

@@ -66,6 +66,9 @@ public final class ReplicatedLog implements AutoCloseable {
         Map<Integer, PartitionLog> forgetTopic(String name, Uuid id) throws IOException;
     }
 
+    /** The feature level this build applies (see {@link ControllerStateMachine#FEATURE_LEVEL}). */
+    public static final int FEATURE_LEVEL = ControllerStateMachine.FEATURE_LEVEL;
+
     /**
      * A node as Kafka clients reach it ({@code port}), its HTTP API ({@code httpPort}, 0 if unknown),
      * and the feature level its build applies ({@code featureLevel}: 0 for a build from before
