@@ -107,34 +107,92 @@ class ProcessLifecycleTest {
     @Test
     void stateAfterKill9DuringTradingEqualsAFullReplayOfTheLog() throws Exception {
         Path data = dir.resolve("data");
-        AtomicInteger acknowledged = new AtomicInteger();
         try (OmsProcess oms = OmsProcess.start(data)) {
-            Http http = new Http(oms.httpPort());
-            ExecutorService clients = Executors.newFixedThreadPool(8);
-            for (int c = 0; c < 8; c++) {
-                int client = c;
-                clients.submit(() -> {
-                    for (int i = 0; ; i++) {
-                        // Prices around 100 on two symbols: the orders cross, fill, partly fill and rest.
-                        String body = order("acct-" + client, "t-" + client + "-" + i, i % 2 == 0 ? "AAPL" : "MSFT",
-                                (i + client) % 2 == 0 ? "BUY" : "SELL", Integer.toString(99 + (i * 7 + client) % 4), 1 + i % 9);
-                        try {
-                            if (http.postJson("/orders", body).statusCode() < 300) {
-                                acknowledged.incrementAndGet();
-                            }
-                        } catch (Exception e) {
-                            return null;
-                        }
-                    }
-                });
-            }
-            while (acknowledged.get() < 300) {
-                Thread.sleep(5);
-            }
-            oms.kill9();
-            clients.shutdown();
-            assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+            tradeThenKill9(oms, new java.util.concurrent.CountDownLatch(0));
         }
+        String afterCrash = stateAfterCrashRebuiltFromTheLogAlone(data);
+        assertThat(afterCrash).contains("FILLED");
+    }
+
+    @Test
+    void stateAfterKill9DuringTradingThatBeginsANewDayEqualsAFullReplayOfTheLog() throws Exception {
+        Path data = dir.resolve("data");
+        java.util.List<String> filledToday;
+        // Tomorrow's records come from a Kafka client, which the broker lets write up to 3 days ahead here.
+        try (OmsProcess oms = OmsProcess.start(data, Map.of("OMS_LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS", "259200000"))) {
+            Http http = new Http(oms.httpPort());
+            for (int i = 0; i < 120; i++) { // today's orders, crossing: most fill
+                http.postJson("/orders", order("acct-" + i % 8, "d-" + i, i % 2 == 0 ? "AAPL" : "MSFT",
+                        i % 4 < 2 ? "BUY" : "SELL", "100", 1));
+            }
+            filledToday = new java.util.ArrayList<>();
+            json(http.get("/orders?status=FILLED&limit=500")).get("orders").forEach(o -> filledToday.add(o.get("id").asText()));
+            assertThat(filledToday).hasSizeGreaterThan(50);
+
+            // While clients trade over HTTP (today's record time), a Kafka client writes tomorrow's
+            // commands: each partition's first begins its day, and today's filled orders leave.
+            long tomorrow = System.currentTimeMillis() + 24 * 3600 * 1000L;
+            java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                java.util.Properties props = new java.util.Properties();
+                props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, oms.kafkaBootstrap());
+                try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(props,
+                        new org.apache.kafka.common.serialization.StringSerializer(),
+                        new org.apache.kafka.common.serialization.StringSerializer())) {
+                    for (int i = 0; i < 40; i++) {
+                        String symbol = i % 2 == 0 ? "AAPL" : "MSFT";
+                        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("orders", null, tomorrow + i,
+                                symbol, "{\"schema\":1,\"type\":\"NewOrder\",\"account\":\"acct-9\",\"clientOrderId\":\"n-"
+                                        + i + "\",\"symbol\":\"" + symbol + "\",\"side\":\"BUY\",\"orderType\":\"LIMIT\","
+                                        + "\"timeInForce\":\"GTC\",\"price\":\"90\",\"quantity\":1}")).get();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                written.countDown();
+            });
+            tradeThenKill9(oms, written);
+            writer.join();
+        }
+        String afterCrash = stateAfterCrashRebuiltFromTheLogAlone(data);
+        assertThat(afterCrash).contains("\"clientOrderId\":\"n-39\"");
+        for (String id : filledToday) {
+            assertThat(afterCrash).as("filled before the day began, so gone").doesNotContain("\"id\":\"" + id + "\"");
+        }
+    }
+
+    /** Orders from 8 clients on two symbols over HTTP, then kill -9 once 300 are acknowledged and {@code ready}. */
+    private static void tradeThenKill9(OmsProcess oms, java.util.concurrent.CountDownLatch ready) throws Exception {
+        AtomicInteger acknowledged = new AtomicInteger();
+        Http http = new Http(oms.httpPort());
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        for (int c = 0; c < 8; c++) {
+            int client = c;
+            clients.submit(() -> {
+                for (int i = 0; ; i++) {
+                    // Prices around 100 on two symbols: the orders cross, fill, partly fill and rest.
+                    String body = order("acct-" + client, "t-" + client + "-" + i, i % 2 == 0 ? "AAPL" : "MSFT",
+                            (i + client) % 2 == 0 ? "BUY" : "SELL", Integer.toString(99 + (i * 7 + client) % 4), 1 + i % 9);
+                    try {
+                        if (http.postJson("/orders", body).statusCode() < 300) {
+                            acknowledged.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        return null;
+                    }
+                }
+            });
+        }
+        while (acknowledged.get() < 300 || ready.getCount() > 0) {
+            Thread.sleep(5);
+        }
+        oms.kill9();
+        clients.shutdown();
+        assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** The state a start after the crash reaches, which a start with the state deleted must reach too. */
+    private String stateAfterCrashRebuiltFromTheLogAlone(Path data) throws Exception {
         String afterCrash;
         try (OmsProcess oms = OmsProcess.start(data)) {
             afterCrash = snapshot(new Http(oms.httpPort()));
@@ -144,8 +202,8 @@ class ProcessLifecycleTest {
         try (OmsProcess oms = OmsProcess.start(data)) {
             String replayed = snapshot(new Http(oms.httpPort()));
             assertThat(replayed).as("state rebuilt from the log alone").isEqualTo(afterCrash);
-            assertThat(afterCrash).contains("FILLED");
         }
+        return afterCrash;
     }
 
     /** Every order and every position, once the engine has caught up with the log. */
@@ -159,7 +217,7 @@ class ProcessLifecycleTest {
             page.get("orders").forEach(o -> all.append(o).append('\n'));
             after = page.get("next").isNull() ? null : page.get("next").asText();
         } while (after != null);
-        for (int c = 0; c < 8; c++) {
+        for (int c = 0; c < 10; c++) {
             all.append(json(http.get("/accounts/acct-" + c + "/positions"))).append('\n');
         }
         return all.toString();
