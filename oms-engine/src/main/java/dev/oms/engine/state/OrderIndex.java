@@ -153,9 +153,12 @@ final class OrderIndex {
             for (Entry e : removed) {
                 ids.add(e.id());
                 int partition = OrderId.partitionOf(e.id());
-                touched.add(list(partitionKey(partition)));
-                touched.add(list(accountKey(e.account(), partition)));
-                touched.add(list(e.symbol()));
+                for (String key : List.of(partitionKey(partition), accountKey(e.account(), partition), e.symbol())) {
+                    IdList list = lists.get(key); // none: the order was never indexed (placed before a drop)
+                    if (list != null) {
+                        touched.add(list);
+                    }
+                }
             }
             touched.forEach(list -> list.removeIf(ids::contains)); // each list rewritten once, however many leave it
         }
