@@ -93,6 +93,14 @@ final class OrderIndex {
     }
 
     /**
+     * False until a query asks for the index: writers then skip making its entries. A build that
+     * starts after the check scans what the writer stored before it, so nothing is missed.
+     */
+    boolean wanted() {
+        return state != State.NONE;
+    }
+
+    /**
      * Starts building the index from {@code scan} (every order of the store) on a thread of its
      * own, unless it is built or being built.
      */

@@ -256,7 +256,9 @@ public final class OrderStore implements AutoCloseable {
 
     public void indexClientOrderId(String account, String symbol, String clientOrderId, OrderId id) {
         clientOrderIds.put(submissionKey(account, symbol, clientOrderId), id.packed());
-        index.add(List.of(new OrderIndex.Entry(id.packed(), account, symbol)));
+        if (index.wanted()) {
+            index.add(List.of(new OrderIndex.Entry(id.packed(), account, symbol)));
+        }
     }
 
 
@@ -356,14 +358,14 @@ public final class OrderStore implements AutoCloseable {
                 removed.add(new OrderIndex.Entry(id, order.account(), order.symbol()));
             }
         }
-        if (!removed.isEmpty()) {
+        if (!removed.isEmpty() && index.wanted()) {
             index.remove(removed);
         }
     }
 
     /** Indexes for queries the orders a batch placed: those it gave a clientOrderId entry. */
     private void indexNew(java.util.Map<String, Long> submissions) {
-        if (submissions.isEmpty()) {
+        if (submissions.isEmpty() || !index.wanted()) { // after the orders are stored: see OrderIndex#wanted
             return;
         }
         List<OrderIndex.Entry> added = new java.util.ArrayList<>(submissions.size());
